@@ -1,0 +1,4 @@
+// Entry point of the WebAssembly module: every kernel the TypeScript bridge (src/linalg/wasm.ts) calls.
+// Kernels take byte offsets into linear memory (allocated by the bridge) and never allocate themselves.
+export * from "./blas";
+export * from "./lapack";

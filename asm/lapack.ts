@@ -1,0 +1,1 @@
+// LAPACK-like kernels (float64): factorizations and decompositions. Pointers are byte offsets.

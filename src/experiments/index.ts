@@ -1,0 +1,11 @@
+/** The registry of experiments known to the CLI (`layerwise list`). Add each new experiment here. */
+import type { Experiment } from "./types.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
+export const experiments: readonly Experiment<any, any>[] = [];
+
+/** The experiment called `name`, or undefined. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function findExperiment(name: string): Experiment<any, any> | undefined {
+  return experiments.find((e) => e.name === name);
+}

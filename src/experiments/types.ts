@@ -1,0 +1,82 @@
+/**
+ * The experiment interface: what an experiment module provides so the platform (src/runner, src/cli,
+ * src/report) can validate its config, sweep it over cores, store results, summarise and plot them.
+ *
+ * Life of a run: the CLI parses `--config`/`--set` into an object and validates it with `schema` (zod, which
+ * applies the defaults). Every key named in `sweepable` holds a *list* in the resolved config; the platform
+ * expands the cartesian product of those lists into points (each list replaced by one of its values, in the
+ * order listed), repeats each point `--seeds` times, derives a seed per trial from (run seed, point index,
+ * repeat), and calls `run(point, ctx)` in a worker thread. `summarize` and `plots` see every stored trial.
+ */
+import type { z } from "zod";
+
+/** A per-step series: `values[i]` was measured at step `steps[i]`. */
+export interface Series {
+  steps: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** What a trial can report to the platform while it runs. */
+export interface TrialContext {
+  /** This trial's seed (deterministic in run seed, point index and repeat; independent of worker count). */
+  readonly seed: number;
+  /** Records a scalar metric; `null` means "not reached / not defined" (for example steps to a target). */
+  scalar(name: string, value: number | null): void;
+  /** Records a per-step series (stored compactly as float64 blobs). */
+  series(name: string, steps: ArrayLike<number>, values: ArrayLike<number>): void;
+  /** Records JSON-serialisable information (for example the step size chosen by a grid search). */
+  info(key: string, value: unknown): void;
+  /** Reports the fraction of this trial that is done, in [0, 1] (drives the progress bar's ETA). */
+  progress(fraction: number): void;
+}
+
+/** One stored trial, as `summarize` and `plots` receive it. */
+export interface TrialRecord<Point = Record<string, unknown>> {
+  /** The point's config: the resolved config with every sweepable list replaced by one value. */
+  point: Point;
+  pointIndex: number;
+  repeat: number;
+  seed: number;
+  status: "done" | "failed";
+  /** The error message when status is "failed". */
+  error?: string;
+  durationMs: number;
+  scalars: Record<string, number | null>;
+  series: Record<string, { steps: Float64Array; values: Float64Array }>;
+  info: Record<string, unknown>;
+}
+
+/** A named figure: a Vega-Lite specification with its data inlined (`data.values`). */
+export interface PlotSpec {
+  /** File-name stem, e.g. "loss-curves" → loss-curves.svg / loss-curves.png. */
+  name: string;
+  title: string;
+  /** A Vega-Lite (v6) top-level specification. */
+  spec: Record<string, unknown>;
+}
+
+/** A row of the summary table: plain JSON values. */
+export type SummaryRow = Record<string, string | number | boolean | null>;
+
+/**
+ * An experiment. `Config` is the resolved config (sweepable keys hold lists); `Point` is one point of the sweep
+ * (sweepable keys hold single values).
+ */
+export interface Experiment<Config = Record<string, unknown>, Point = Record<string, unknown>> {
+  /** The name used on the command line, e.g. "linrep-kappa". */
+  name: string;
+  /** One line for `layerwise list`. */
+  description: string;
+  /** Validates a user's config and fills defaults. Must be a zod object schema (strict: unknown keys refused). */
+  schema: z.ZodType<Config>;
+  /** Top-level keys of the config whose values are lists to sweep over (their cartesian product). */
+  sweepable: readonly string[];
+  /** Overrides applied by `npm start` (the quick reproduction) on top of the defaults. */
+  quick?: Partial<Record<string, unknown>>;
+  /** Runs one trial. Must be deterministic given `point` and `ctx.seed`. */
+  run(point: Point, ctx: TrialContext): void | Promise<void>;
+  /** The summary rows (each experiment's issue names the fields). Failed trials are included; skip them. */
+  summarize(trials: TrialRecord<Point>[], config: Config): SummaryRow[];
+  /** The figures. */
+  plots(trials: TrialRecord<Point>[], config: Config): PlotSpec[];
+}

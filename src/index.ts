@@ -1,0 +1,7 @@
+/** layerwise: layer-wise preconditioned optimization and provable feature learning. */
+import * as linalg from "./linalg/index.js";
+import * as random from "./random/index.js";
+
+export { Matrix } from "./linalg/matrix.js";
+export { linalg, random };
+export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";

@@ -1,0 +1,140 @@
+/**
+ * Seeded pseudo-random numbers that are identical on every platform for the same seed.
+ *
+ * Generator: xoshiro128** (Blackman & Vigna 2018), 128-bit state, 32-bit outputs, written with `Math.imul` and
+ * `>>> 0` so every step is exact 32-bit integer arithmetic in any JavaScript engine. Seeds are expanded with
+ * splitmix32 so nearby seeds give unrelated streams. Doubles use 53 random bits: (a·2²¹ + b) / 2⁵³.
+ * Gaussians use the Marsaglia polar method (only `Math.log` and `Math.sqrt`; V8 computes `log` with the same
+ * fdlibm port on every platform).
+ */
+
+/** splitmix32 finaliser: a bijective 32-bit mix (used to expand and derive seeds). */
+function mix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  let z = x;
+  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+  return (z ^ (z >>> 15)) >>> 0;
+}
+
+/** Reduces any finite number (integer seeds up to 2⁵³) to a well-mixed 32-bit value, using both halves. */
+function seedWord(seed: number): number {
+  if (!Number.isFinite(seed)) throw new RangeError(`random: seed must be a finite number, got ${seed}`);
+  const s = Math.abs(Math.trunc(seed));
+  const lo = s >>> 0;
+  const hi = Math.floor(s / 4294967296) >>> 0;
+  return mix32(lo ^ mix32(hi ^ (seed < 0 ? 0x5bd1e995 : 0)));
+}
+
+/**
+ * Derives a child seed from a parent seed and a path of non-negative integers, e.g.
+ * `deriveSeed(runSeed, pointIndex, repeat)`. Deterministic, order-sensitive, and independent of how many other
+ * children are derived: use it to give each trial or worker its own stream.
+ */
+export function deriveSeed(seed: number, ...path: number[]): number {
+  let h = seedWord(seed);
+  for (const p of path) {
+    if (!Number.isInteger(p) || p < 0)
+      throw new RangeError(`random.deriveSeed: path entries must be non-negative integers, got ${p}`);
+    h = mix32(h ^ mix32(seedWord(p) + 0x632be5ab));
+  }
+  return h;
+}
+
+/** A seeded random stream (xoshiro128**). */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal: number | null = null;
+
+  constructor(seed: number) {
+    let x = seedWord(seed);
+    x = mix32(x);
+    this.s0 = x;
+    x = mix32(x);
+    this.s1 = x;
+    x = mix32(x);
+    this.s2 = x;
+    x = mix32(x);
+    this.s3 = x;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform on [0, 1) with 53 random bits. */
+  uniform(): number {
+    const a = this.nextUint32() >>> 5; // 27 bits
+    const b = this.nextUint32() >>> 6; // 26 bits
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  /** Uniform integer in {0, …, n−1} (unbiased, by rejection). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > 4294967296)
+      throw new RangeError(`Rng.int: n must be an integer in 1…2³², got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    for (;;) {
+      const u = this.nextUint32();
+      if (u < limit) return u % n;
+    }
+  }
+
+  /** Standard normal N(0, 1) (Marsaglia polar method). */
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    for (;;) {
+      const u = 2 * this.uniform() - 1;
+      const v = 2 * this.uniform() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) {
+        const f = Math.sqrt((-2 * Math.log(s)) / s);
+        this.spareNormal = v * f;
+        return u * f;
+      }
+    }
+  }
+
+  /** ±1 with equal probability. */
+  rademacher(): number {
+    return this.nextUint32() & 1 ? 1 : -1;
+  }
+
+  /** An independent child stream, determined by this stream's seed path and `index` (does not advance this one). */
+  split(index: number): Rng {
+    return new Rng(deriveSeed(mix32(this.s0 ^ mix32(this.s1 ^ mix32(this.s2 ^ this.s3))), index));
+  }
+
+  /** Fills `out` with N(0, 1) draws and returns it. */
+  fillNormal(out: Float64Array): Float64Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    return out;
+  }
+
+  /** Fills `out` with ±1 draws and returns it. */
+  fillRademacher(out: Float64Array): Float64Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.rademacher();
+    return out;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
