@@ -62,6 +62,20 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
+  /**
+   * A stream started from an explicit xoshiro128** state (four 32-bit words, not all zero). Meant for checking the
+   * generator against the reference implementation; use `new Rng(seed)` otherwise.
+   */
+  static fromState(s0: number, s1: number, s2: number, s3: number): Rng {
+    if ((s0 | s1 | s2 | s3) >>> 0 === 0) throw new RangeError("Rng.fromState: the all-zero state is not allowed");
+    const rng = new Rng(0);
+    rng.s0 = s0 | 0;
+    rng.s1 = s1 | 0;
+    rng.s2 = s2 | 0;
+    rng.s3 = s3 | 0;
+    return rng;
+  }
+
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
