@@ -4,3 +4,5 @@
  */
 export { Matrix } from "./matrix.js";
 export * from "./errors.js";
+export * from "./blas.js";
+export * from "./ops.js";

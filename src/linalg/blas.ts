@@ -1,0 +1,151 @@
+/**
+ * Level-3 and level-2 products: `matmul` (GEMM), `gram` (SYRK), `matvec` (GEMV).
+ *
+ * Small products run in a register-blocked TypeScript loop; larger ones go to the WebAssembly SIMD kernels in
+ * asm/blas.ts (packed, cache-blocked GEMM), because below a few thousand multiply-adds the cost of crossing
+ * into WebAssembly and copying the operands dominates.
+ */
+import { ShapeError } from "./errors.js";
+import { Matrix } from "./matrix.js";
+
+/** Options of `matmul`: multiply by the transpose of A and/or B without forming it. */
+export interface MatmulOptions {
+  /** Use Aᵀ in place of A. */
+  transA?: boolean;
+  /** Use Bᵀ in place of B. */
+  transB?: boolean;
+}
+
+/** Options of `gram`. */
+export interface GramOptions {
+  /** false (default): XᵀX (cols×cols); true: XXᵀ (rows×rows). */
+  trans?: boolean;
+}
+
+/** Options of `matvec`. */
+export interface MatvecOptions {
+  /** Use Aᵀ in place of A. */
+  trans?: boolean;
+}
+
+/**
+ * C = op(A) · op(B) with op(X) = X or Xᵀ (BLAS dgemm with α = 1, β = 0).
+ * Throws `ShapeError` naming both shapes when the inner dimensions differ.
+ */
+export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matrix {
+  const transA = options.transA === true;
+  const transB = options.transB === true;
+  const m = transA ? A.cols : A.rows;
+  const k = transA ? A.rows : A.cols;
+  const kB = transB ? B.cols : B.rows;
+  const n = transB ? B.rows : B.cols;
+  if (k !== kB) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: op(A) is ${m}×${k} (A ${A.shape()}${transA ? ", transposed" : ""}) ` +
+        `but op(B) is ${kB}×${n} (B ${B.shape()}${transB ? ", transposed" : ""})`,
+    );
+  }
+  const C = new Matrix(m, n);
+  if (m === 0 || n === 0 || k === 0) return C;
+  // op(A)[i, p] = a[i·ars + p·acs], op(B)[p, j] = b[p·brs + j·bcs] (row-major storage).
+  const ars = transA ? 1 : A.cols;
+  const acs = transA ? A.cols : 1;
+  const brs = transB ? 1 : B.cols;
+  const bcs = transB ? B.cols : 1;
+  gemmSmall(m, n, k, A.data, ars, acs, B.data, brs, bcs, C.data);
+  return C;
+}
+
+/**
+ * The Gram matrix XᵀX (default) or XXᵀ (`trans: true`), symmetric by construction (BLAS dsyrk).
+ */
+export function gram(X: Matrix, options: GramOptions = {}): Matrix {
+  const trans = options.trans === true;
+  return matmul(X, X, trans ? { transB: true } : { transA: true });
+}
+
+/**
+ * y = op(A) · x for a vector x (BLAS dgemv with α = 1, β = 0).
+ * Throws `ShapeError` when x's length differs from op(A)'s column count.
+ */
+export function matvec(A: Matrix, x: ArrayLike<number>, options: MatvecOptions = {}): Float64Array {
+  const trans = options.trans === true;
+  const m = trans ? A.cols : A.rows;
+  const n = trans ? A.rows : A.cols;
+  if (x.length !== n) {
+    throw new ShapeError(
+      `matvec: op(A) is ${m}×${n} (A ${A.shape()}${trans ? ", transposed" : ""}) but x has length ${x.length}`,
+    );
+  }
+  const a = A.data;
+  const y = new Float64Array(m);
+  if (!trans) {
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      const row = i * n;
+      for (let j = 0; j < n; j++) s += a[row + j] * x[j];
+      y[i] = s;
+    }
+  } else {
+    // y = Aᵀx = Σ_r x[r] · A[r, :]: walk A row by row so memory is read contiguously.
+    const cols = A.cols;
+    for (let r = 0; r < A.rows; r++) {
+      const xr = x[r];
+      const row = r * cols;
+      for (let j = 0; j < cols; j++) y[j] += xr * a[row + j];
+    }
+  }
+  return y;
+}
+
+/**
+ * c (m×n, row-major, overwritten) = op(A)·op(B) in plain TypeScript, where op(A)[i, p] = a[i·ars + p·acs] and
+ * op(B)[p, j] = b[p·brs + j·bcs]. Each 2×2 block of C is held in four registers across the whole k loop (four
+ * loads feed four multiply-adds). Odd edges reuse the last row/column, computing it twice rather than
+ * branching into separate edge loops.
+ */
+function gemmSmall(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  ars: number,
+  acs: number,
+  b: Float64Array,
+  brs: number,
+  bcs: number,
+  c: Float64Array,
+): void {
+  for (let i = 0; i < m; i += 2) {
+    const i1 = i + 1 < m ? i + 1 : i;
+    for (let j = 0; j < n; j += 2) {
+      const j1 = j + 1 < n ? j + 1 : j;
+      let pa0 = i * ars;
+      let pa1 = i1 * ars;
+      let pb0 = j * bcs;
+      let pb1 = j1 * bcs;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let p = 0; p < k; p++) {
+        const x0 = a[pa0];
+        const x1 = a[pa1];
+        const y0 = b[pb0];
+        const y1 = b[pb1];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        pa0 += acs;
+        pa1 += acs;
+        pb0 += brs;
+        pb1 += brs;
+      }
+      c[i * n + j] = s00;
+      c[i * n + j1] = s01;
+      c[i1 * n + j] = s10;
+      c[i1 * n + j1] = s11;
+    }
+  }
+}
