@@ -6,3 +6,4 @@ export { Matrix } from "./matrix.js";
 export * from "./errors.js";
 export * from "./blas.js";
 export * from "./ops.js";
+export * from "./decompositions.js";
