@@ -36,6 +36,8 @@ export interface LinrepProblemConfig {
 
 /** A task y = F★ G★ x + ε with its own head, covariance and noise. */
 export interface LinrepTask {
+  /** The shared representation (k×d_X), the same matrix as the problem's G★. */
+  Gstar: Matrix;
   Fstar: Matrix;
   cov: Covariance;
   noise: number;
@@ -111,6 +113,7 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
   const M = matmul(Fstar, Gstar); // d_Y×d_X map x ↦ F★G★x
   const dX = Gstar.cols;
   return {
+    Gstar,
     Fstar,
     cov,
     noise,
