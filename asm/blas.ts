@@ -103,7 +103,17 @@ export function dgemmWs(
  * the diagonal are computed (about half the flops of GEMM); the strict lower triangle is then mirrored from
  * the upper one, so C is exactly symmetric. When β ≠ 0 only C's upper triangle is read.
  */
-export function dsyrk(trans: i32, n: i32, k: i32, alpha: f64, pA: usize, lda: i32, beta: f64, pC: usize, ldc: i32): void {
+export function dsyrk(
+  trans: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  pA: usize,
+  lda: i32,
+  beta: f64,
+  pC: usize,
+  ldc: i32,
+): void {
   gemmBlocked(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, WORKSPACE, true);
   const ld = <usize>ldc;
   for (let i = 1; i < n; i++) {
@@ -115,13 +125,11 @@ export function dsyrk(trans: i32, n: i32, k: i32, alpha: f64, pA: usize, lda: i3
 
 // ---------------------------------------------------------------------------------------------------------
 
-@inline
 function roundUp(x: i32, to: i32): i32 {
   return ((x + to - 1) / to) * to;
 }
 
 /** Splits `total` into ceil(total / maxBlock) nearly equal blocks, each a multiple of `unit`: the block size. */
-@inline
 function evenBlock(total: i32, maxBlock: i32, unit: i32): i32 {
   const count = (total + maxBlock - 1) / maxBlock;
   return min(roundUp((total + count - 1) / count, unit), maxBlock);
@@ -195,7 +203,18 @@ function gemmBlocked(
             if (upper && jc + jr + nr - 1 < ic + ir) break;
             const mr = min(MR, mc - ir);
             const pCtile = pC + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 3);
-            microKernel(kc, pAp + ((<usize>ir * <usize>kc) << 3), pBpanel, pCtile, ldc, alpha, betaBlock, mr, nr, pEdge);
+            microKernel(
+              kc,
+              pAp + ((<usize>ir * <usize>kc) << 3),
+              pBpanel,
+              pCtile,
+              ldc,
+              alpha,
+              betaBlock,
+              mr,
+              nr,
+              pEdge,
+            );
           }
         }
       }
@@ -224,7 +243,7 @@ function packPanels(pX: usize, rs: usize, ps: usize, rows: i32, depth: i32, dst:
         const s3 = s2 + rs8;
         let p = 0;
         for (; p + 2 <= depth; p += 2) {
-          const o = <usize>p << 3;
+          const o = (<usize>p) << 3;
           const x0 = v128.load(s0 + o);
           const x1 = v128.load(s1 + o);
           const x2 = v128.load(s2 + o);
@@ -236,7 +255,7 @@ function packPanels(pX: usize, rs: usize, ps: usize, rows: i32, depth: i32, dst:
           d += 64;
         }
         if (p < depth) {
-          const o = <usize>p << 3;
+          const o = (<usize>p) << 3;
           store<f64>(d, load<f64>(s0 + o));
           store<f64>(d, load<f64>(s1 + o), 8);
           store<f64>(d, load<f64>(s2 + o), 16);
@@ -269,7 +288,7 @@ function packPanels(pX: usize, rs: usize, ps: usize, rows: i32, depth: i32, dst:
       for (let p = 0; p < depth; p++) {
         const s = src + <usize>p * ps8;
         for (let r = 0; r < 4; r++) {
-          store<f64>(d + (<usize>r << 3), r < have ? load<f64>(s + <usize>r * rs8) : 0.0);
+          store<f64>(d + ((<usize>r) << 3), r < have ? load<f64>(s + <usize>r * rs8) : 0.0);
         }
         d += 32;
       }
@@ -340,7 +359,6 @@ function microKernel(
 }
 
 /** Writes one 4-wide row of a tile: out[0..4) ← α·(v0, v1) + β·out[0..4) (β = 0: out is not read). */
-@inline
 function storeRow(out: usize, v0: v128, v1: v128, alpha: f64, beta: f64): void {
   const va = f64x2.splat(alpha);
   let r0 = f64x2.mul(va, v0);
