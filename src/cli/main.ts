@@ -1,14 +1,325 @@
-/** The `layerwise` command line. */
-import { readFileSync } from "node:fs";
+/**
+ * The `layerwise` command line (contract: DESIGN.md, "Experiments and CLI").
+ *
+ *   layerwise list | run | report | export | reproduce   (each with --help)
+ *
+ * Exit codes: 0 success; 2 invalid input (reported before any work starts and before the output directory is
+ * created); 1 a trial or the run failed.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { InputError } from "../config/errors.js";
+import { resolveConfig } from "../config/resolve.js";
+import { closest } from "../config/suggest.js";
+import type { SummaryRow } from "../experiments/types.js";
+import { formatCell } from "../report/html.js";
+import { type ExperimentOutputs, writeCombinedReport, writeExperimentOutputs } from "../report/outputs.js";
+import { exportCsv, exportJson } from "../runner/export.js";
+import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiments } from "../runner/registry.js";
+import { executeRun, planRun, type RunRequest } from "../runner/run.js";
+import { ResultStore } from "../runner/store.js";
+import { packageVersion } from "../runner/version.js";
+import { type FlagSpec, choiceFlag, integerFlag, parseFlags } from "./args.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+const HELP: Record<string, string> = {
+  main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
+
+Usage: layerwise <command> [options]
+
+Commands:
+  list        list the experiments
+  run         run an experiment (a sweep over its config), store results, write figures and a report
+  report      rebuild figures and report.html from stored results
+  export      print stored results as CSV or JSON
+  reproduce   run every experiment at its quick size and write one combined report (npm start)
+
+Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
+  list: `Usage: layerwise list
+
+Prints every experiment with a one-line description.`,
+  run: `Usage: layerwise run <experiment> [options]
+
+Options:
+  --set key=value   override a config field (repeatable); nested keys as a.b=3; lists for sweepable
+                    fields as kappa=1,10,100 (their cartesian product is swept)
+  --config FILE     JSON file of config overrides (applied before --set)
+  --seeds N         repeats of every sweep point, each with its own seed (default 1)
+  --seed S          run seed; trial seeds derive from (S, point, repeat) (default 0)
+  --workers N       worker threads (default: number of CPU cores)
+  --out DIR         output directory (default results/<experiment>); rerunning into the same
+                    directory resumes: finished trials are skipped, failed ones rerun
+  --fresh           delete results stored in --out and start over
+  --json            print only one JSON object on stdout:
+                    {"experiment", "config", "summary", "outDir", ...}
+  --help            show this help
+
+Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed.`,
+  report: `Usage: layerwise report [--out DIR]
+
+Rebuilds figures (SVG, PNG), summary.json and report.html from the results stored in DIR (default results).
+DIR is a run's directory, or a directory of runs (as written by reproduce): then every run is rebuilt and one
+combined DIR/report.html is written.`,
+  export: `Usage: layerwise export --format csv|json [--out DIR]
+
+Prints the results stored in DIR (a run's directory; default results) on stdout:
+  csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
+  json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
+  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh]
+
+Runs every experiment with its quick settings, each into DIR/<experiment> (default DIR: results), then
+writes one combined DIR/report.html. Rerunning resumes finished work; a run whose settings changed starts over.`,
+};
+
+const COMMON: FlagSpec = { help: { type: "boolean", short: "h" } };
+const RUN_FLAGS: FlagSpec = {
+  ...COMMON,
+  set: { type: "string", multiple: true },
+  config: { type: "string" },
+  seeds: { type: "string" },
+  seed: { type: "string" },
+  workers: { type: "string" },
+  out: { type: "string" },
+  fresh: { type: "boolean" },
+  json: { type: "boolean" },
+};
+
+const say = (text: string): void => void process.stdout.write(`${text}\n`);
+const warn = (text: string): void => void process.stderr.write(`${text}\n`);
+
+/** An aligned plain-text table of summary rows. */
+function textTable(rows: readonly SummaryRow[]): string {
+  if (rows.length === 0) return "(no summary rows)";
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cells = rows.map((r) => keys.map((k) => formatCell(r[k])));
+  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]): string =>
+    c
+      .map((s, i) => s.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
+  return [line(keys), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+function requireExperiment(name: string | undefined, command: string): AnyExperiment {
+  if (!name) throw new InputError(`${command}: missing the experiment name; available: ${publicNames()}`);
+  const experiment = lookupExperiment(name);
+  if (!experiment) {
+    const near = closest(name, experimentNames());
+    const hint = near.length > 0 ? `did you mean ${near.join(" or ")}? ` : "";
+    throw new InputError(`unknown experiment "${name}"; ${hint}available: ${publicNames()}`);
+  }
+  return experiment;
+}
+
+const publicNames = (): string =>
+  publicExperiments()
+    .map((e) => e.name)
+    .join(", ") || "(none registered)";
+
+function progressMode(json: boolean): RunRequest["progress"] {
+  if (process.stderr.isTTY) return "bar";
+  return json ? "none" : "lines";
+}
+
+function list(argv: string[]): number {
+  const { values } = parseFlags("list", argv, COMMON);
+  if (values.help) return (say(HELP.list), 0);
+  const experiments = publicExperiments();
+  const width = Math.max(0, ...experiments.map((e) => e.name.length));
+  for (const e of experiments) say(`${e.name.padEnd(width)}  ${e.description}`);
+  return 0;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags("run", argv, RUN_FLAGS);
+  if (values.help) return (say(HELP.run), 0);
+  if (positionals.length > 1) throw new InputError(`run: expected one experiment, got ${positionals.join(" ")}`);
+  const experiment = requireExperiment(positionals[0], "run");
+  const seeds = integerFlag("seeds", values.seeds, 1, 1, 1_000_000);
+  const runSeed = integerFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
+  const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  const config = resolveConfig(experiment, {
+    configFile: values.config as string | undefined,
+    sets: (values.set as string[] | undefined) ?? [],
+  });
+  const outDir = resolve((values.out as string | undefined) ?? join("results", experiment.name));
+  const json = values.json === true;
+  const plan = planRun({
+    experiment,
+    config,
+    runSeed,
+    seeds,
+    workers,
+    outDir,
+    fresh: values.fresh === true,
+    progress: progressMode(json),
+  });
+  const result = await executeRun(plan);
+  const outputs = await writeExperimentOutputs(outDir, experiment, result.run, result.trials);
+  if (json) {
+    say(
+      JSON.stringify({
+        experiment: experiment.name,
+        config,
+        summary: outputs.summary,
+        outDir,
+        seed: runSeed,
+        seeds,
+        trials: { total: result.trials.length, ran: result.ran, skipped: result.skipped, failed: result.failed },
+        report: outputs.files.report,
+      }),
+    );
+  } else {
+    printOutcome(experiment.name, outputs, result.failed);
+    if (result.skipped > 0) say(`(resumed: ${result.skipped} trials were already stored)`);
+  }
+  if (result.failed > 0) warn(`layerwise: ${result.failed} trial(s) of ${experiment.name} failed (see the report)`);
+  return result.failed > 0 ? 1 : 0;
+}
+
+function printOutcome(name: string, outputs: ExperimentOutputs, failed: number): void {
+  say(`${name}: summary${failed > 0 ? ` (${failed} failed trials)` : ""}`);
+  say(textTable(outputs.summary));
+  say(`report: ${outputs.files.report}`);
+}
+
+/** The run directories under `dir`: `dir` itself if it holds a store, else its subdirectories that do. */
+function runDirectories(dir: string): { dirs: string[]; combined: boolean } {
+  if (ResultStore.exists(dir)) return { dirs: [dir], combined: false };
+  const dirs = existsSync(dir)
+    ? readdirSync(dir)
+        .map((d) => join(dir, d))
+        .filter((d) => statSync(d).isDirectory() && ResultStore.exists(d))
+        .sort()
+    : [];
+  if (dirs.length === 0) throw new InputError(`--out ${dir}: no stored results there (nor in its subdirectories)`);
+  return { dirs, combined: true };
+}
+
+/** Reads a run directory's store and experiment. */
+function loadRun(dir: string) {
+  const store = new ResultStore(dir, { readonly: true });
+  try {
+    const run = store.run();
+    if (!run) throw new InputError(`--out ${dir}: the result store holds no run`);
+    const experiment = lookupExperiment(run.experiment);
+    if (!experiment) throw new InputError(`--out ${dir}: stored experiment "${run.experiment}" is not known`);
+    return { run, experiment, trials: store.trials() };
+  } finally {
+    store.close();
+  }
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values } = parseFlags("report", argv, { ...COMMON, out: { type: "string" } });
+  if (values.help) return (say(HELP.report), 0);
+  const dir = resolve((values.out as string | undefined) ?? "results");
+  const { dirs, combined } = runDirectories(dir);
+  const loaded = dirs.map((d) => ({ dir: d, ...loadRun(d) }));
+  const sections = [];
+  for (const { dir: d, run, experiment, trials } of loaded) {
+    const outputs = await writeExperimentOutputs(d, experiment, run, trials);
+    sections.push({ outDir: d, section: outputs.section });
+    say(`${experiment.name}: ${outputs.files.figures.length / 2} figures, report: ${outputs.files.report}`);
+  }
+  if (combined) say(`combined report: ${writeCombinedReport(dir, sections)}`);
+  return 0;
+}
+
+function exportCommand(argv: string[]): number {
+  const { values } = parseFlags("export", argv, { ...COMMON, out: { type: "string" }, format: { type: "string" } });
+  if (values.help) return (say(HELP.export), 0);
+  const format = choiceFlag("format", values.format, ["csv", "json"] as const);
+  const dir = resolve((values.out as string | undefined) ?? "results");
+  if (!ResultStore.exists(dir)) {
+    throw new InputError(`--out ${dir}: no result store (${ResultStore.FILE}) there; give a run's directory`);
+  }
+  const { run, experiment, trials } = loadRun(dir);
+  process.stdout.write(format === "json" ? `${exportJson(run, trials)}\n` : exportCsv(trials, experiment.sweepable));
+  return 0;
+}
+
+async function reproduce(argv: string[]): Promise<number> {
+  const { values } = parseFlags("reproduce", argv, {
+    ...COMMON,
+    out: { type: "string" },
+    workers: { type: "string" },
+    fresh: { type: "boolean" },
+  });
+  if (values.help) return (say(HELP.reproduce), 0);
+  const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  const dir = resolve((values.out as string | undefined) ?? "results");
+  const experiments = publicExperiments();
+  // Validate every quick config before running anything.
+  const configs = experiments.map((e) => resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> }));
+  const sections = [];
+  let exitCode = 0;
+  for (const [i, experiment] of experiments.entries()) {
+    const request: RunRequest = {
+      experiment,
+      config: configs[i],
+      runSeed: 0,
+      seeds: experiment.quickSeeds ?? 1,
+      workers,
+      outDir: join(dir, experiment.name),
+      fresh: values.fresh === true,
+      progress: progressMode(false),
+    };
+    let plan;
+    try {
+      plan = planRun(request);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      warn(`${experiment.name}: settings changed since the stored run; starting it over`);
+      plan = planRun({ ...request, fresh: true });
+    }
+    try {
+      const result = await executeRun(plan);
+      const outputs = await writeExperimentOutputs(request.outDir, experiment, result.run, result.trials);
+      sections.push({ outDir: request.outDir, section: outputs.section });
+      printOutcome(experiment.name, outputs, result.failed);
+      if (result.failed > 0) exitCode = 1;
+    } catch (e) {
+      warn(`layerwise: ${experiment.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      exitCode = 1;
+    }
+  }
+  if (sections.length > 0) say(`\nreport: ${writeCombinedReport(dir, sections)}`);
+  return exitCode;
+}
+
+const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
+  list,
+  run,
+  report,
+  export: exportCommand,
+  reproduce,
+};
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "--version" || argv[0] === "-v") {
-    process.stdout.write(`${pkg.version}\n`);
+  const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v") return (say(packageVersion), 0);
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    const topic = command === "help" ? rest[0] : undefined;
+    say(topic && HELP[topic] ? HELP[topic] : HELP.main);
     return 0;
   }
-  process.stdout.write(`layerwise ${pkg.version}\nUsage: layerwise --version | --help\n`);
-  return argv.length === 0 || argv[0] === "--help" ? 0 : 2;
+  try {
+    const handler = COMMANDS[command];
+    if (!handler) {
+      const near = closest(command, Object.keys(COMMANDS));
+      const hint = near.length > 0 ? ` did you mean ${near.join(" or ")}?` : "";
+      throw new InputError(`unknown command "${command}";${hint} commands: ${Object.keys(COMMANDS).join(", ")}`);
+    }
+    return await handler(rest);
+  } catch (e) {
+    if (e instanceof InputError) {
+      warn(`layerwise: ${e.message}`);
+      return 2;
+    }
+    warn(`layerwise: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
 }

@@ -73,6 +73,8 @@ export interface Experiment<Config = Record<string, unknown>, Point = Record<str
   sweepable: readonly string[];
   /** Overrides applied by `npm start` (the quick reproduction) on top of the defaults. */
   quick?: Partial<Record<string, unknown>>;
+  /** Seeds per point for `npm start` (`layerwise reproduce`); default 1. */
+  quickSeeds?: number;
   /** Runs one trial. Must be deterministic given `point` and `ctx.seed`. */
   run(point: Point, ctx: TrialContext): void | Promise<void>;
   /** The summary rows (each experiment's issue names the fields). Failed trials are included; skip them. */

@@ -195,7 +195,8 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
         x,
         y: { field: opts.band.lo, type: "quantitative", ...yScale },
         y2: { field: opts.band.hi },
-        color,
+        // The legend comes from the lines; a band's pale swatch would hide the colour.
+        color: { ...color, legend: null },
         detail,
       },
     });

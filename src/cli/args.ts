@@ -1,0 +1,66 @@
+/**
+ * Command-line flag parsing for the `layerwise` commands (node:util parseArgs, strict), turning every mistake
+ * into an `InputError` that names the flag, the value, and what is allowed.
+ */
+import { parseArgs } from "node:util";
+import { InputError } from "../config/errors.js";
+import { closest } from "../config/suggest.js";
+
+export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** Parses `argv` against `flags`; unknown flags are refused with the closest known ones. */
+export function parseFlags(command: string, argv: readonly string[], flags: FlagSpec): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: flags,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { values: values as ParsedArgs["values"], positionals };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const match = /'(-{1,2}[^' ]+)/.exec(err.message);
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && match) {
+      const near = closest(
+        match[1].replace(/^-+/, ""),
+        Object.keys(flags).filter((f) => f !== "help"),
+      );
+      const hint = near.length > 0 ? `; did you mean ${near.map((f) => `--${f}`).join(" or ")}?` : "";
+      throw new InputError(`${command}: unknown flag ${match[1]}${hint} (see layerwise ${command} --help)`);
+    }
+    throw new InputError(`${command}: ${err.message.split("\n")[0]} (see layerwise ${command} --help)`);
+  }
+}
+
+/** An integer flag in [min, max], or `fallback` when absent. */
+export function integerFlag(
+  name: string,
+  raw: string | boolean | string[] | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (text === "" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`--${name} ${String(raw)}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A flag whose value must be one of `allowed`. */
+export function choiceFlag<T extends string>(name: string, raw: unknown, allowed: readonly T[]): T {
+  if (typeof raw !== "string" || !(allowed as readonly string[]).includes(raw)) {
+    throw new InputError(
+      `--${name} ${raw === undefined ? "(missing)" : String(raw)}: allowed values: ${allowed.join(", ")}`,
+    );
+  }
+  return raw as T;
+}
