@@ -1,6 +1,7 @@
 /** Symmetric eigendecomposition: Householder tridiagonalisation, then implicit QL with Wilkinson shifts. */
 import { Matrix } from "./matrix.js";
 import { ConvergenceError } from "./errors.js";
+import { powerOfTwoScale } from "./exponent-scale.js";
 import { requireFinite, requireSquare, requireSymmetric } from "./validate.js";
 
 export interface EighResult {
@@ -39,12 +40,18 @@ export function eighCore(op: string, A: Matrix): { values: Float64Array; vt: Flo
   // v[c·n + r] holds entry (r, c) of the working matrix (column-major), which for symmetric A is A itself.
   const v = new Float64Array(n * n);
   const a = A.data;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  // Work on A / 2^k with max|A / 2^k| ≈ 1, so the recurrences neither underflow nor overflow.
+  const scale = powerOfTwoScale(a);
+  const inv = 1 / scale;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) v[i * n + j] = 0.5 * inv * (a[i * n + j] + a[j * n + i]);
+  }
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n > 0) {
     tridiagonalize(v, d, e, n);
     tridiagonalQL(op, v, d, e, n);
+    for (let i = 0; i < n; i++) d[i] *= scale;
   }
   return { values: d, vt: v };
 }

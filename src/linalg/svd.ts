@@ -1,6 +1,7 @@
 /** Singular value decomposition: Householder bidiagonalisation, then Golub–Kahan implicit-shift QR. */
 import { Matrix } from "./matrix.js";
 import { ConvergenceError } from "./errors.js";
+import { powerOfTwoScale } from "./exponent-scale.js";
 import { requireFinite } from "./validate.js";
 
 export interface SVDResult {
@@ -68,6 +69,9 @@ export function svdTall(
   const ut = new Float64Array(vectors ? n * m : 0);
   const vt = new Float64Array(vectors ? n * n : 0);
   if (n === 0) return { s, ut, vt };
+  // Work on A / 2^k with max|A / 2^k| ≈ 1, so the recurrences neither underflow nor overflow.
+  const scale = powerOfTwoScale(a);
+  if (scale !== 1) for (let i = 0; i < a.length; i++) a[i] /= scale;
   const A = (i: number, j: number): number => j * m + i; // column-major index of A[i][j]
   const nct = Math.min(m - 1, n);
   const nrt = Math.max(0, Math.min(n - 2, m));
@@ -306,6 +310,7 @@ export function svdTall(
       p--;
     }
   }
+  if (scale !== 1) for (let i = 0; i < n; i++) s[i] *= scale;
   return { s, ut, vt };
 }
 
