@@ -1,0 +1,101 @@
+/**
+ * `npm run bench -- decomp`: our decompositions against numpy/LAPACK (OpenBLAS, one thread) on the same matrices
+ * (written to a temp folder as float64 files, read by bench/peer/decomp.py), timed in the same run. Each row also
+ * compares a scalar of both results (sum of eigenvalues, …) to confirm both sides solved the same problem.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Matrix } from "../src/linalg/matrix.js";
+import { cholesky, eigh, inv, qr, svd } from "../src/linalg/decompositions.js";
+import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
+import { printTable, runNumpy, timeMs } from "./numpy.js";
+
+type Op = "cholesky" | "eigh" | "inv" | "svd" | "qr";
+
+interface Case {
+  name: string;
+  op: Op;
+  input: Matrix;
+  repeats: number;
+}
+
+/** Ours, with the same scalar summary as the peer's. */
+const OURS: Record<Op, (A: Matrix) => number> = {
+  cholesky: (A) => trace(cholesky(A)),
+  eigh: (A) => eigh(A).values.reduce((s, v) => s + v, 0),
+  inv: (A) => trace(inv(A)),
+  svd: (A) => svd(A).S.reduce((s, v) => s + v, 0),
+  qr: (A) => {
+    const { R } = qr(A);
+    let s = 0;
+    for (let i = 0; i < R.rows; i++) s += Math.abs(R.get(i, i));
+    return s;
+  },
+};
+
+function trace(A: Matrix): number {
+  let s = 0;
+  for (let i = 0; i < A.rows; i++) s += A.get(i, i);
+  return s;
+}
+
+/** G Gᵀ / n + I: symmetric positive definite, moderately conditioned. */
+function spd(rng: Rng, n: number): Matrix {
+  const G = gaussianMatrix(rng, n, n);
+  const A = new Matrix(n, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += G.data[i * n + k] * G.data[j * n + k];
+      A.set(i, j, s / n + (i === j ? 1 : 0));
+      A.set(j, i, A.get(i, j));
+    }
+  }
+  return A;
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  let index = 0;
+  const rng = (): Rng => new Rng(deriveSeed(7, index++));
+  for (const n of [100, 400]) {
+    const repeats = n >= 400 ? 5 : 15;
+    out.push({ name: `cholesky ${n}×${n}`, op: "cholesky", input: spd(rng(), n), repeats });
+    out.push({ name: `eigh ${n}×${n}`, op: "eigh", input: spd(rng(), n), repeats });
+    out.push({ name: `inv ${n}×${n}`, op: "inv", input: gaussianMatrix(rng(), n, n), repeats });
+  }
+  out.push({ name: "svd 400×200", op: "svd", input: gaussianMatrix(rng(), 400, 200), repeats: 5 });
+  out.push({ name: "qr 1000×100", op: "qr", input: gaussianMatrix(rng(), 1000, 100), repeats: 5 });
+  return out;
+}
+
+export default function main(): void {
+  const all = cases();
+  const dir = mkdtempSync(join(tmpdir(), "layerwise-decomp-"));
+  try {
+    const manifest = all.map((c, i) => {
+      const file = `m${i}.f64`;
+      writeFileSync(join(dir, file), new Uint8Array(c.input.data.buffer));
+      return { name: c.name, op: c.op, file, rows: c.input.rows, cols: c.input.cols, repeats: c.repeats };
+    });
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    const peer = runNumpy<{ cases: Record<string, { ms: number; check: number }> }>("decomp.py", [dir]);
+    const rows = all.map((c) => {
+      const f = OURS[c.op];
+      const check = f(c.input);
+      const ours = timeMs(() => f(c.input), c.repeats, 1);
+      const theirs = peer.cases[c.name];
+      return {
+        case: c.name,
+        "ours ms": ours,
+        "numpy ms": theirs.ms,
+        "ours/numpy": ours / theirs.ms,
+        "check rel. diff": Math.abs(check - theirs.check) / Math.abs(theirs.check),
+      };
+    });
+    printTable("Benchmarks: decompositions (float64, single-threaded; numpy = OpenBLAS + LAPACK, 1 thread)", rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
