@@ -7,6 +7,45 @@
  */
 import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
+import { alloc, copyIn, copyOut, kernels, mark, release } from "./wasm.js";
+
+/** The kernels of asm/blas.ts this module calls (pointers are byte offsets; see asm/blas.ts). */
+interface BlasKernels {
+  dgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    pB: number,
+    ldb: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
+  dsyrk(
+    trans: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
+}
+
+const blas = kernels as unknown as BlasKernels;
+
+/**
+ * Products with fewer multiply-adds than this (m·n·k) stay in TypeScript: below it, copying the operands into
+ * WebAssembly memory and back costs more than the faster kernel saves (measured with bench/blas.bench.ts).
+ */
+export const WASM_MIN_FLOPS = 12 ** 3;
 
 /** Options of `matmul`: multiply by the transpose of A and/or B without forming it. */
 export interface MatmulOptions {
@@ -48,6 +87,18 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
   const C = new Matrix(m, n);
   if (m === 0 || n === 0 || k === 0) return C;
   // op(A)[i, p] = a[i·ars + p·acs], op(B)[p, j] = b[p·brs + j·bcs] (row-major storage).
+  if (m * n * k >= WASM_MIN_FLOPS) {
+    const top = mark();
+    try {
+      const pA = copyIn(A.data);
+      const pB = copyIn(B.data);
+      const pC = alloc(m * n);
+      blas.dgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, pA, A.cols, pB, B.cols, 0, pC, n);
+      return new Matrix(m, n, copyOut(pC, m * n));
+    } finally {
+      release(top);
+    }
+  }
   const ars = transA ? 1 : A.cols;
   const acs = transA ? A.cols : 1;
   const brs = transB ? 1 : B.cols;
@@ -61,7 +112,19 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
  */
 export function gram(X: Matrix, options: GramOptions = {}): Matrix {
   const trans = options.trans === true;
-  return matmul(X, X, trans ? { transB: true } : { transA: true });
+  const n = trans ? X.rows : X.cols;
+  const k = trans ? X.cols : X.rows;
+  // syrk does half of GEMM's work, so it pays off from a larger size than matmul's threshold.
+  if (n * n * k < 2 * WASM_MIN_FLOPS) return matmul(X, X, trans ? { transB: true } : { transA: true });
+  const top = mark();
+  try {
+    const pX = copyIn(X.data);
+    const pC = alloc(n * n);
+    blas.dsyrk(trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
+    return new Matrix(n, n, copyOut(pC, n * n));
+  } finally {
+    release(top);
+  }
 }
 
 /**
