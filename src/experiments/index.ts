@@ -1,8 +1,10 @@
 /** The registry of experiments known to the CLI (`layerwise list`). Add each new experiment here. */
 import type { Experiment } from "./types.js";
+import { singleIndexAlignment } from "./single-index/alignment.js";
+import { singleIndexRisk } from "./single-index/risk.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
-export const experiments: readonly Experiment<any, any>[] = [];
+export const experiments: readonly Experiment<any, any>[] = [singleIndexAlignment, singleIndexRisk];
 
 /** The experiment called `name`, or undefined. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

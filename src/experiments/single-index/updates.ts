@@ -38,12 +38,12 @@ export interface UpdateOptions {
 }
 
 /**
- * The natural scale of η for each rule, so one grid of multipliers serves all of them: 1 for the gradient rules
- * (the update's √N already makes its spike O(η) in spectral norm), and 1/√(Nd) for Adam, whose entries are ±η, so
- * a rank-one sign pattern has spectral norm η√(Nd).
+ * The natural scale of η for each rule, so one grid of multipliers serves all of them. A neuron's update is
+ * ΔW_j = η a_j g_j with a_j = ±1/√N for the gradient rules, so η ∝ √N moves each neuron's pre-activation by O(1)
+ * (the regime of Ba et al. 2022); Adam moves each entry by ±η, so η ∝ 1/√d moves ⟨w_j, x⟩ by O(1).
  */
 export function etaUnit(algorithm: UpdateAlgorithm, N: number, d: number): number {
-  return algorithm === "adam" ? 1 / Math.sqrt(N * d) : 1;
+  return algorithm === "adam" ? 1 / Math.sqrt(d) : Math.sqrt(N);
 }
 
 /** Trains `net.W` in place on (X, y) with `algorithm`; returns the training loss before each step and after. */

@@ -1,0 +1,207 @@
+/**
+ * One single-index trial, shared by `single-index-alignment` and `single-index-risk`: build the problem, take
+ * the first-layer step(s) with one algorithm, measure the spike, and (for the risk) fit and test the readout.
+ *
+ * Seeds (fixed paths under the trial seed s, so every part is reproducible and independent of the others):
+ * problem (Σ, β★) deriveSeed(s, 0); step samples (s, 1); network initialisation (s, 2); readout training
+ * samples (s, 3); test samples (s, 4). Step-size tuning runs the same procedure on the same problem with the
+ * seed deriveSeed(s, 9) in place of s, so it never sees the trial's own samples.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import { matmul } from "../../linalg/blas.js";
+import { sub } from "../../linalg/ops.js";
+import { Rng, deriveSeed } from "../../random/rng.js";
+import { makeSingleIndexProblem, type SingleIndexProblem } from "../../problems/single-index.js";
+import { activation } from "../../nn/activations.js";
+import { featureMap, initTwoLayer } from "../../nn/two-layer.js";
+import { spikeAlignment } from "../../metrics/alignment.js";
+import {
+  gdAlignment,
+  gdAlignmentLimit,
+  kfacAlignment,
+  kfacAlignmentLimit,
+  linkMoments,
+  spectralCoordinates,
+} from "../../theory/single-index.js";
+import { etaUnit, train, type UpdateAlgorithm, type UpdateOptions } from "./updates.js";
+import { ridgeReadout } from "./readout.js";
+import type { BaseFields } from "./schema.js";
+
+/** A point of either experiment: the base fields plus one algorithm, κ and n/d. */
+export type SingleIndexPoint = BaseFields & { algorithm: string; kappa: number; nOverD: number };
+
+/** The seed path of step-size tuning (see the module comment). */
+export const TUNING_SEED_PATH = 9;
+
+/** The problem of a trial (depends only on the point's problem fields and the trial seed). */
+export function buildProblem(point: SingleIndexPoint, seed: number): SingleIndexProblem {
+  return makeSingleIndexProblem(new Rng(deriveSeed(seed, 0)), {
+    d: point.d,
+    kappa: point.kappa,
+    spectrum: point.spectrum,
+    spikes: point.spikes,
+    exponent: point.exponent,
+    rotate: point.rotate,
+    normalize: point.normalize,
+    teacher: point.teacher,
+    link: point.link === "hermite" ? { hermite: point.linkHermite } : point.link,
+    noise: point.noise,
+  });
+}
+
+/** Number of samples for a ratio r = n/d (at least 2). */
+export function samplesFor(ratio: number, d: number): number {
+  return Math.max(2, Math.round(ratio * d));
+}
+
+function updateOptions(point: SingleIndexPoint, eta: number): UpdateOptions {
+  return {
+    eta,
+    steps: point.steps,
+    damping: point.damping,
+    leftFactor: point.leftFactor,
+    leftDamping: point.leftDamping,
+    adam: { beta1: point.adamBeta1, beta2: point.adamBeta2, eps: point.adamEps },
+  };
+}
+
+/** What one trained network gives. */
+export interface StepOutcome {
+  alignment: number;
+  alignmentSigmaBeta: number;
+  /** Alignment of the top right singular vector of W₁ itself. */
+  alignmentW1: number;
+  spikeStrength: number;
+  /** Training loss before the first and after the last step. */
+  lossBefore: number;
+  lossAfter: number;
+  /** Readout test and validation MSE (when asked for). */
+  testMSE?: number;
+  validationMSE?: number;
+  readoutLambda?: number;
+}
+
+/**
+ * Trains a fresh network with `algorithm` and step size `eta` on n = nOverD·d samples drawn under `seed`, measures
+ * its spike and, if `withReadout`, fits the ridge readout on σ(W₁x) and tests it.
+ */
+export function runStep(
+  point: SingleIndexPoint,
+  problem: SingleIndexProblem,
+  seed: number,
+  algorithm: UpdateAlgorithm,
+  eta: number,
+  withReadout: boolean,
+): StepOutcome {
+  const { d, N } = point;
+  const { X, y } = problem.sample(new Rng(deriveSeed(seed, 1)), samplesFor(point.nOverD, d));
+  const net = initTwoLayer(new Rng(deriveSeed(seed, 2)), N, d, {
+    act: activation(point.activation),
+    init: point.init,
+    batchNorm: algorithm === "gd-bn",
+  });
+  const W0 = net.W.clone();
+  const losses = train(net, X, y, algorithm, updateOptions(point, eta));
+  const sigmaBeta = matmul(problem.cov.sigma, Matrix.column(problem.beta)).data;
+  const spike = spikeAlignment(sub(net.W, W0), problem.beta, sigmaBeta);
+  const outcome: StepOutcome = {
+    ...spike,
+    alignmentW1: spikeAlignment(net.W, problem.beta, sigmaBeta).alignment,
+    lossBefore: losses[0],
+    lossAfter: losses[losses.length - 1],
+  };
+  if (withReadout) {
+    const r = readoutData(point, problem, seed);
+    const features = featureMap(net, r.Xtrain);
+    const res = ridgeReadout(features(r.Xtrain), r.ytrain, features(r.Xtest), r.ytest, readoutOptions(point));
+    outcome.testMSE = res.testMSE;
+    outcome.validationMSE = res.validationMSE;
+    outcome.readoutLambda = res.lambda;
+  }
+  return outcome;
+}
+
+function readoutOptions(point: SingleIndexPoint) {
+  return { lambdaGrid: point.lambdaGrid, validationFraction: point.validationFraction };
+}
+
+function readoutData(point: SingleIndexPoint, problem: SingleIndexProblem, seed: number) {
+  const nr = samplesFor(point.readoutOverD ?? point.nOverD, point.d);
+  const train = problem.sample(new Rng(deriveSeed(seed, 3)), nr);
+  const test = problem.sample(new Rng(deriveSeed(seed, 4)), point.testSamples);
+  return { Xtrain: train.X, ytrain: train.y, Xtest: test.X, ytest: test.y };
+}
+
+/** Readout on the untrained features σ(W₀x) (random features): the same network, no step. */
+export function randomFeaturesMSE(point: SingleIndexPoint, problem: SingleIndexProblem, seed: number): number {
+  const net = initTwoLayer(new Rng(deriveSeed(seed, 2)), point.N, point.d, {
+    act: activation(point.activation),
+    init: point.init,
+    batchNorm: false,
+  });
+  const r = readoutData(point, problem, seed);
+  const features = featureMap(net, r.Xtrain);
+  return ridgeReadout(features(r.Xtrain), r.ytrain, features(r.Xtest), r.ytest, readoutOptions(point)).testMSE;
+}
+
+/**
+ * Linear ridge regression of y on x, trained on every sample the trained networks saw (the step's n and the
+ * readout's samples), λ chosen on the same kind of validation split.
+ */
+export function linearRidgeMSE(point: SingleIndexPoint, problem: SingleIndexProblem, seed: number): number {
+  const step = problem.sample(new Rng(deriveSeed(seed, 1)), samplesFor(point.nOverD, point.d));
+  const r = readoutData(point, problem, seed);
+  const X = new Matrix(step.X.rows + r.Xtrain.rows, point.d);
+  X.data.set(step.X.data, 0);
+  X.data.set(r.Xtrain.data, step.X.data.length);
+  const y = new Float64Array(X.rows);
+  y.set(step.y, 0);
+  y.set(r.ytrain, step.y.length);
+  // Shuffle-free split is fine: both parts are i.i.d. draws; the validation rows are the readout's last ones.
+  return ridgeReadout(X, y, r.Xtest, r.ytest, readoutOptions(point)).testMSE;
+}
+
+/** The η tried by tuning: the grid multipliers times the rule's natural unit. */
+export function etaCandidates(point: SingleIndexPoint, algorithm: UpdateAlgorithm): number[] {
+  const unit = etaUnit(algorithm, point.N, point.d);
+  return point.etaGrid.map((m) => m * unit);
+}
+
+/**
+ * Step-size tuning: for each candidate η, run the whole trial (step and readout) under the tuning seed
+ * deriveSeed(seed, 9) and keep the η with the smallest readout validation MSE. Returns the choice and the scores.
+ */
+export function tuneEta(
+  point: SingleIndexPoint,
+  problem: SingleIndexProblem,
+  seed: number,
+  algorithm: UpdateAlgorithm,
+): { eta: number; scores: { eta: number; validationMSE: number }[] } {
+  const tuningSeed = deriveSeed(seed, TUNING_SEED_PATH);
+  const scores = etaCandidates(point, algorithm).map((eta) => {
+    const out = runStep(point, problem, tuningSeed, algorithm, eta, true);
+    const v = out.validationMSE ?? Infinity;
+    return { eta, validationMSE: Number.isFinite(v) ? v : Infinity };
+  });
+  let best = scores[0];
+  for (const s of scores) if (s.validationMSE < best.validationMSE) best = s;
+  return { eta: best.eta, scores };
+}
+
+/** Theory for a point: finite-(n, d) prediction and population limit of the alignment (null where none). */
+export function alignmentTheory(
+  point: SingleIndexPoint,
+  problem: SingleIndexProblem,
+): { theory: number | null; theoryLimit: number | null } {
+  if (point.steps !== 1 || (point.algorithm !== "gd" && point.algorithm !== "kfac")) {
+    return { theory: null, theoryLimit: null };
+  }
+  const sp = { eigenvalues: problem.cov.eigenvalues, betaCoords: spectralCoordinates(problem.cov.basis, problem.beta) };
+  const moments = linkMoments(problem.link, point.noise);
+  const n = samplesFor(point.nOverD, point.d);
+  if (point.algorithm === "gd") return { theory: gdAlignment(sp, moments, n), theoryLimit: gdAlignmentLimit(sp) };
+  let trace = 0;
+  for (const s of problem.cov.eigenvalues) trace += s;
+  const lambda = (point.damping * trace) / point.d;
+  return { theory: kfacAlignment(sp, moments, n, lambda), theoryLimit: kfacAlignmentLimit() };
+}
