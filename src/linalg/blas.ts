@@ -84,9 +84,6 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
         `but op(B) is ${kB}×${n} (B ${B.shape()}${transB ? ", transposed" : ""})`,
     );
   }
-  const C = new Matrix(m, n);
-  if (m === 0 || n === 0 || k === 0) return C;
-  // op(A)[i, p] = a[i·ars + p·acs], op(B)[p, j] = b[p·brs + j·bcs] (row-major storage).
   if (m * n * k >= WASM_MIN_FLOPS) {
     const top = mark();
     try {
@@ -99,6 +96,9 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
       release(top);
     }
   }
+  const C = new Matrix(m, n);
+  if (m === 0 || n === 0 || k === 0) return C;
+  // op(A)[i, p] = a[i·ars + p·acs], op(B)[p, j] = b[p·brs + j·bcs] (row-major storage).
   const ars = transA ? 1 : A.cols;
   const acs = transA ? A.cols : 1;
   const brs = transB ? 1 : B.cols;

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench -- blas`: our float64 matmul (GEMM) and XᵀX (SYRK) against numpy/OpenBLAS, single-threaded, on
+ * the same matrices (written to a temp folder as float64 files, read by bench/peer/blas.py), timed in the same
+ * run. At 8×8 and 16×16 it also times a plain TypeScript triple loop, which `matmul` must not be slower than.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gram, matmul } from "../src/linalg/blas.js";
+import { Matrix } from "../src/linalg/matrix.js";
+import { frobeniusNorm } from "../src/linalg/ops.js";
+import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
+import { printTable, runNumpy } from "./numpy.js";
+
+interface Case {
+  name: string;
+  op: "matmul" | "gram";
+  inputs: Matrix[];
+  /** Floating-point operations of one call (for GFLOP/s). */
+  flops: number;
+  /** Calls per timed sample, so tiny cases are not lost in timer resolution. */
+  inner: number;
+  repeats: number;
+}
+
+interface PeerResult {
+  corename: string;
+  threads: number;
+  cases: Record<string, { ms: number; norm: number }>;
+}
+
+/** The product everyone writes first: three nested loops over row-major arrays. */
+function tripleLoop(A: Matrix, B: Matrix): Matrix {
+  const [m, k, n] = [A.rows, A.cols, B.cols];
+  const a = A.data;
+  const b = B.data;
+  const C = new Matrix(m, n);
+  const c = C.data;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+      c[i * n + j] = s;
+    }
+  return C;
+}
+
+/** Median milliseconds per call of `fn`, timing `inner` calls per sample (same protocol as the peer). */
+function medianMs(fn: () => unknown, inner: number, repeats: number): number {
+  fn();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    times.push((performance.now() - t0) / inner);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  let index = 0;
+  for (const n of [8, 16, 64, 256, 512, 1024]) {
+    const rng = new Rng(deriveSeed(2024, index++));
+    out.push({
+      name: `matmul ${n}×${n}`,
+      op: "matmul",
+      inputs: [gaussianMatrix(rng, n, n), gaussianMatrix(rng, n, n)],
+      flops: 2 * n ** 3,
+      inner: Math.ceil(4e6 / n ** 3),
+      repeats: n >= 1024 ? 3 : 7,
+    });
+  }
+  const [rows, cols] = [4096, 256];
+  out.push({
+    name: `XᵀX, X ${rows}×${cols}`,
+    op: "gram",
+    inputs: [gaussianMatrix(new Rng(deriveSeed(2024, index)), rows, cols)],
+    flops: cols * (cols + 1) * rows, // one triangle: n(n+1)/2 dot products of length k, 2 flops per term
+    inner: 1,
+    repeats: 7,
+  });
+  return out;
+}
+
+export default function blasBench(): void {
+  const all = cases();
+  const dir = mkdtempSync(join(tmpdir(), "layerwise-blas-"));
+  let peer: PeerResult;
+  try {
+    const manifest = all.map((c) => ({
+      name: c.name,
+      op: c.op,
+      inputs: c.inputs.map((M, i) => {
+        const file = `${c.name.replace(/[^a-z0-9]+/gi, "_")}_${i}.f64`;
+        writeFileSync(join(dir, file), new Uint8Array(M.data.buffer, M.data.byteOffset, M.data.byteLength));
+        return [file, M.rows, M.cols];
+      }),
+      inner: c.inner,
+      repeats: c.repeats,
+    }));
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    peer = runNumpy<PeerResult>("blas.py", [dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const rows = all.map((c) => {
+    const run = c.op === "matmul" ? () => matmul(c.inputs[0], c.inputs[1]) : () => gram(c.inputs[0]);
+    const ours = medianMs(run, c.inner, c.repeats);
+    const theirs = peer.cases[c.name];
+    // Same matrices, same product: the results must agree (guards against timing the wrong thing).
+    const norm = frobeniusNorm(run());
+    if (Math.abs(norm - theirs.norm) > 1e-10 * theirs.norm) {
+      throw new Error(`blas bench: ${c.name}: ‖ours‖ = ${norm} but ‖numpy‖ = ${theirs.norm}`);
+    }
+    const small = c.op === "matmul" && c.inputs[0].rows <= 16;
+    return {
+      case: c.name,
+      "ours ms": ours,
+      "numpy ms": theirs.ms,
+      "ours/numpy": ours / theirs.ms,
+      "ours GFLOP/s": c.flops / ours / 1e6,
+      "numpy GFLOP/s": c.flops / theirs.ms / 1e6,
+      "TS triple loop ms": small ? medianMs(() => tripleLoop(c.inputs[0], c.inputs[1]), c.inner, c.repeats) : "-",
+    };
+  });
+  printTable(
+    `matmul and XᵀX, float64, one thread (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,
+    rows,
+  );
+}
