@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { InputError, formatIssues, show, unknownKeyMessage } from "./errors.js";
+import { jsonErrorOffset } from "./json.js";
 import { type FieldInfo, fieldAt, keyPaths } from "./schema.js";
 
 type Json = Record<string, unknown>;
@@ -61,13 +62,13 @@ export function readConfigFile(file: string): Json {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const match = /position (\d+)/.exec(message);
-    const pos = match ? Number(match[1]) : text.length;
+    const pos = jsonErrorOffset(text) ?? text.length;
     const { line, column } = lineColumn(text, pos);
-    throw new InputError(
-      `--config ${file}: malformed JSON at line ${line}, column ${column} (position ${pos}): ${message}`,
-    );
+    const near = JSON.stringify(text.slice(Math.max(0, pos - 10), pos + 10));
+    // V8's message quotes the whole input for short files; keep it only when it is short.
+    const message = (e as Error).message;
+    const detail = message.length <= 100 && !message.includes("\n") ? `: ${message}` : "";
+    throw new InputError(`--config ${file}: malformed JSON at line ${line}, column ${column}, near ${near}${detail}`);
   }
   if (!isPlainObject(value)) {
     throw new InputError(`--config ${file}: expected a JSON object of config fields, got ${show(value)}`);

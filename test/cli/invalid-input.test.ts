@@ -1,0 +1,84 @@
+/**
+ * Invalid input through the real CLI: exit code 2, a message naming the field/flag and what is allowed, and no
+ * output directory created.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cli, tempDir } from "./helpers.js";
+
+const tmp = tempDir("invalid");
+afterAll(() => tmp.cleanup());
+
+let n = 0;
+/** Runs `args` with a fresh --out and checks exit 2, no directory, and that stderr matches every pattern. */
+function refuses(args: string[], ...patterns: (string | RegExp)[]): string {
+  const out = join(tmp.dir, `out-${n++}`);
+  const r = cli([...args, "--out", out]);
+  expect(r.status, r.stderr).toBe(2);
+  expect(existsSync(out)).toBe(false);
+  expect(r.stdout).toBe("");
+  for (const p of patterns) expect(r.stderr).toMatch(p);
+  return r.stderr;
+}
+
+describe("layerwise run refuses invalid input with exit code 2", () => {
+  it("unknown --set key: names the key and the closest valid names", () => {
+    refuses(["run", "selftest", "--set", "step=3"], "unknown key `step`", "did you mean `steps`");
+  });
+
+  it("wrong type: names the field, the value and the expected type", () => {
+    refuses(["run", "selftest", "--set", "steps=many"], "field `steps`", '"many"', "expected a number");
+    refuses(["run", "selftest", "--set", "steps=2.5"], "field `steps`", "2.5", "expected an integer");
+    refuses(["run", "selftest", "--set", "x=1,two"], "field `x[1]`", '"two"');
+  });
+
+  it("out-of-range value: names the field, the value and the allowed range", () => {
+    refuses(["run", "selftest", "--set", "steps=0"], "field `steps`", /0 is out of range; allowed: >= 1/);
+  });
+
+  it("a list for a key that cannot be swept: names the key and the sweepable keys", () => {
+    refuses(["run", "selftest", "--set", "steps=1,2"], "`steps` takes a single value", "can be swept: x");
+  });
+
+  it("unknown experiment: suggests the closest name", () => {
+    refuses(["run", "selftset"], 'unknown experiment "selftset"', "did you mean selftest");
+  });
+
+  it("malformed --config: names the file and the line and column of the error", () => {
+    const file = join(tmp.dir, "bad.json");
+    writeFileSync(file, '{\n  "x": [1, 2,],\n  "steps": 3\n}\n');
+    refuses(["run", "selftest", "--config", file], file, "malformed JSON at line 2, column 14");
+  });
+
+  it("unknown key in --config: suggests the closest", () => {
+    const file = join(tmp.dir, "typo.json");
+    writeFileSync(file, JSON.stringify({ stpes: 3 }));
+    refuses(["run", "selftest", "--config", file], "unknown key `stpes`", "did you mean `steps`");
+  });
+
+  it("bad flags: unknown flag, bad integer, missing value", () => {
+    refuses(["run", "selftest", "--seedz", "2"], "unknown flag --seedz", "--seeds");
+    refuses(["run", "selftest", "--workers", "0"], "--workers 0", "integer from 1");
+    refuses(["run", "selftest", "--seeds", "two"], "--seeds two", "integer from 1");
+    refuses(["run", "selftest", "--set", "steps"], "expected key=value");
+  });
+});
+
+describe("layerwise help and other commands", () => {
+  it("prints help for each command with exit 0", () => {
+    for (const command of ["run", "list", "report", "export", "reproduce"]) {
+      const r = cli([command, "--help"]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`layerwise ${command}`);
+    }
+    expect(cli(["--help"]).stdout).toContain("Commands:");
+  });
+
+  it("refuses an unknown command and export without --format", () => {
+    expect(cli(["frobnicate"]).status).toBe(2);
+    const r = cli(["export", "--out", join(tmp.dir, "none")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--format");
+  });
+});
