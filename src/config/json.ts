@@ -17,7 +17,10 @@ export function jsonErrorOffset(text: string): number | undefined {
     while (i < text.length && " \t\n\r".includes(text[i])) i++;
   };
   const literal = (word: string): void => {
-    for (const c of word) if (text[i++] !== c) (i--, fail());
+    for (const c of word) {
+      if (text[i] !== c) fail();
+      i++;
+    }
   };
   const string = (): void => {
     i++; // opening quote
@@ -29,8 +32,9 @@ export function jsonErrorOffset(text: string): number | undefined {
       if (c === "\\") {
         i++;
         if (text[i] === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) (i++, fail());
-          i += 5;
+          i++;
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4))) fail();
+          i += 4;
         } else if ('"\\/bfnrt'.includes(text[i] ?? "x")) i++;
         else fail();
       } else i++;
