@@ -93,15 +93,19 @@ export function leastSquaresHead(G: Matrix, batch: Batch): Matrix {
   return ridge(matmul(batch.X, G, { transB: true }), batch.Y, 0).transpose();
 }
 
-/** G's rows replaced by an orthonormal basis of the same row space: Gᵀ = QR, G ← Qᵀ. */
-export function orthonormalizeRows(G: Matrix): Matrix {
-  return qr(G.transpose()).Q.transpose();
+/**
+ * Re-orthonormalises G's rows without changing the network's function: with the thin QR factorisation Gᵀ = QR,
+ * G ← Qᵀ and F ← F Rᵀ, so F G = F Rᵀ Qᵀ is unchanged and row(G) is kept.
+ */
+export function orthonormalizeRows(params: { G: Matrix; F: Matrix }): { G: Matrix; F: Matrix } {
+  const { Q, R } = qr(params.G.transpose());
+  return { G: Q.transpose(), F: matmul(params.F, R, { transB: true }) };
 }
 
 /**
  * Alternating minimisation–descent (FedRep, Collins et al. 2021): the least-squares head on `batchHead`, then a
  * gradient step on G with that head on `batchG`, G₊ = G − η_G ∇_G L̂(F, G), then (optionally) QR
- * re-orthonormalisation of G₊'s rows.
+ * re-orthonormalisation of G₊'s rows (with the head rotated to match, see `orthonormalizeRows`).
  */
 export function amdStep(
   params: { G: Matrix; F: Matrix },
@@ -116,5 +120,5 @@ export function amdStep(
     right: "identity",
     damping: 0,
   });
-  return { G: options.orthonormalize ? orthonormalizeRows(G) : G, F };
+  return options.orthonormalize ? orthonormalizeRows({ G, F }) : { G, F };
 }

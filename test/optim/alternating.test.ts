@@ -140,6 +140,8 @@ describe("equation-5 family on the linear network", () => {
     const plain = amdStep({ G, F }, batch, batch, { eta: 0.05, orthonormalize: false });
     const ortho = amdStep({ G, F }, batch, batch, { eta: 0.05, orthonormalize: true });
     expectClose(plain.F, leastSquaresHead(G, batch), 1e-14);
+    // Re-orthonormalisation is a reparametrisation: the network F G is unchanged.
+    expectClose(mul(ortho.F, ortho.G), mul(plain.F, plain.G), 1e-12);
     const GGt = mul(ortho.G, ortho.G, false, true);
     expectClose(GGt, Matrix.identity(2), 1e-12);
     expect(subspaceDistance(plain.G, ortho.G)).toBeLessThan(1e-12); // ortho.G has orthonormal rows
