@@ -88,6 +88,7 @@ export default function blasBench(): void {
   const all = cases();
   const dir = mkdtempSync(join(tmpdir(), "layerwise-blas-"));
   let peer: PeerResult;
+  let preset: PeerResult | undefined;
   try {
     const manifest = all.map((c) => ({
       name: c.name,
@@ -102,6 +103,11 @@ export default function blasBench(): void {
     }));
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
     peer = runNumpy<PeerResult>("blas.py", [dir]);
+    // Where the environment pins an OpenBLAS kernel (OPENBLAS_CORETYPE), also time numpy as a user of this
+    // machine gets it by default.
+    if (process.env.OPENBLAS_CORETYPE !== undefined || process.env.OPENBLAS_L2_SIZE !== undefined) {
+      preset = runNumpy<PeerResult>("blas.py", [dir, "preset"]);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,15 +122,20 @@ export default function blasBench(): void {
       throw new Error(`blas bench: ${c.name}: ‖ours‖ = ${norm} but ‖numpy‖ = ${theirs.norm}`);
     }
     const small = c.op === "matmul" && c.inputs[0].rows <= 16;
-    return {
+    const row: Record<string, string | number> = {
       case: c.name,
       "ours ms": ours,
       "numpy ms": theirs.ms,
       "ours/numpy": ours / theirs.ms,
       "ours GFLOP/s": c.flops / ours / 1e6,
       "numpy GFLOP/s": c.flops / theirs.ms / 1e6,
-      "TS triple loop ms": small ? medianMs(() => tripleLoop(c.inputs[0], c.inputs[1]), c.inner, c.repeats) : "-",
     };
+    if (preset !== undefined) {
+      row[`numpy[${preset.corename}] ms`] = preset.cases[c.name].ms;
+      row[`ours/numpy[${preset.corename}]`] = ours / preset.cases[c.name].ms;
+    }
+    row["TS triple loop ms"] = small ? medianMs(() => tripleLoop(c.inputs[0], c.inputs[1]), c.inner, c.repeats) : "-";
+    return row;
   });
   printTable(
     `matmul and XᵀX, float64, one thread (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,

@@ -1,6 +1,6 @@
 """numpy peer of bench/blas.bench.ts: times the same products on the same matrices, single-threaded.
 
-Usage: python3 blas.py DIR. DIR/manifest.json lists the cases ({name, op, inputs: [[file, rows, cols]], inner,
+Usage: python3 blas.py DIR [preset]. DIR/manifest.json lists the cases ({name, op, inputs: [[file, rows, cols]], inner,
 repeats}); each input is a little-endian float64 file written by the TypeScript side. Prints one JSON line:
 {"corename", "threads", "cases": {name: {"ms": median per call, "norm": Frobenius norm of the result}}}.
 """
@@ -11,11 +11,13 @@ import sys
 import time
 
 # OpenBLAS reads its environment when numpy loads it, so configure before the import: one thread, and let it
-# detect the CPU's own kernel (a preset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE would pin a slower one).
+# detect the CPU's own kernel, unless "preset" asks to keep a preset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (which
+# some machines set, pinning an older kernel).
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
-os.environ.pop("OPENBLAS_CORETYPE", None)
-os.environ.pop("OPENBLAS_L2_SIZE", None)
+if sys.argv[2:] != ["preset"]:
+    os.environ.pop("OPENBLAS_CORETYPE", None)
+    os.environ.pop("OPENBLAS_L2_SIZE", None)
 
 import ctypes  # noqa: E402
 
