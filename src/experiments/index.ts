@@ -1,10 +1,21 @@
 /** The registry of experiments known to the CLI (`layerwise list`). Add each new experiment here. */
 import type { Experiment } from "./types.js";
+import { quadratic } from "./quadratic.js";
 import { singleIndexAlignment } from "./single-index/alignment.js";
 import { singleIndexRisk } from "./single-index/risk.js";
+import { linrepCurves } from "./linrep/curves.js";
+import { linrepKappa } from "./linrep/kappa.js";
+import { linrepStability } from "./linrep/stability.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
-export const experiments: readonly Experiment<any, any>[] = [singleIndexAlignment, singleIndexRisk];
+export const experiments: readonly Experiment<any, any>[] = [
+  quadratic,
+  singleIndexAlignment,
+  singleIndexRisk,
+  linrepCurves,
+  linrepKappa,
+  linrepStability,
+];
 
 /** The experiment called `name`, or undefined. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,189 @@
+/**
+ * The linrep experiments' configs (defaults, refusals with messages naming the field) and one tiny end-to-end
+ * run of each experiment's run → summarize → plots, plus one CLI spawn for the exit code of a bad config.
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { linrepCurves } from "../../src/experiments/linrep/curves.js";
+import { linrepKappa } from "../../src/experiments/linrep/kappa.js";
+import { linrepStability } from "../../src/experiments/linrep/stability.js";
+import { LINREP_ALGORITHMS } from "../../src/experiments/linrep/train.js";
+import { linearPhaseRate } from "../../src/experiments/linrep/rates.js";
+import { median } from "../../src/experiments/linrep/summary.js";
+import type { Experiment, TrialContext, TrialRecord } from "../../src/experiments/types.js";
+import { experiments } from "../../src/experiments/index.js";
+
+const messages = (experiment: Experiment<unknown, unknown>, input: unknown): string[] => {
+  const result = experiment.schema.safeParse(input);
+  expect(result.success).toBe(false);
+  return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+describe("linrep configs", () => {
+  it("fill the issue's defaults", () => {
+    const kappa = linrepKappa.schema.parse({}) as unknown as Record<string, unknown>;
+    expect(kappa).toMatchObject({ dX: 50, k: 4, dY: 10, batch: 1024, noise: 0.1, target: 0.05, steps: 2000 });
+    expect(kappa.kappaX).toEqual([1, 10, 100, 1000]);
+    expect(kappa.kappaF).toEqual([1, 3, 10]);
+    expect(kappa.algorithm).toEqual([...LINREP_ALGORITHMS]);
+    const curves = linrepCurves.schema.parse({}) as unknown as Record<string, unknown>;
+    expect(curves).toMatchObject({ kappaX: [100], kappaF: [3], mode: "online" });
+    for (const e of [linrepCurves, linrepKappa, linrepStability]) {
+      for (const key of ["algorithm", "kappaX", "kappaF"]) expect(e.sweepable).toContain(key);
+    }
+  });
+
+  it("refuse bad values with messages naming the field, the value and what is allowed", () => {
+    const e = linrepKappa as Experiment<unknown, unknown>;
+    expect(messages(e, { k: 60 }).join("\n")).toMatch(/^k: k \(60\) must be ≤ dX \(50\)/m);
+    expect(messages(e, { k: 12 }).join("\n")).toMatch(/^k: .*≤ dY \(10\)/m);
+    expect(messages(e, { kappaX: [10, 0.5] }).join("\n")).toMatch(
+      /^kappaX\.1: condition number must be ≥ 1, got 0\.5/m,
+    );
+    expect(messages(e, { noise: -0.1 }).join("\n")).toMatch(/^noise: must be ≥ 0, got -0\.1/m);
+    expect(messages(e, { algorithm: ["kfac", "lbfgs"] }).join("\n")).toMatch(
+      /^algorithm\.1: unknown algorithm "lbfgs"; allowed: sgd, /m,
+    );
+    expect(messages(e, { damping: { ngd: 0 } }).join("\n")).toMatch(/^damping\.ngd: ngd needs damping > 0/m);
+    expect(messages(e, { target: 1.5 }).join("\n")).toMatch(/^target: target subspace distance must be in \(0, 1\)/m);
+    expect(messages(e, { lr: { kfca: 1 } }).length).toBeGreaterThan(0);
+    expect(messages(e, { mode: "offline", nTrain: 100 }).join("\n")).toMatch(
+      /^nTrain: nTrain \(100\) must be ≥ batch/m,
+    );
+  });
+
+  it("are registered for the CLI", () => {
+    const names = experiments.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(["linrep-curves", "linrep-kappa", "linrep-stability"]));
+  });
+});
+
+describe("rates and medians", () => {
+  it("linearPhaseRate is the secant rate from the first distance ≤ 0.5 to the first at or below the floor", () => {
+    const steps = [0, 1, 2, 3, 4, 5];
+    const d = [0.9, 0.8, 0.4, 0.2, 0.1, 0.05];
+    const r = linearPhaseRate(steps, d, 0.1);
+    expect(r.startStep).toBe(2);
+    expect(r.rate).toBeCloseTo(Math.pow(0.1 / 0.4, 1 / 2), 12);
+    expect(linearPhaseRate([0], [0.9], 0.1).rate).toBeNull();
+  });
+
+  it("median counts null as not reached", () => {
+    expect(median([3, null, 5])).toBe(5);
+    expect(median([3, null, null])).toBeNull();
+    expect(median([4, 2, 6, 8])).toBe(5);
+  });
+});
+
+/** Runs every point of `config` once through `experiment.run` and returns the trial records. */
+async function runAll(
+  experiment: Experiment<unknown, unknown>,
+  input: object,
+): Promise<{ config: unknown; trials: TrialRecord[] }> {
+  const config = experiment.schema.parse(input) as Record<string, unknown>;
+  const lists = experiment.sweepable.map((k) => config[k] as unknown[]);
+  const points: Record<string, unknown>[] = [{}];
+  experiment.sweepable.forEach((key, i) => {
+    const next: Record<string, unknown>[] = [];
+    for (const p of points) for (const v of lists[i]) next.push({ ...p, [key]: v });
+    points.splice(0, points.length, ...next);
+  });
+  const trials: TrialRecord[] = [];
+  for (const [index, values] of points.entries()) {
+    const point = { ...config, ...values };
+    const record: TrialRecord = {
+      point,
+      pointIndex: index,
+      repeat: 0,
+      seed: 1000 + index,
+      status: "done",
+      durationMs: 0,
+      scalars: {},
+      series: {},
+      info: {},
+    };
+    const ctx: TrialContext = {
+      seed: record.seed,
+      scalar: (name, value) => void (record.scalars[name] = value),
+      series: (name, s, v) =>
+        void (record.series[name] = { steps: Float64Array.from(s), values: Float64Array.from(v) }),
+      info: (key, value) => void (record.info[key] = value),
+      progress: () => undefined,
+    };
+    await experiment.run(point, ctx);
+    trials.push(record);
+  }
+  return { config, trials };
+}
+
+const TINY = { dX: 8, k: 2, dY: 4, batch: 64, nTransfer: 20, nTest: 50, tuning: { steps: 10, lrFactors: [0.5, 1] } };
+
+describe("experiments end to end (tiny)", () => {
+  it("linrep-kappa: summary rows carry the issue's fields and the figure has the theory layer", async () => {
+    const e = linrepKappa as Experiment<unknown, unknown>;
+    const { config, trials } = await runAll(e, {
+      ...TINY,
+      algorithm: ["kfac", "sgd"],
+      kappaX: [1, 10],
+      kappaF: [1],
+      steps: 30,
+    });
+    const rows = e.summarize(trials, config);
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      for (const key of ["algorithm", "kappaX", "kappaF", "stepsToTarget", "measuredRate", "theoryRate"])
+        expect(r).toHaveProperty(key);
+    }
+    const kfac = rows.find((r) => r.algorithm === "kfac")!;
+    expect(kfac.theoryKind).toBe("exact");
+    expect(typeof kfac.lr).toBe("number");
+    const plots = e.plots(trials, config);
+    expect(plots.map((p) => p.name)).toEqual(["steps-vs-kappa", "rates-vs-kappa"]);
+    expect(JSON.stringify(plots[0].spec)).toContain("strokeDash");
+  });
+
+  it("linrep-curves: series for loss, subspace and transfer, and the summary's final metrics", async () => {
+    const e = linrepCurves as Experiment<unknown, unknown>;
+    const { config, trials } = await runAll(e, {
+      ...TINY,
+      algorithm: ["one-sided", "adam"],
+      steps: 20,
+      logEvery: 5,
+      transferEvery: 10,
+    });
+    for (const t of trials) {
+      expect(Object.keys(t.series)).toEqual(expect.arrayContaining(["loss", "subspace", "transferExcess"]));
+      expect(t.series.subspace.steps[0]).toBe(0);
+    }
+    const rows = e.summarize(trials, config);
+    for (const key of ["algorithm", "finalLoss", "finalSubspaceDistance", "finalTransferExcess", "stepsToTarget"]) {
+      expect(rows[0]).toHaveProperty(key);
+    }
+    expect(e.plots(trials, config).map((p) => p.name)).toEqual([
+      "subspace-distance",
+      "training-loss",
+      "transfer-excess",
+    ]);
+  });
+
+  it("linrep-stability: one row per (algorithm, η, λ) cell", async () => {
+    const e = linrepStability as Experiment<unknown, unknown>;
+    const { config, trials } = await runAll(e, { ...TINY, steps: 10, eta: [0.5, 1], lambda: [1e-2] });
+    const rows = e.summarize(trials, config);
+    expect(rows).toHaveLength(4);
+    expect(e.plots(trials, config)[0].name).toBe("stability");
+  });
+});
+
+describe("CLI", () => {
+  const bin = new URL("../../bin/layerwise.js", import.meta.url).pathname;
+  const built = existsSync(new URL("../../dist/src/experiments/linrep/kappa.js", import.meta.url));
+  it.runIf(built)("exits 2 with a message naming k for k > dX", () => {
+    const r = spawnSync("node", [bin, "run", "linrep-kappa", "--set", "k=60", "--out", "/tmp/linrep-cli-test"], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/k \(60\) must be ≤ dX \(50\)/);
+  });
+});
