@@ -1,1 +1,2 @@
 // LAPACK-like kernels (float64): factorizations and decompositions. Pointers are byte offsets.
+export { dpotrf, dgetrf, dlaswp, dtrsm } from "./lapack-factor";

@@ -1,50 +1,55 @@
 /** Cholesky factorisation A = L Lᵀ and the SPD solve built on it. */
 import { Matrix } from "./matrix.js";
 import { NotPositiveDefiniteError } from "./errors.js";
-import { substitute } from "./triangular.js";
+import { lapack, withScratch } from "./lapack-kernels.js";
+import { trsm } from "./triangular.js";
+import { alloc, copyIn, heap } from "./wasm.js";
 import { requireFinite, requireSameRows, requireSquare, requireSymmetric } from "./validate.js";
 
-/** Factors the lower triangle of A in place into L (row-major n×n); the strict upper triangle is zeroed. */
-function factorInPlace(op: string, a: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let s = a[rj + j];
-    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) {
-      throw new NotPositiveDefiniteError(
-        `${op}: A is not positive definite: pivot ${j} is ${s} (must be > 0) after eliminating the first ${j} columns`,
-      );
-    }
-    const ljj = Math.sqrt(s);
-    a[rj + j] = ljj;
-    const r = 1 / ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let t = a[ri + j];
-      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
-      a[ri + j] = t * r;
-    }
-    for (let k = j + 1; k < n; k++) a[rj + k] = 0;
-  }
-}
-
-/** Checks A and returns its Cholesky factor's data (row-major). */
-function factor(op: string, A: Matrix): Float64Array {
+/**
+ * Checks A, copies its lower triangle (mirrored, so the kernel sees an exactly symmetric matrix) into linear memory
+ * and factors it there; returns the pointer to L (strict upper triangle not cleared). Call inside `withScratch`.
+ */
+function factor(op: string, A: Matrix): number {
   requireSquare(op, "A", A);
   requireFinite(op, "A", A);
   requireSymmetric(op, "A", A, NotPositiveDefiniteError);
-  const a = A.data.slice();
-  factorInPlace(op, a, A.rows);
-  return a;
+  const n = A.rows;
+  const p = alloc(n * n);
+  const h = heap();
+  const base = p >>> 3;
+  const a = A.data;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      h[base + i * n + j] = a[i * n + j];
+      h[base + j * n + i] = a[i * n + j];
+    }
+  }
+  const bad = lapack.dpotrf(n, p);
+  if (bad >= 0) {
+    throw new NotPositiveDefiniteError(
+      `${op}: A is not positive definite: pivot ${bad} is ${heap()[base + bad * n + bad]} (must be > 0) after ` +
+        `eliminating the first ${bad} columns`,
+    );
+  }
+  return p;
 }
 
 /**
  * Cholesky factorisation: the lower-triangular L with positive diagonal such that A = L Lᵀ, for symmetric positive
  * definite A (only the lower triangle is used after a symmetry check). Throws `NotPositiveDefiniteError` naming the
- * first pivot that is not positive. Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 4.2.1.
+ * first pivot that is not positive. Blocked right-looking algorithm in WebAssembly (LAPACK dpotrf).
+ * Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 4.2.1 and §4.2.9.
  */
 export function cholesky(A: Matrix): Matrix {
-  return new Matrix(A.rows, A.cols, factor("cholesky", A));
+  return withScratch(() => {
+    const n = A.rows;
+    const p = factor("cholesky", A) >>> 3;
+    const h = heap();
+    const L = new Matrix(n, n);
+    for (let i = 0; i < n; i++) L.data.set(h.subarray(p + i * n, p + i * n + i + 1), i * n);
+    return L;
+  });
 }
 
 /**
@@ -56,10 +61,11 @@ export function solveSPD(A: Matrix, B: Matrix): Matrix {
   requireSquare(op, "A", A);
   requireSameRows(op, A, B);
   requireFinite(op, "B", B);
-  const l = factor(op, A);
-  const X = B.clone();
-  const n = A.rows;
-  substitute(op, l, n, X.data, X.cols, { lower: true });
-  substitute(op, l, n, X.data, X.cols, { lower: true, trans: true });
-  return X;
+  return withScratch(() => {
+    const pL = factor(op, A);
+    const pX = copyIn(B.data);
+    trsm(op, pL, A.rows, pX, B.cols, { lower: true });
+    trsm(op, pL, A.rows, pX, B.cols, { lower: true, trans: true });
+    return new Matrix(B.rows, B.cols, heap().slice(pX >>> 3, (pX >>> 3) + B.data.length));
+  });
 }

@@ -1,0 +1,25 @@
+/**
+ * Typed access to the LAPACK-like WebAssembly kernels of asm/lapack*.ts, and a scratch-memory bracket.
+ * Kernels work in place on byte offsets into the module's linear memory (see wasm.ts for the allocator).
+ */
+import { kernels, mark, release } from "./wasm.js";
+
+/** The kernels exported by asm/lapack.ts (signatures mirror the AssemblyScript sources). */
+export interface LapackKernels {
+  dpotrf(n: number, pA: number): number;
+  dgetrf(n: number, pA: number, pPiv: number, tiny: number): number;
+  dlaswp(n: number, k: number, pX: number, pPiv: number): void;
+  dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
+}
+
+export const lapack = kernels as unknown as LapackKernels;
+
+/** Runs `f` and frees every allocation it made in linear memory, even if it throws. */
+export function withScratch<T>(f: () => T): T {
+  const position = mark();
+  try {
+    return f();
+  } finally {
+    release(position);
+  }
+}
