@@ -2,20 +2,17 @@
 // float64 arrays. Pointers are byte offsets; lengths are element counts.
 
 /** x[i] at byte pointer p. */
-// @ts-ignore: decorator
-@inline export function ld(p: usize, i: i32): f64 {
+export function ld(p: usize, i: i32): f64 {
   return load<f64>(p + ((<usize>i) << 3));
 }
 
 /** x[i] = v at byte pointer p. */
-// @ts-ignore: decorator
-@inline export function st(p: usize, i: i32, v: f64): void {
+export function st(p: usize, i: i32, v: f64): void {
   store<f64>(p + ((<usize>i) << 3), v);
 }
 
 /** Byte pointer of element (i, j) of a row-major matrix with row stride ld at p. */
-// @ts-ignore: decorator
-@inline export function at(p: usize, i: i32, j: i32, ld: i32): usize {
+export function at(p: usize, i: i32, j: i32, ld: i32): usize {
   return p + ((<usize>i * <usize>ld + <usize>j) << 3);
 }
 
