@@ -33,8 +33,9 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
   schema,
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 128, N: 512 },
+  quickSeeds: 3,
   run(point, ctx) {
-    const problem = buildProblem(point, ctx.seed);
+    const problem = buildProblem(point);
     let eta = point.eta ?? 1;
     if (point.steps > 1 && point.eta === null) {
       const tuned = tuneEta(point, problem, ctx.seed, point.algorithm);

@@ -42,8 +42,9 @@ export const singleIndexRisk: Experiment<Config, Point> = {
   schema,
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 64, N: 256, testSamples: 2048 },
+  quickSeeds: 3,
   run(point, ctx) {
-    const problem = buildProblem(point, ctx.seed);
+    const problem = buildProblem(point);
     if (point.algorithm === "random-features") {
       ctx.scalar("testMSE", randomFeaturesMSE(point, problem, ctx.seed));
       return;

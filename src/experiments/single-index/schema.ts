@@ -12,6 +12,11 @@ const positive = (what: string) => z.number().positive({ message: `${what} must 
 export const LINK_NAMES = [...ACTIVATION_NAMES, "hermite"] as const;
 
 export const baseShape = {
+  /**
+   * Seed of the task (Σ, β★): at one κ every algorithm, n/d and repeat sees the same task, so curves compare
+   * like with like; the trial seed draws the samples and the network's initialisation.
+   */
+  problemSeed: z.int().min(0).default(0),
   /** Input dimension. */
   d: z.int().min(1).default(256),
   /** Hidden width (number of neurons). */

@@ -2,8 +2,9 @@
  * One single-index trial, shared by `single-index-alignment` and `single-index-risk`: build the problem, take
  * the first-layer step(s) with one algorithm, measure the spike, and (for the risk) fit and test the readout.
  *
- * Seeds (fixed paths under the trial seed s, so every part is reproducible and independent of the others):
- * problem (Σ, β★) deriveSeed(s, 0); step samples (s, 1); network initialisation (s, 2); readout training
+ * Seeds: the task (Σ, β★) comes from deriveSeed(problemSeed, round(1000 κ)), shared by every algorithm, n/d and
+ * repeat at that κ. Everything else uses fixed paths under the trial seed s, so each part is reproducible and
+ * independent of the others: step samples deriveSeed(s, 1); network initialisation (s, 2); readout training
  * samples (s, 3); test samples (s, 4). Step-size tuning runs the same procedure on the same problem with the
  * seed deriveSeed(s, 9) in place of s, so it never sees the trial's own samples.
  */
@@ -33,9 +34,9 @@ export type SingleIndexPoint = BaseFields & { algorithm: string; kappa: number; 
 /** The seed path of step-size tuning (see the module comment). */
 export const TUNING_SEED_PATH = 9;
 
-/** The problem of a trial (depends only on the point's problem fields and the trial seed). */
-export function buildProblem(point: SingleIndexPoint, seed: number): SingleIndexProblem {
-  return makeSingleIndexProblem(new Rng(deriveSeed(seed, 0)), {
+/** The task of a point (depends only on its problem fields, κ and `problemSeed`). */
+export function buildProblem(point: SingleIndexPoint): SingleIndexProblem {
+  return makeSingleIndexProblem(new Rng(deriveSeed(point.problemSeed, Math.round(1000 * point.kappa))), {
     d: point.d,
     kappa: point.kappa,
     spectrum: point.spectrum,
