@@ -56,8 +56,8 @@ export type QuadraticPoint = Omit<QuadraticConfig, "kappa"> & { kappa: number };
 
 /** Relative losses below this are at the level of float64 rounding: excluded from rate fits, floored in plots. */
 const ROUNDING_FLOOR = 1e-26;
-/** Smallest relative loss drawn (log axes cannot show 0). */
-const PLOT_FLOOR = 1e-20;
+/** Smallest relative loss drawn: float64 round-off level of ‖e‖² (log axes cannot show 0). */
+const PLOT_FLOOR = 1e-16;
 
 /** The theoretical contraction per step of ‖e‖_A for a preconditioned spectrum with condition number c. */
 export function theoryRate(conditionNumber: number): number {
@@ -187,7 +187,7 @@ function summarize(trials: Trials, config: QuadraticConfig): SummaryRow[] {
 
 function plots(trials: Trials, config: QuadraticConfig): PlotSpec[] {
   const curves = config.algorithms.flatMap((algorithm) =>
-    seriesBands(trials, `loss:${algorithm}`, (t) => ({ algorithm, kappa: t.point.kappa })).map((r) => ({
+    seriesBands(trials, `loss:${algorithm}`, (t) => ({ algorithm, kappa: t.point.kappa }), { log: true }).map((r) => ({
       ...r,
       mean: Math.max(r.mean, PLOT_FLOOR),
       lo: Math.max(r.lo, PLOT_FLOOR),
@@ -208,7 +208,8 @@ function plots(trials: Trials, config: QuadraticConfig): PlotSpec[] {
     : [];
   const lossCurves: PlotSpec = {
     name: "loss-curves",
-    title: "Relative loss per step (mean ± std over seeds); dashed: GD theory ρ^{2t}, ρ = (κ−1)/(κ+1)",
+    title:
+      "Relative loss per step (geometric mean and ×/÷ std over seeds, floored at 1e-16); dashed: GD theory ρ^{2t}, ρ = (κ−1)/(κ+1)",
     spec: lineChart({
       title: "Quadratic: relative loss L_t/L_0 (dashed: GD theory ((κ−1)/(κ+1))^(2t))",
       rows: curves,

@@ -51,8 +51,17 @@ export function meanStd(values: readonly number[]): MeanStd {
 /** A group's identity: the fields (algorithm, κ, …) that distinguish one curve from another. */
 export type Group = Record<string, string | number>;
 
+/** The statistics of a band at one x value. */
+export interface BandStats {
+  mean: number;
+  std: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
 /** A row of a band: the group's fields plus the statistics at one x value. */
-export type BandRow = Group & { mean: number; std: number; lo: number; hi: number; n: number };
+export type BandRow = Group & BandStats;
 
 /** Groups `trials` that finished by `groupBy`, keeping the first-seen order of groups. */
 function groupTrials<P>(
@@ -71,16 +80,38 @@ function groupTrials<P>(
   return [...groups.values()];
 }
 
+/** Options of `seriesBands`. */
+export interface BandOptions {
+  /**
+   * Statistics in log space, for quantities plotted on a log axis (losses, distances): mean = 10^m,
+   * lo = 10^(m − s), hi = 10^(m + s) where m ± s are the mean and std of log10 of the values (the geometric mean
+   * and a multiplicative band that stays positive); `std` is s, in decades. Non-positive values are left out.
+   */
+  log?: boolean;
+}
+
+/** The row statistics of one sample, in linear or log space. */
+function bandStats(values: readonly number[], log: boolean): BandStats {
+  if (!log) {
+    const { mean, std, n } = meanStd(values);
+    return { mean, std, lo: mean - std, hi: mean + std, n };
+  }
+  const { mean, std, n } = meanStd(values.filter((v) => v > 0).map(Math.log10));
+  return { mean: 10 ** mean, std, lo: 10 ** (mean - std), hi: 10 ** (mean + std), n };
+}
+
 /**
  * Mean ± standard deviation over seeds of the per-step series `series`, one curve per group: for each group
  * and each step s, the statistics (see `meanStd`) of the values the group's finished trials recorded at step s.
- * Rows are `{ ...group, step, mean, std, lo: mean − std, hi: mean + std, n }`, sorted by step within a group.
+ * Rows are `{ ...group, step, mean, std, lo: mean − std, hi: mean + std, n }`, sorted by step within a group
+ * (with `options.log`, geometric statistics instead: see `BandOptions`).
  * Failed trials and trials without the series are skipped.
  */
 export function seriesBands<P>(
   trials: readonly TrialRecord<P>[],
   series: string,
   groupBy: (t: TrialRecord<P>) => Group,
+  options: BandOptions = {},
 ): (BandRow & { step: number })[] {
   const rows: (BandRow & { step: number })[] = [];
   for (const { group, trials: members } of groupTrials(trials, groupBy)) {
@@ -95,10 +126,7 @@ export function seriesBands<P>(
       }
     }
     const steps = [...byStep.keys()].sort((a, b) => a - b);
-    for (const step of steps) {
-      const { mean, std, n } = meanStd(byStep.get(step)!);
-      rows.push({ ...group, step, mean, std, lo: mean - std, hi: mean + std, n });
-    }
+    for (const step of steps) rows.push({ ...group, step, ...bandStats(byStep.get(step)!, options.log ?? false) });
   }
   return rows;
 }
@@ -107,16 +135,17 @@ export function seriesBands<P>(
  * Mean ± standard deviation over seeds of the scalar metric `scalar`, one row per group:
  * `{ ...group, mean, std, lo, hi, n }`. `null` values (not reached) are left out of the statistics; `n` counts
  * the values used. Useful for "metric versus swept parameter" charts (put the parameter in the group).
+ * `options.log`: geometric statistics, as in `seriesBands`.
  */
 export function scalarBands<P>(
   trials: readonly TrialRecord<P>[],
   scalar: string,
   groupBy: (t: TrialRecord<P>) => Group,
+  options: BandOptions = {},
 ): BandRow[] {
   return groupTrials(trials, groupBy).map(({ group, trials: members }) => {
     const values = members.map((t) => t.scalars[scalar]).filter((v): v is number => typeof v === "number");
-    const { mean, std, n } = meanStd(values);
-    return { ...group, mean, std, lo: mean - std, hi: mean + std, n };
+    return { ...group, ...bandStats(values, options.log ?? false) };
   });
 }
 
@@ -178,7 +207,9 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
     ...(opts.logX ? { scale: { type: "log" } } : {}),
   };
   const yScale = opts.logY ? { scale: { type: "log" } } : { scale: { zero: false } };
-  const color = { field: opts.color, type: "nominal", title: opts.color, scale: colorScale };
+  // Legend swatches are solid strokes whatever mark a layer uses (a band's pale fill would hide the colour).
+  const legend = { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 };
+  const color = { field: opts.color, type: "nominal", title: opts.color, scale: colorScale, legend };
   // Curves differ by every field other than x, y, the band and the facets (e.g. κ within one panel).
   const exclude = new Set([opts.x, opts.y, opts.color, LAYER, "mean", "std", "lo", "hi", "n", ...facetFields]);
   if (opts.band) exclude.add(opts.band.lo).add(opts.band.hi);
@@ -195,8 +226,7 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
         x,
         y: { field: opts.band.lo, type: "quantitative", ...yScale },
         y2: { field: opts.band.hi },
-        // The legend comes from the lines; a band's pale swatch would hide the colour.
-        color: { ...color, legend: null },
+        color,
         detail,
       },
     });
