@@ -180,6 +180,8 @@ function gatherRows(X: Matrix, Y: Matrix, idx: Int32Array, from: number, count: 
 class MinibatchStream {
   private readonly order: Int32Array;
   private cursor: number;
+  /** The whole pool as one batch, built once, when a minibatch would cover it (full-batch steps). */
+  private readonly full: Batch | undefined;
   constructor(
     private readonly X: Matrix,
     private readonly Y: Matrix,
@@ -189,10 +191,11 @@ class MinibatchStream {
   ) {
     this.order = rows.slice();
     this.cursor = this.order.length;
+    this.full = size >= rows.length ? gatherRows(X, Y, this.order, 0, rows.length) : undefined;
   }
   next(): Batch {
+    if (this.full) return this.full;
     const pool = this.order.length;
-    if (this.size >= pool) return gatherRows(this.X, this.Y, this.order, 0, pool);
     if (this.cursor + this.size > pool) {
       for (let i = pool - 1; i > 0; i--) {
         const j = this.rng.int(i + 1);
