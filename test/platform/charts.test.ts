@@ -61,6 +61,15 @@ describe("seriesBands and scalarBands", () => {
       [0.5, 1],
     ]);
   });
+  it("log option: geometric mean with a multiplicative band", () => {
+    const rows = seriesBands(trials, "loss", (t) => ({ algorithm: t.point.algorithm }), { log: true });
+    const gd = rows.filter((r) => r.algorithm === "gd");
+    expect(gd[0].mean).toBeCloseTo(Math.sqrt(4 * 6), 12); // geometric mean of 4 and 6
+    const s = Math.abs(Math.log10(6) - Math.log10(4)) / Math.SQRT2; // sample std of the two log10 values
+    expect(gd[0].std).toBeCloseTo(s, 12);
+    expect(gd[0].lo).toBeCloseTo(Math.sqrt(24) / 10 ** s, 12);
+    expect(gd[0].hi).toBeCloseTo(Math.sqrt(24) * 10 ** s, 12);
+  });
   it("summarises a scalar per group", () => {
     const rows = scalarBands(trials, "final", (t) => ({ algorithm: t.point.algorithm }));
     expect(rows).toHaveLength(2);
