@@ -1,2 +1,3 @@
 // LAPACK-like kernels (float64): factorizations and decompositions. Pointers are byte offsets.
 export { dpotrf, dgetrf, dlaswp, dtrsm } from "./lapack-factor";
+export { dsyev, dsyevWorkBytes } from "./lapack-eigen";

@@ -10,6 +10,8 @@ export interface LapackKernels {
   dgetrf(n: number, pA: number, pPiv: number, tiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
+  dsyevWorkBytes(n: number, capacity: number): number;
+  dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
 }
 
 export const lapack = kernels as unknown as LapackKernels;

@@ -1,0 +1,236 @@
+// Symmetric eigendecomposition: Householder tridiagonalisation (EISPACK tred2) and the implicit QL iteration with
+// Wilkinson's shift (EISPACK tql2), after JAMA. The matrix is held column-major (for a symmetric input that is the
+// same memory), so every inner loop runs over contiguous memory; the QL rotations are recorded and applied to the
+// eigenvector matrix strip by strip (lapack-vec.ts: rotPush / rotFlush).
+import { at, axpy, dot, ld, rotFlush, rotInit, rotPush, st, swap } from "./lapack-vec";
+
+/** QL iterations allowed per eigenvalue before giving up (LAPACK dsteqr allows 30 per eigenvalue in total). */
+const MAX_ITER_PER_VALUE: i32 = 60;
+
+/** Σ col[k]·d[k] over k < len, while e[k] += f·col[k] (the two halves of a symmetric matrix-vector product). */
+function dotAxpy(len: i32, pCol: usize, pD: usize, pE: usize, f: f64): f64 {
+  const vf = f64x2.splat(f);
+  let acc = f64x2.splat(0);
+  let k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const o = (<usize>k) << 3;
+    const c = v128.load(pCol + o);
+    acc = f64x2.add(acc, f64x2.mul(c, v128.load(pD + o)));
+    v128.store(pE + o, f64x2.add(v128.load(pE + o), f64x2.mul(vf, c)));
+  }
+  let g = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; k < len; k++) {
+    const c = ld(pCol, k);
+    g += c * ld(pD, k);
+    st(pE, k, ld(pE, k) + f * c);
+  }
+  return g;
+}
+
+/** col[k] −= f·e[k] + g·d[k], k < len (the symmetric rank-2 update of one column). */
+function rank2(len: i32, pCol: usize, f: f64, pE: usize, g: f64, pD: usize): void {
+  const vf = f64x2.splat(f);
+  const vg = f64x2.splat(g);
+  let k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const o = (<usize>k) << 3;
+    const u = f64x2.add(f64x2.mul(vf, v128.load(pE + o)), f64x2.mul(vg, v128.load(pD + o)));
+    v128.store(pCol + o, f64x2.sub(v128.load(pCol + o), u));
+  }
+  for (; k < len; k++) st(pCol, k, ld(pCol, k) - (f * ld(pE, k) + g * ld(pD, k)));
+}
+
+/**
+ * Householder reduction of the symmetric n×n matrix at pV (column-major; lower triangle used) to tridiagonal form
+ * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; pV is overwritten by Q (column-major).
+ */
+function tred2(n: i32, pV: usize, pD: usize, pE: usize): void {
+  for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, n - 1, n), 0));
+  for (let i = n - 1; i > 0; i--) {
+    let scale: f64 = 0;
+    let h: f64 = 0;
+    for (let k = 0; k < i; k++) scale += abs(ld(pD, k));
+    if (scale == 0) {
+      st(pE, i, ld(pD, i - 1));
+      for (let j = 0; j < i; j++) {
+        st(pD, j, ld(at(pV, j, i - 1, n), 0));
+        st(at(pV, j, i, n), 0, 0);
+        st(at(pV, i, j, n), 0, 0);
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        const dk = ld(pD, k) / scale;
+        st(pD, k, dk);
+        h += dk * dk;
+      }
+      let f = ld(pD, i - 1);
+      let g = sqrt(h);
+      if (f > 0) g = -g;
+      st(pE, i, scale * g);
+      h -= f * g;
+      st(pD, i - 1, f - g);
+      for (let j = 0; j < i; j++) st(pE, j, 0);
+      for (let j = 0; j < i; j++) {
+        f = ld(pD, j);
+        st(at(pV, i, j, n), 0, f);
+        const cj = at(pV, j, 0, n);
+        g = ld(pE, j) + ld(cj, j) * f;
+        const o = (<usize>(j + 1)) << 3;
+        g += dotAxpy(i - 1 - j, cj + o, pD + o, pE + o, f);
+        st(pE, j, g);
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        const ej = ld(pE, j) / h;
+        st(pE, j, ej);
+        f += ej * ld(pD, j);
+      }
+      const hh = f / (h + h);
+      axpy(i, -hh, pD, pE);
+      for (let j = 0; j < i; j++) {
+        f = ld(pD, j);
+        g = ld(pE, j);
+        const cj = at(pV, j, 0, n);
+        const o = (<usize>j) << 3;
+        rank2(i - j, cj + o, f, pE + o, g, pD + o);
+        st(pD, j, ld(cj, i - 1));
+        st(cj, i, 0);
+      }
+    }
+    st(pD, i, h);
+  }
+  // Accumulate the transformations into Q.
+  for (let i = 0; i < n - 1; i++) {
+    st(at(pV, i, n - 1, n), 0, ld(at(pV, i, i, n), 0));
+    st(at(pV, i, i, n), 0, 1);
+    const h = ld(pD, i + 1);
+    const ci1 = at(pV, i + 1, 0, n);
+    if (h != 0) {
+      for (let k = 0; k <= i; k++) st(pD, k, ld(ci1, k) / h);
+      for (let j = 0; j <= i; j++) {
+        const cj = at(pV, j, 0, n);
+        axpy(i + 1, -dot(ci1, cj, i + 1), pD, cj);
+      }
+    }
+    for (let k = 0; k <= i; k++) st(ci1, k, 0);
+  }
+  for (let j = 0; j < n; j++) {
+    st(pD, j, ld(at(pV, j, n - 1, n), 0));
+    st(at(pV, j, n - 1, n), 0, 0);
+  }
+  st(at(pV, n - 1, n - 1, n), 0, 1);
+  st(pE, 0, 0);
+}
+
+/**
+ * Implicit QL on the tridiagonal (d, e[1…n−1]) with Wilkinson's shift; the rotations go to the list at pL (which
+ * applies them to the rows of the eigenvector matrix). Deflates when |e_l| ≤ ε·max_l(|d_l| + |e_l|). Returns −1,
+ * or the index of an eigenvalue that did not converge.
+ */
+function tql2(n: i32, pD: usize, pE: usize, pL: usize): i32 {
+  for (let i = 1; i < n; i++) st(pE, i - 1, ld(pE, i));
+  st(pE, n - 1, 0);
+  let f: f64 = 0;
+  let tst1: f64 = 0;
+  const eps = f64.EPSILON;
+  for (let l = 0; l < n; l++) {
+    tst1 = max(tst1, abs(ld(pD, l)) + abs(ld(pE, l)));
+    let m = l;
+    while (m < n - 1 && abs(ld(pE, m)) > eps * tst1) m++;
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > MAX_ITER_PER_VALUE) return l;
+        let g = ld(pD, l);
+        const el = ld(pE, l);
+        let p = (ld(pD, l + 1) - g) / (2 * el);
+        let r = hypot(p, 1);
+        if (p < 0) r = -r;
+        st(pD, l, el / (p + r));
+        st(pD, l + 1, el * (p + r));
+        const dl1 = ld(pD, l + 1);
+        let h = g - ld(pD, l);
+        for (let i = l + 2; i < n; i++) st(pD, i, ld(pD, i) - h);
+        f += h;
+        p = ld(pD, m);
+        let c: f64 = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = ld(pE, l + 1);
+        let s: f64 = 0;
+        let s2: f64 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          const ei = ld(pE, i);
+          g = c * ei;
+          h = c * p;
+          r = hypot(p, ei);
+          st(pE, i + 1, s * r);
+          s = ei / r;
+          c = p / r;
+          const di = ld(pD, i);
+          p = c * di - s * g;
+          st(pD, i + 1, h + s * (c * g + s * di));
+          rotPush(pL, i, i + 1, c, s);
+        }
+        p = (-s * s2 * c3 * el1 * ld(pE, l)) / dl1;
+        st(pE, l, s * p);
+        st(pD, l, c * p);
+      } while (abs(ld(pE, l)) > eps * tst1);
+    }
+    st(pD, l, ld(pD, l) + f);
+    st(pE, l, 0);
+  }
+  return -1;
+}
+
+/** sqrt(a² + b²) without destructive underflow or overflow. */
+function hypot(a: f64, b: f64): f64 {
+  a = abs(a);
+  b = abs(b);
+  const big = max(a, b);
+  if (big == 0) return 0;
+  const small = min(a, b) / big;
+  return big * sqrt(1 + small * small);
+}
+
+/** Bytes of workspace `dsyev` needs at pWork for order n with a rotation list of `capacity` entries. */
+export function dsyevWorkBytes(n: i32, capacity: i32): i32 {
+  return 16 * n + 16 + capacity * 24;
+}
+
+/**
+ * Eigendecomposition of the symmetric n×n matrix at pV (row-major = column-major for symmetric input; overwritten):
+ * eigenvalues ascending into pD (n f64), eigenvectors into the rows of pV (row i = eigenvector i, i.e. pV holds
+ * Vᵀ). pWork: `dsyevWorkBytes(n, capacity)` bytes (subdiagonal and the rotation list). Returns −1, or the index of
+ * an eigenvalue whose QL iteration did not converge.
+ */
+export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32): i32 {
+  if (n == 0) return -1;
+  const pE = pWork;
+  const pL = pWork + ((<usize>n) << 3);
+  tred2(n, pV, pD, pE);
+  rotInit(pL, capacity, pV, n);
+  const bad = tql2(n, pD, pE, pL);
+  rotFlush(pL);
+  if (bad >= 0) return bad;
+  // Selection sort, ascending, moving eigenvector rows along.
+  for (let i = 0; i < n - 1; i++) {
+    let k = i;
+    let p = ld(pD, i);
+    for (let j = i + 1; j < n; j++) {
+      if (ld(pD, j) < p) {
+        k = j;
+        p = ld(pD, j);
+      }
+    }
+    if (k != i) {
+      st(pD, k, ld(pD, i));
+      st(pD, i, p);
+      swap(n, at(pV, i, 0, n), at(pV, k, 0, n));
+    }
+  }
+  return -1;
+}
