@@ -267,6 +267,35 @@ describe("asm dgemm / dsyrk contract", () => {
     }
   });
 
+  it("dgemmWs packs within dgemmWorkspaceBytes(m, n, k) of the caller's workspace", () => {
+    const ws = kernels as unknown as Raw & {
+      dgemmWs(...args: number[]): void;
+      dgemmWorkspaceBytes(m: number, n: number, k: number): number;
+    };
+    const rng = new Rng(9);
+    for (const [m, n, k] of [
+      [5, 7, 3],
+      [130, 517, 300],
+      [3, 9, 600],
+    ]) {
+      const A = gaussianMatrix(rng, m, k);
+      const B = gaussianMatrix(rng, k, n);
+      const top = mark();
+      const pA = copyIn(A.data);
+      const pB = copyIn(B.data);
+      const pC = alloc(m * n);
+      const bytes = ws.dgemmWorkspaceBytes(m, n, k);
+      const guard = 64;
+      const pWork = copyIn(new Float64Array(bytes / 8 + guard).fill(123));
+      ws.dgemmWs(0, 0, m, n, k, 1, pA, k, pB, n, 0, pC, n, pWork);
+      const C = new Matrix(m, n, copyOut(pC, m * n));
+      const after = copyOut(pWork + bytes, guard);
+      release(top);
+      expect(diffNorm(C, naive(A, B))).toBeLessThanOrEqual(1e-13 * k * fro(A) * fro(B));
+      expect(after.every((v) => v === 123)).toBe(true);
+    }
+  });
+
   it("leaves memory outside C untouched (edge tiles go through scratch)", () => {
     const top = mark();
     const [m, n, k] = [6, 7, 5];
