@@ -22,8 +22,12 @@ export interface LinrepProblemConfig {
   kappaX: number;
   /** Condition number of F★ (≥ 1); its singular values are log-spaced from 1 up to κ_F. */
   kappaF: number;
-  /** How Σₓ's eigenvalues are spread (see `spectrum`). */
+  /** How Σₓ's eigenvalues are spread (see `spectrum`); the transfer covariance uses the same kind. */
   spectrum: SpectrumKind;
+  /** "spiked": how many eigenvalues sit at κ (default 1). */
+  spikes?: number;
+  /** "powerlaw": the decay exponent (default 1). */
+  exponent?: number;
   /** Σ = Q diag(s) Qᵀ with Q Haar-random (true) or the identity (false, axis-aligned). */
   rotate: boolean;
   /** Distribution of ξ in x = Σ^{1/2} ξ: i.i.d. ±1 (the paper) or standard Gaussian. */
@@ -149,14 +153,11 @@ export function makeLinrepProblem(rng: Rng, config: LinrepProblemConfig): Linrep
   const { dX, dY, k } = config;
   const Gstar = haarOrthogonal(rng.split(0), dX, k).transpose();
   const Fstar = makeHead(rng.split(1), dY, k, config.kappaF);
-  const cov = makeCovariance(
-    rng.split(2),
-    spectrum(dX, { kind: config.spectrum, kappa: config.kappaX }),
-    config.rotate,
-  );
+  const shape = { kind: config.spectrum, spikes: config.spikes, exponent: config.exponent };
+  const cov = makeCovariance(rng.split(2), spectrum(dX, { ...shape, kappa: config.kappaX }), config.rotate);
   const t = config.transfer;
   const transferHead = makeHead(rng.split(3), dY, k, t.kappaF);
-  const transferCov = makeCovariance(rng.split(4), spectrum(dX, { kind: config.spectrum, kappa: t.kappaX }), t.rotate);
+  const transferCov = makeCovariance(rng.split(4), spectrum(dX, { ...shape, kappa: t.kappaX }), t.rotate);
   const main = makeTask(Gstar, Fstar, cov, config.noise, config.inputs);
   return {
     config,

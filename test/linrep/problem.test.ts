@@ -120,6 +120,13 @@ describe("linear representation problem", () => {
       for (let j = 0; j < base.dX; j++) if (i !== j) expect(aligned.cov.sigma.get(i, j)).toBe(0);
   });
 
+  it("passes the spectrum's shape through: two spikes at κₓ, the rest at 1", () => {
+    const spiked = makeLinrepProblem(new Rng(11), { ...base, spectrum: "spiked", spikes: 2 });
+    const e = Array.from(spiked.cov.eigenvalues).sort((a, b) => b - a);
+    expect(e).toEqual([20, 20, 1, 1, 1, 1]);
+    expect(() => makeLinrepProblem(new Rng(11), { ...base, spectrum: "spiked", spikes: 9 })).toThrow(/spikes/);
+  });
+
   it("the transfer task shares G★ but has its own covariance and noise", () => {
     const { X, Y } = problem.transferTask.sample(new Rng(9), 4000);
     const pred = mul(mul(X, problem.Gstar, false, true), problem.transferTask.Fstar, false, true);
