@@ -1,0 +1,106 @@
+/**
+ * Benchmarks of the experiment platform itself (issue 3 targets), through the same code path as
+ * `layerwise run` minus argument parsing and figures (planRun + executeRun: worker pool, SQLite store):
+ * - per-trial overhead: slope of wall time over the number of no-op trials (1 worker), target ≤ 5 ms;
+ * - parallel speed-up: a 100-trial CPU-bound sweep with 1 vs 2 workers, target ≥ 1.7×;
+ * - store throughput: writing 1,000,000 metric points (series values), target ≤ 2 s.
+ * No numpy peer: there is no comparable numpy operation; the table shows the target instead.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TrialRecord } from "../src/experiments/types.js";
+import { selftest } from "../src/runner/selftest.js";
+import { executeRun, planRun } from "../src/runner/run.js";
+import { ResultStore } from "../src/runner/store.js";
+import { printTable } from "./numpy.js";
+
+/** Wall time (ms) of a selftest sweep into a fresh directory. */
+async function sweepMs(points: number, workers: number, overrides: Record<string, unknown>): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "layerwise-bench-"));
+  try {
+    const config = selftest.schema.parse({ x: Array.from({ length: points }, (_, i) => i + 1), ...overrides });
+    const plan = planRun({
+      experiment: selftest,
+      config,
+      runSeed: 0,
+      seeds: 1,
+      workers,
+      outDir: dir,
+      fresh: false,
+      progress: "none",
+    });
+    const t0 = performance.now();
+    const result = await executeRun(plan);
+    const ms = performance.now() - t0;
+    if (result.failed > 0 || result.trials.length !== points) throw new Error("bench: the sweep did not complete");
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function overheadPerTrial(): Promise<number> {
+  const noop = { steps: 1, work: 0 };
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    small.push(await sweepMs(100, 1, noop));
+    large.push(await sweepMs(1100, 1, noop));
+  }
+  return (median(large) - median(small)) / 1000;
+}
+
+async function speedup(): Promise<{ one: number; two: number }> {
+  // About 20 ms of CPU per trial (200 steps × 100 units of ~1 µs).
+  const cpu = { steps: 200, work: 100 };
+  await sweepMs(4, 2, cpu); // warm up
+  const one = median([await sweepMs(100, 1, cpu), await sweepMs(100, 1, cpu)]);
+  const two = median([await sweepMs(100, 2, cpu), await sweepMs(100, 2, cpu)]);
+  return { one, two };
+}
+
+/** Milliseconds to write `trials` trials of `length` series points each (one transaction per trial). */
+function storeWriteMs(trials: number, length: number): number {
+  const dir = mkdtempSync(join(tmpdir(), "layerwise-bench-store-"));
+  try {
+    const store = new ResultStore(dir);
+    store.beginRun({ experiment: "bench", config: {}, runSeed: 0, seeds: 1, version: "bench" });
+    const steps = Float64Array.from({ length }, (_, i) => i);
+    const records: TrialRecord[] = Array.from({ length: trials }, (_, i) => ({
+      point: { i },
+      pointIndex: i,
+      repeat: 0,
+      seed: i,
+      status: "done",
+      durationMs: 1,
+      scalars: { final: i },
+      series: { loss: { steps, values: Float64Array.from({ length }, (_, j) => Math.exp(-j / (i + 1))) } },
+      info: {},
+    }));
+    const t0 = performance.now();
+    for (const r of records) store.writeTrial(r);
+    const ms = performance.now() - t0;
+    store.close();
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const overhead = await overheadPerTrial();
+  const { one, two } = await speedup();
+  const writeFew = median([storeWriteMs(100, 10_000), storeWriteMs(100, 10_000), storeWriteMs(100, 10_000)]);
+  const writeMany = median([storeWriteMs(1000, 1000), storeWriteMs(1000, 1000), storeWriteMs(1000, 1000)]);
+  printTable("platform (selftest trials through the worker pool and the SQLite store)", [
+    { measure: "overhead per no-op trial, 1 worker (ms)", ours: overhead, target: "≤ 5" },
+    { measure: "100 CPU-bound trials, 1 worker (ms)", ours: one, target: "" },
+    { measure: "100 CPU-bound trials, 2 workers (ms)", ours: two, target: "" },
+    { measure: "speed-up 2 workers / 1 worker (×)", ours: one / two, target: "≥ 1.7" },
+    { measure: "write 1e6 metric points: 100 trials × 1e4 (ms)", ours: writeFew, target: "≤ 2000" },
+    { measure: "write 1e6 metric points: 1000 trials × 1e3 (ms)", ours: writeMany, target: "≤ 2000" },
+  ]);
+}
