@@ -66,6 +66,23 @@ describe("subspace distance", () => {
     expect(d).toBeLessThanOrEqual(1);
   });
 
+  it("is symmetric for equal dimensions and, for d_h > k, measures whether row(G) contains row(G★)", () => {
+    const { G, Gstar } = rotated(8, [0.3, 0.7]); // G has orthonormal rows too
+    expect(subspaceDistance(Gstar, G)).toBeCloseTo(subspaceDistance(G, Gstar), 14);
+    // Over-parameterised: G★'s rows plus one more direction contain row(G★) exactly.
+    const wide = new Matrix(3, 8);
+    wide.data.set(Gstar.data, 0);
+    wide.set(2, 5, 2);
+    wide.set(2, 0, 1);
+    expect(subspaceDistance(wide, Gstar)).toBeLessThan(1e-14);
+    // Replace one of G★'s rows by a rotated copy: the missed part of row(G★) has sine sin θ.
+    const tilted = new Matrix(3, 8);
+    tilted.data.set(G.data.subarray(0, 8), 0); // row 0 rotated by 0.3 towards e₂
+    tilted.set(1, 1, 1);
+    tilted.set(2, 7, 1);
+    expect(subspaceDistance(tilted, Gstar)).toBeCloseTo(Math.sin(0.3), 12);
+  });
+
   it("refuses mismatched shapes", () => {
     expect(() => subspaceDistance(new Matrix(2, 5), new Matrix(2, 6))).toThrow(/equal columns/);
   });
