@@ -6,6 +6,12 @@
  * N(0, 0.01/d_h) entries (a small head, so the initial prediction is small compared with the signal). Both come
  * from `rng`'s first child stream; the data, the evaluation set and the transfer samples each have their own.
  *
+ * Algorithms (src/optim): sgd, adam — one joint step on (G, F) from the same gradient, η_G for G and η_F for F;
+ * sgd-bn — SGD on (G, γ, β) with η_G and F with η_F, batch-norm on the hidden layer; amd — least-squares head, then
+ * a gradient step on G with η_G (QR re-orthonormalised if `orthonormalize`); one-sided and kfac — equation 5 with
+ * Q_G = Σ̂ₓ + λ_G I, P_G = I or FᵀF, then the head step F₊ = F − η_F ∇_F L̂ Σ̂_z⁻¹ (η_F = 1: least squares);
+ * ngd — damped full Gauss–Newton over (F, G) with step η_G and damping λ.
+ *
  * Data: online, each step draws a fresh batch of `batch` samples (two independent ones with sample splitting: the
  * G step uses the first, the head step the second). Offline, one training set of `nTrain` samples is drawn once;
  * steps take minibatches of `batch` from reshuffled epochs (the whole set when batch ≥ nTrain); with sample
