@@ -1,3 +1,4 @@
 // LAPACK-like kernels (float64): factorizations and decompositions. Pointers are byte offsets.
 export { dpotrf, dgetrf, dlaswp, dtrsm } from "./lapack-factor";
 export { dsyev, dsyevWorkBytes } from "./lapack-eigen";
+export { dgesvd, dgesvdWorkBytes } from "./lapack-svd";

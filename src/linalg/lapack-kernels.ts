@@ -12,6 +12,18 @@ export interface LapackKernels {
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
+  dgesvdWorkBytes(m: number, n: number, capacity: number): number;
+  dgesvd(
+    m: number,
+    n: number,
+    pA: number,
+    pS: number,
+    pUt: number,
+    pVt: number,
+    vectors: number,
+    pWork: number,
+    capacity: number,
+  ): number;
 }
 
 export const lapack = kernels as unknown as LapackKernels;
