@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
+import { Matrix } from "../../src/linalg/matrix.js";
 import { activation } from "../../src/nn/activations.js";
 import { featureMap, initTwoLayer, lossAndGradient, predict, type HeadInit } from "../../src/nn/two-layer.js";
 
@@ -72,7 +73,7 @@ describe("two-layer network", () => {
       expect(v).toBeCloseTo(1, 3);
     }
     // Another batch is normalised with the reference statistics, not its own: its first row maps as before.
-    const other = featureMap(net, X)(new (X.constructor as typeof X)(1, 4, X.row(0).slice()));
+    const other = featureMap(net, X)(new Matrix(1, 4, X.row(0).slice()));
     for (let j = 0; j < 5; j++) expect(other.get(0, j)).toBeCloseTo(F.get(0, j), 12);
   });
 });
