@@ -13,6 +13,9 @@ export interface LapackKernels {
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
   dgesvdWorkBytes(m: number, n: number, capacity: number): number;
+  dgeqrfWorkBytes(m: number, n: number): number;
+  dgeqrf(m: number, n: number, pAt: number, pTau: number, pWork: number): void;
+  dorgqr(m: number, n: number, pAt: number, pTau: number, pQt: number, pWork: number): void;
   dgesvd(
     m: number,
     n: number,
