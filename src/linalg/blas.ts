@@ -67,13 +67,19 @@ export interface MatvecOptions {
   trans?: boolean;
 }
 
+/** Reads a boolean option, refusing anything but true/false/undefined (a JavaScript caller may pass 1 or "yes"). */
+function flag(op: string, field: string, value: unknown): boolean {
+  if (value === undefined || typeof value === "boolean") return value === true;
+  throw new TypeError(`${op}: options.${field} must be true or false, got ${JSON.stringify(value)}`);
+}
+
 /**
  * C = op(A) · op(B) with op(X) = X or Xᵀ (BLAS dgemm with α = 1, β = 0).
  * Throws `ShapeError` naming both shapes when the inner dimensions differ.
  */
 export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matrix {
-  const transA = options.transA === true;
-  const transB = options.transB === true;
+  const transA = flag("matmul", "transA", options.transA);
+  const transB = flag("matmul", "transB", options.transB);
   const m = transA ? A.cols : A.rows;
   const k = transA ? A.rows : A.cols;
   const kB = transB ? B.cols : B.rows;
@@ -111,7 +117,7 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
  * The Gram matrix XᵀX (default) or XXᵀ (`trans: true`), symmetric by construction (BLAS dsyrk).
  */
 export function gram(X: Matrix, options: GramOptions = {}): Matrix {
-  const trans = options.trans === true;
+  const trans = flag("gram", "trans", options.trans);
   const n = trans ? X.rows : X.cols;
   const k = trans ? X.cols : X.rows;
   // syrk does half of GEMM's work, so it pays off from a larger size than matmul's threshold.
@@ -132,7 +138,7 @@ export function gram(X: Matrix, options: GramOptions = {}): Matrix {
  * Throws `ShapeError` when x's length differs from op(A)'s column count.
  */
 export function matvec(A: Matrix, x: ArrayLike<number>, options: MatvecOptions = {}): Float64Array {
-  const trans = options.trans === true;
+  const trans = flag("matvec", "trans", options.trans);
   const m = trans ? A.cols : A.rows;
   const n = trans ? A.rows : A.cols;
   if (x.length !== n) {

@@ -144,6 +144,17 @@ describe("matmul", () => {
   });
 });
 
+describe("options", () => {
+  it("refuse non-boolean flags, naming the option and the value", () => {
+    const A = new Matrix(2, 2);
+    const bad = (v: unknown) => v as boolean;
+    expect(() => matmul(A, A, { transA: bad(1) })).toThrow("matmul: options.transA must be true or false, got 1");
+    expect(() => matmul(A, A, { transB: bad("yes") })).toThrow('options.transB must be true or false, got "yes"');
+    expect(() => gram(A, { trans: bad(null) })).toThrow("gram: options.trans must be true or false, got null");
+    expect(() => matvec(A, [1, 2], { trans: bad(0) })).toThrow(TypeError);
+  });
+});
+
 describe("gram", () => {
   it("equals XᵀX and XXᵀ from the triple loop, and is exactly symmetric", () => {
     const rng = new Rng(4);
