@@ -109,16 +109,6 @@ export function makeHead(rng: Rng, dY: number, k: number, kappaF: number): Matri
   return matmul(Us, V, { transB: true });
 }
 
-// TODO(lead): move into Rng (a bit-sliced fillRademacher); kept here because sampling dominates a training step.
-/** Fills `out` with i.i.d. ±1 using all 32 bits of each draw (32× fewer generator calls than one draw per sign). */
-function fillSigns(rng: Rng, out: Float64Array): void {
-  for (let i = 0; i < out.length; i += 32) {
-    const bits = rng.nextUint32();
-    const end = Math.min(32, out.length - i);
-    for (let b = 0; b < end; b++) out[i + b] = (((bits >>> b) & 1) << 1) - 1; // branch-free: the bits are random
-  }
-}
-
 /**
  * Builds a task sampler for y = F G★ x + ε: X = Ξ Σ^{1/2} (rows x_i = Σ^{1/2} ξ_i, Σ^{1/2} symmetric) and
  * Y = X (F G★)ᵀ + σ E, with Ξ Rademacher or Gaussian and E standard Gaussian.
@@ -134,7 +124,7 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
     sample(rng: Rng, n: number): { X: Matrix; Y: Matrix } {
       positiveInteger("sample size n", n);
       const Xi = new Matrix(n, dX);
-      if (inputs === "rademacher") fillSigns(rng, Xi.data);
+      if (inputs === "rademacher") rng.fillRademacher(Xi.data);
       else rng.fillNormal(Xi.data);
       const X = matmul(Xi, cov.sqrt);
       const Y = matmul(X, M, { transB: true });
