@@ -69,7 +69,7 @@ function cases(): Case[] {
       inputs: [gaussianMatrix(rng, n, n), gaussianMatrix(rng, n, n)],
       flops: 2 * n ** 3,
       inner: Math.ceil(4e6 / n ** 3),
-      repeats: n >= 1024 ? 3 : 7,
+      repeats: n <= 64 ? 15 : n >= 1024 ? 5 : 7,
     });
   }
   const [rows, cols] = [4096, 256];
