@@ -55,9 +55,10 @@ Options:
   --help            show this help
 
 Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed.`,
-  report: `Usage: layerwise report [--out DIR]
+  report: `Usage: layerwise report [--out DIR] [--png-scale N]
 
 Rebuilds figures (SVG, PNG), summary.json and report.html from the results stored in DIR (default results).
+PNGs are rendered at N times the SVG size (1 to 4, default 2).
 DIR is a run's directory, or a directory of runs (as written by reproduce): then every run is rebuilt and one
 combined DIR/report.html is written.`,
   export: `Usage: layerwise export --format csv|json [--out DIR]
@@ -212,14 +213,19 @@ function loadRun(dir: string) {
 }
 
 async function report(argv: string[]): Promise<number> {
-  const { values } = parseFlags("report", argv, { ...COMMON, out: { type: "string" } });
+  const { values } = parseFlags("report", argv, {
+    ...COMMON,
+    out: { type: "string" },
+    "png-scale": { type: "string" },
+  });
   if (values.help) return (say(HELP.report), 0);
+  const pngScale = integerFlag("png-scale", values["png-scale"], 2, 1, 4);
   const dir = resolve((values.out as string | undefined) ?? "results");
   const { dirs, combined } = runDirectories(dir);
   const loaded = dirs.map((d) => ({ dir: d, ...loadRun(d) }));
   const sections = [];
   for (const { dir: d, run, experiment, trials } of loaded) {
-    const outputs = await writeExperimentOutputs(d, experiment, run, trials);
+    const outputs = await writeExperimentOutputs(d, experiment, run, trials, pngScale);
     sections.push({ outDir: d, section: outputs.section });
     say(`${experiment.name}: ${outputs.files.figures.length / 2} figures, report: ${outputs.files.report}`);
   }

@@ -19,12 +19,16 @@ export interface ExperimentOutputs {
   files: { report: string; summary: string; figures: string[] };
 }
 
-/** Summarises, plots and reports a run stored in `outDir`. Throws if the experiment's summary or plots fail. */
+/**
+ * Summarises, plots and reports a run stored in `outDir`; PNGs are rendered at `pngScale`× the SVG size. Throws
+ * if the experiment's summary or plots fail.
+ */
 export async function writeExperimentOutputs(
   outDir: string,
   experiment: AnyExperiment,
   run: RunRecord,
   trials: TrialRecord[],
+  pngScale = 2,
 ): Promise<ExperimentOutputs> {
   const summary = experiment.summarize(trials, run.config);
   const plots = experiment.plots(trials, run.config);
@@ -33,7 +37,7 @@ export async function writeExperimentOutputs(
   const figures: ReportSection["figures"] = [];
   const files: string[] = [];
   for (const plot of plots) {
-    const { svg, png } = await renderFigure(plot.spec);
+    const { svg, png } = await renderFigure(plot.spec, pngScale);
     const svgFile = join(figureDir, `${plot.name}.svg`);
     const pngFile = join(figureDir, `${plot.name}.png`);
     writeFileSync(svgFile, svg);
