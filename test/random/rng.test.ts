@@ -65,6 +65,38 @@ describe("Rng (xoshiro128**)", () => {
     expect(Math.abs(m.kurtosis - 3)).toBeLessThan(0.05);
   });
 
+  it("draws normals whose histogram matches the N(0, 1) density, tails included (ziggurat layers and tail)", () => {
+    // Expected bin probabilities by Simpson integration of the density, independent of the sampler's tables.
+    const density = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+    const integrate = (a: number, b: number) => {
+      const m = 200;
+      const h = (b - a) / m;
+      let s = density(a) + density(b);
+      for (let i = 1; i < m; i++) s += (i % 2 ? 4 : 2) * density(a + i * h);
+      return (s * h) / 3;
+    };
+    const edges = [-Infinity, ...Array.from({ length: 41 }, (_, i) => -5 + i * 0.25), Infinity];
+    const r = new Rng(12);
+    const n = 1_000_000;
+    const counts = new Array(edges.length - 1).fill(0);
+    const draws = r.fillNormal(new Float64Array(n));
+    let beyondR = 0;
+    for (const x of draws) {
+      counts[Math.min(Math.max(Math.floor((x + 5) / 0.25) + 1, 0), edges.length - 2)]++;
+      if (Math.abs(x) > 3.442619855899) beyondR++;
+    }
+    let chi2 = 0;
+    for (let b = 0; b < counts.length; b++) {
+      const lo = Math.max(edges[b], -12);
+      const hi = Math.min(edges[b + 1], 12);
+      const expected = n * integrate(lo, hi);
+      chi2 += (counts[b] - expected) ** 2 / expected;
+    }
+    expect(chi2).toBeLessThan(80); // 41 degrees of freedom: p ≈ 3e-4
+    const tail = 2 * integrate(3.442619855899, 12);
+    expect(Math.abs(beyondR - n * tail)).toBeLessThan(5 * Math.sqrt(n * tail));
+  });
+
   it("draws balanced Rademacher signs and unbiased integers", () => {
     const r = new Rng(3);
     let sum = 0;
