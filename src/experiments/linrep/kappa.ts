@@ -59,7 +59,7 @@ export const linrepKappa: Experiment<Config, Point> = {
       .map((r) => ({
         algorithm: r.algorithm,
         kappaX: r.kappaX,
-        panel: kappaF(r),
+        head: kappaF(r),
         steps: Math.max(1, r.stepsToTarget as number),
       }));
     const predicted = summary
@@ -67,7 +67,7 @@ export const linrepKappa: Experiment<Config, Point> = {
       .map((r) => ({
         algorithm: r.algorithm,
         kappaX: r.kappaX,
-        panel: kappaF(r),
+        head: kappaF(r),
         y: Math.max(1, r.predictedSteps as number),
       }));
     const rateRows = summary
@@ -75,7 +75,7 @@ export const linrepKappa: Experiment<Config, Point> = {
       .map((r) => ({
         algorithm: r.algorithm,
         kappaX: r.kappaX,
-        panel: kappaF(r),
+        head: kappaF(r),
         gap: Math.max(1e-6, 1 - (r.measuredRate as number)),
       }));
     const theoryRates = summary
@@ -83,7 +83,7 @@ export const linrepKappa: Experiment<Config, Point> = {
       .map((r) => ({
         algorithm: r.algorithm,
         kappaX: r.kappaX,
-        panel: kappaF(r),
+        head: kappaF(r),
         y: Math.max(1e-6, 1 - (r.theoryRate as number)),
       }));
     return [
@@ -98,7 +98,7 @@ export const linrepKappa: Experiment<Config, Point> = {
           color: "algorithm",
           logX: true,
           logY: true,
-          facet: { column: "panel" },
+          facet: { column: "head" },
           xTitle: "κₓ",
           yTitle: "steps to target",
           theoryRows: predicted,
@@ -115,7 +115,7 @@ export const linrepKappa: Experiment<Config, Point> = {
           color: "algorithm",
           logX: true,
           logY: true,
-          facet: { column: "panel" },
+          facet: { column: "head" },
           xTitle: "κₓ",
           yTitle: "1 − rate per step",
           theoryRows: theoryRates,

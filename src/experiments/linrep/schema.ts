@@ -41,8 +41,8 @@ const perAlgorithm = (value: z.ZodType<number>) =>
 export const tuningSchema = z.strictObject({
   /** Budget of each grid-search run (it stops early at the target). */
   steps: count(1, 100_000).default(300),
-  /** Step sizes tried: these multiples of the algorithm's natural step scale (tuning.ts, `stepScale`). */
-  lrFactors: z.array(positive).min(1).default([0.25, 0.5, 1, 2]),
+  /** Step sizes tried: multiples of the natural step scale (tuning.ts, `stepScale`); 2 would sit on the stability edge. */
+  lrFactors: z.array(positive).min(1).default([0.25, 0.5, 1, 1.5]),
   /** Damping tried for one-sided and kfac: multiples of the mean eigenvalue of Σ̂ₓ (0 = undamped). */
   dampingFactors: z.array(nonNegative).min(1).default([0, 0.01]),
   /** Damping tried for ngd: multiples of its largest curvature σ_max(F★)²λ_max(Σₓ) (must be > 0). */
@@ -96,7 +96,7 @@ export function linrepFields(defaults: { steps: number; logEvery: number; kappaX
     damping: perAlgorithm(nonNegative).default({}),
     tuning: tuningSchema.default({
       steps: 300,
-      lrFactors: [0.25, 0.5, 1, 2],
+      lrFactors: [0.25, 0.5, 1, 1.5],
       dampingFactors: [0, 0.01],
       ngdDampingFactors: [1e-4, 1e-3, 1e-2, 1e-1],
     }),
