@@ -4,7 +4,7 @@ import { dgemm, dsyrk } from "./blas";
 import { at, axpy, dot, ld, scal, st, swap } from "./lapack-vec";
 
 /** Block size: panels of NB columns are factored unblocked; the trailing matrix is updated by GEMM/SYRK. */
-const NB: i32 = 48;
+const NB: i32 = 64;
 
 /**
  * Unblocked Cholesky of the n×n block at p (row stride lda), lower triangle, left-looking: each entry of L is one
@@ -31,13 +31,21 @@ function potf2(p: usize, n: i32, lda: i32): i32 {
 }
 
 /**
- * Cholesky factorisation A = L Lᵀ in place (LAPACK dpotrf, lower), n×n row-major at pA; A must be symmetric with
- * both triangles stored. Right-looking blocked: factor the NB×NB diagonal block, solve the panel below it
- * (L21 = A21 L11⁻ᵀ, row by row), update the trailing matrix A22 −= L21 L21ᵀ with SYRK. The strict upper triangle
- * is left holding intermediate values. Returns −1 on success, else the index of the first non-positive pivot,
- * whose value is then at A[j, j].
+ * Cholesky factorisation A = L Lᵀ in place (LAPACK dpotrf, lower), n×n row-major at pA; only the lower triangle
+ * of A is read, and on success the strict upper triangle is zeroed. Right-looking blocked: factor the NB×NB
+ * diagonal block, solve the panel below it (L21 = A21 L11⁻ᵀ, row by row), update the trailing matrix
+ * A22 −= L21 L21ᵀ with SYRK. Returns −1 on success, else the index of the first non-positive pivot, whose value
+ * is then at A[j, j].
  */
 export function dpotrf(n: i32, pA: usize): i32 {
+  // Mirror the lower triangle up: the SYRK updates read the upper one.
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) st(at(pA, j, i, n), 0, ld(at(pA, i, j, n), 0));
+  const info = potrfBlocked(n, pA);
+  if (info < 0) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) st(at(pA, i, j, n), 0, 0);
+  return info;
+}
+
+function potrfBlocked(n: i32, pA: usize): i32 {
   for (let k0 = 0; k0 < n; k0 += NB) {
     const kb = min(NB, n - k0);
     const info = potf2(at(pA, k0, k0, n), kb, n);

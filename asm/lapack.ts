@@ -3,3 +3,4 @@ export { dpotrf, dgetrf, dlaswp, dtrsm } from "./lapack-factor";
 export { dsyev, dsyevWorkBytes } from "./lapack-eigen";
 export { dgesvd, dgesvdWorkBytes } from "./lapack-svd";
 export { dgeqrf, dorgqr, dgeqrfWorkBytes } from "./lapack-qr";
+export { nonFiniteIndex, symmetryGap } from "./lapack-check";

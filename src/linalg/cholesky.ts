@@ -3,32 +3,20 @@ import { Matrix } from "./matrix.js";
 import { NotPositiveDefiniteError } from "./errors.js";
 import { lapack, withScratch } from "./lapack-kernels.js";
 import { trsm } from "./triangular.js";
-import { alloc, copyIn, heap } from "./wasm.js";
+import { copyIn, copyOut, heap } from "./wasm.js";
 import { requireFinite, requireSameRows, requireSquare, requireSymmetric } from "./validate.js";
 
-/**
- * Checks A, copies its lower triangle (mirrored, so the kernel sees an exactly symmetric matrix) into linear memory
- * and factors it there; returns the pointer to L (strict upper triangle not cleared). Call inside `withScratch`.
- */
+/** Checks A, copies it into linear memory and factors it there; returns the pointer to L. Call in `withScratch`. */
 function factor(op: string, A: Matrix): number {
   requireSquare(op, "A", A);
   requireFinite(op, "A", A);
   requireSymmetric(op, "A", A, NotPositiveDefiniteError);
   const n = A.rows;
-  const p = alloc(n * n);
-  const h = heap();
-  const base = p >>> 3;
-  const a = A.data;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      h[base + i * n + j] = a[i * n + j];
-      h[base + j * n + i] = a[i * n + j];
-    }
-  }
+  const p = copyIn(A.data);
   const bad = lapack.dpotrf(n, p);
   if (bad >= 0) {
     throw new NotPositiveDefiniteError(
-      `${op}: A is not positive definite: pivot ${bad} is ${heap()[base + bad * n + bad]} (must be > 0) after ` +
+      `${op}: A is not positive definite: pivot ${bad} is ${heap()[(p >>> 3) + bad * n + bad]} (must be > 0) after ` +
         `eliminating the first ${bad} columns`,
     );
   }
@@ -42,14 +30,7 @@ function factor(op: string, A: Matrix): number {
  * Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 4.2.1 and §4.2.9.
  */
 export function cholesky(A: Matrix): Matrix {
-  return withScratch(() => {
-    const n = A.rows;
-    const p = factor("cholesky", A) >>> 3;
-    const h = heap();
-    const L = new Matrix(n, n);
-    for (let i = 0; i < n; i++) L.data.set(h.subarray(p + i * n, p + i * n + i + 1), i * n);
-    return L;
-  });
+  return withScratch(() => new Matrix(A.rows, A.cols, copyOut(factor("cholesky", A), A.data.length)));
 }
 
 /**
@@ -66,6 +47,6 @@ export function solveSPD(A: Matrix, B: Matrix): Matrix {
     const pX = copyIn(B.data);
     trsm(op, pL, A.rows, pX, B.cols, { lower: true });
     trsm(op, pL, A.rows, pX, B.cols, { lower: true, trans: true });
-    return new Matrix(B.rows, B.cols, heap().slice(pX >>> 3, (pX >>> 3) + B.data.length));
+    return new Matrix(B.rows, B.cols, copyOut(pX, B.data.length));
   });
 }

@@ -14,6 +14,8 @@ export interface LapackKernels {
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
   dgesvdWorkBytes(m: number, n: number, capacity: number): number;
   dgeqrfWorkBytes(m: number, n: number): number;
+  nonFiniteIndex(len: number, p: number): number;
+  symmetryGap(n: number, p: number, pOut: number): void;
   dgeqrf(m: number, n: number, pAt: number, pTau: number, pWork: number): void;
   dorgqr(m: number, n: number, pAt: number, pTau: number, pQt: number, pWork: number): void;
   dgesvd(

@@ -3,6 +3,8 @@
  * Each check throws a `LinalgError` subclass whose message names the operation, the argument and the problem.
  */
 import type { Matrix } from "./matrix.js";
+import { lapack, withScratch } from "./lapack-kernels.js";
+import { alloc, copyIn, copyOut } from "./wasm.js";
 import { LinalgError, NonFiniteError, NotSquareError, ShapeError, shapeOf } from "./errors.js";
 
 /**
@@ -20,14 +22,13 @@ export const SYMMETRY_TOLERANCE = 1e-8;
 
 /** Throws `NonFiniteError` if `A` holds NaN or ±Infinity, naming the operation, argument and first bad entry. */
 export function requireFinite(op: string, name: string, A: Matrix): void {
-  const d = A.data;
-  for (let idx = 0; idx < d.length; idx++) {
-    const v = d[idx];
-    if (!Number.isFinite(v)) {
-      const i = Math.floor(idx / A.cols);
-      const j = idx - i * A.cols;
-      throw new NonFiniteError(`${op}: ${name} has a non-finite entry ${v} at (${i}, ${j}); inputs must be finite`);
-    }
+  const idx = withScratch(() => lapack.nonFiniteIndex(A.data.length, copyIn(A.data)));
+  if (idx >= 0) {
+    const i = Math.floor(idx / A.cols);
+    const j = idx - i * A.cols;
+    throw new NonFiniteError(
+      `${op}: ${name} has a non-finite entry ${A.data[idx]} at (${i}, ${j}); inputs must be finite`,
+    );
   }
 }
 
@@ -49,27 +50,12 @@ export function requireSameRows(op: string, A: Matrix, B: Matrix): void {
 
 /** The largest |A[i,j] − A[j,i]| and where it occurs, with the largest |A[i,j]| (A square). */
 function asymmetry(A: Matrix): { gap: number; i: number; j: number; maxAbs: number } {
-  const n = A.rows;
-  const d = A.data;
-  let gap = 0;
-  let gi = 0;
-  let gj = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = Math.abs(d[i * n + j]);
-      if (a > maxAbs) maxAbs = a;
-      if (j < i) {
-        const g = Math.abs(d[i * n + j] - d[j * n + i]);
-        if (g > gap) {
-          gap = g;
-          gi = i;
-          gj = j;
-        }
-      }
-    }
-  }
-  return { gap, i: gi, j: gj, maxAbs };
+  const [gap, i, j, maxAbs] = withScratch(() => {
+    const pOut = alloc(4);
+    lapack.symmetryGap(A.rows, copyIn(A.data), pOut);
+    return copyOut(pOut, 4);
+  });
+  return { gap, i, j, maxAbs };
 }
 
 /**
