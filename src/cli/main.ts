@@ -305,6 +305,11 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `layerwise export ... | head`: a closed pipe ends the output quietly, as in other Unix tools.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const [command, ...rest] = argv;
   if (command === "--version" || command === "-v") return (say(packageVersion), 0);
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
