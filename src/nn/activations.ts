@@ -14,6 +14,11 @@ export interface Activation {
   f(t: number): number;
   /** The derivative σ′(t) (for relu, 0 at t = 0). */
   df(t: number): number;
+  /**
+   * σ′ as a function of the output σ(t), for activations where it is one (tanh: 1 − σ²): lets a backward pass
+   * reuse the forward values instead of evaluating σ again.
+   */
+  dfFromOutput?(f: number): number;
 }
 
 const SQRT_2 = Math.SQRT2;
@@ -110,6 +115,7 @@ export const ACTIVATIONS = {
       const th = Math.tanh(t);
       return 1 - th * th;
     },
+    dfFromOutput: (f: number) => 1 - f * f,
   },
   relu: { name: "relu", f: (t: number) => (t > 0 ? t : 0), df: (t: number) => (t > 0 ? 1 : 0) },
   /** GELU, t Φ(t) (Hendrycks & Gimpel 2016), exact form; derivative Φ(t) + t φ(t). */

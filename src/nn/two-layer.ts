@@ -92,6 +92,15 @@ export function predict(net: TwoLayerNet, X: Matrix): Float64Array {
   return outputs(net, forwardPass(net, X).F);
 }
 
+/** The loss L̂ = (1/2n) Σ (y_i − f(x_i))² alone (a forward pass, no gradient). */
+export function loss(net: TwoLayerNet, X: Matrix, y: ArrayLike<number>): number {
+  const out = predict(net, X);
+  if (y.length !== out.length) throw new ShapeError(`twoLayer: X has ${out.length} rows but y has ${y.length} entries`);
+  let s = 0;
+  for (let i = 0; i < out.length; i++) s += (out[i] - y[i]) ** 2;
+  return s / (2 * out.length);
+}
+
 /** Loss, gradient and the per-layer statistics a Kronecker-factored preconditioner needs. */
 export interface TwoLayerGradient {
   /** L̂ = (1/2n) Σ (y_i − f(x_i))². */
@@ -116,15 +125,18 @@ export function lossAndGradient(net: TwoLayerNet, X: Matrix, y: ArrayLike<number
   const scale = 1 / (n * Math.sqrt(N));
   let loss = 0;
   const dZ = new Matrix(n, N);
-  const z = Z.data;
   const g = dZ.data;
   const { a, act } = net;
+  // σ′ from the stored outputs when the activation allows it (tanh), else from the pre-activations.
+  const fromOutput = act.dfFromOutput;
+  const src = fromOutput ? F.data : Z.data;
+  const deriv = fromOutput ?? act.df;
   for (let i = 0; i < n; i++) {
     const r = out[i] - y[i];
     loss += r * r;
     const ri = r * scale;
     const row = i * N;
-    for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * act.df(z[row + j]);
+    for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * deriv(src[row + j]);
   }
   const dH = bnCache ? batchNormBackward(dZ, bnCache).dH : dZ;
   const gradW = matmul(dH, X, { transA: true });

@@ -17,6 +17,7 @@ describe("activations", () => {
         const h = 1e-6;
         const fd = (a.f(t + h) - a.f(t - h)) / (2 * h);
         expect(a.df(t), `${a.name} at ${t}`).toBeCloseTo(fd, 6);
+        if (a.dfFromOutput) expect(a.dfFromOutput(a.f(t)), `${a.name} from output`).toBeCloseTo(a.df(t), 14);
       }
     }
   });

@@ -16,7 +16,7 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import { solveSPD } from "../../linalg/decompositions.js";
-import { lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
+import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
 
 /** The trained algorithms. */
 export const UPDATE_ALGORITHMS = ["gd", "kfac", "adam", "gd-bn"] as const;
@@ -94,7 +94,7 @@ export function train(
     const p = direction.data;
     for (let k = 0; k < W.length; k++) W[k] -= s * p[k];
   }
-  losses.push(lossAndGradient(net, X, y).loss);
+  losses.push(lossOf(net, X, y));
   return losses;
 }
 
