@@ -6,34 +6,93 @@ import { at, axpy, dot, ld, scal, st, swap } from "./lapack-vec";
 /** Block size: panels of NB columns are factored unblocked; the trailing matrix is updated by GEMM/SYRK. */
 const NB: i32 = 64;
 
+/** Cholesky block size (its unblocked kernel is faster than LU's panel, so blocks are larger). */
+const NB_CHOL: i32 = 128;
+
 /**
- * Unblocked Cholesky of the n×n block at p (row stride lda), lower triangle, left-looking: each entry of L is one
- * SIMD dot product of contiguous row prefixes. Returns −1, or the index of the first pivot that is not positive
- * (its value is left on the diagonal).
+ * Unblocked Cholesky of the symmetric n×n block at p (row stride lda; both triangles stored, upper one used) as
+ * A = Uᵀ U, right-looking on the rows of U: after each group of four pivot rows is factored, every later row takes
+ * one fused rank-4 SIMD update (row i −= Σ_t U[k+t, i]·row k+t over columns ≥ i), so each trailing element is loaded
+ * and stored once per four pivots. L = Uᵀ is then written to the lower triangle. Returns −1, or the index of the
+ * first pivot that is not positive (its value is left on the diagonal).
  */
 function potf2(p: usize, n: i32, lda: i32): i32 {
-  for (let j = 0; j < n; j++) {
-    const rj = at(p, j, 0, lda);
-    const s = ld(rj, j) - dot(rj, rj, j);
-    if (!(s > 0)) {
-      st(rj, j, s);
-      return j;
+  for (let k0 = 0; k0 < n; k0 += 4) {
+    const kb = min(4, n - k0);
+    // Factor pivot rows k0…k0+kb−1 among themselves.
+    for (let k = k0; k < k0 + kb; k++) {
+      const rk = at(p, k, 0, lda);
+      const d = ld(rk, k);
+      if (!(d > 0)) return k;
+      const u = sqrt(d);
+      st(rk, k, u);
+      scal(n - k - 1, 1 / u, rk + ((<usize>(k + 1)) << 3));
+      for (let i = k + 1; i < k0 + kb; i++) {
+        const o = (<usize>i) << 3;
+        axpy(n - i, -ld(rk, i), rk + o, at(p, i, 0, lda) + o);
+      }
     }
-    const ljj = sqrt(s);
-    st(rj, j, ljj);
-    const r = 1 / ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = at(p, i, 0, lda);
-      st(ri, j, (ld(ri, j) - dot(ri, rj, j)) * r);
+    if (kb == 4) {
+      const r0 = at(p, k0, 0, lda);
+      const r1 = at(p, k0 + 1, 0, lda);
+      const r2 = at(p, k0 + 2, 0, lda);
+      const r3 = at(p, k0 + 3, 0, lda);
+      for (let i = k0 + 4; i < n; i++)
+        rank4(n - i, at(p, i, i, lda), -ld(r0, i), -ld(r1, i), -ld(r2, i), -ld(r3, i), r0, r1, r2, r3, i);
+    } else {
+      for (let k = k0; k < k0 + kb; k++) {
+        const rk = at(p, k, 0, lda);
+        for (let i = k0 + kb; i < n; i++) {
+          const o = (<usize>i) << 3;
+          axpy(n - i, -ld(rk, i), rk + o, at(p, i, 0, lda) + o);
+        }
+      }
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) st(at(p, i, j, lda), 0, ld(at(p, j, i, lda), 0));
   return -1;
+}
+
+/** y[c] += a0·x0[off+c] + a1·x1[off+c] + a2·x2[off+c] + a3·x3[off+c], c < len (y at pY, x rows at pX0…pX3). */
+function rank4(
+  len: i32,
+  pY: usize,
+  a0: f64,
+  a1: f64,
+  a2: f64,
+  a3: f64,
+  pX0: usize,
+  pX1: usize,
+  pX2: usize,
+  pX3: usize,
+  off: i32,
+): void {
+  const o = (<usize>off) << 3;
+  const x0 = pX0 + o;
+  const x1 = pX1 + o;
+  const x2 = pX2 + o;
+  const x3 = pX3 + o;
+  const v0 = f64x2.splat(a0);
+  const v1 = f64x2.splat(a1);
+  const v2 = f64x2.splat(a2);
+  const v3 = f64x2.splat(a3);
+  let c = 0;
+  for (; c + 2 <= len; c += 2) {
+    const b = (<usize>c) << 3;
+    let y = v128.load(pY + b);
+    y = f64x2.add(y, f64x2.mul(v0, v128.load(x0 + b)));
+    y = f64x2.add(y, f64x2.mul(v1, v128.load(x1 + b)));
+    y = f64x2.add(y, f64x2.mul(v2, v128.load(x2 + b)));
+    y = f64x2.add(y, f64x2.mul(v3, v128.load(x3 + b)));
+    v128.store(pY + b, y);
+  }
+  for (; c < len; c++) st(pY, c, ld(pY, c) + a0 * ld(x0, c) + a1 * ld(x1, c) + a2 * ld(x2, c) + a3 * ld(x3, c));
 }
 
 /**
  * Cholesky factorisation A = L Lᵀ in place (LAPACK dpotrf, lower), n×n row-major at pA; only the lower triangle
- * of A is read, and on success the strict upper triangle is zeroed. Right-looking blocked: factor the NB×NB
- * diagonal block, solve the panel below it (L21 = A21 L11⁻ᵀ, row by row), update the trailing matrix
+ * of A is read, and on success the strict upper triangle is zeroed. Right-looking blocked: factor the
+ * NB_CHOL×NB_CHOL diagonal block, solve the panel below it (L21 = A21 L11⁻ᵀ, row by row), update the trailing matrix
  * A22 −= L21 L21ᵀ with SYRK. Returns −1 on success, else the index of the first non-positive pivot, whose value
  * is then at A[j, j].
  */
@@ -46,8 +105,8 @@ export function dpotrf(n: i32, pA: usize): i32 {
 }
 
 function potrfBlocked(n: i32, pA: usize): i32 {
-  for (let k0 = 0; k0 < n; k0 += NB) {
-    const kb = min(NB, n - k0);
+  for (let k0 = 0; k0 < n; k0 += NB_CHOL) {
+    const kb = min(NB_CHOL, n - k0);
     const info = potf2(at(pA, k0, k0, n), kb, n);
     if (info >= 0) return k0 + info;
     const k1 = k0 + kb;
