@@ -1,6 +1,7 @@
 /**
  * `selftest`: a hidden experiment (not in `layerwise list`) that exercises the platform itself: a configurable
- * amount of deterministic CPU work per trial, seeded random-walk metrics, and trials that fail on request. The
+ * amount of deterministic CPU work per trial, seeded random-walk metrics, and trials that fail (throw, or end
+ * their worker thread) on request. The
  * platform's tests (resume after kill -9, 1 vs 2 workers, failures) and benchmarks (per-trial overhead,
  * parallel speed-up, store throughput) run it through the real CLI.
  */
@@ -18,6 +19,8 @@ const schema = z.strictObject({
   work: z.int().min(0).default(0),
   /** Values of x whose trials throw (to test failure handling). */
   failOn: z.array(z.number()).default([]),
+  /** Values of x whose trials end their worker thread with process.exit(3) (to test worker replacement). */
+  crashOn: z.array(z.number()).default([]),
 });
 
 type Config = z.infer<typeof schema>;
@@ -37,6 +40,7 @@ export const selftest: Experiment<Config, Point> = {
   sweepable: ["x"],
   run(point, ctx) {
     if (point.failOn.includes(point.x)) throw new Error(`selftest: asked to fail at x=${point.x}`);
+    if (point.crashOn.includes(point.x)) process.exit(3); // in a worker thread this ends only the thread
     const rng = new Rng(ctx.seed);
     const values = new Float64Array(point.steps);
     let position = 0;

@@ -33,7 +33,7 @@ describe("run --json", () => {
     expect(lines).toHaveLength(1);
     const json = lastJson(stdout);
     expect(json.experiment).toBe("selftest");
-    expect(json.config).toEqual({ x: [1, 2], steps: 25, work: 0, failOn: [] });
+    expect(json.config).toEqual({ x: [1, 2], steps: 25, work: 0, failOn: [], crashOn: [] });
     expect(json.outDir).toBe(out);
     const summary = json.summary as Record<string, number>[];
     expect(summary.map((r) => [r.x, r.trials])).toEqual([

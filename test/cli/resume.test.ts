@@ -129,6 +129,29 @@ describe("failures and resume rules", () => {
     expect(lastJson(r.stdout).trials).toMatchObject({ total: 6, ran: 2, skipped: 4, failed: 2 });
   });
 
+  it("a trial that ends its worker thread is recorded as failed, the worker is replaced and the sweep finishes", () => {
+    const crashing = join(tmp.dir, "crashing");
+    const r = cli([
+      "run",
+      "selftest",
+      "--set",
+      "x=1,2,3,4",
+      "--set",
+      "crashOn=2,3",
+      "--workers",
+      "2",
+      "--out",
+      crashing,
+    ]);
+    expect(r.status).toBe(1);
+    const rows = storedRows(crashing);
+    expect(rows.map((t) => t.status)).toEqual(["done", "failed", "failed", "done"]);
+    const db = new Database(join(crashing, "results.sqlite"), { readonly: true });
+    const errors = db.prepare("SELECT error FROM trial WHERE status = 'failed'").all() as { error: string }[];
+    db.close();
+    for (const e of errors) expect(e.error).toContain("exited with code 3");
+  });
+
   it("a different config into the same --out is refused (exit 2); --fresh starts over", () => {
     const changed = ["run", "selftest", "--set", "x=1,3", "--seeds", "2", "--out", out, "--json"];
     const refused = cli(changed);
