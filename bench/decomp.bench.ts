@@ -60,13 +60,13 @@ function cases(): Case[] {
   let index = 0;
   const rng = (): Rng => new Rng(deriveSeed(7, index++));
   for (const n of [100, 400]) {
-    const repeats = n >= 400 ? 5 : 15;
+    const repeats = n >= 400 ? 11 : 101; // medians of many calls: the machine is shared
     out.push({ name: `cholesky ${n}×${n}`, op: "cholesky", input: spd(rng(), n), repeats });
     out.push({ name: `eigh ${n}×${n}`, op: "eigh", input: spd(rng(), n), repeats });
     out.push({ name: `inv ${n}×${n}`, op: "inv", input: gaussianMatrix(rng(), n, n), repeats });
   }
-  out.push({ name: "svd 400×200", op: "svd", input: gaussianMatrix(rng(), 400, 200), repeats: 5 });
-  out.push({ name: "qr 1000×100", op: "qr", input: gaussianMatrix(rng(), 1000, 100), repeats: 5 });
+  out.push({ name: "svd 400×200", op: "svd", input: gaussianMatrix(rng(), 400, 200), repeats: 11 });
+  out.push({ name: "qr 1000×100", op: "qr", input: gaussianMatrix(rng(), 1000, 100), repeats: 21 });
   return out;
 }
 
