@@ -28,6 +28,7 @@ export const linrepCurves: Experiment<Config, Point> = {
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF"],
   quick: { steps: 300, logEvery: 5, transferEvery: 50, tuning: { steps: 100 } },
+  quickSeeds: 2,
   run(point, ctx) {
     runLinrepTrial(point, ctx, { stopAtTarget: false, transferEvery: point.transferEvery });
   },

@@ -47,6 +47,7 @@ export const linrepKappa: Experiment<Config, Point> = {
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF"],
   quick: { kappaX: [1, 100], kappaF: [1, 10], steps: 400, tuning: { steps: 150 } },
+  quickSeeds: 1,
   run(point, ctx) {
     runLinrepTrial(point, ctx, { stopAtTarget: true });
   },

@@ -82,6 +82,7 @@ export const linrepStability: Experiment<Config, Point> = {
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF", "eta", "lambda"],
   quick: { steps: 100, eta: [0.25, 0.5, 1, 1.5, 2.5], lambda: [1e-4, 1e-2, 1] },
+  quickSeeds: 1,
   run(point, ctx) {
     const problem = makeLinrepProblem(new Rng(deriveSeed(ctx.seed, PROBLEM_STREAM)), problemConfig(point));
     const damping = point.lambda * dampingScale(point.algorithm, problem);
