@@ -66,10 +66,11 @@ combined DIR/report.html is written.`,
 Prints the results stored in DIR (a run's directory; default results) on stdout:
   csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
   json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
-  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh]
+  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...]
 
-Runs every experiment with its quick settings, each into DIR/<experiment> (default DIR: results), then
-writes one combined DIR/report.html. Rerunning resumes finished work; a run whose settings changed starts over.`,
+Runs every experiment (or those named by --only) with its quick settings, each into DIR/<experiment> (default
+DIR: results), then writes one combined DIR/report.html. Rerunning resumes finished work; a run whose
+settings changed starts over.`,
 };
 
 const COMMON: FlagSpec = { help: { type: "boolean", short: "h" } };
@@ -252,11 +253,16 @@ async function reproduce(argv: string[]): Promise<number> {
     out: { type: "string" },
     workers: { type: "string" },
     fresh: { type: "boolean" },
+    only: { type: "string" },
   });
   if (values.help) return (say(HELP.reproduce), 0);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
   const dir = resolve((values.out as string | undefined) ?? "results");
-  const experiments = publicExperiments();
+  const only =
+    typeof values.only === "string"
+      ? values.only.split(",").map((n) => requireExperiment(n.trim(), "reproduce"))
+      : undefined;
+  const experiments = only ?? publicExperiments();
   // Validate every quick config before running anything.
   const configs = experiments.map((e) => resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> }));
   const sections = [];
