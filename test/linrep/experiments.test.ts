@@ -11,6 +11,11 @@ import { linrepStability } from "../../src/experiments/linrep/stability.js";
 import { LINREP_ALGORITHMS } from "../../src/experiments/linrep/train.js";
 import { linearPhaseRate } from "../../src/experiments/linrep/rates.js";
 import { median } from "../../src/experiments/linrep/summary.js";
+import { candidateGrid, objective, stepScale } from "../../src/experiments/linrep/tuning.js";
+import { makeLinrepProblem } from "../../src/problems/linrep.js";
+import { problemConfig, type LinrepSharedPoint } from "../../src/experiments/linrep/schema.js";
+import { Rng } from "../../src/random/index.js";
+import type { TrainLog } from "../../src/experiments/linrep/train.js";
 import type { Experiment, TrialContext, TrialRecord } from "../../src/experiments/types.js";
 import { experiments } from "../../src/experiments/index.js";
 
@@ -73,6 +78,47 @@ describe("rates and medians", () => {
     expect(median([3, null, 5])).toBe(5);
     expect(median([3, null, null])).toBeNull();
     expect(median([4, 2, 6, 8])).toBe(5);
+  });
+});
+
+describe("grid search", () => {
+  const config = linrepKappa.schema.parse({ dX: 10, k: 2, dY: 4 });
+  const at = (algorithm: LinrepSharedPoint["algorithm"], extra: object = {}): LinrepSharedPoint => ({
+    ...config,
+    ...extra,
+    algorithm,
+    kappaX: 100,
+    kappaF: 3,
+  });
+  const problem = makeLinrepProblem(new Rng(1), problemConfig(at("sgd")));
+
+  it("centres each algorithm's grid on its natural scale 1/(σ_max(F★)² λ_max(Σ)) or 1/σ_max(F★)²", () => {
+    expect(stepScale("sgd", problem)).toBeCloseTo(1 / (9 * 100), 10);
+    expect(stepScale("one-sided", problem)).toBeCloseTo(1 / 9, 10);
+    const grid = candidateGrid(at("kfac"), problem);
+    expect(grid.map((c) => c.lr)).toEqual([0.25, 0.25, 0.5, 0.5, 1, 1, 1.5, 1.5]);
+    expect(new Set(grid.map((c) => c.damping)).size).toBe(2);
+    expect(candidateGrid(at("ngd"), problem).every((c) => c.damping > 0)).toBe(true);
+    // A value fixed in the config replaces its axis.
+    expect(candidateGrid(at("kfac", { lr: { kfac: 0.7 }, damping: { kfac: 0 } }), problem)).toEqual([
+      { lr: 0.7, damping: 0 },
+    ]);
+  });
+
+  it("ranks runs by steps to target, then final distance; diverged runs last", () => {
+    const log = (stepsToTarget: number | null, last: number, diverged = false): TrainLog => ({
+      steps: [0, 1],
+      loss: [1, 1],
+      subspace: [1, last],
+      subspaceFrobenius: [1, last],
+      transferSteps: [],
+      transferExcess: [],
+      stepsToTarget,
+      diverged,
+    });
+    const scores = [log(null, 0.2), log(5, 0.04), log(null, 0.1), log(3, 0.05), log(null, 0, true)].map(objective);
+    const order = scores.map((s, i) => [s, i] as const).sort(([x], [y]) => (x[0] === y[0] ? x[1] - y[1] : x[0] - y[0]));
+    expect(order.map(([, i]) => i)).toEqual([3, 1, 2, 0, 4]);
   });
 });
 
