@@ -33,7 +33,7 @@ type Algorithm = (typeof QUADRATIC_ALGORITHMS)[number];
 
 const schema = z.strictObject({
   /** Condition numbers of A to sweep. */
-  kappa: z.array(z.number().min(1).max(1e8)).min(1).default([10, 100, 1000]),
+  kappa: z.array(z.number().min(1).max(1e8)).min(1).default([10, 30, 100, 300, 1000]),
   /** Algorithms run on every quadratic. */
   algorithms: z
     .array(z.enum(QUADRATIC_ALGORITHMS))
@@ -46,7 +46,7 @@ const schema = z.strictObject({
   /** Rotate A's eigenbasis by a Haar-random orthogonal matrix (false: A is diagonal). */
   rotate: z.boolean().default(true),
   /** Iterations per algorithm. */
-  steps: z.int().min(1).max(1_000_000).default(1000),
+  steps: z.int().min(1).max(1_000_000).default(4000),
   /** Relative loss L_t/L₀ that counts as converged (for stepsToTarget). */
   target: z.number().gt(0).lt(1).default(1e-6),
 });
@@ -188,23 +188,39 @@ function summarize(trials: Trials, config: QuadraticConfig): SummaryRow[] {
 }
 
 function plots(trials: Trials, config: QuadraticConfig): PlotSpec[] {
-  // About PLOT_POINTS points per curve keep the figure light; the first steps are all kept (one-step methods).
-  const stride = Math.max(1, Math.ceil(config.steps / PLOT_POINTS));
-  const curves = config.algorithms.flatMap((algorithm) =>
-    seriesBands(trials, `loss:${algorithm}`, (t) => ({ algorithm, kappa: t.point.kappa }), { log: true })
-      .filter((r) => r.step <= 10 || r.step % stride === 0 || r.step === config.steps)
-      .map((r) => ({
-        ...r,
-        mean: Math.max(r.mean, PLOT_FLOOR),
-        lo: Math.max(r.lo, PLOT_FLOOR),
-        hi: Math.max(r.hi, PLOT_FLOOR),
-      })),
+  const bands = config.algorithms.flatMap((algorithm) =>
+    seriesBands(trials, `loss:${algorithm}`, (t) => ({ algorithm, kappa: t.point.kappa }), { log: true }),
   );
+  // Each κ's panel ends a little after every algorithm has reached the floor (or at the last step), and keeps
+  // about PLOT_POINTS points per curve (all of the first steps, where one-step methods drop).
+  const horizon = new Map<number, number>();
+  for (const kappa of config.kappa) {
+    const atKappa = bands.filter((r) => r.kappa === kappa);
+    const reach = config.algorithms.map((a) => {
+      const hit = atKappa.find((r) => r.algorithm === a && r.mean <= PLOT_FLOOR);
+      return hit ? hit.step : config.steps;
+    });
+    horizon.set(kappa, Math.min(config.steps, Math.ceil(1.1 * Math.max(10, ...reach))));
+  }
+  const keep = (kappa: number, step: number): boolean => {
+    const last = horizon.get(kappa) ?? config.steps;
+    const stride = Math.max(1, Math.ceil(last / PLOT_POINTS));
+    return step <= last && (step <= 10 || step % stride === 0 || step === last);
+  };
+  const curves = bands
+    .filter((r) => keep(r.kappa as number, r.step))
+    .map((r) => ({
+      ...r,
+      mean: Math.max(r.mean, PLOT_FLOOR),
+      lo: Math.max(r.lo, PLOT_FLOOR),
+      hi: Math.max(r.hi, PLOT_FLOOR),
+    }));
   // GD's worst-case bound L_t/L₀ ≤ ρ^{2t}, drawn down to the plot floor.
   const theory = config.algorithms.includes("gd")
     ? config.kappa.flatMap((kappa) => {
         const rho2 = theoryRate(kappa) ** 2;
-        const last = rho2 > 0 ? Math.min(config.steps, Math.ceil(Math.log(PLOT_FLOOR) / Math.log(rho2))) : 1;
+        const floorStep = rho2 > 0 ? Math.ceil(Math.log(PLOT_FLOOR) / Math.log(rho2)) : 1;
+        const last = Math.min(horizon.get(kappa) ?? config.steps, floorStep);
         const n = 60;
         return Array.from({ length: n + 1 }, (_, i) => {
           const step = Math.round((i * last) / n);
@@ -228,8 +244,9 @@ function plots(trials: Trials, config: QuadraticConfig): PlotSpec[] {
       xTitle: "step",
       yTitle: "L_t / L_0",
       theoryRows: theory,
-      width: 260,
-      height: 220,
+      independent: { x: true, y: false },
+      width: 220,
+      height: 200,
     }),
   };
   const steps = config.algorithms.flatMap((algorithm) =>

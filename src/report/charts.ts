@@ -175,6 +175,8 @@ export interface LineChartOptions {
   theoryRows?: readonly Record<string, unknown>[];
   /** Dash pattern of the theory curves (default [6, 4]). */
   strokeDash?: number[];
+  /** Which axes get their own scale in each facet panel (default: y only). */
+  independent?: { x?: boolean; y?: boolean };
   /** Size of one panel in pixels (default 360 × 240). */
   width?: number;
   height?: number;
@@ -204,7 +206,8 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
     field: opts.x,
     type: "quantitative",
     title: opts.xTitle ?? opts.x,
-    ...(opts.logX ? { scale: { type: "log" } } : {}),
+    // A log x axis spans the data (a "nice" domain can add empty decades on either side).
+    ...(opts.logX ? { scale: { type: "log", nice: false } } : {}),
   };
   const yScale = opts.logY ? { scale: { type: "log" } } : { scale: { zero: false } };
   // Legend swatches are solid strokes whatever mark a layer uses (a band's pale fill would hide the colour).
@@ -273,5 +276,9 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
   const facet: Record<string, unknown> = {};
   if (opts.facet?.column) facet.column = { field: opts.facet.column, type: "ordinal" };
   if (opts.facet?.row) facet.row = { field: opts.facet.row, type: "ordinal" };
-  return { ...base, facet, spec: { ...size, layer: layers }, resolve: { scale: { y: "independent" } } };
+  const independent = opts.independent ?? { y: true };
+  const scale: Record<string, string> = {};
+  if (independent.x) scale.x = "independent";
+  if (independent.y) scale.y = "independent";
+  return { ...base, facet, spec: { ...size, layer: layers }, resolve: { scale } };
 }

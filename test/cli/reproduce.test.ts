@@ -21,9 +21,9 @@ describe("layerwise reproduce", () => {
       const svg = readFileSync(join(tmp.dir, "quadratic", "figures", f));
       expect(html).toContain(svg.toString("base64"));
     }
-    // quickSeeds = 3 seeds × 3 values of κ
+    // one row per (algorithm, κ): 3 algorithms × 5 values of κ
     const summary = JSON.parse(readFileSync(join(tmp.dir, "quadratic", "summary.json"), "utf8")) as unknown[];
-    expect(summary).toHaveLength(9);
+    expect(summary).toHaveLength(15);
   });
 
   it("refuses an unknown experiment in --only with exit 2", () => {
