@@ -2,6 +2,7 @@
 // Wilkinson's shift (EISPACK tql2), after JAMA. The matrix is held column-major (for a symmetric input that is the
 // same memory), so every inner loop runs over contiguous memory; the QL rotations are recorded and applied to the
 // eigenvector matrix strip by strip (lapack-vec.ts: rotPush / rotFlush).
+import { dgemm } from "./blas";
 import { at, axpy, dot, ld, rotFlush, rotInit, rotPush, st, swap } from "./lapack-vec";
 
 /** QL iterations allowed per eigenvalue before giving up (LAPACK dsteqr allows 30 per eigenvalue in total). */
@@ -42,9 +43,10 @@ function rank2(len: i32, pCol: usize, f: f64, pE: usize, g: f64, pD: usize): voi
 
 /**
  * Householder reduction of the symmetric n×n matrix at pV (column-major; lower triangle used) to tridiagonal form
- * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; pV is overwritten by Q (column-major).
+ * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; pV is overwritten by Q (column-major). pAcc: scratch of
+ * `accumulateBytes(n)` bytes.
  */
-function tred2(n: i32, pV: usize, pD: usize, pE: usize): void {
+function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize): void {
   for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, n - 1, n), 0));
   for (let i = n - 1; i > 0; i--) {
     let scale: f64 = 0;
@@ -99,27 +101,71 @@ function tred2(n: i32, pV: usize, pD: usize, pE: usize): void {
     }
     st(pD, i, h);
   }
-  // Accumulate the transformations into Q.
-  for (let i = 0; i < n - 1; i++) {
-    st(at(pV, i, n - 1, n), 0, ld(at(pV, i, i, n), 0));
-    st(at(pV, i, i, n), 0, 1);
-    const h = ld(pD, i + 1);
-    const ci1 = at(pV, i + 1, 0, n);
-    if (h != 0) {
-      for (let k = 0; k <= i; k++) st(pD, k, ld(ci1, k) / h);
-      for (let j = 0; j <= i; j++) {
-        const cj = at(pV, j, 0, n);
-        axpy(i + 1, -dot(ci1, cj, i + 1), pD, cj);
-      }
-    }
-    for (let k = 0; k <= i; k++) st(ci1, k, 0);
-  }
-  for (let j = 0; j < n; j++) {
-    st(pD, j, ld(at(pV, j, n - 1, n), 0));
-    st(at(pV, j, n - 1, n), 0, 0);
-  }
-  st(at(pV, n - 1, n - 1, n), 0, 1);
+  accumulate(n, pV, pD, pAcc);
   st(pE, 0, 0);
+}
+
+/** Reflectors per block when accumulating Q (the block's product is applied with three GEMMs). */
+const NBQ: i32 = 32;
+
+/** Bytes of scratch `accumulate` needs for order n. */
+function accumulateBytes(n: i32): i32 {
+  return 8 * (n * n + NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
+}
+
+/**
+ * Forms Q = H_{n−1} ⋯ H_1 from the reflectors tred2 left in pV (H_s = I − u_s u_sᵀ/h_s, u_s = column s, entries
+ * 0…s−1, h_s = d[s]; h_s = 0 means H_s = I) and overwrites pV with Q (column-major); d receives the diagonal of the
+ * tridiagonal matrix (left on pV's diagonal). Blocked (compact WY, Schreiber & Van Loan 1989): the product of NBQ
+ * consecutive reflectors, I − V T Vᵀ, is applied to the leading block it acts on with GEMM, so the O(n³) work of
+ * this stage runs at matrix-multiply speed instead of as matrix-vector products.
+ */
+function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
+  const pU = pAcc; // n×n copy of the reflectors (row s = u_s)
+  const pVr = pU + ((<usize>(n * n)) << 3); // NBQ×n block of reflectors, zero-padded
+  const pT = pVr + ((<usize>(NBQ * n)) << 3);
+  const pZ = pT + ((<usize>(NBQ * NBQ)) << 3);
+  const pW = pZ + ((<usize>NBQ) << 3);
+  const pW2 = pW + ((<usize>(n * NBQ)) << 3);
+  memory.copy(pU, pV, (<usize>(n * n)) << 3);
+  // Q starts as I (row j of the array = column j of Q).
+  for (let j = 0; j < n; j++) {
+    const q = at(pV, j, 0, n);
+    for (let k = 0; k < n; k++) st(q, k, 0);
+    st(q, j, 1);
+  }
+  for (let s0 = 1; s0 < n; s0 += NBQ) {
+    const s1 = min(n, s0 + NBQ);
+    const b = s1 - s0;
+    const r = s1 - 1; // the block acts on rows (and, as Q is still the identity beyond them, columns) 0…r−1
+    // P = H_{s1−1} ⋯ H_{s0} = I − V T Vᵀ with V = [u_{s1−1}, …, u_{s0}] (forward order for T).
+    for (let l = 0; l < b; l++) {
+      const s = s1 - 1 - l;
+      const vl = at(pVr, l, 0, r);
+      const u = at(pU, s, 0, n);
+      for (let k = 0; k < s; k++) st(vl, k, ld(u, k));
+      for (let k = s; k < r; k++) st(vl, k, 0);
+    }
+    for (let l = 0; l < b; l++) {
+      const h = ld(pD, s1 - 1 - l);
+      const tau = h != 0 ? 1 / h : 0;
+      for (let j = 0; j < b; j++) st(at(pT, j, l, b), 0, 0);
+      if (tau == 0) continue;
+      const vl = at(pVr, l, 0, r);
+      for (let j = 0; j < l; j++) st(pZ, j, dot(at(pVr, j, 0, r), vl, r));
+      for (let j = 0; j < l; j++) {
+        let acc: f64 = 0;
+        for (let q = j; q < l; q++) acc += ld(at(pT, j, q, b), 0) * ld(pZ, q);
+        st(at(pT, j, l, b), 0, -tau * acc);
+      }
+      st(at(pT, l, l, b), 0, tau);
+    }
+    // Qᵀ[0:r, 0:r] ← Qᵀ − (Qᵀ V) Tᵀ Vᵀ (rows of the array are columns of Q).
+    dgemm(0, 1, r, b, r, 1, pV, n, pVr, r, 0, pW, b);
+    dgemm(0, 1, r, b, b, 1, pW, b, pT, b, 0, pW2, b);
+    dgemm(0, 0, r, r, b, -1, pW2, b, pVr, r, 1, pV, n);
+  }
+  for (let j = 0; j < n; j++) st(pD, j, ld(at(pU, j, j, n), 0));
 }
 
 /**
@@ -198,7 +244,7 @@ function hypot(a: f64, b: f64): f64 {
 
 /** Bytes of workspace `dsyev` needs at pWork for order n with a rotation list of `capacity` entries. */
 export function dsyevWorkBytes(n: i32, capacity: i32): i32 {
-  return 16 * n + 16 + capacity * 24;
+  return 8 * n + max(16 + capacity * 24, accumulateBytes(n));
 }
 
 /**
@@ -211,7 +257,7 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
   if (n == 0) return -1;
   const pE = pWork;
   const pL = pWork + ((<usize>n) << 3);
-  tred2(n, pV, pD, pE);
+  tred2(n, pV, pD, pE, pL); // the rotation list's room serves as tred2's scratch first
   rotInit(pL, capacity, pV, n);
   const bad = tql2(n, pD, pE, pL);
   rotFlush(pL);

@@ -141,8 +141,8 @@ export function rotFlush(pL: usize): void {
   store<i32>(pL, 0);
 }
 
-/** Columns per pass of `applyRotations`: a 32-wide strip of a 400-row matrix is 100 KiB, resident in L2. */
-const STRIP: i32 = 32;
+/** Columns per pass of `applyRotations`: a 16-wide strip of a 400-row matrix is 50 KiB, resident in L2. */
+const STRIP: i32 = 16;
 
 /**
  * Applies `count` rotations in order to the rows of a row-major matrix (row length `cols`). The matrix is cut into
