@@ -397,8 +397,14 @@ describe("solve, inv, solveTriangular", () => {
     [false, true, false],
     [true, false, true],
     [false, true, true],
-  ])("solveTriangular lower=%s trans=%s unitDiagonal=%s: op(T) X = B", (lower, trans, unitDiagonal) => {
-    const n = 25;
+  ])(
+    "solveTriangular lower=%s trans=%s unitDiagonal=%s: op(T) X = B (n = 25 and, blocked, 150)",
+    (lower, trans, unitDiagonal) => {
+      for (const n of [25, 150]) checkTriangular(n, lower, trans, unitDiagonal);
+    },
+  );
+
+  function checkTriangular(n: number, lower: boolean, trans: boolean, unitDiagonal: boolean): void {
     const rng = new Rng(77);
     const T = gaussianMatrix(rng, n, n);
     // The ignored triangle holds garbage: it must not be read.
@@ -413,7 +419,7 @@ describe("solve, inv, solveTriangular", () => {
     const B = gaussianMatrix(rng, n, 3);
     const X = solveTriangular(T, B, { lower, trans, unitDiagonal });
     expect(dist(mul(effective, X, trans), B) / (fro(effective) * fro(X))).toBeLessThanOrEqual(tol(n));
-  });
+  }
 });
 
 describe("spdPower", () => {
