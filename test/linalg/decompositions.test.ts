@@ -255,7 +255,7 @@ describe("svd", () => {
 });
 
 describe("eigh", () => {
-  it.each([1, 2, 3, 10, 64, 150, 300])("A V = V Λ with orthogonal V for a random symmetric %i×%i", (n) => {
+  it.each([1, 2, 3, 10, 64, 150, 300])("A V = V Λ with orthogonal V for a random symmetric n = %i", (n) => {
     const G = gaussianMatrix(new Rng(n), n, n);
     checkEigh(symmetrize(G));
   });
@@ -307,7 +307,7 @@ describe("eigh", () => {
 });
 
 describe("cholesky, solveSPD", () => {
-  it.each([1, 2, 5, 40, 150, 300])("A = L Lᵀ for an SPD %i×%i", (n) => {
+  it.each([1, 2, 5, 40, 150, 300])("A = L Lᵀ for an SPD n = %i", (n) => {
     const G = gaussianMatrix(new Rng(n + 1), n, n);
     const A = symmetrize(mul(G, G, true));
     for (let i = 0; i < n; i++) A.set(i, i, A.get(i, i) + n);
@@ -354,7 +354,7 @@ describe("cholesky, solveSPD", () => {
 });
 
 describe("solve, inv, solveTriangular", () => {
-  it.each([1, 2, 8, 50, 200])("solve has a small backward error and matches A X = B (%i×%i)", (n) => {
+  it.each([1, 2, 8, 50, 200])("solve has a small backward error and matches A X = B (n = %i)", (n) => {
     const rng = new Rng(30 + n);
     const A = gaussianMatrix(rng, n, n);
     const B = gaussianMatrix(rng, n, 4);
@@ -382,7 +382,7 @@ describe("solve, inv, solveTriangular", () => {
     expect(dist(mul(A, X), B) / (fro(A) * fro(X))).toBeLessThanOrEqual(tol(80));
   });
 
-  it.each([1, 3, 60, 150])("inv(A)·A = I for a well-conditioned %i×%i", (n) => {
+  it.each([1, 3, 60, 150])("inv(A)·A = I for a well-conditioned n = %i", (n) => {
     const rng = new Rng(n);
     const A = withSingularValues(rng, n, n, logspaced(n, 10, 1));
     const Ai = inv(A);
