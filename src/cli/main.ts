@@ -63,7 +63,8 @@ DIR is a run's directory, or a directory of runs (as written by reproduce): then
 combined DIR/report.html is written.`,
   export: `Usage: layerwise export --format csv|json [--out DIR]
 
-Prints the results stored in DIR (a run's directory; default results) on stdout:
+Prints the results stored in DIR (a run's directory, or a directory holding exactly one run; default results)
+on stdout:
   csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
   json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
   reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...]
@@ -239,10 +240,13 @@ function exportCommand(argv: string[]): number {
   if (values.help) return (say(HELP.export), 0);
   const format = choiceFlag("format", values.format, ["csv", "json"] as const);
   const dir = resolve((values.out as string | undefined) ?? "results");
-  if (!ResultStore.exists(dir)) {
-    throw new InputError(`--out ${dir}: no result store (${ResultStore.FILE}) there; give a run's directory`);
+  const { dirs } = runDirectories(dir);
+  if (dirs.length > 1) {
+    throw new InputError(
+      `--out ${dir} holds several runs; export one of them: ${dirs.map((d) => `--out ${d}`).join(", ")}`,
+    );
   }
-  const { run, experiment, trials } = loadRun(dir);
+  const { run, experiment, trials } = loadRun(dirs[0]);
   process.stdout.write(format === "json" ? `${exportJson(run, trials)}\n` : exportCsv(trials, experiment.sweepable));
   return 0;
 }
