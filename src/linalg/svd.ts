@@ -4,6 +4,8 @@ import { ConvergenceError } from "./errors.js";
 import { powerOfTwoScale } from "./exponent-scale.js";
 import { lapack, withScratch } from "./lapack-kernels.js";
 import { alloc, copyIn, copyOut, heap } from "./wasm.js";
+import { matmul } from "./blas.js";
+import { qr } from "./qr.js";
 import { requireFinite } from "./validate.js";
 
 export interface SVDResult {
@@ -17,6 +19,9 @@ export interface SVDResult {
 
 /** QR sweeps allowed per singular value (the kernel's MAX_ITER_PER_VALUE; for the error message). */
 const MAX_ITER_PER_VALUE = 75;
+
+/** Tall matrices (m ≥ this·n) are first reduced by QR, as LAPACK dgesvd does beyond its crossover (≈ 1.6). */
+const QR_FIRST_RATIO = 1.6;
 
 /** Upper bound on recorded rotations per list between two applications (24 bytes each: 12 MiB). */
 const ROTATION_CAPACITY = 1 << 19;
@@ -32,13 +37,18 @@ export function svd(A: Matrix): SVDResult {
   const m = A.rows;
   const n = A.cols;
   // The iteration needs rows ≥ cols; for a wide A decompose Aᵀ = V S Uᵀ and swap.
-  const wide = m < n;
-  const { s, ut, vt } = svdTall("svd", wide ? A.data.slice() : A.transpose().data, wide ? n : m, wide ? m : n, true);
-  const rows = wide ? n : m;
-  const cols = wide ? m : n;
-  const left = new Matrix(cols, rows, ut).transpose();
-  const right = new Matrix(cols, cols, vt).transpose();
-  return wide ? { U: right, S: s, V: left } : { U: left, S: s, V: right };
+  if (m < n) {
+    const { U, S, V } = svd(A.transpose());
+    return { U: V, S, V: U };
+  }
+  if (m >= QR_FIRST_RATIO * n && n > 0) {
+    // A = Q R, R = U_R S Vᵀ ⇒ A = (Q U_R) S Vᵀ: the iteration then rotates n-long rather than m-long vectors.
+    const { Q, R } = qr(A);
+    const { U, S, V } = svd(R);
+    return { U: matmul(Q, U), S, V };
+  }
+  const { s, ut, vt } = svdTall("svd", A.transpose().data, m, n, true);
+  return { U: new Matrix(n, m, ut).transpose(), S: s, V: new Matrix(n, n, vt).transpose() };
 }
 
 /** The largest singular value σ_max(A) = ‖A‖₂ (computed from the singular values alone; 0 for an empty matrix). */
