@@ -44,7 +44,7 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
     }
     ctx.info("eta", eta);
     ctx.progress(0.1);
-    const out = runStep(point, problem, ctx.seed, point.algorithm, eta, false);
+    const out = runStep(point, problem, ctx.seed, point.algorithm, eta, "none");
     for (const name of SCALARS) ctx.scalar(name, out[name as keyof typeof out] ?? null);
     const { theory, theoryLimit } = alignmentTheory(point, problem);
     ctx.scalar("theory", theory);

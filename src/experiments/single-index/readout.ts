@@ -21,18 +21,21 @@ export interface ReadoutOptions {
 }
 
 export interface ReadoutResult {
-  testMSE: number;
+  /** Test MSE, or null when no test rows were given. */
+  testMSE: number | null;
   validationMSE: number;
   /** The chosen relative penalty ρ. */
   lambda: number;
 }
 
-/** Fits the readout on (train, yTrain) and evaluates it on (test, yTest). */
+/**
+ * Fits the readout on (train, yTrain) and evaluates it on the test rows; with `test` null it stops once λ is
+ * chosen (no refit), which is all step-size tuning needs.
+ */
 export function ridgeReadout(
   train: Matrix,
   yTrain: Float64Array,
-  test: Matrix,
-  yTest: Float64Array,
+  test: { X: Matrix; y: Float64Array } | null,
   options: ReadoutOptions,
 ): ReadoutResult {
   const { rows: n, cols: p } = train;
@@ -55,14 +58,15 @@ export function ridgeReadout(
     const mse = meanSquaredError(val, w, y.subarray(nFit), 0);
     if (mse < best.mse) best = { lambda: rho, mse };
   }
+  if (!test) return { testMSE: null, validationMSE: best.mse, lambda: best.lambda };
   // Refit on every training row: ΦᵀΦ = fit part + validation part.
   const K = Kfit;
   const Kval = gram(val);
   for (let k = 0; k < K.data.length; k++) K.data[k] += Kval.data[k];
   const b = matmul(Phi, Matrix.column(y), { transA: true });
   const w = solveSPD(withRidge(K, best.lambda * traceOver(K)), b);
-  const testCentred = centred(test, mean);
-  return { testMSE: meanSquaredError(testCentred, w, yTest, yMean), validationMSE: best.mse, lambda: best.lambda };
+  const testMSE = meanSquaredError(centred(test.X, mean), w, test.y, yMean);
+  return { testMSE, validationMSE: best.mse, lambda: best.lambda };
 }
 
 function columnMeans(A: Matrix): Float64Array {

@@ -63,7 +63,7 @@ export const singleIndexRisk: Experiment<Config, Point> = {
     }
     ctx.info("eta", eta);
     ctx.progress(0.8);
-    const out = runStep(point, problem, ctx.seed, algorithm, eta, true);
+    const out = runStep(point, problem, ctx.seed, algorithm, eta, "test");
     ctx.scalar("testMSE", out.testMSE ?? null);
     ctx.scalar("alignment", out.alignment);
     ctx.scalar("readoutLambda", out.readoutLambda ?? null);

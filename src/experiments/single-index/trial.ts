@@ -84,7 +84,8 @@ export interface StepOutcome {
 
 /**
  * Trains a fresh network with `algorithm` and step size `eta` on n = nOverD·d samples drawn under `seed`, measures
- * its spike and, if `withReadout`, fits the ridge readout on σ(W₁x) and tests it.
+ * its spike and, depending on `readout`, fits the ridge readout on σ(W₁x): "test" refits it on all its training
+ * rows and reports the test MSE; "validation" stops after choosing λ (all step-size tuning needs); "none" skips it.
  */
 export function runStep(
   point: SingleIndexPoint,
@@ -92,7 +93,7 @@ export function runStep(
   seed: number,
   algorithm: UpdateAlgorithm,
   eta: number,
-  withReadout: boolean,
+  readout: "none" | "validation" | "test",
 ): StepOutcome {
   const { d, N } = point;
   const { X, y } = problem.sample(new Rng(deriveSeed(seed, 1)), samplesFor(point.nOverD, d));
@@ -111,11 +112,12 @@ export function runStep(
     lossBefore: losses[0],
     lossAfter: losses[losses.length - 1],
   };
-  if (withReadout) {
-    const r = readoutData(point, problem, seed);
+  if (readout !== "none") {
+    const r = readoutData(point, problem, seed, readout === "test");
     const features = featureMap(net, r.Xtrain);
-    const res = ridgeReadout(features(r.Xtrain), r.ytrain, features(r.Xtest), r.ytest, readoutOptions(point));
-    outcome.testMSE = res.testMSE;
+    const test = r.test ? { X: features(r.test.X), y: r.test.y } : null;
+    const res = ridgeReadout(features(r.Xtrain), r.ytrain, test, readoutOptions(point));
+    outcome.testMSE = res.testMSE ?? undefined;
     outcome.validationMSE = res.validationMSE;
     outcome.readoutLambda = res.lambda;
   }
@@ -126,11 +128,11 @@ function readoutOptions(point: SingleIndexPoint) {
   return { lambdaGrid: point.lambdaGrid, validationFraction: point.validationFraction };
 }
 
-function readoutData(point: SingleIndexPoint, problem: SingleIndexProblem, seed: number) {
+function readoutData(point: SingleIndexPoint, problem: SingleIndexProblem, seed: number, withTest = true) {
   const nr = samplesFor(point.readoutOverD ?? point.nOverD, point.d);
   const train = problem.sample(new Rng(deriveSeed(seed, 3)), nr);
-  const test = problem.sample(new Rng(deriveSeed(seed, 4)), point.testSamples);
-  return { Xtrain: train.X, ytrain: train.y, Xtest: test.X, ytest: test.y };
+  const test = withTest ? problem.sample(new Rng(deriveSeed(seed, 4)), point.testSamples) : null;
+  return { Xtrain: train.X, ytrain: train.y, test };
 }
 
 /** Readout on the untrained features σ(W₀x) (random features): the same network, no step. */
@@ -142,7 +144,8 @@ export function randomFeaturesMSE(point: SingleIndexPoint, problem: SingleIndexP
   });
   const r = readoutData(point, problem, seed);
   const features = featureMap(net, r.Xtrain);
-  return ridgeReadout(features(r.Xtrain), r.ytrain, features(r.Xtest), r.ytest, readoutOptions(point)).testMSE;
+  const test = { X: features(r.test!.X), y: r.test!.y };
+  return ridgeReadout(features(r.Xtrain), r.ytrain, test, readoutOptions(point)).testMSE!;
 }
 
 /**
@@ -159,7 +162,7 @@ export function linearRidgeMSE(point: SingleIndexPoint, problem: SingleIndexProb
   y.set(step.y, 0);
   y.set(r.ytrain, step.y.length);
   // Shuffle-free split is fine: both parts are i.i.d. draws; the validation rows are the readout's last ones.
-  return ridgeReadout(X, y, r.Xtest, r.ytest, readoutOptions(point)).testMSE;
+  return ridgeReadout(X, y, r.test, readoutOptions(point)).testMSE!;
 }
 
 /** The η tried by tuning: the grid multipliers times the rule's natural unit. */
@@ -180,7 +183,7 @@ export function tuneEta(
 ): { eta: number; scores: { eta: number; validationMSE: number }[] } {
   const tuningSeed = deriveSeed(seed, TUNING_SEED_PATH);
   const scores = etaCandidates(point, algorithm).map((eta) => {
-    const out = runStep(point, problem, tuningSeed, algorithm, eta, true);
+    const out = runStep(point, problem, tuningSeed, algorithm, eta, "validation");
     const v = out.validationMSE ?? Infinity;
     return { eta, validationMSE: Number.isFinite(v) ? v : Infinity };
   });
