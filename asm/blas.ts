@@ -431,12 +431,8 @@ function microKernel(
   }
 }
 
-/**
- * c + a·b lane-wise. Built with relaxed SIMD (`--enable relaxed-simd`) this is one fused multiply-add (one
- * rounding, ~17% faster GEMM on x86-64); otherwise a separate multiply and add (the portable default).
- */
+/** c + a·b lane-wise (a separate multiply and add: WebAssembly SIMD has no portable fused multiply-add). */
 function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
   return f64x2.add(c, f64x2.mul(a, b));
 }
 
