@@ -362,6 +362,19 @@ describe("solve, inv, solveTriangular", () => {
     expect(dist(mul(A, X), B) / (fro(A) * fro(X))).toBeLessThanOrEqual(tol(n));
   });
 
+  it("has a small backward error for random systems (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 5 }), fc.integer(), (n, k, seed) => {
+        const rng = new Rng(seed);
+        const A = gaussianMatrix(rng, n, n);
+        const B = gaussianMatrix(rng, n, k);
+        const X = solve(A, B);
+        expect(dist(mul(A, X), B) / (fro(A) * fro(X))).toBeLessThanOrEqual(tol(n));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("pivots (a zero leading entry) and solves an exact small system", () => {
     const A = Matrix.fromRows([
       [0, 2, 1],
