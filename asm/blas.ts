@@ -117,10 +117,17 @@ export function dsyrk(
   ldc: i32,
 ): void {
   gemmBlocked(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, WORKSPACE, true);
+  // Mirror in 32×32 tiles so the column-wise reads stay in L1 (a plain loop strides through all of C).
   const ld = <usize>ldc;
-  for (let i = 1; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      store<f64>(pC + ((<usize>i * ld + <usize>j) << 3), load<f64>(pC + ((<usize>j * ld + <usize>i) << 3)));
+  for (let i0 = 0; i0 < n; i0 += 32) {
+    const i1 = min(i0 + 32, n);
+    for (let j0 = 0; j0 <= i0; j0 += 32) {
+      for (let i = i0; i < i1; i++) {
+        const j1 = min(j0 + 32, i);
+        for (let j = j0; j < j1; j++) {
+          store<f64>(pC + ((<usize>i * ld + <usize>j) << 3), load<f64>(pC + ((<usize>j * ld + <usize>i) << 3)));
+        }
+      }
     }
   }
 }
