@@ -43,9 +43,10 @@ const blas = kernels as unknown as BlasKernels;
 
 /**
  * Products with fewer multiply-adds than this (m·n·k) stay in TypeScript: below it, copying the operands into
- * WebAssembly memory and back costs more than the faster kernel saves (measured with bench/blas.bench.ts).
+ * WebAssembly memory and back costs more than the faster kernel saves (a fixed ~0.5 µs per call; timed on
+ * square sizes, the two paths cross between n = 10 and 11).
  */
-export const WASM_MIN_FLOPS = 12 ** 3;
+export const WASM_MIN_FLOPS = 11 ** 3;
 
 /** Options of `matmul`: multiply by the transpose of A and/or B without forming it. */
 export interface MatmulOptions {
