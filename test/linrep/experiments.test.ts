@@ -65,12 +65,13 @@ describe("linrep configs", () => {
 });
 
 describe("rates and medians", () => {
-  it("linearPhaseRate is the secant rate from the first distance ≤ 0.5 to the first at or below the floor", () => {
+  it("linearPhaseRate is the secant rate of tan θ from the first distance ≤ 0.5 to the first at or below the floor", () => {
     const steps = [0, 1, 2, 3, 4, 5];
     const d = [0.9, 0.8, 0.4, 0.2, 0.1, 0.05];
     const r = linearPhaseRate(steps, d, 0.1);
     expect(r.startStep).toBe(2);
-    expect(r.rate).toBeCloseTo(Math.pow(0.1 / 0.4, 1 / 2), 12);
+    const tan = (d: number) => d / Math.sqrt(1 - d * d);
+    expect(r.rate).toBeCloseTo(Math.pow(tan(0.1) / tan(0.4), 1 / 2), 12);
     expect(linearPhaseRate([0], [0.9], 0.1).rate).toBeNull();
   });
 

@@ -8,11 +8,11 @@ import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js"
 import { lineChart, meanStd, seriesBands } from "../../report/charts.js";
 import { checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
 import { runLinrepTrial } from "./trial.js";
-import { groupByPoint, median, pointGroup, theoryDistanceRows } from "./summary.js";
+import { groupByPoint, logAxisBands, median, pointGroup, theoryDistanceRows } from "./summary.js";
 
 const schema = z
   .strictObject({
-    ...linrepFields({ steps: 1000, logEvery: 5, kappaX: [100], kappaF: [3] }),
+    ...linrepFields({ steps: 1000, logEvery: 1, kappaX: [100], kappaF: [3] }),
     /** Transfer excess is measured every this many steps (it fits a head on fresh transfer samples). */
     transferEvery: z.int().min(1).default(100),
   })
@@ -27,7 +27,7 @@ export const linrepCurves: Experiment<Config, Point> = {
     "Linear representation learning: loss, subspace distance and transfer excess vs steps, every algorithm (κₓ=100, κ_F=3)",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF"],
-  quick: { steps: 300, logEvery: 5, transferEvery: 50, tuning: { steps: 100 } },
+  quick: { steps: 300, transferEvery: 50, tuning: { steps: 100 } },
   quickSeeds: 2,
   run(point, ctx) {
     runLinrepTrial(point, ctx, { stopAtTarget: false, transferEvery: point.transferEvery });
@@ -56,7 +56,7 @@ export const linrepCurves: Experiment<Config, Point> = {
       title,
       spec: lineChart({
         title,
-        rows: seriesBands(trials, series, (t) => pointGroup(t.point, facet)),
+        rows: logAxisBands(seriesBands(trials, series, (t) => pointGroup(t.point, facet))),
         x: "step",
         y: "mean",
         color: "algorithm",
@@ -69,9 +69,18 @@ export const linrepCurves: Experiment<Config, Point> = {
       }),
     });
     return [
-      curve("subspace", "Subspace distance (mean ± std over seeds; dashed: theory rate)", "sin θ_max(G, G★)", true),
+      curve(
+        "subspace",
+        "Subspace distance (mean ± std over seeds; dashed: exact theory rate from the linear phase)",
+        "sin θ_max(G, G★)",
+        true,
+      ),
       curve("loss", "Training loss (mean ± std over seeds)", "training loss"),
-      curve("transferExcess", "Transfer excess loss (mean ± std over seeds)", "transfer MSE − noise floor"),
+      curve(
+        "transferExcess",
+        "Transfer excess loss (mean ± std over seeds, floored at 1e-6)",
+        "transfer MSE − noise floor",
+      ),
     ];
   },
 };

@@ -59,7 +59,8 @@ export interface MeasuredRate {
 }
 
 /**
- * The linear-phase rate of a logged distance curve: (d(t_b)/d(t_a))^{1/(t_b − t_a)} with t_a the first logged
+ * The linear-phase rate of a logged distance curve, (τ(t_b)/τ(t_a))^{1/(t_b − t_a)} on the tangent scale
+ * τ = d/√(1 − d²) = tan θ_max (the norm the linearised theory contracts), with t_a the first logged
  * step whose distance is ≤ `phaseStart` (the early phase far from the solution is not linear), or step 0 if that
  * is the last point, and t_b the first logged step at or below `floor` (the target, where training stops) or the
  * last step. null when fewer than two points or a non-finite value.
@@ -86,7 +87,9 @@ export function linearPhaseRate(
       break;
     }
   }
-  const rate = Math.pow(distances[b] / distances[a], 1 / (steps[b] - steps[a]));
+  // The theory's linear map acts on T, whose spectral norm is tan θ_max = d/√(1 − d²): measure on that scale.
+  const tangent = (d: number) => d / Math.sqrt(Math.max(1 - d * d, Number.MIN_VALUE));
+  const rate = Math.pow(tangent(distances[b]) / tangent(distances[a]), 1 / (steps[b] - steps[a]));
   return {
     rate: b > a && Number.isFinite(rate) ? rate : null,
     startStep: steps[a],

@@ -69,3 +69,18 @@ export function theoryDistanceRows<P extends LinrepSharedPoint>(
   }
   return rows;
 }
+
+/**
+ * Band rows made drawable on a log axis: the mean and the band edges are floored at `floor`, and a lower edge
+ * mean − std at or below zero is drawn at a tenth of the mean (the band is then a one-sided indication).
+ */
+export function logAxisBands<R extends { mean: number; lo: number; hi: number }>(
+  rows: readonly R[],
+  floor = 1e-6,
+): R[] {
+  return rows.map((r) => {
+    const mean = Math.max(r.mean, floor);
+    const lo = r.lo > 0 ? Math.max(r.lo, floor) : Math.max(mean / 10, floor);
+    return { ...r, mean, lo, hi: Math.max(r.hi, floor) };
+  });
+}
