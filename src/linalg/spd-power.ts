@@ -1,7 +1,7 @@
 /** Real powers of symmetric positive semi-definite matrices, through the eigendecomposition. */
 import { Matrix } from "./matrix.js";
 import { LinalgError, NotPositiveDefiniteError, SingularMatrixError } from "./errors.js";
-import { matmul } from "./blas.js";
+import { gram } from "./blas.js";
 import { eighCore } from "./eigh.js";
 
 export interface SpdPowerOptions {
@@ -53,14 +53,16 @@ export function spdPower(A: Matrix, p: number, options: SpdPowerOptions = {}): M
         `precision (largest ${lmax}); pass options.eps > 0 to floor the eigenvalues`,
     );
   }
-  // W = diag(f(λ)) Vᵀ, then A^p = V W = (Vᵀ)ᵀ W.
-  const w = new Float64Array(n * n);
+  // Every f(λ) = max(λ, floor)^p is ≥ 0, so A^p = V diag(f) Vᵀ = YᵀY with Y = diag(√f) Vᵀ: a Gram matrix (SYRK,
+  // half the work of a general product).
+  const y = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
     const lambda = Math.max(values[k], floor);
-    const f = p === 1 ? lambda : lambda ** p;
-    for (let j = 0; j < n; j++) w[k * n + j] = f * vt[k * n + j];
+    const r = Math.sqrt(p === 1 ? lambda : lambda ** p);
+    for (let j = 0; j < n; j++) y[k * n + j] = r * vt[k * n + j];
   }
-  const R = matmul(new Matrix(n, n, vt), new Matrix(n, n, w), { transA: true });
+  const R = gram(new Matrix(n, n, y));
+  // gram is symmetric by construction; enforce it bit for bit whatever path it took.
   const r = R.data;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
