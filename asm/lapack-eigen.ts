@@ -3,7 +3,7 @@
 // same memory), so every inner loop runs over contiguous memory; the QL rotations are recorded and applied to the
 // eigenvector matrix strip by strip (lapack-vec.ts: rotPush / rotFlush).
 import { dgemm } from "./blas";
-import { at, axpy, dot, ld, rotFlush, rotInit, rotPush, st, swap } from "./lapack-vec";
+import { at, axpy, dot, ld, rotationListBytes, rotFlush, rotInit, rotPush, st, swap } from "./lapack-vec";
 
 /** QL iterations allowed per eigenvalue before giving up (LAPACK dsteqr allows 30 per eigenvalue in total). */
 const MAX_ITER_PER_VALUE: i32 = 60;
@@ -244,7 +244,7 @@ function hypot(a: f64, b: f64): f64 {
 
 /** Bytes of workspace `dsyev` needs at pWork for order n with a rotation list of `capacity` entries. */
 export function dsyevWorkBytes(n: i32, capacity: i32): i32 {
-  return 8 * n + max(16 + capacity * 24, accumulateBytes(n));
+  return 8 * n + max(rotationListBytes(capacity), accumulateBytes(n));
 }
 
 /**

@@ -2,7 +2,7 @@
 // implicit-shift QR iteration (LINPACK dsvdc, after JAMA). A is held column-major so reflections run along
 // contiguous columns; U and V are held transposed (their columns are contiguous rows), and the QR rotations are
 // recorded and applied strip by strip (lapack-vec.ts: rotPush / rotFlush).
-import { at, axpy, dot, ld, nrm2, rotFlush, rotInit, rotPush, scal, st, swap } from "./lapack-vec";
+import { at, axpy, dot, ld, nrm2, rotationListBytes, rotFlush, rotInit, rotPush, scal, st, swap } from "./lapack-vec";
 
 /** QR sweeps allowed per singular value before giving up. */
 const MAX_ITER_PER_VALUE: i32 = 75;
@@ -19,7 +19,7 @@ function hypot(a: f64, b: f64): f64 {
 
 /** Bytes of workspace `dgesvd` needs for an m×n matrix with rotation lists of `capacity` entries each. */
 export function dgesvdWorkBytes(m: i32, n: i32, capacity: i32): i32 {
-  return 8 * (m + 2 * n) + 2 * (16 + capacity * 24) + 64;
+  return 8 * (m + 2 * n) + 2 * rotationListBytes(capacity) + 64;
 }
 
 /**
@@ -43,7 +43,7 @@ export function dgesvd(
   const pW = pE + ((<usize>n) << 3);
   const pSign = pW + ((<usize>m) << 3);
   const pLU = pSign + ((<usize>n) << 3);
-  const pLV = pLU + <usize>(16 + capacity * 24);
+  const pLV = pLU + <usize>rotationListBytes(capacity);
   const want = vectors != 0;
   const nct = min(m - 1, n);
   const nrt = max(0, min(n - 2, m));
