@@ -122,6 +122,20 @@ describe("matmul", () => {
     expect(Z.data.every((v) => v === 0)).toBe(true);
   });
 
+  it("confines non-finite inputs to the rows and columns they belong to (zero padding never meets Inf)", () => {
+    for (const n of [5, 37]) {
+      const A = gaussianMatrix(new Rng(n), n, n);
+      const B = gaussianMatrix(new Rng(n + 1), n, n);
+      A.set(n - 1, 0, Infinity);
+      B.set(0, n - 1, NaN);
+      const C = matmul(A, B);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          expect(Number.isFinite(C.get(i, j))).toBe(i !== n - 1 && j !== n - 1);
+        }
+    }
+  });
+
   it("does not modify its operands", () => {
     const rng = new Rng(3);
     const A = gaussianMatrix(rng, 40, 30);
