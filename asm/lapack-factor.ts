@@ -129,9 +129,10 @@ function potrfBlocked(n: i32, pA: usize): i32 {
  * of step k is recorded in ipiv[k] (i32 at pPiv: rows k and ipiv[k] were swapped). Right-looking blocked: factor
  * an NB-column panel (pivot search down the column, swaps of whole rows, rank-1 updates inside the panel), form
  * U12 = L11⁻¹ A12, then update A22 −= L21 U12 with GEMM. Returns −1, or the first column k whose largest
- * candidate pivot has |a| ≤ tiny (A singular to working precision; the candidate's |a| is left at A[k, k]).
+ * candidate pivot has |a| ≤ tiny[k] (pTiny: n f64, one threshold per column; A singular to working precision; the
+ * candidate's |a| is left at A[k, k]).
  */
-export function dgetrf(n: i32, pA: usize, pPiv: usize, tiny: f64): i32 {
+export function dgetrf(n: i32, pA: usize, pPiv: usize, pTiny: usize): i32 {
   for (let k0 = 0; k0 < n; k0 += NB) {
     const kb = min(NB, n - k0);
     const k1 = k0 + kb;
@@ -146,7 +147,7 @@ export function dgetrf(n: i32, pA: usize, pPiv: usize, tiny: f64): i32 {
         }
       }
       store<i32>(pPiv + ((<usize>k) << 2), p);
-      if (best <= tiny) {
+      if (best <= ld(pTiny, k)) {
         st(at(pA, k, k, n), 0, best);
         return k;
       }

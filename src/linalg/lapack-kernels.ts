@@ -7,7 +7,7 @@ import { kernels, mark, release } from "./wasm.js";
 /** The kernels exported by asm/lapack.ts (signatures mirror the AssemblyScript sources). */
 export interface LapackKernels {
   dpotrf(n: number, pA: number): number;
-  dgetrf(n: number, pA: number, pPiv: number, tiny: number): number;
+  dgetrf(n: number, pA: number, pPiv: number, pTiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;

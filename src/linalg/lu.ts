@@ -8,22 +8,26 @@ import { requireFinite, requireSameRows, requireSquare } from "./validate.js";
 
 /**
  * Solves A X = B (B n×k, already in linear memory at pX, overwritten by X) through P A = L U. A pivot with
- * |u_kk| ≤ n·ε·max|A| means A is singular to working precision (condition number beyond ~1/(n·ε)) and throws
- * `SingularMatrixError`. Blocked right-looking LU in WebAssembly (LAPACK dgetrf + dgetrs).
+ * |u_kk| ≤ n·ε·max_i|A[i,k]| means A is singular to working precision and throws `SingularMatrixError`. The
+ * threshold is per column, so scaling a column of A (which a solve handles exactly) never trips it.
+ * Blocked right-looking LU in WebAssembly (LAPACK dgetrf + dgetrs).
  * Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 3.4.1 and §3.4.7.
  */
 function luSolveInPlace(op: string, A: Matrix, pX: number, k: number): void {
   const n = A.rows;
-  let maxAbs = 0;
-  for (const v of A.data) maxAbs = Math.max(maxAbs, Math.abs(v));
-  const tiny = n * Number.EPSILON * maxAbs;
-  const pA = copyIn(A.data);
+  const a = A.data;
+  const tiny = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) tiny[j] = Math.max(tiny[j], Math.abs(a[i * n + j]));
+  for (let j = 0; j < n; j++) tiny[j] *= n * Number.EPSILON;
+  const pA = copyIn(a);
+  const pTiny = copyIn(tiny);
   const pPiv = alloc(Math.ceil(n / 2));
-  const bad = lapack.dgetrf(n, pA, pPiv, tiny);
+  const bad = lapack.dgetrf(n, pA, pPiv, pTiny);
   if (bad >= 0) {
     const pivot = heap()[(pA >>> 3) + bad * n + bad];
     throw new SingularMatrixError(
-      `${op}: A is singular to working precision: pivot ${bad} is ${pivot.toExponential(3)} ≤ n·ε·max|A| = ${tiny.toExponential(3)}`,
+      `${op}: A is singular to working precision: pivot ${bad} is ${pivot.toExponential(3)} ≤ ` +
+        `n·ε·max|A[:,${bad}]| = ${tiny[bad].toExponential(3)}`,
     );
   }
   lapack.dlaswp(n, k, pX, pPiv);

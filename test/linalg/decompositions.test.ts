@@ -375,6 +375,14 @@ describe("solve, inv, solveTriangular", () => {
     );
   });
 
+  it("solves badly scaled but nonsingular systems (the singularity test is per column)", () => {
+    const D = Matrix.diag([1, 1e-20, 1e20]);
+    const X = solve(D, Matrix.column([2, 3e-20, 4e20]));
+    [2, 3, 4].forEach((x, i) => expect(Math.abs(X.data[i] - x)).toBeLessThanOrEqual(1e-15 * x));
+    const Di = inv(D);
+    [1, 1e20, 1e-20].forEach((x, i) => expect(Math.abs(Di.get(i, i) - x)).toBeLessThanOrEqual(1e-15 * x));
+  });
+
   it("pivots (a zero leading entry) and solves an exact small system", () => {
     const A = Matrix.fromRows([
       [0, 2, 1],
