@@ -459,6 +459,24 @@ describe("spdPower", () => {
     expect(dist(spdPower(A, 0), Matrix.identity(40))).toBeLessThanOrEqual(tol(40));
   });
 
+  it("A^p A^q = A^(p+q) for random SPD matrices and exponents (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer(),
+        fc.constantFrom(-1, -0.5, -0.25, 0.5, 1.5),
+        fc.constantFrom(-0.5, 0.25, 1),
+        (n, seed, p, q) => {
+          const B = spd(new Rng(seed), n, 100);
+          const lhs = mul(spdPower(B, p), spdPower(B, q));
+          const rhs = spdPower(B, p + q);
+          expect(rel(lhs, rhs)).toBeLessThanOrEqual(100 * tol(n));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it("returns an exactly symmetric result", () => {
     const h = spdPower(A, 0.5);
     for (let i = 0; i < 40; i++) for (let j = 0; j < i; j++) expect(h.get(i, j)).toBe(h.get(j, i));
