@@ -84,7 +84,7 @@ export default function main(): void {
     const rows = all.map((c) => {
       const f = OURS[c.op];
       const check = f(c.input);
-      const ours = timeMs(() => f(c.input), c.repeats, 1);
+      const ours = timeMs(() => f(c.input), c.repeats, c.repeats); // warm up as long as we measure: steady-state JIT
       const theirs = peer.cases[c.name];
       return {
         case: c.name,

@@ -9,10 +9,10 @@ import { requireFinite, requireSameRows, requireSquare, requireSymmetric } from 
 /** Checks A, copies it into linear memory and factors it there; returns the pointer to L. Call in `withScratch`. */
 function factor(op: string, A: Matrix): number {
   requireSquare(op, "A", A);
-  requireFinite(op, "A", A);
-  requireSymmetric(op, "A", A, NotPositiveDefiniteError);
   const n = A.rows;
   const p = copyIn(A.data);
+  requireFinite(op, "A", A, p);
+  requireSymmetric(op, "A", A, NotPositiveDefiniteError, p);
   const bad = lapack.dpotrf(n, p);
   if (bad >= 0) {
     throw new NotPositiveDefiniteError(

@@ -20,9 +20,12 @@ export class NotSymmetricError extends LinalgError {}
  */
 export const SYMMETRY_TOLERANCE = 1e-8;
 
-/** Throws `NonFiniteError` if `A` holds NaN or ±Infinity, naming the operation, argument and first bad entry. */
-export function requireFinite(op: string, name: string, A: Matrix): void {
-  const idx = withScratch(() => lapack.nonFiniteIndex(A.data.length, copyIn(A.data)));
+/**
+ * Throws `NonFiniteError` if `A` holds NaN or ±Infinity, naming the operation, argument and first bad entry.
+ * `at`: a copy of A's data already in linear memory (byte offset), to scan instead of copying again.
+ */
+export function requireFinite(op: string, name: string, A: Matrix, at?: number): void {
+  const idx = withScratch(() => lapack.nonFiniteIndex(A.data.length, at ?? copyIn(A.data)));
   if (idx >= 0) {
     const i = Math.floor(idx / A.cols);
     const j = idx - i * A.cols;
@@ -49,10 +52,11 @@ export function requireSameRows(op: string, A: Matrix, B: Matrix): void {
 }
 
 /** The largest |A[i,j] − A[j,i]| and where it occurs, with the largest |A[i,j]| (A square). */
-function asymmetry(A: Matrix): { gap: number; i: number; j: number; maxAbs: number } {
+function asymmetry(A: Matrix, at?: number): { gap: number; i: number; j: number; maxAbs: number } {
   const [gap, i, j, maxAbs] = withScratch(() => {
+    const pA = at ?? copyIn(A.data);
     const pOut = alloc(4);
-    lapack.symmetryGap(A.rows, copyIn(A.data), pOut);
+    lapack.symmetryGap(A.rows, pA, pOut);
     return copyOut(pOut, 4);
   });
   return { gap, i, j, maxAbs };
@@ -60,15 +64,16 @@ function asymmetry(A: Matrix): { gap: number; i: number; j: number; maxAbs: numb
 
 /**
  * Throws (an instance of `errorClass`, default `NotSymmetricError`) unless the square matrix `A` is symmetric to
- * `SYMMETRY_TOLERANCE` relative to its largest entry.
+ * `SYMMETRY_TOLERANCE` relative to its largest entry. `at`: as for `requireFinite`.
  */
 export function requireSymmetric(
   op: string,
   name: string,
   A: Matrix,
   errorClass: new (message: string) => LinalgError = NotSymmetricError,
+  at?: number,
 ): void {
-  const { gap, i, j, maxAbs } = asymmetry(A);
+  const { gap, i, j, maxAbs } = asymmetry(A, at);
   if (gap > SYMMETRY_TOLERANCE * maxAbs) {
     throw new errorClass(
       `${op}: ${name} must be symmetric, but |A[${i},${j}] − A[${j},${i}]| = ${gap.toExponential(3)} exceeds ` +
