@@ -148,21 +148,131 @@ const STRIP: i32 = 16;
  * Applies `count` rotations in order to the rows of a row-major matrix (row length `cols`). The matrix is cut into
  * STRIP-wide column strips and every rotation is applied to one strip before moving to the next: each column
  * evolves independently, so this is the same result as rotation by rotation, but the strip stays in cache.
+ * A sweep of the QL/QR iterations is a chain of rotations on neighbouring rows in which each rotation shares a
+ * row with the next — (i, i+1) then (i−1, i) going up, (i, i+1) then (i+1, i+2) going down; such a chain is
+ * applied with the shared row kept in registers, 8 columns at a time, halving the loads and stores.
  */
 export function applyRotations(pM: usize, cols: i32, pI: usize, pJ: usize, pC: usize, pS: usize, count: i32): void {
   const ldb = (<usize>cols) << 3;
   for (let c0 = 0; c0 < cols; c0 += STRIP) {
     const w = min(STRIP, cols - c0);
     const base = pM + ((<usize>c0) << 3);
-    for (let r = 0; r < count; r++) {
-      const ro = <usize>r;
-      const c = load<f64>(pC + (ro << 3));
-      const s = load<f64>(pS + (ro << 3));
-      const px = base + <usize>load<i32>(pI + (ro << 2)) * ldb;
-      const py = base + <usize>load<i32>(pJ + (ro << 2)) * ldb;
-      rot(w, px, py, c, s);
+    let r = 0;
+    while (r < count) {
+      const i0 = idx(pI, r);
+      let len = 1;
+      let up = false;
+      if (r + 1 < count && idx(pJ, r) == i0 + 1) {
+        up = idx(pJ, r + 1) == i0;
+        const down = idx(pI, r + 1) == i0 + 1;
+        if (up || down) {
+          while (r + len < count) {
+            const i = idx(pI, r + len);
+            const j = idx(pJ, r + len);
+            if (j != i + 1 || (up ? j != idx(pI, r + len - 1) : i != idx(pJ, r + len - 1))) break;
+            len++;
+          }
+        }
+      }
+      let h = 0;
+      if (len > 1) {
+        for (; h + 8 <= w; h += 8) {
+          const b = base + ((<usize>h) << 3);
+          if (up) chainUp8(b, ldb, pI, pJ, pC, pS, r, len);
+          else chainDown8(b, ldb, pI, pJ, pC, pS, r, len);
+        }
+      }
+      if (h < w) {
+        const b = base + ((<usize>h) << 3);
+        for (let t = r; t < r + len; t++) {
+          const to = <usize>t;
+          rot(
+            w - h,
+            b + <usize>idx(pI, t) * ldb,
+            b + <usize>idx(pJ, t) * ldb,
+            load<f64>(pC + (to << 3)),
+            load<f64>(pS + (to << 3)),
+          );
+        }
+      }
+      r += len;
     }
   }
+}
+
+/** Row index r of a rotation list's i32 array at p. */
+function idx(p: usize, r: i32): i32 {
+  return load<i32>(p + ((<usize>r) << 2));
+}
+
+/**
+ * An upward chain on 8 columns at b: rotation t acts on (x, y) = (row i_t, row i_t + 1) with i_{t+1} = i_t − 1, so
+ * the new x of rotation t is the y of rotation t + 1 and stays in registers.
+ */
+function chainUp8(b: usize, ldb: usize, pI: usize, pJ: usize, pC: usize, pS: usize, r: i32, len: i32): void {
+  let py = b + <usize>idx(pJ, r) * ldb;
+  let y0 = v128.load(py);
+  let y1 = v128.load(py, 16);
+  let y2 = v128.load(py, 32);
+  let y3 = v128.load(py, 48);
+  for (let t = r; t < r + len; t++) {
+    const to = <usize>t;
+    const c = f64x2.splat(load<f64>(pC + (to << 3)));
+    const s = f64x2.splat(load<f64>(pS + (to << 3)));
+    const px = b + <usize>idx(pI, t) * ldb;
+    const x0 = v128.load(px);
+    const x1 = v128.load(px, 16);
+    const x2 = v128.load(px, 32);
+    const x3 = v128.load(px, 48);
+    v128.store(py, f64x2.add(f64x2.mul(s, x0), f64x2.mul(c, y0)));
+    v128.store(py, f64x2.add(f64x2.mul(s, x1), f64x2.mul(c, y1)), 16);
+    v128.store(py, f64x2.add(f64x2.mul(s, x2), f64x2.mul(c, y2)), 32);
+    v128.store(py, f64x2.add(f64x2.mul(s, x3), f64x2.mul(c, y3)), 48);
+    y0 = f64x2.sub(f64x2.mul(c, x0), f64x2.mul(s, y0));
+    y1 = f64x2.sub(f64x2.mul(c, x1), f64x2.mul(s, y1));
+    y2 = f64x2.sub(f64x2.mul(c, x2), f64x2.mul(s, y2));
+    y3 = f64x2.sub(f64x2.mul(c, x3), f64x2.mul(s, y3));
+    py = px;
+  }
+  v128.store(py, y0);
+  v128.store(py, y1, 16);
+  v128.store(py, y2, 32);
+  v128.store(py, y3, 48);
+}
+
+/**
+ * A downward chain on 8 columns at b: rotation t acts on (x, y) = (row i_t, row i_t + 1) with i_{t+1} = i_t + 1, so
+ * the new y of rotation t is the x of rotation t + 1 and stays in registers.
+ */
+function chainDown8(b: usize, ldb: usize, pI: usize, pJ: usize, pC: usize, pS: usize, r: i32, len: i32): void {
+  let px = b + <usize>idx(pI, r) * ldb;
+  let x0 = v128.load(px);
+  let x1 = v128.load(px, 16);
+  let x2 = v128.load(px, 32);
+  let x3 = v128.load(px, 48);
+  for (let t = r; t < r + len; t++) {
+    const to = <usize>t;
+    const c = f64x2.splat(load<f64>(pC + (to << 3)));
+    const s = f64x2.splat(load<f64>(pS + (to << 3)));
+    const py = b + <usize>idx(pJ, t) * ldb;
+    const y0 = v128.load(py);
+    const y1 = v128.load(py, 16);
+    const y2 = v128.load(py, 32);
+    const y3 = v128.load(py, 48);
+    v128.store(px, f64x2.sub(f64x2.mul(c, x0), f64x2.mul(s, y0)));
+    v128.store(px, f64x2.sub(f64x2.mul(c, x1), f64x2.mul(s, y1)), 16);
+    v128.store(px, f64x2.sub(f64x2.mul(c, x2), f64x2.mul(s, y2)), 32);
+    v128.store(px, f64x2.sub(f64x2.mul(c, x3), f64x2.mul(s, y3)), 48);
+    x0 = f64x2.add(f64x2.mul(s, x0), f64x2.mul(c, y0));
+    x1 = f64x2.add(f64x2.mul(s, x1), f64x2.mul(c, y1));
+    x2 = f64x2.add(f64x2.mul(s, x2), f64x2.mul(c, y2));
+    x3 = f64x2.add(f64x2.mul(s, x3), f64x2.mul(c, y3));
+    px = py;
+  }
+  v128.store(px, x0);
+  v128.store(px, x1, 16);
+  v128.store(px, x2, 32);
+  v128.store(px, x3, 48);
 }
 
 /** (x, y) ← (c x − s y, s x + c y) elementwise, i < n. */
