@@ -22,8 +22,9 @@ const ROTATION_CAPACITY = 1 << 19;
 /**
  * Eigendecomposition A = V Λ Vᵀ of a real symmetric matrix: eigenvalues ascending, V orthogonal.
  * A must be symmetric to `SYMMETRY_TOLERANCE`·max|A| (else `NotSymmetricError`); it is symmetrised as (A + Aᵀ)/2.
- * Algorithm: Householder reduction to tridiagonal form (EISPACK tred2) and the implicit QL iteration with
- * Wilkinson's shift (EISPACK tql2), as in JAMA; backward stable, ‖A V − V Λ‖ = O(n ε ‖A‖).
+ * Algorithm: Householder reduction to tridiagonal form (EISPACK tred2, the reflectors accumulated in compact-WY
+ * blocks with GEMM) and the implicit QL iteration with Wilkinson's shift (EISPACK tql2), as in JAMA; backward
+ * stable, ‖A V − V Λ‖ = O(n ε ‖A‖).
  * References: Golub & Van Loan, Matrix Computations (4th ed.), §8.3; Bowdler, Martin, Reinsch & Wilkinson,
  * "The QR and QL algorithms for symmetric matrices", Numer. Math. 11 (1968).
  */
