@@ -58,6 +58,12 @@ describe("linrep configs", () => {
     );
   });
 
+  it("accept their quick (npm start) overrides", () => {
+    for (const e of [linrepCurves, linrepKappa, linrepStability] as Experiment<unknown, unknown>[]) {
+      expect(e.schema.safeParse(e.quick).success).toBe(true);
+    }
+  });
+
   it("are registered for the CLI", () => {
     const names = experiments.map((x) => x.name);
     expect(names).toEqual(expect.arrayContaining(["linrep-curves", "linrep-kappa", "linrep-stability"]));
