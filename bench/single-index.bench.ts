@@ -6,6 +6,9 @@
  * - the whole `single-index-alignment` sweep at its default size (4 algorithms × 3 κ × 7 n/d = 84 trials), ours
  *   through the platform's worker pool (planRun + executeRun, the code path of `layerwise run` minus figures) with
  *   one worker per core, numpy sequentially (target ≤ 1.5).
+ * numpy also runs pinned to one OpenBLAS thread (rows "numpy 1 thread"): on a loaded two-core machine OpenBLAS's
+ * spinning threads can make the default-threaded run several times slower than the single-threaded one, and the
+ * honest comparison is with the faster of the two.
  * Set SINGLE_INDEX_BENCH_SWEEP=0 to skip the sweep (it takes minutes on two cores).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -61,42 +64,52 @@ async function ourSweepMs(): Promise<number> {
   }
 }
 
+const ONE_THREAD = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
+
 export default async function bench(): Promise<void> {
-  const peer = runNumpy<Record<"gd" | "kfac", { ms: number; alignment: number }>>("single-index.py", [
-    "trial",
-    String(D),
-    String(N),
-    String(N_OVER_D),
-    String(KAPPA),
-    String(REPEATS),
-  ]);
+  const trialArgs = ["trial", String(D), String(N), String(N_OVER_D), String(KAPPA), String(REPEATS)];
+  type TrialPeer = Record<"gd" | "kfac", { ms: number; alignment: number }>;
+  const peer = runNumpy<TrialPeer>("single-index.py", trialArgs);
+  const peer1 = runNumpy<TrialPeer>("single-index.py", trialArgs, ONE_THREAD);
   const rows: Record<string, string | number>[] = [];
   for (const algorithm of ["gd", "kfac"] as const) {
     let seed = 1;
     let alignment = NaN;
     const ours = timeMs(() => (alignment = ourTrial(algorithm, seed++)), REPEATS, 1);
-    rows.push({
-      case: `trial ${algorithm} d=${D} N=${N} n=${N_OVER_D * D}`,
-      "ours ms": ours,
-      "numpy ms": peer[algorithm].ms,
-      "ours/numpy": ours / peer[algorithm].ms,
-      target: 2,
-      "alignment ours": alignment,
-      "alignment numpy": peer[algorithm].alignment,
-    });
+    for (const [label, p] of [
+      ["default threads", peer],
+      ["1 thread", peer1],
+    ] as const) {
+      rows.push({
+        case: `trial ${algorithm} d=${D} N=${N} n=${N_OVER_D * D}, numpy ${label}`,
+        "ours ms": ours,
+        "numpy ms": p[algorithm].ms,
+        "ours/numpy": ours / p[algorithm].ms,
+        target: 2,
+        "alignment ours": alignment,
+        "alignment numpy": p[algorithm].alignment,
+      });
+    }
   }
   if (process.env.SINGLE_INDEX_BENCH_SWEEP !== "0") {
-    const peerSweep = runNumpy<{ ms: number; trials: number }>("single-index.py", ["sweep", String(D), String(N)]);
+    const sweepArgs = ["sweep", String(D), String(N)];
+    const peerSweep = runNumpy<{ ms: number; trials: number }>("single-index.py", sweepArgs);
+    const peerSweep1 = runNumpy<{ ms: number; trials: number }>("single-index.py", sweepArgs, ONE_THREAD);
     const ours = await ourSweepMs();
-    rows.push({
-      case: `sweep single-index-alignment (${peerSweep.trials} trials, ${availableParallelism()} workers)`,
-      "ours ms": ours,
-      "numpy ms": peerSweep.ms,
-      "ours/numpy": ours / peerSweep.ms,
-      target: 1.5,
-      "alignment ours": "",
-      "alignment numpy": "",
-    });
+    for (const [label, p] of [
+      ["default threads", peerSweep],
+      ["1 thread", peerSweep1],
+    ] as const) {
+      rows.push({
+        case: `sweep single-index-alignment (${p.trials} trials, ${availableParallelism()} workers), numpy ${label}`,
+        "ours ms": ours,
+        "numpy ms": p.ms,
+        "ours/numpy": ours / p.ms,
+        target: 1.5,
+        "alignment ours": "",
+        "alignment numpy": "",
+      });
+    }
   }
   printTable("single-index: one-step trial and alignment sweep vs numpy", rows);
 }

@@ -161,7 +161,7 @@ export function linearRidgeMSE(point: SingleIndexPoint, problem: SingleIndexProb
   const y = new Float64Array(X.rows);
   y.set(step.y, 0);
   y.set(r.ytrain, step.y.length);
-  // Shuffle-free split is fine: both parts are i.i.d. draws; the validation rows are the readout's last ones.
+  // Every row is an i.i.d. draw, so the validation split (the last rows, from the readout sample) needs no shuffle.
   return ridgeReadout(X, y, r.test, readoutOptions(point)).testMSE!;
 }
 

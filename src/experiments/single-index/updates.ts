@@ -65,7 +65,7 @@ export function train(
   const N = net.a.length;
   const W = net.W.data;
   const losses: number[] = [];
-  // KFAC's input factor is fixed by the batch: factor it once.
+  // KFAC's input factor depends only on the batch: form it once.
   const inputFactor = algorithm === "kfac" ? dampedCovariance(X, options.damping) : null;
   const adamState = algorithm === "adam" ? { m: new Float64Array(W.length), v: new Float64Array(W.length) } : null;
   for (let t = 1; t <= steps; t++) {
