@@ -7,8 +7,9 @@
  * m₂₂ = E[y² z²] = E[σ★(z)² z²] + σ_ε².
  *
  * Mechanism. With a small initial output, ∇_W L̂ ≈ −(μ₁/√N) a vᵀ + bulk, v = Xᵀy/n, so the top right singular
- * vector of a GD update is v/‖v‖ and that of a KFAC update is (Σ̂ + λI)⁻¹v/‖·‖ (the bulk is smaller than the spike
- * by a factor ~√(N/n)·E[y²(σ′ − μ₁)²]^{1/2}/μ₁ and shifts the direction only at second order).
+ * vector of a GD update is v/‖v‖ and that of a KFAC update is (Σ̂ + λI)⁻¹v/‖·‖. (With a_j = ±1/√N the spike has
+ * singular value ≈ |μ₁|‖v‖ while the bulk's spectral norm is O((1 + √(d/N)) · (E[y²(σ′ − μ₁)²] ‖Σ‖ / n)^{1/2}),
+ * far smaller, and it tilts the top singular vector only at second order; the finite-N terms are neglected.)
  *
  * GD. By Stein's lemma E[v] = E[x y] = c₁ u. Split x = u z + x⊥ with x⊥ ⊥ z of covariance Σ − uuᵀ; then
  * E[y² x xᵀ] = m₂₂ uuᵀ + m₂ (Σ − uuᵀ), so
