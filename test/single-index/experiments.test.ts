@@ -50,6 +50,29 @@ describe("single-index configs", () => {
   });
 });
 
+describe("single-index trials", () => {
+  it("with steps > 1 and no η, tunes η on the grid (stored with ctx.info) and reports no one-step theory", () => {
+    const cfg = singleIndexAlignment.schema.parse({ d: 12, N: 16, steps: 3, etaGrid: [0.5, 2], testSamples: 64 });
+    const scalars: Record<string, number | null> = {};
+    const info: Record<string, unknown> = {};
+    singleIndexAlignment.run(
+      { ...cfg, algorithm: "kfac", kappa: 10, nOverD: 4 },
+      {
+        seed: 5,
+        scalar: (k, v) => (scalars[k] = v),
+        series: () => undefined,
+        info: (k, v) => (info[k] = v),
+        progress: () => undefined,
+      },
+    );
+    const unit = Math.sqrt(16);
+    expect([0.5 * unit, 2 * unit]).toContain(info.eta);
+    expect(info.etaScores).toHaveLength(2);
+    expect(scalars.theory).toBeNull();
+    expect(scalars.lossAfter as number).toBeLessThan(scalars.lossBefore as number);
+  });
+});
+
 describe("single-index CLI (tiny size)", () => {
   const { dir, cleanup } = tempDir("single-index");
   afterAll(cleanup);
