@@ -34,9 +34,13 @@ export type SingleIndexPoint = BaseFields & { algorithm: string; kappa: number; 
 /** The seed path of step-size tuning (see the module comment). */
 export const TUNING_SEED_PATH = 9;
 
-/** The task of a point (depends only on its problem fields, κ and `problemSeed`). */
+/** Recently built tasks: a worker runs many trials (algorithms, n/d) on the same task, and building one costs O(d³). */
+const taskCache = new Map<string, SingleIndexProblem>();
+const TASK_CACHE_SIZE = 8;
+
+/** The task of a point (depends only on its problem fields, κ and `problemSeed`); memoised per worker. */
 export function buildProblem(point: SingleIndexPoint): SingleIndexProblem {
-  return makeSingleIndexProblem(new Rng(deriveSeed(point.problemSeed, Math.round(1000 * point.kappa))), {
+  const config = {
     d: point.d,
     kappa: point.kappa,
     spectrum: point.spectrum,
@@ -47,7 +51,15 @@ export function buildProblem(point: SingleIndexPoint): SingleIndexProblem {
     teacher: point.teacher,
     link: point.link === "hermite" ? { hermite: point.linkHermite } : point.link,
     noise: point.noise,
-  });
+  };
+  const key = JSON.stringify([point.problemSeed, config]);
+  let problem = taskCache.get(key);
+  if (!problem) {
+    problem = makeSingleIndexProblem(new Rng(deriveSeed(point.problemSeed, Math.round(1000 * point.kappa))), config);
+    if (taskCache.size >= TASK_CACHE_SIZE) taskCache.delete(taskCache.keys().next().value!);
+    taskCache.set(key, problem);
+  }
+  return problem;
 }
 
 /** Number of samples for a ratio r = n/d (at least 2). */
