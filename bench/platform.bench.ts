@@ -101,7 +101,7 @@ async function bareMs(workers: number, tasks: number, iterations: number): Promi
 }
 
 async function speedup(): Promise<{ one: number; two: number; inFlight: number; bareOne: number; bareTwo: number }> {
-  // About 20 ms of CPU per trial (200 steps × 100 units of ~1 µs).
+  // About 30 ms of CPU per trial (200 steps × 100 units of 1000 logistic-map iterations).
   const cpu = { steps: 200, work: 100 };
   await sweep(4, 2, cpu); // warm up
   // Interleaved repeats, best of each: on a shared machine the minimum is the least disturbed measurement.
