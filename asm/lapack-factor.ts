@@ -1,7 +1,7 @@
 // Cholesky and LU factorisations and the triangular solve, blocked so the O(n³) part runs in the packed GEMM
 // (asm/blas.ts). Row-major, byte-offset pointers; square matrices have row stride n.
 import { dgemm, dsyrk } from "./blas";
-import { at, axpy, dot, ld, scal, st, swap } from "./lapack-vec";
+import { at, axpy, div, dot, ld, st, swap } from "./lapack-vec";
 
 /** Block size: panels of NB columns are factored unblocked; the trailing matrix is updated by GEMM/SYRK. */
 const NB: i32 = 64;
@@ -26,7 +26,7 @@ function potf2(p: usize, n: i32, lda: i32): i32 {
       if (!(d > 0)) return k;
       const u = sqrt(d);
       st(rk, k, u);
-      scal(n - k - 1, 1 / u, rk + ((<usize>(k + 1)) << 3));
+      div(n - k - 1, u, rk + ((<usize>(k + 1)) << 3));
       for (let i = k + 1; i < k0 + kb; i++) {
         const o = (<usize>i) << 3;
         axpy(n - i, -ld(rk, i), rk + o, at(p, i, 0, lda) + o);
@@ -153,11 +153,11 @@ export function dgetrf(n: i32, pA: usize, pPiv: usize, pTiny: usize): i32 {
       }
       if (p != k) swap(n, at(pA, k, 0, n), at(pA, p, 0, n));
       const rk = at(pA, k, 0, n);
-      const r = 1 / ld(rk, k);
+      const pivot = ld(rk, k);
       const w = k1 - k - 1;
       for (let i = k + 1; i < n; i++) {
         const ri = at(pA, i, 0, n);
-        const l = ld(ri, k) * r;
+        const l = ld(ri, k) / pivot; // not · (1/pivot): that overflows for a subnormal pivot
         st(ri, k, l);
         if (l != 0 && w > 0) axpy(w, -l, rk + ((<usize>(k + 1)) << 3), ri + ((<usize>(k + 1)) << 3));
       }
@@ -220,7 +220,7 @@ export function dtrsm(lower: i32, trans: i32, unit: i32, n: i32, k: i32, pT: usi
       if (unit == 0) {
         const tii = ld(at(pT, i, i, n), 0);
         if (tii == 0) return i;
-        scal(k, 1 / tii, xi);
+        div(k, tii, xi);
       }
     }
   }

@@ -3,7 +3,7 @@
 // I − V T Vᵀ is applied to the rest of the matrix with GEMM. A is held transposed (row j = column j of A), so
 // every reflector runs along contiguous memory.
 import { dgemm } from "./blas";
-import { at, axpy, dot, ld, nrm2, scal, st } from "./lapack-vec";
+import { NEGLIGIBLE, at, axpy, div, dot, ld, nrm2, st } from "./lapack-vec";
 
 const NB: i32 = 32;
 
@@ -14,17 +14,22 @@ export function dgeqrfWorkBytes(m: i32, n: i32): i32 {
 
 /**
  * Generates reflector k (LAPACK dlarfg) from x = column k of A, entries k…m−1 (row k of pAt): β = −sign(x_k)‖x‖,
- * v = x / (x_k − β) below the diagonal, x_k ← β. Returns τ = (β − x_k)/β, or 0 when x is already e_k·x_k.
+ * v = x / (x_k − β) below the diagonal, x_k ← β. Returns τ = (β − x_k)/β, or 0 when x is already e_k·x_k (or
+ * its part below the diagonal is NEGLIGIBLE, and is zeroed).
  */
 function larfg(m: i32, pRow: usize, k: i32): f64 {
   const alpha = ld(pRow, k);
   const below = pRow + ((<usize>(k + 1)) << 3);
   const xnorm = nrm2(below, m - k - 1);
-  if (xnorm == 0) return 0;
-  let beta = sqrt(alpha * alpha + xnorm * xnorm);
-  if (!isFinite(beta) || beta == 0) beta = xnorm * sqrt(1 + (alpha / xnorm) * (alpha / xnorm));
+  if (xnorm <= NEGLIGIBLE) {
+    memory.fill(below, 0, (<usize>(m - k - 1)) << 3);
+    return 0;
+  }
+  const big = max(abs(alpha), xnorm);
+  const small = min(abs(alpha), xnorm) / big;
+  let beta = big * sqrt(1 + small * small); // ‖(α, x)‖ without under- or overflow
   if (alpha >= 0) beta = -beta;
-  scal(m - k - 1, 1 / (alpha - beta), below);
+  div(m - k - 1, alpha - beta, below);
   st(pRow, k, beta);
   return (beta - alpha) / beta;
 }

@@ -2,7 +2,22 @@
 // implicit-shift QR iteration (LINPACK dsvdc, after JAMA). A is held column-major so reflections run along
 // contiguous columns; U and V are held transposed (their columns are contiguous rows), and the QR rotations are
 // recorded and applied strip by strip (lapack-vec.ts: rotPush / rotFlush).
-import { at, axpy, dot, ld, nrm2, rotationListBytes, rotFlush, rotInit, rotPush, scal, st, swap } from "./lapack-vec";
+import {
+  NEGLIGIBLE,
+  at,
+  axpy,
+  div,
+  dot,
+  ld,
+  nrm2,
+  rotationListBytes,
+  rotFlush,
+  rotInit,
+  rotPush,
+  scal,
+  st,
+  swap,
+} from "./lapack-vec";
 
 /** QR sweeps allowed per singular value before giving up. */
 const MAX_ITER_PER_VALUE: i32 = 75;
@@ -15,6 +30,11 @@ function hypot(a: f64, b: f64): f64 {
   if (big == 0) return 0;
   const small = min(a, b) / big;
   return big * sqrt(1 + small * small);
+}
+
+/** x[i] = 0, i < n. */
+function fill0(px: usize, n: i32): void {
+  memory.fill(px, 0, (<usize>n) << 3);
 }
 
 /** Bytes of workspace `dgesvd` needs for an m×n matrix with rotation lists of `capacity` entries each. */
@@ -54,9 +74,12 @@ export function dgesvd(
     if (k < nct) {
       const pk = ck + ((<usize>k) << 3);
       let nrm = nrm2(pk, m - k);
-      if (nrm != 0) {
+      if (nrm <= NEGLIGIBLE) {
+        fill0(pk, m - k);
+        nrm = 0;
+      } else {
         if (ld(ck, k) < 0) nrm = -nrm;
-        scal(m - k, 1 / nrm, pk);
+        div(m - k, nrm, pk);
         st(ck, k, ld(ck, k) + 1);
       }
       st(pS, k, -nrm);
@@ -77,9 +100,12 @@ export function dgesvd(
     if (k < nrt) {
       const pk1 = pE + ((<usize>(k + 1)) << 3);
       let nrm = nrm2(pk1, n - k - 1);
-      if (nrm != 0) {
+      if (nrm <= NEGLIGIBLE) {
+        fill0(pk1, n - k - 1);
+        nrm = 0;
+      } else {
         if (ld(pE, k + 1) < 0) nrm = -nrm;
-        scal(n - k - 1, 1 / nrm, pk1);
+        div(n - k - 1, nrm, pk1);
         st(pE, k + 1, ld(pE, k + 1) + 1);
       }
       st(pE, k, -nrm);
@@ -152,8 +178,11 @@ export function dgesvd(
   let iter = 0;
   const eps = f64.EPSILON;
   const tiny = reinterpret<f64>((<u64>(1023 - 966)) << 52); // 2^−966
+  // Each pass either deflates (kases 1, 2, 4) or counts as a sweep (kase 3); the total bound only guards against a
+  // loop that makes no progress (which finite input should never produce).
+  let passes = 0;
   while (p > 0) {
-    if (iter > MAX_ITER_PER_VALUE) return p - 1;
+    if (iter > MAX_ITER_PER_VALUE || ++passes > (MAX_ITER_PER_VALUE + 3) * n) return p - 1;
     // kase 1: s[p−1] negligible; 2: s[k] negligible; 3: QR step on [k, p); 4: e[p−2] negligible (converged).
     let k: i32;
     for (k = p - 2; k >= 0; k--) {

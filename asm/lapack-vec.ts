@@ -1,6 +1,14 @@
 // Vector helpers for the LAPACK-like kernels: f64x2 SIMD dot products, axpys and plane rotations over contiguous
 // float64 arrays. Pointers are byte offsets; lengths are element counts.
 
+/**
+ * Reflector norms at or below NEGLIGIBLE (2^−966, LINPACK's underflow guard) are treated as exact zeros (the
+ * entries are zeroed: a backward error of at most NEGLIGIBLE·√m on inputs rescaled to max|A| ≈ 1). Without this,
+ * exactly rank-deficient inputs whose rounding noise decays geometrically reach subnormals, whose few significant
+ * bits make the Householder vectors non-orthogonal.
+ */
+export const NEGLIGIBLE: f64 = reinterpret<f64>((<u64>(1023 - 966)) << 52);
+
 /** x[i] at byte pointer p. */
 export function ld(p: usize, i: i32): f64 {
   return load<f64>(p + ((<usize>i) << 3));
@@ -53,6 +61,20 @@ export function scal(n: i32, a: f64, px: usize): void {
     v128.store(px + o, f64x2.mul(va, v128.load(px + o)));
   }
   for (; i < n; i++) st(px, i, a * ld(px, i));
+}
+
+/**
+ * x[i] /= a, i < n. Used instead of scaling by 1/a wherever a may be tiny: 1/a overflows to ∞ once |a| < 2^−1024
+ * (rank-deficient inputs drive reflector norms and pivots down to subnormals).
+ */
+export function div(n: i32, a: f64, px: usize): void {
+  const va = f64x2.splat(a);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = (<usize>i) << 3;
+    v128.store(px + o, f64x2.div(v128.load(px + o), va));
+  }
+  for (; i < n; i++) st(px, i, ld(px, i) / a);
 }
 
 /** Swaps x[i] and y[i], i < n. */

@@ -2,6 +2,7 @@
 import { Matrix } from "./matrix.js";
 import { lapack, withScratch } from "./lapack-kernels.js";
 import { alloc, copyIn, copyOut, heap } from "./wasm.js";
+import { powerOfTwoScale } from "./exponent-scale.js";
 import { requireFinite } from "./validate.js";
 
 export interface QRResult {
@@ -25,8 +26,12 @@ export function qr(A: Matrix): QRResult {
   const r = Math.min(m, n);
   if (r === 0) return { Q: new Matrix(m, 0), R: new Matrix(0, n) };
   return withScratch(() => {
-    // The kernels work on Aᵀ (row-major), so each column of A is a contiguous row.
-    const pAt = copyIn(A.transpose().data);
+    // The kernels work on Aᵀ (row-major), so each column of A is a contiguous row, scaled by 2^−k so that
+    // max|entry| ≈ 1 (exact): the kernel's underflow guard is absolute.
+    const scale = powerOfTwoScale(A.data);
+    const at0 = A.transpose().data;
+    if (scale !== 1) for (let i = 0; i < at0.length; i++) at0[i] /= scale;
+    const pAt = copyIn(at0);
     const pTau = alloc(n);
     const pQt = alloc(r * m);
     const pWork = alloc(Math.ceil(lapack.dgeqrfWorkBytes(m, n) / 8));
@@ -34,7 +39,7 @@ export function qr(A: Matrix): QRResult {
     lapack.dorgqr(m, n, pAt, pTau, pQt, pWork);
     const at = heap().subarray(pAt >>> 3, (pAt >>> 3) + n * m);
     const R = new Matrix(r, n);
-    for (let i = 0; i < r; i++) for (let j = i; j < n; j++) R.data[i * n + j] = at[j * m + i];
+    for (let i = 0; i < r; i++) for (let j = i; j < n; j++) R.data[i * n + j] = at[j * m + i] * scale;
     return { Q: new Matrix(r, m, copyOut(pQt, r * m)).transpose(), R };
   });
 }

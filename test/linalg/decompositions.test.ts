@@ -235,6 +235,35 @@ describe("svd", () => {
     expect(Array.from(checkSVD(new Matrix(3, 5)))).toEqual([0, 0, 0]);
   });
 
+  it("stays orthogonal on exactly rank-deficient inputs whose rounding noise decays to subnormals", () => {
+    // All-ones: every column rounds identically, so each Householder step shrinks the residual by ~ε until it
+    // underflows; reflectors built from subnormals would lose orthogonality.
+    const ones = (m: number, n: number): Matrix => new Matrix(m, n, new Float64Array(m * n).fill(1));
+    const S = checkSVD(ones(200, 100));
+    expect(S[0]).toBeCloseTo(Math.sqrt(200 * 100), 11);
+    for (let i = 1; i < 100; i++) expect(S[i]).toBeLessThanOrEqual(1e-13 * S[0]);
+    checkSVD(ones(40, 90));
+    checkQR(ones(200, 100));
+    const values = checkEigh(ones(120, 120));
+    expect(values[119]).toBeCloseTo(120, 11);
+  });
+
+  it("handles tiny and huge scales on the QR-first path (tall, and wide via the transpose)", () => {
+    const rng = new Rng(12);
+    for (const scale of [1e-300, 1e300]) {
+      const A = gaussianMatrix(rng, 20, 60);
+      const base = svd(A).S;
+      const S = checkSVD(
+        new Matrix(
+          20,
+          60,
+          A.data.map((v) => v * scale),
+        ),
+      );
+      for (let i = 0; i < 20; i++) expect(Math.abs(S[i] / scale - base[i])).toBeLessThanOrEqual(1e-13 * base[0]);
+    }
+  });
+
   it("holds for random shapes and entries (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.integer(), (m, n, seed) => {
