@@ -1,3 +1,4 @@
+import { naiveMatmul as mul } from "../helpers/naive.js";
 /**
  * Accuracy of the decompositions against identities and naive references kept here (not the library's matmul):
  * residuals ‖A − LLᵀ‖, ‖A − QR‖, ‖AV − VΛ‖, ‖A − USVᵀ‖ relative to ‖A‖ and orthogonality defects, all ≤ 1e-13·n,
@@ -21,22 +22,6 @@ import {
 import { Rng, gaussianMatrix, haarOrthogonal } from "../../src/random/index.js";
 
 // ---- independent references -------------------------------------------------------------------------------
-
-/** Naive triple-loop product op(A)·op(B). */
-function mul(A: Matrix, B: Matrix, tA = false, tB = false): Matrix {
-  const m = tA ? A.cols : A.rows;
-  const k = tA ? A.rows : A.cols;
-  const n = tB ? B.rows : B.cols;
-  const C = new Matrix(m, n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += (tA ? A.get(p, i) : A.get(i, p)) * (tB ? B.get(j, p) : B.get(p, j));
-      C.set(i, j, s);
-    }
-  }
-  return C;
-}
 
 /** ‖x‖₂, scaled so entries near 1e±300 neither overflow nor underflow. */
 function norm(x: ArrayLike<number>): number {

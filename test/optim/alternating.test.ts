@@ -1,3 +1,4 @@
+import { naiveMatmul as mul } from "../helpers/naive.js";
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { inv } from "../../src/linalg/lu.js";
@@ -14,21 +15,6 @@ import {
   leastSquaresHead,
   representationStep,
 } from "../../src/optim/alternating.js";
-
-/** Naive op(A)·op(B). */
-function mul(A: Matrix, B: Matrix, tA = false, tB = false): Matrix {
-  const r = tA ? A.cols : A.rows;
-  const inner = tA ? A.rows : A.cols;
-  const c = tB ? B.rows : B.cols;
-  const C = new Matrix(r, c);
-  for (let i = 0; i < r; i++)
-    for (let j = 0; j < c; j++) {
-      let s = 0;
-      for (let p = 0; p < inner; p++) s += (tA ? A.get(p, i) : A.get(i, p)) * (tB ? B.get(j, p) : B.get(p, j));
-      C.set(i, j, s);
-    }
-  return C;
-}
 
 function scaled(A: Matrix, s: number): Matrix {
   return new Matrix(
