@@ -1,0 +1,64 @@
+/**
+ * The data that passes between networks (`src/nn`) and optimizers (`src/optim`): parameters as a flat record of
+ * named matrices in PyTorch's layout, and the per-layer statistics that curvature blocks (KFAC, EKFAC) need.
+ *
+ * Conventions (Grosse & Martens 2016, "A Kronecker-factored approximate Fisher matrix for convolution layers"):
+ * for a batch of n examples whose loss is the *mean* of per-example losses ℓᵢ, a dense layer s = W a + b has
+ * ∇_W L = (1/n) Σᵢ gᵢ aᵢᵀ with gᵢ = ∂ℓᵢ/∂sᵢ. The statistics below hold the rows aᵢ (with a trailing 1 when the
+ * layer has a bias, so [W | bᵀ] is one block) and gᵢ, *not* scaled by 1/n; KFAC's factors are then
+ * A = (1/n) Σ aᵢaᵢᵀ and G = (1/n) Σ gᵢgᵢᵀ. For conv2d each example contributes T = outH·outW rows (its im2col
+ * patches and the output gradients at each position), in example-major order.
+ */
+import type { Matrix } from "../linalg/matrix.js";
+
+/**
+ * Trainable parameters (and, with the same keys and shapes, gradients and updates): dense weight out×in and bias
+ * 1×out; conv2d weight outC×(inC·kh·kw) and bias 1×outC; batchNorm scale and shift 1×C.
+ */
+export type Params = Record<string, Matrix>;
+
+/** Statistics of a dense or conv2d layer: one Kronecker-factored curvature block over [W | b]. */
+export interface KroneckerStats {
+  kind: "dense" | "conv2d";
+  /** Key of the weight in `Params`. */
+  weight: string;
+  /** Key of the bias in `Params`, when the layer has one (then `a` ends with a column of ones). */
+  bias?: string;
+  /** Layer inputs: (n·T)×(in [+1]); dense in = fan-in, conv2d in = inC·kh·kw (im2col patch rows). */
+  a: Matrix;
+  /** Per-example loss gradients w.r.t. the layer's outputs (pre-activations): (n·T)×out, rows as in `a`. */
+  g: Matrix;
+  /**
+   * The same as `g` for targets sampled from the model's predictive distribution (the Monte-Carlo Fisher of
+   * Martens & Grosse 2015 §5); present only when the pass was asked for it.
+   */
+  gSampled?: Matrix;
+  /** n, the number of examples in the batch. */
+  batchSize: number;
+  /** T, the rows each example contributes (1 for dense, outH·outW for conv2d). */
+  positions: number;
+}
+
+/** Statistics of a layer whose curvature block is diagonal (batch-norm scale and shift). */
+export interface DiagonalStats {
+  kind: "batchNorm";
+  /** Key of the scale γ in `Params`. */
+  weight: string;
+  /** Key of the shift β in `Params`. */
+  bias: string;
+  /** Per-example gradients of the per-example loss (not scaled by 1/n), n×C for each of `weight` and `bias`. */
+  perExample: Record<string, Matrix>;
+  /** The same for sampled targets (Monte-Carlo Fisher), when asked for. */
+  perExampleSampled?: Record<string, Matrix>;
+  batchSize: number;
+}
+
+export type LayerStats = KroneckerStats | DiagonalStats;
+
+/** What a curvature-based transform receives besides the gradients (`ctx` of `update`). */
+export interface UpdateContext {
+  /** One entry per layer with trainable parameters, in the network's order. */
+  stats?: readonly LayerStats[];
+  /** The batch loss at the current parameters (for transforms that adapt damping or clip by it). */
+  loss?: number;
+}
