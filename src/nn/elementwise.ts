@@ -3,56 +3,85 @@
  * The scalar math is the one the paper's toy models use (src/nn/activations.ts).
  */
 import { Matrix } from "../linalg/matrix.js";
-import { ACTIVATIONS, type Activation } from "./activations.js";
+import { ACTIVATIONS } from "./activations.js";
 import type { BuiltLayer, Layer } from "./layer.js";
 
-/** What the backward pass keeps: the input, and the output for σ′ expressed through it (tanh). */
+/** What the backward pass keeps: the input and the output (σ′ is cheaper from the output for relu and tanh). */
 interface ElementwiseCache {
   x: Matrix;
   out: Matrix;
 }
 
-function elementwise(act: Activation): Layer {
-  const fromOutput = act.dfFromOutput;
+/**
+ * The two loops of one activation. Each activation has its own loop functions (not one loop calling σ through
+ * a shared closure) so every call site stays monomorphic and the JIT inlines σ.
+ */
+interface ElementwiseKernels {
+  forward(x: Float64Array, out: Float64Array): void;
+  backward(g: Float64Array, x: Float64Array, out: Float64Array, dIn: Float64Array): void;
+}
+
+function elementwise(kind: string, kernels: ElementwiseKernels): Layer {
   return {
-    kind: act.name,
+    kind,
     build: (input): BuiltLayer<ElementwiseCache> => ({
-      kind: act.name,
+      kind,
       inputShape: input,
       outputShape: input,
       params: [],
       state: [],
       forward(_p, x) {
         const out = new Matrix(x.rows, x.cols);
-        const [xd, od] = [x.data, out.data];
-        for (let k = 0; k < xd.length; k++) od[k] = act.f(xd[k]);
+        kernels.forward(x.data, out.data);
         return { out, cache: { x, out } };
       },
       backward(dOut, { x, out }, _p, request) {
         if (!request.inputGrad) return {};
         const dIn = new Matrix(dOut.rows, dOut.cols);
-        const [g, d] = [dOut.data, dIn.data];
-        if (fromOutput) {
-          const od = out.data;
-          for (let k = 0; k < g.length; k++) d[k] = g[k] * fromOutput(od[k]);
-        } else {
-          const xd = x.data;
-          for (let k = 0; k < g.length; k++) d[k] = g[k] * act.df(xd[k]);
-        }
+        kernels.backward(dOut.data, x.data, out.data, dIn.data);
         return { dIn };
       },
     }),
   };
 }
 
+const { relu: reluFn, gelu: geluFn } = ACTIVATIONS;
+
+const RELU: ElementwiseKernels = {
+  forward(x, out) {
+    for (let k = 0; k < x.length; k++) out[k] = reluFn.f(x[k]);
+  },
+  backward(g, x, _out, dIn) {
+    for (let k = 0; k < g.length; k++) dIn[k] = reluFn.df(x[k]) * g[k];
+  },
+};
+
+const TANH: ElementwiseKernels = {
+  forward(x, out) {
+    for (let k = 0; k < x.length; k++) out[k] = Math.tanh(x[k]);
+  },
+  backward(g, _x, out, dIn) {
+    for (let k = 0; k < g.length; k++) dIn[k] = g[k] * (1 - out[k] * out[k]);
+  },
+};
+
+const GELU: ElementwiseKernels = {
+  forward(x, out) {
+    for (let k = 0; k < x.length; k++) out[k] = geluFn.f(x[k]);
+  },
+  backward(g, x, _out, dIn) {
+    for (let k = 0; k < g.length; k++) dIn[k] = g[k] * geluFn.df(x[k]);
+  },
+};
+
 /** ReLU, σ(t) = max(t, 0), σ′(t) = 1 for t > 0 and 0 otherwise (PyTorch's convention at 0). */
 export function relu(): Layer {
-  return elementwise(ACTIVATIONS.relu);
+  return elementwise("relu", RELU);
 }
 
 /** tanh, with σ′ = 1 − σ² computed from the stored output. */
 export function tanh(): Layer {
-  return elementwise(ACTIVATIONS.tanh);
+  return elementwise("tanh", TANH);
 }
 
 /**
@@ -60,5 +89,5 @@ export function tanh(): Layer {
  * approximate = "none"), with Φ through an erf accurate to about 1e-15.
  */
 export function gelu(): Layer {
-  return elementwise(ACTIVATIONS.gelu);
+  return elementwise("gelu", GELU);
 }
