@@ -74,12 +74,12 @@ const GELU: ElementwiseKernels = {
   },
 };
 
-/** ReLU, σ(t) = max(t, 0), σ′(t) = 1 for t > 0 and 0 otherwise (PyTorch's convention at 0). */
+/** ReLU (Nair & Hinton 2010), σ(t) = max(t, 0), σ′(t) = 1 for t > 0 and 0 otherwise (PyTorch's convention at 0). */
 export function relu(): Layer {
   return elementwise("relu", RELU);
 }
 
-/** tanh, with σ′ = 1 − σ² computed from the stored output. */
+/** The hyperbolic tangent σ(t) = tanh t, with σ′ = 1 − σ² computed from the stored output (PyTorch's nn.Tanh). */
 export function tanh(): Layer {
   return elementwise("tanh", TANH);
 }

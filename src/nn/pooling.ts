@@ -12,6 +12,7 @@ type Pair = [number, number];
 /**
  * Max pooling: out[i, c, y, x] = max over the kernel window at (y·s, x·s) of in[i, c, ·, ·]. The gradient flows
  * to the window's arg-max only (the first one on ties); kernel and stride are one integer or [height, width].
+ * Output size ⌊(H − k)/s⌋ + 1 per dimension (PyTorch's MaxPool2d, padding 0, floor mode).
  */
 export function maxPool2d(kernel: number | Pair, stride?: number | Pair): Layer {
   const k = pairOption("maxPool2d", "kernel", kernel, 1);
@@ -21,7 +22,7 @@ export function maxPool2d(kernel: number | Pair, stride?: number | Pair): Layer 
 
 /**
  * Average pooling: out[i, c, y, x] = (1/(kh·kw)) Σ over the kernel window at (y·s, x·s) of in[i, c, ·, ·]; each
- * input in a window receives 1/(kh·kw) of that output's gradient.
+ * input in a window receives 1/(kh·kw) of that output's gradient (PyTorch's AvgPool2d, padding 0, floor mode).
  */
 export function avgPool2d(kernel: number | Pair, stride?: number | Pair): Layer {
   const k = pairOption("avgPool2d", "kernel", kernel, 1);

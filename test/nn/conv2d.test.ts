@@ -4,6 +4,7 @@ import { Rng } from "../../src/random/rng.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { conv2d, maxPool2d } from "../../src/nn/index.js";
 import type { Params } from "../../src/nn/types.js";
+import { col2im, convGeometry, im2col } from "../../src/nn/im2col.js";
 import { maxRelativeError } from "./gradcheck.js";
 
 /** The textbook convolution: six nested loops straight from the definition, zero padding by bounds checks. */
@@ -100,6 +101,29 @@ describe("conv2d forward", () => {
       /did you mean `padding`/,
     );
     expect(() => maxPool2d(2).build([1, 1, 4], 2)).toThrow(/layer 2 \(maxPool2d\): kernel \[2, 2\] is larger/);
+  });
+});
+
+describe("im2col and col2im", () => {
+  it("are adjoint: ⟨im2col(x), R⟩ = ⟨x, col2im(R)⟩ (stride 2, padding 1, non-square)", () => {
+    const rng = new Rng(60);
+    const geo = convGeometry([2, 5, 4], [3, 2], [2, 2], [1, 1]);
+    const x = gaussianMatrix(rng, 3, 40);
+    const P = im2col(x, geo, false);
+    expect(P.shape()).toBe(`${3 * geo.outH * geo.outW}×12`);
+    const R = gaussianMatrix(rng, P.rows, P.cols);
+    const back = col2im(R, geo, 3);
+    let lhs = 0;
+    let rhs = 0;
+    for (let k = 0; k < P.data.length; k++) lhs += P.data[k] * R.data[k];
+    for (let k = 0; k < x.data.length; k++) rhs += x.data[k] * back.data[k];
+    expect(lhs).toBeCloseTo(rhs, 12);
+    // The ones column is appended without disturbing the patches.
+    const withOnes = im2col(x, geo, true);
+    for (let r = 0; r < P.rows; r++) {
+      expect(Array.from(withOnes.row(r).subarray(0, 12))).toEqual(Array.from(P.row(r)));
+      expect(withOnes.get(r, 12)).toBe(1);
+    }
   });
 });
 

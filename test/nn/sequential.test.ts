@@ -202,6 +202,20 @@ describe("sequential: curvature statistics", () => {
     }
   });
 
+  it("a layer without bias has no ones column and no bias key", () => {
+    const plain = sequential([dense(3, 2, { bias: false })], { inputShape: [3] });
+    const xs = gaussianMatrix(rng, 5, 3);
+    const r = plain.lossAndGrad(plain.init(0), xs, Int32Array.from([0, 1, 1, 0, 1]), nn.softmaxCrossEntropy);
+    const s = r.stats[0] as KroneckerStats;
+    expect([s.a.shape(), s.bias]).toEqual(["5×3", undefined]);
+    expect(
+      maxRelativeError(
+        matmul(s.g, s.a, { transA: true }).data.map((v) => v / 5),
+        r.grads["0.weight"].data,
+      ),
+    ).toBeLessThan(1e-14);
+  });
+
   it("stats: false skips them", () => {
     const r = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { state: net.initState(), stats: false });
     expect(r.stats).toEqual([]);
