@@ -253,6 +253,7 @@ describe("sequential: batch-norm running statistics", () => {
       const s1 = net.lossAndGrad(params, x1, t, nn.mse, { state: s0 }).state;
       const s2 = net.lossAndGrad(params, x2, t, nn.mse, { state: s1 }).state;
       expect(s0).toEqual(net.initState()); // the input state is never modified
+      expect(JSON.parse(JSON.stringify(s2))).toEqual(s2); // plain data: a checkpoint restores it exactly
       const m1 = channelMoments(x1, C);
       const m2 = channelMoments(x2, C);
       for (let c = 0; c < C; c++) {
@@ -281,6 +282,36 @@ describe("sequential: batch-norm running statistics", () => {
       expect(channelMoments(train, C).mean[0]).toBeCloseTo(params["0.bias"].get(0, 0), 13);
     });
   }
+});
+
+describe("sequential: training", () => {
+  it("plain gradient descent on lossAndGrad's gradients fits a separable task (batch-norm network)", () => {
+    const rng = new Rng(9);
+    const n = 40;
+    const x = gaussianMatrix(rng, n, 2);
+    const y = Int32Array.from({ length: n }, (_, i) => (x.get(i, 0) + 0.5 * x.get(i, 1) > 0 ? 1 : 0));
+    const net = sequential([dense(2, 8), batchNorm(8), tanh(), dense(8, 2)], { inputShape: [2] });
+    let params = net.init(3);
+    let state = net.initState();
+    const first = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { state }).loss;
+    for (let step = 0; step < 300; step++) {
+      const r = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { state, stats: false });
+      const next: Params = {};
+      for (const [key, p] of Object.entries(params)) {
+        next[key] = new Matrix(
+          p.rows,
+          p.cols,
+          p.data.map((v, k) => v - 0.5 * r.grads[key].data[k]),
+        );
+      }
+      params = next;
+      state = r.state;
+    }
+    const last = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { state }).loss;
+    expect(last).toBeLessThan(0.1 * first);
+    expect(nn.accuracy(net.forward(params, x, { train: true }), y)).toBe(1);
+    expect(nn.accuracy(net.forward(params, x, { state }), y)).toBeGreaterThanOrEqual(0.95);
+  });
 });
 
 describe("sequential: initialisation", () => {
