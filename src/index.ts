@@ -5,3 +5,4 @@ import * as random from "./random/index.js";
 export { Matrix } from "./linalg/matrix.js";
 export { linalg, random };
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
+export * as optim from "./optim/index.js";
