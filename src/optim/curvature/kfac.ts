@@ -135,7 +135,7 @@ type Variant = (
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹. */
 const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
   let error: string | null = null;
-  if (refreshNow || block.leftCache === null) ({ block, error } = refresh(block, dampedInverses(o.damping)));
+  if (refreshNow || (block.leftCache === null && block.left !== null)) ({ block, error } = refresh(block, dampedInverses(o.damping)));
   return { block, scaling: null, direction: applyTwoSided(block, grad), error };
 };
 
@@ -146,7 +146,7 @@ const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
  */
 const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o) => {
   let error: string | null = null;
-  if (refreshNow || block.leftCache === null) {
+  if (refreshNow || (block.leftCache === null && block.left !== null)) {
     const r = refresh(block, eigenbases());
     block = r.block;
     error = r.error;
@@ -213,7 +213,9 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         const first = block.left === null;
         const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
         block = folded.block;
-        const step = variant(s, g, block, scalings[s.weight] ?? null, joinedGradient(grads, s), refreshNow, o);
+        // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
+        const refreshThis = refreshNow && folded.error === null;
+        const step = variant(s, g, block, scalings[s.weight] ?? null, joinedGradient(grads, s), refreshThis, o);
         const error = folded.error ?? step.error;
         layers[s.weight] = { ...step.block, failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures) };
         if (step.scaling) scalings[s.weight] = step.scaling;

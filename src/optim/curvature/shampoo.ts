@@ -144,7 +144,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
             const folded = updateStatistics(blocks[key][i], gram(Gt, { trans: true }), gram(Gt), beta2, 1);
             let block = folded.block;
             let error = folded.error;
-            if (precondition && (refreshNow || block.leftCache === null)) {
+            if (precondition && error === null && (refreshNow || block.leftCache === null)) {
               const r = refresh(block, rule);
               block = r.block;
               error ??= r.error;
