@@ -113,8 +113,8 @@ describe("kfac on a single dense layer with MSE", () => {
     const AtY = naiveMatmul(stats.a, Y, true, false);
     const theta = solve(AtA, AtY); // (in+1)×out
     for (let k = 0; k < out; k++) {
-      for (let j = 0; j < inp; j++) expect(next.w.get(k, j)).toBeCloseTo(theta.get(j, k), 9);
-      expect(next.b.data[k]).toBeCloseTo(theta.get(inp, k), 9);
+      for (let j = 0; j < inp; j++) expect(next.w.get(k, j)).toBeCloseTo(theta.get(j, k), 8);
+      expect(next.b.data[k]).toBeCloseTo(theta.get(inp, k), 8);
     }
   });
 
