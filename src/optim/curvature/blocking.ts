@@ -22,7 +22,8 @@ function chunks(n: number, max: number): [number, number][] {
 /** The tiles of a rows×cols matrix, row-major over the tile grid. */
 export function tiles(rows: number, cols: number, max: number): Tile[] {
   const out: Tile[] = [];
-  for (const [row0, r] of chunks(rows, max)) for (const [col0, c] of chunks(cols, max)) out.push({ row0, rows: r, col0, cols: c });
+  for (const [row0, r] of chunks(rows, max))
+    for (const [col0, c] of chunks(cols, max)) out.push({ row0, rows: r, col0, cols: c });
   return out;
 }
 
@@ -39,5 +40,6 @@ export function readTile(M: Matrix, t: Tile): Matrix {
 
 /** Writes X into the tile's entries of M. */
 export function writeTile(M: Matrix, t: Tile, X: Matrix): void {
-  for (let i = 0; i < t.rows; i++) M.data.set(X.data.subarray(i * t.cols, (i + 1) * t.cols), (t.row0 + i) * M.cols + t.col0);
+  for (let i = 0; i < t.rows; i++)
+    M.data.set(X.data.subarray(i * t.cols, (i + 1) * t.cols), (t.row0 + i) * M.cols + t.col0);
 }

@@ -135,7 +135,8 @@ type Variant = (
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹. */
 const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
   let error: string | null = null;
-  if (refreshNow || (block.leftCache === null && block.left !== null)) ({ block, error } = refresh(block, dampedInverses(o.damping)));
+  if (refreshNow || (block.leftCache === null && block.left !== null))
+    ({ block, error } = refresh(block, dampedInverses(o.damping)));
   return { block, scaling: null, direction: applyTwoSided(block, grad), error };
 };
 
@@ -154,7 +155,8 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o) => {
       const lg = r.result.leftValues;
       const la = r.result.rightValues;
       scaling = new Matrix(lg.length, la.length);
-      for (let i = 0; i < lg.length; i++) for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
+      for (let i = 0; i < lg.length; i++)
+        for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
     }
   }
   if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad.clone(), error };
@@ -217,7 +219,10 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         const refreshThis = refreshNow && folded.error === null;
         const step = variant(s, g, block, scalings[s.weight] ?? null, joinedGradient(grads, s), refreshThis, o);
         const error = folded.error ?? step.error;
-        layers[s.weight] = { ...step.block, failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures) };
+        layers[s.weight] = {
+          ...step.block,
+          failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures),
+        };
         if (step.scaling) scalings[s.weight] = step.scaling;
         splitJoined(step.direction, s, direction);
       }

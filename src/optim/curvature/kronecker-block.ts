@@ -103,7 +103,11 @@ export function refresh(
     return rule(block);
   });
   if (r.error !== null) return { block, result: null, error: r.error };
-  return { block: { ...block, leftCache: r.value.leftCache, rightCache: r.value.rightCache }, result: r.value, error: null };
+  return {
+    block: { ...block, leftCache: r.value.leftCache, rightCache: r.value.rightCache },
+    result: r.value,
+    error: null,
+  };
 }
 
 /** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */

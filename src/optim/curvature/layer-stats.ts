@@ -20,7 +20,8 @@ export function readStats(optimizer: string, grads: Params, ctx: UpdateContext |
   }
   const seen = new Set<string>();
   const claim = (key: string): void => {
-    if (!(key in grads)) throw new ShapeError(`${optimizer}: layer statistics name "${key}", which is not in the gradients`);
+    if (!(key in grads))
+      throw new ShapeError(`${optimizer}: layer statistics name "${key}", which is not in the gradients`);
     if (seen.has(key)) throw new ShapeError(`${optimizer}: two layer statistics claim the parameter "${key}"`);
     seen.add(key);
   };
@@ -31,17 +32,24 @@ export function readStats(optimizer: string, grads: Params, ctx: UpdateContext |
     const W = grads[s.weight];
     const inCols = W.cols + (s.bias !== undefined ? 1 : 0);
     if (s.a.cols !== inCols) {
-      throw new ShapeError(`${optimizer}: layer "${s.weight}": a is ${s.a.shape()}, need ${inCols} columns for W ${W.shape()}${s.bias !== undefined ? " plus the bias column" : ""}`);
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": a is ${s.a.shape()}, need ${inCols} columns for W ${W.shape()}${s.bias !== undefined ? " plus the bias column" : ""}`,
+      );
     }
     if (s.g.cols !== W.rows || s.g.rows !== s.a.rows) {
-      throw new ShapeError(`${optimizer}: layer "${s.weight}": g is ${s.g.shape()}, need ${s.a.rows}×${W.rows} (a is ${s.a.shape()}, W ${W.shape()})`);
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": g is ${s.g.shape()}, need ${s.a.rows}×${W.rows} (a is ${s.a.shape()}, W ${W.shape()})`,
+      );
     }
     if (s.a.rows !== s.batchSize * s.positions) {
-      throw new ShapeError(`${optimizer}: layer "${s.weight}": a has ${s.a.rows} rows, need batchSize·positions = ${s.batchSize}·${s.positions}`);
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": a has ${s.a.rows} rows, need batchSize·positions = ${s.batchSize}·${s.positions}`,
+      );
     }
     if (s.bias !== undefined) {
       const b = grads[s.bias];
-      if (b.rows !== 1 || b.cols !== W.rows) throw new ShapeError(`${optimizer}: layer "${s.weight}": bias gradient is ${b.shape()}, need 1×${W.rows}`);
+      if (b.rows !== 1 || b.cols !== W.rows)
+        throw new ShapeError(`${optimizer}: layer "${s.weight}": bias gradient is ${b.shape()}, need 1×${W.rows}`);
     }
   }
   return stats;

@@ -22,7 +22,14 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { readTile, tiles, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { nextFailureCount } from "./failures.js";
-import { applyTwoSided, emptyKroneckerBlock, inverseRoots, refresh, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
+import {
+  applyTwoSided,
+  emptyKroneckerBlock,
+  inverseRoots,
+  refresh,
+  updateStatistics,
+  type KroneckerBlock,
+} from "./kronecker-block.js";
 
 export type GraftKind = "none" | "sgd" | "adam";
 
@@ -111,7 +118,13 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         if (isMatrixShaped(p)) blocks[key] = tiles(p.rows, p.cols, maxDim).map(() => emptyKroneckerBlock());
         else diagonals[key] = emptyDiagonalBlock();
       }
-      return { count: 0, momentum: zerosLike(params), graftMoments: graftKind === "adam" ? zerosLike(params) : null, blocks, diagonals };
+      return {
+        count: 0,
+        momentum: zerosLike(params),
+        graftMoments: graftKind === "adam" ? zerosLike(params) : null,
+        blocks,
+        diagonals,
+      };
     },
     update(grads, state) {
       checkSameShapes(name, grads, "grads", state.momentum, "state");
@@ -131,7 +144,11 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         momentum[key] = new Matrix(g.rows, g.cols, moments.m);
         if (graftMoments) graftMoments[key] = new Matrix(g.rows, g.cols, moments.v);
         const bc1 = 1 - beta1 ** t;
-        const Mhat = new Matrix(g.rows, g.cols, moments.m.map((x) => x / bc1));
+        const Mhat = new Matrix(
+          g.rows,
+          g.cols,
+          moments.m.map((x) => x / bc1),
+        );
         const D =
           graftKind === "adam" ? new Matrix(g.rows, g.cols, adamDirection(moments.m, moments.v, t, graftHyper)) : Mhat;
 
@@ -149,15 +166,25 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
               block = r.block;
               error ??= r.error;
             }
-            next.push({ ...block, failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures) });
+            next.push({
+              ...block,
+              failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
+            });
             writeTile(S, tile, applyTwoSided(block, readTile(Mhat, tile)));
           });
           blocks[key] = next;
         } else {
-          const sq = new Matrix(g.rows, g.cols, g.data.map((x) => x * x));
+          const sq = new Matrix(
+            g.rows,
+            g.cols,
+            g.data.map((x) => x * x),
+          );
           const prev = diagonals[key] ?? emptyDiagonalBlock();
           const folded = updateDiagonal(prev, sq, beta2, 1);
-          diagonals[key] = { ...folded.block, failures: nextFailureCount(name, key, prev.failures, folded.error, maxFailures) };
+          diagonals[key] = {
+            ...folded.block,
+            failures: nextFailureCount(name, key, prev.failures, folded.error, maxFailures),
+          };
           S = applyDiagonal(folded.block, Mhat, -0.5, eps);
         }
         const dir = !precondition ? D : graftKind === "none" ? S : graftOne(D, S);

@@ -7,7 +7,13 @@ import { gram } from "../../linalg/blas.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamDirection, adamHyper, requireParams } from "../transforms/first-order.js";
-import { checkInteger, checkKnownFields, checkLearningRate, checkNumber, DEFAULT_MAX_FAILURES } from "../transforms/options.js";
+import {
+  checkInteger,
+  checkKnownFields,
+  checkLearningRate,
+  checkNumber,
+  DEFAULT_MAX_FAILURES,
+} from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { nextFailureCount } from "./failures.js";
@@ -136,13 +142,15 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         m[key] = mk;
         const gp = block ? rotate(block, g) : g;
         const vk = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < vk.data.length; i++) vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
+        for (let i = 0; i < vk.data.length; i++)
+          vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
         const mp = block ? rotate(block, mk) : mk;
         const step = new Matrix(g.rows, g.cols, adamDirection(mp.data, vk.data, t, h));
         const dir = block ? rotateBack(block, step) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
-        for (let i = 0; i < u.data.length; i++) u.data[i] = w ? -eta * dir.data[i] - eta * wd * w[i] : -eta * dir.data[i];
+        for (let i = 0; i < u.data.length; i++)
+          u.data[i] = w ? -eta * dir.data[i] - eta * wd * w[i] : -eta * dir.data[i];
         updates[key] = u;
         v[key] = vk;
         if (block && !firstBasis) {
@@ -156,7 +164,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
             if (r.result) v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
           }
         }
-        if (block) blocks[key] = { ...block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
+        if (block)
+          blocks[key] = { ...block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
       }
       return { updates, state: { count: t, m, v, blocks } };
     },

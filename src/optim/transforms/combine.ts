@@ -21,7 +21,7 @@ export function applyUpdates(params: Params, updates: Params): Params {
  * Composition t_k ∘ … ∘ t_1: each transform receives the previous one's updates as its "gradients" (with the
  * same params and ctx); the state is the list of the transforms' states (optax.chain).
  */
-export function chain(...transforms: GradientTransformation<any>[]): GradientTransformation<unknown[]> {
+export function chain(...transforms: GradientTransformation<unknown>[]): GradientTransformation<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params) as unknown),
     update(grads, state, params, ctx) {

@@ -46,7 +46,8 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState> {
   const mu = checkNumber(name, "momentum", options.momentum ?? 0, 0, 1, { openHigh: true });
   const nesterov = checkBoolean(name, "nesterov", options.nesterov ?? false);
   const wd = checkNumber(name, "weightDecay", options.weightDecay ?? 0, 0, Infinity);
-  if (nesterov && mu === 0) throw new OptionError(name, "nesterov", true, "false when momentum is 0 (Nesterov needs a momentum > 0)");
+  if (nesterov && mu === 0)
+    throw new OptionError(name, "nesterov", true, "false when momentum is 0 (Nesterov needs a momentum > 0)");
   return {
     init: () => ({ count: 0, momentum: null }),
     update(grads, state, params) {
@@ -168,7 +169,8 @@ function adamLike(name: string, lr: LearningRate, h: AdamHyper, wd: number): Gra
         v[key] = new Matrix(g.rows, g.cols, next.v);
         const d = adamDirection(next.m, next.v, t, h);
         const u = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < d.length; i++) u.data[i] = theta ? -eta * wd * theta[key].data[i] - eta * d[i] : -eta * d[i];
+        for (let i = 0; i < d.length; i++)
+          u.data[i] = theta ? -eta * wd * theta[key].data[i] - eta * d[i] : -eta * d[i];
         updates[key] = u;
       }
       return { updates, state: { count: t, m, v } };

@@ -16,11 +16,11 @@ export interface GraftState {
  * their own state.
  */
 export function graft(
-  magnitude: GradientTransformation<any>,
-  direction: GradientTransformation<any>,
+  magnitude: GradientTransformation<unknown>,
+  direction: GradientTransformation<unknown>,
 ): GradientTransformation<GraftState> {
   return {
-    init: (params) => ({ magnitude: magnitude.init(params) as unknown, direction: direction.init(params) as unknown }),
+    init: (params) => ({ magnitude: magnitude.init(params), direction: direction.init(params) }),
     update(grads, state, params, ctx) {
       const m = magnitude.update(grads, state.magnitude, params, ctx);
       const d = direction.update(grads, state.direction, params, ctx);

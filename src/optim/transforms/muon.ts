@@ -8,7 +8,14 @@ import { gram, matmul } from "../../linalg/blas.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamw, requireParams, type AdamState } from "./first-order.js";
-import { checkBoolean, checkInteger, checkKnownFields, checkLearningRate, checkNumber, OptionError } from "./options.js";
+import {
+  checkBoolean,
+  checkInteger,
+  checkKnownFields,
+  checkLearningRate,
+  checkNumber,
+  OptionError,
+} from "./options.js";
 import { frobenius, isMatrixShaped } from "./params.js";
 import { learningRateAt, type LearningRate } from "./schedule.js";
 
@@ -152,7 +159,8 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
         const s = Math.sqrt(Math.max(1, g.rows / g.cols));
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key]?.data;
-        for (let i = 0; i < u.data.length; i++) u.data[i] = w && wd > 0 ? -eta * (s * O.data[i] + wd * w[i]) : -eta * s * O.data[i];
+        for (let i = 0; i < u.data.length; i++)
+          u.data[i] = w && wd > 0 ? -eta * (s * O.data[i] + wd * w[i]) : -eta * s * O.data[i];
         updates[key] = u;
       }
       const r = aux.update(others, state.aux, theta ? split(theta).others : undefined);

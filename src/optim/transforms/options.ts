@@ -30,7 +30,12 @@ export function checkKnownFields(optimizer: string, options: unknown, allowed: r
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new OptionError(optimizer, key, (options as Record<string, unknown>)[key], `one of the known fields (${allowed.join(", ")}); unknown field`);
+      throw new OptionError(
+        optimizer,
+        key,
+        (options as Record<string, unknown>)[key],
+        `one of the known fields (${allowed.join(", ")}); unknown field`,
+      );
     }
   }
 }
@@ -71,7 +76,12 @@ export function checkBoolean(optimizer: string, field: string, value: unknown): 
 }
 
 /** One of the listed strings. */
-export function checkChoice<T extends string>(optimizer: string, field: string, value: unknown, choices: readonly T[]): T {
+export function checkChoice<T extends string>(
+  optimizer: string,
+  field: string,
+  value: unknown,
+  choices: readonly T[],
+): T {
   if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
     throw new OptionError(optimizer, field, value, `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`);
   }

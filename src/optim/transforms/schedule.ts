@@ -45,7 +45,8 @@ export function cosine(options: CosineOptions): Schedule {
   const initial = checkNumber("cosine", "initial", options.initial, 0, Infinity);
   const decaySteps = checkInteger("cosine", "decaySteps", options.decaySteps, 1);
   const alpha = checkNumber("cosine", "alpha", options.alpha ?? 0, 0, 1);
-  return (t) => initial * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, decaySteps)) / decaySteps)) + alpha);
+  return (t) =>
+    initial * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, decaySteps)) / decaySteps)) + alpha);
 }
 
 export interface LinearWarmupOptions {
@@ -72,5 +73,6 @@ export function linearWarmup(options: LinearWarmupOptions): Schedule {
   if (then !== undefined && typeof then !== "function") {
     throw new OptionError("linearWarmup", "then", then, "a schedule (a function of the step)");
   }
-  return (t) => (t < warmupSteps ? initial + ((peak - initial) * t) / warmupSteps : then ? then(t - warmupSteps) : peak);
+  return (t) =>
+    t < warmupSteps ? initial + ((peak - initial) * t) / warmupSteps : then ? then(t - warmupSteps) : peak;
 }

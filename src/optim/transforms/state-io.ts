@@ -53,7 +53,9 @@ function encode(value: unknown, where: string): Encoded {
     }
     return out;
   }
-  throw new TypeError(`saveState: ${where} is ${typeof value === "object" ? "an object of an unsupported class" : `a ${typeof value}`}; state must be plain data`);
+  throw new TypeError(
+    `saveState: ${where} is ${typeof value === "object" ? "an object of an unsupported class" : `a ${typeof value}`}; state must be plain data`,
+  );
 }
 
 function decode(value: unknown, where: string): unknown {

@@ -7,7 +7,7 @@ import { gradientSequence, maxRelDiff, randomParams } from "./fixtures.js";
 const SHAPES: Record<string, [number, number]> = { w: [3, 4], b: [1, 3] };
 
 /** Runs a transform over a gradient sequence (gradient at each step given the current params). */
-function run(t: optim.GradientTransformation<any>, params: Params, grads: Params[]): Params[] {
+function run(t: optim.GradientTransformation<unknown>, params: Params, grads: Params[]): Params[] {
   let state = t.init(params);
   let p = params;
   const trajectory: Params[] = [];
@@ -21,7 +21,14 @@ function run(t: optim.GradientTransformation<any>, params: Params, grads: Params
 }
 
 /** The textbook per-scalar loop of torch.optim.SGD (dampening 0) over the same sequence. */
-function sgdReference(params: Params, grads: Params[], lr: number, mu: number, nesterov: boolean, wd: number): Params[] {
+function sgdReference(
+  params: Params,
+  grads: Params[],
+  lr: number,
+  mu: number,
+  nesterov: boolean,
+  wd: number,
+): Params[] {
   const p: Record<string, number[]> = {};
   const buf: Record<string, number[] | null> = {};
   for (const k of Object.keys(params)) {
@@ -136,7 +143,8 @@ describe("sgd / adam / adamw follow PyTorch's update rules", () => {
     };
     const ours = run(optim.sgd({ learningRate: schedule }), params, grads.slice(0, 3));
     expect(lrs).toEqual([0, 1, 2]);
-    const expected = params.w.data[5] - 0.1 * grads[0].w.data[5] - 0.05 * grads[1].w.data[5] - (0.1 / 3) * grads[2].w.data[5];
+    const expected =
+      params.w.data[5] - 0.1 * grads[0].w.data[5] - 0.05 * grads[1].w.data[5] - (0.1 / 3) * grads[2].w.data[5];
     expect(ours[2].w.data[5]).toBeCloseTo(expected, 14);
   });
 });

@@ -60,7 +60,8 @@ describe("kfac on a single dense layer with MSE", () => {
     for (let i = 0; i < n; i++) {
       const J = Array.from({ length: out }, () => new Array<number>(P).fill(0));
       for (let k = 0; k < out; k++) for (let j = 0; j <= inp; j++) J[k][k * (inp + 1) + j] = stats.a.get(i, j);
-      for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) for (let k = 0; k < out; k++) F[p][q] += (J[k][p] * J[k][q]) / n;
+      for (let p = 0; p < P; p++)
+        for (let q = 0; q < P; q++) for (let k = 0; k < out; k++) F[p][q] += (J[k][p] * J[k][q]) / n;
     }
     return F;
   }
@@ -137,7 +138,6 @@ describe("the Kronecker block on a deep linear network", () => {
   const b1 = gaussianMatrix(rng, 1, 4);
   const W2 = gaussianMatrix(rng, 4, 4);
   const W3 = gaussianMatrix(rng, 4, 4);
-  const b3 = gaussianMatrix(rng, 1, 4);
   const X = gaussianMatrix(rng, n, 5);
   const Y = gaussianMatrix(rng, n, 4);
   const withOnes = (H: Matrix): Matrix => {
@@ -207,7 +207,9 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
   const [out, inp, n] = [3, 2, 10];
   const W = gaussianMatrix(rng, out, inp);
   const b = gaussianMatrix(rng, 1, out);
-  const batches = [0, 1, 2].map(() => denseLeastSquares(W, b, gaussianMatrix(rng, n, inp), gaussianMatrix(rng, n, out)));
+  const batches = [0, 1, 2].map(() =>
+    denseLeastSquares(W, b, gaussianMatrix(rng, n, inp), gaussianMatrix(rng, n, out)),
+  );
 
   it("moving averages start at the first batch; inverses refresh every inverseEvery steps", () => {
     const t = optim.kfac({ learningRate: 0.1, emaDecay: 0.25, inverseEvery: 2 });
@@ -221,8 +223,12 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
     state = t.update(batches[1].grads, state, undefined, { stats: [batches[1].stats] }).state;
     const A = state.layers.w.right!;
     const G = state.layers.w.left!;
-    A.data.forEach((x, i) => expect(x).toBeCloseTo((0.25 * factors[0].A.data[i] + 0.75 * factors[1].A.data[i]) / n, 13));
-    G.data.forEach((x, i) => expect(x).toBeCloseTo((0.25 * factors[0].G.data[i] + 0.75 * factors[1].G.data[i]) / n, 13));
+    A.data.forEach((x, i) =>
+      expect(x).toBeCloseTo((0.25 * factors[0].A.data[i] + 0.75 * factors[1].A.data[i]) / n, 13),
+    );
+    G.data.forEach((x, i) =>
+      expect(x).toBeCloseTo((0.25 * factors[0].G.data[i] + 0.75 * factors[1].G.data[i]) / n, 13),
+    );
     expect(Array.from(state.layers.w.leftCache!.data)).toEqual(Array.from(cache1)); // step 2: no refresh
     state = t.update(batches[2].grads, state, undefined, { stats: [batches[2].stats] }).state;
     expect(Array.from(state.layers.w.leftCache!.data)).not.toEqual(Array.from(cache1)); // step 3: refreshed
@@ -245,7 +251,11 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
   it("batch-norm scale and shift go through a diagonal block: Δ = ∇/(mean of per-example ∇² + λ)", () => {
     const rngB = new Rng(32);
     const per = { gamma: gaussianMatrix(rngB, 5, 3), beta: gaussianMatrix(rngB, 5, 3) };
-    const grads: Params = { gamma: gaussianMatrix(rngB, 1, 3), beta: gaussianMatrix(rngB, 1, 3), other: gaussianMatrix(rngB, 2, 2) };
+    const grads: Params = {
+      gamma: gaussianMatrix(rngB, 1, 3),
+      beta: gaussianMatrix(rngB, 1, 3),
+      other: gaussianMatrix(rngB, 2, 2),
+    };
     const bn: DiagonalStats = { kind: "batchNorm", weight: "gamma", bias: "beta", perExample: per, batchSize: 5 };
     const lambda = 0.01;
     const t = optim.kfac({ learningRate: 2, damping: lambda });
@@ -285,8 +295,15 @@ describe("kfac / ekfac failure handling", () => {
       for (const m of Object.values(r.updates)) expect(m.data.every(Number.isFinite)).toBe(true);
       if (name === "kfac") {
         // The old inverses applied to the new gradient.
-        const expected = naiveMatmul(naiveMatmul(before.leftCache!, new Matrix(2, 4, Float64Array.from(joined(second.grads.w, second.grads.b)))), before.rightCache!);
-        expectClose(joined(r.updates.w, r.updates.b), Array.from(expected.data, (x) => -x), 1e-12);
+        const expected = naiveMatmul(
+          naiveMatmul(before.leftCache!, new Matrix(2, 4, Float64Array.from(joined(second.grads.w, second.grads.b)))),
+          before.rightCache!,
+        );
+        expectClose(
+          joined(r.updates.w, r.updates.b),
+          Array.from(expected.data, (x) => -x),
+          1e-12,
+        );
       }
       // A clean step resets the count; three failures in a row raise.
       const clean = t.update(good.grads, r.state, undefined, { stats: [good.stats] }).state;
@@ -377,6 +394,10 @@ describe("ekfac", () => {
     const P = naiveMatmul(naiveMatmul(QG, gw, true, false), QA);
     for (let k = 0; k < P.data.length; k++) P.data[k] /= S.data[k] + lambda;
     const expected = naiveMatmul(naiveMatmul(QG, P), QA, false, true);
-    expectClose(u.data, Array.from(expected.data, (x) => -x), 1e-10);
+    expectClose(
+      u.data,
+      Array.from(expected.data, (x) => -x),
+      1e-10,
+    );
   });
 });
