@@ -110,17 +110,21 @@ export function refresh(
   };
 }
 
-/** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
-function dampedInverse(X: Matrix, r: number): Matrix {
-  const inv = solveSPD(addRidge(X, r), Matrix.identity(X.rows));
-  const n = X.rows;
+/** M with each off-diagonal pair replaced by its mean, in place (so cached operators are exactly symmetric). */
+function symmetrized(M: Matrix): Matrix {
+  const n = M.rows;
   for (let i = 0; i < n; i++)
     for (let j = 0; j < i; j++) {
-      const s = 0.5 * (inv.data[i * n + j] + inv.data[j * n + i]);
-      inv.data[i * n + j] = s;
-      inv.data[j * n + i] = s;
+      const s = 0.5 * (M.data[i * n + j] + M.data[j * n + i]);
+      M.data[i * n + j] = s;
+      M.data[j * n + i] = s;
     }
-  return inv;
+  return M;
+}
+
+/** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
+function dampedInverse(X: Matrix, r: number): Matrix {
+  return symmetrized(solveSPD(addRidge(X, r), Matrix.identity(X.rows)));
 }
 
 /**
@@ -163,14 +167,7 @@ export function symmetricPower(X: Matrix, p: number, eps: number): Matrix {
     const r = Math.sqrt(f);
     for (let j = 0; j < n; j++) Y.data[k * n + j] = r * vectors.data[j * n + k];
   }
-  const R = gram(Y);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < i; j++) {
-      const s = 0.5 * (R.data[i * n + j] + R.data[j * n + i]);
-      R.data[i * n + j] = s;
-      R.data[j * n + i] = s;
-    }
-  return R;
+  return symmetrized(gram(Y));
 }
 
 /**
