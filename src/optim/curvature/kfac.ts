@@ -238,15 +238,14 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       for (const key of Object.keys(grads)) {
         const d = direction[key];
         if (theta) for (let i = 0; i < d.data.length; i++) d.data[i] += o.wd * theta[key].data[i];
-        let dir = d;
         if (momentum) {
+          // PyTorch's SGD buffer: b ← Δ at the first step, then b ← μb + Δ; the step follows b.
           const prev = state.momentum?.[key];
           if (prev) for (let i = 0; i < d.data.length; i++) d.data[i] += o.mu * prev.data[i];
           momentum[key] = d;
-          dir = d;
         }
         const u = new Matrix(d.rows, d.cols);
-        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
+        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * d.data[i];
         updates[key] = u;
       }
       return { updates, state: { count: t, layers, scalings, diagonals, momentum } };
