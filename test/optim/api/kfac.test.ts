@@ -234,6 +234,30 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
     expect(Array.from(state.layers.w.leftCache!.data)).not.toEqual(Array.from(cache1)); // step 3: refreshed
   });
 
+  it("weight decay is added to the preconditioned step, then PyTorch-style momentum", () => {
+    const [lr, mu, wd] = [0.4, 0.7, 0.05];
+    const theta: Params = { w: W, b };
+    const plain = optim.kfac({ learningRate: lr, inverseEvery: 1 });
+    const heavy = optim.kfac({ learningRate: lr, inverseEvery: 1, momentum: mu, weightDecay: wd });
+    let sp = plain.init(theta);
+    let sh = heavy.init(theta);
+    let buf: number[] | null = null;
+    for (const x of batches) {
+      const rp = plain.update(x.grads, sp, theta, { stats: [x.stats] });
+      const rh = heavy.update(x.grads, sh, theta, { stats: [x.stats] });
+      sp = rp.state;
+      sh = rh.state;
+      const delta = joined(rp.updates.w, rp.updates.b).map((u, i) => -u / lr + wd * joined(W, b)[i]);
+      const prev: number[] | null = buf;
+      buf = prev ? delta.map((d, i) => d + mu * prev[i]) : delta;
+      expectClose(
+        joined(rh.updates.w, rh.updates.b),
+        buf.map((v) => -lr * v),
+        1e-12,
+      );
+    }
+  });
+
   it("KL-clipping scales the step so that η²ν²⟨Δ, ∇⟩ equals the bound", () => {
     const x = batches[0];
     const free = optim.kfac({ learningRate: 0.5 });
