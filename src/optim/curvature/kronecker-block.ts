@@ -86,8 +86,8 @@ export interface RefreshResult {
 export type RefreshRule = (block: KroneckerBlock) => RefreshResult;
 
 /**
- * Recomputes the cache with `rule`. When the factors are not finite or the rule throws, the block keeps its
- * previous cache and the error is returned for the failure count.
+ * Recomputes the cache with `rule`. When the factors are not finite, the rule throws, or what it computes is not
+ * finite, the block keeps its previous cache and the error is returned for the failure count.
  */
 export function refresh(
   block: KroneckerBlock,
@@ -100,7 +100,14 @@ export function refresh(
     ] as const) {
       if (S && !allFinite(S.data)) throw new NonFiniteError(`the ${side} factor has NaN/Inf entries`);
     }
-    return rule(block);
+    const result = rule(block);
+    for (const [side, C] of [
+      ["left", result.leftCache],
+      ["right", result.rightCache],
+    ] as const) {
+      if (C && !allFinite(C.data)) throw new NonFiniteError(`the refreshed ${side} operator has NaN/Inf entries`);
+    }
+    return result;
   });
   if (r.error !== null) return { block, result: null, error: r.error };
   return {
