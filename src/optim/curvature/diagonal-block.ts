@@ -15,6 +15,7 @@ export interface DiagonalBlock {
   failures: number;
 }
 
+/** A block with no statistics yet (applying it leaves the gradient unchanged). */
 export function emptyDiagonalBlock(): DiagonalBlock {
   return { stat: null, failures: 0 };
 }
