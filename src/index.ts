@@ -6,3 +6,4 @@ export { Matrix } from "./linalg/matrix.js";
 export { linalg, random };
 export * as nn from "./nn/index.js";
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
+export * as optim from "./optim/index.js";
