@@ -3,9 +3,11 @@
  * batch 128 (float64), with synthetic random gradients and layer statistics a/g of the shapes the layers produce.
  * Reports ms per update (amortised over whole refresh periods), the ratio to sgd's update, and the split between
  * the steps that refresh the curvature (inverses, roots, eigenbases) and the ones that do not, so the table says
- * what dominates each optimizer. The forward/backward pass is not included.
+ * what dominates each optimizer. The forward/backward pass is not run; the products it would do are timed once
+ * so that the table can estimate the ratio of whole training steps.
  */
 import { Matrix } from "../src/linalg/matrix.js";
+import { matmul } from "../src/linalg/blas.js";
 import { Rng, gaussianMatrix } from "../src/random/index.js";
 import type { KroneckerStats, Params, UpdateContext } from "../src/nn/types.js";
 import * as optim from "../src/optim/index.js";
@@ -75,6 +77,28 @@ function timeUpdates(
   }
   const mean = (x: number[]): number => (x.length ? x.reduce((a, b) => a + b, 0) / x.length : NaN);
   return { amortised: mean([...refresh, ...plain]), refresh: mean(refresh), plain: mean(plain) };
+}
+
+/**
+ * ms of the products a forward/backward pass of the MLP does at batch 128 (per layer: the forward X·Wᵀ, the
+ * weight gradient gᵀX and the input gradient g·W), as a stand-in for the pass itself so the table can estimate
+ * whole training steps; activations and the loss are not included.
+ */
+function passGemmMs(rng: Rng, params: Params): number {
+  const inputs = WIDTHS.slice(0, -1).map((w) => gaussianMatrix(rng, BATCH, w));
+  const outGrads = WIDTHS.slice(1).map((w) => gaussianMatrix(rng, BATCH, w));
+  const pass = (): void => {
+    for (let l = 0; l + 1 < WIDTHS.length; l++) {
+      const W = params[`w${l + 1}`];
+      matmul(inputs[l], W, { transB: true });
+      matmul(outGrads[l], inputs[l], { transA: true });
+      if (l > 0) matmul(outGrads[l], W);
+    }
+  };
+  pass();
+  const t0 = performance.now();
+  for (let i = 0; i < 10; i++) pass();
+  return (performance.now() - t0) / 10;
 }
 
 export default function main(): void {
@@ -152,6 +176,7 @@ export default function main(): void {
     timing: timeUpdates(c.make, batches, params, c.warmup, c.steps, c.isRefresh),
   }));
   const sgdMs = results[0].timing.amortised;
+  const passMs = passGemmMs(rng, params);
   const rows = results.map(({ c, timing }) => {
     const refreshShare = Number.isNaN(timing.refresh)
       ? NaN
@@ -160,6 +185,7 @@ export default function main(): void {
       optimizer: c.name,
       "ms/update": timing.amortised,
       "× sgd": timing.amortised / sgdMs,
+      "est. step × sgd step": (passMs + timing.amortised) / (passMs + sgdMs),
       "refresh step ms": Number.isNaN(timing.refresh) ? "–" : timing.refresh.toFixed(1),
       "other step ms": Number.isNaN(timing.refresh) ? "–" : timing.plain.toFixed(1),
       "refresh share": Number.isNaN(refreshShare) ? "–" : `${(100 * refreshShare).toFixed(0)}% (${c.refreshWhat})`,
@@ -168,5 +194,9 @@ export default function main(): void {
   printTable(
     `optimizer update() cost, 784-256-256-10 MLP parameters, batch-128 statistics, float64 (forward/backward not included)`,
     rows,
+  );
+  console.log(
+    `\nforward/backward GEMMs of the MLP at batch 128: ${passMs.toFixed(1)} ms; "est. step × sgd step" = ` +
+      `(GEMMs + update) / (GEMMs + sgd update), an estimate of the whole training step's ratio.`,
   );
 }

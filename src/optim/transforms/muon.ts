@@ -51,7 +51,7 @@ export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matr
   for (let i = 0; i < X.data.length; i++) X.data[i] /= norm;
   for (let s = 0; s < steps; s++) {
     const A = gram(X, { trans: true });
-    const A2 = matmul(A, A);
+    const A2 = gram(A, { trans: true }); // A is symmetric, so A² = AAᵀ: half the work of a general product
     const B = new Matrix(A.rows, A.cols);
     for (let i = 0; i < B.data.length; i++) B.data[i] = b * A.data[i] + c * A2.data[i];
     const BX = matmul(B, X);
