@@ -15,7 +15,6 @@ import { solveSPD } from "../../linalg/cholesky.js";
 import { eigh } from "../../linalg/eigh.js";
 import { qr } from "../../linalg/qr.js";
 import { LinalgError, NonFiniteError } from "../../linalg/errors.js";
-import { addRidge } from "../kronecker.js";
 import { allFinite } from "../transforms/params.js";
 import { attempt } from "./failures.js";
 
@@ -129,6 +128,15 @@ function symmetrized(M: Matrix): Matrix {
   return M;
 }
 
+/** A + λI as a new matrix (λ ≥ 0: Tikhonov damping). */
+export function addRidge(A: Matrix, lambda: number): Matrix {
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new RangeError(`damping must be a finite number ≥ 0, got ${lambda}`);
+  const out = A.clone();
+  if (lambda > 0) for (let i = 0; i < A.rows; i++) out.data[i * A.cols + i] += lambda;
+  return out;
+}
+
 /** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
 function dampedInverse(X: Matrix, r: number): Matrix {
   return symmetrized(solveSPD(addRidge(X, r), Matrix.identity(X.rows)));
@@ -158,8 +166,19 @@ export function dampedInverses(damping: number): RefreshRule {
     const { left: G, right: A } = requireFactors(block);
     const pi = piSplit(A, G);
     const root = Math.sqrt(damping);
-    return { leftCache: dampedInverse(G, root / pi), rightCache: dampedInverse(A, pi * root) };
+    return sideDampedInverses(root / pi, pi * root)(block);
   };
+}
+
+/**
+ * Each side's own Tikhonov damping: caches (L + λ_L I)⁻¹ and (R + λ_R I)⁻¹; a side without statistics stays the
+ * identity. This is the paper's equation 5, whose damping λ_G sits on the input factor Q_G = Σ̂ₓ alone.
+ */
+export function sideDampedInverses(leftDamping: number, rightDamping: number): RefreshRule {
+  return (block) => ({
+    leftCache: block.left ? dampedInverse(block.left, leftDamping) : null,
+    rightCache: block.right ? dampedInverse(block.right, rightDamping) : null,
+  });
 }
 
 /** eigh with the eigenvalues clipped at 0 (round-off) and then raised: V diag((max(λ,0) + eps)^p) Vᵀ. */

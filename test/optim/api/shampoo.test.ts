@@ -3,7 +3,7 @@ import { Matrix } from "../../../src/linalg/matrix.js";
 import { spdPower } from "../../../src/linalg/spd-power.js";
 import { eigh } from "../../../src/linalg/eigh.js";
 import { qr } from "../../../src/linalg/qr.js";
-import { addRidge } from "../../../src/optim/kronecker.js";
+import { addRidge } from "../../../src/optim/curvature/kronecker-block.js";
 import { Rng } from "../../../src/random/index.js";
 import * as optim from "../../../src/optim/index.js";
 import type { Params } from "../../../src/nn/types.js";
