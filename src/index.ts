@@ -4,4 +4,6 @@ import * as random from "./random/index.js";
 
 export { Matrix } from "./linalg/matrix.js";
 export { linalg, random };
+export * as nn from "./nn/index.js";
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
+export * as optim from "./optim/index.js";
