@@ -1,9 +1,10 @@
 /** layerwise: layer-wise preconditioned optimization and provable feature learning. */
 import * as linalg from "./linalg/index.js";
 import * as random from "./random/index.js";
+import * as data from "./data/index.js";
 
 export { Matrix } from "./linalg/matrix.js";
-export { linalg, random };
+export { linalg, random, data };
 export * as nn from "./nn/index.js";
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
 export * as optim from "./optim/index.js";
