@@ -104,8 +104,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
     updateStatistics(
       block,
-      g.rows <= maxDim ? gram(g, { trans: true }) : null,
-      g.cols <= maxDim ? gram(g) : null,
+      g.rows <= maxDim ? { batch: gram(g, { trans: true }), scale: 1 } : null,
+      g.cols <= maxDim ? { batch: gram(g), scale: 1 } : null,
       beta,
       1 - beta,
     );
