@@ -1,5 +1,5 @@
 /**
- * The `layerwise` command line (contract: DESIGN.md, "Experiments and CLI").
+ * The `layerwise` command line (docs/cli.md).
  *
  *   layerwise list | run | report | export | reproduce   (each with --help)
  *
@@ -13,7 +13,9 @@ import { InputError } from "../config/errors.js";
 import { resolveConfig } from "../config/resolve.js";
 import { closest } from "../config/suggest.js";
 import type { SummaryRow } from "../experiments/types.js";
-import { formatCell } from "../report/html.js";
+import { notRun, type Verdict } from "../experiments/claims.js";
+import { comparePaperOrder, formatCell } from "../report/html.js";
+import { verdictText } from "../report/verdicts.js";
 import { type ExperimentOutputs, writeCombinedReport, writeExperimentOutputs } from "../report/outputs.js";
 import { exportCsv, exportJson } from "../runner/export.js";
 import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiments } from "../runner/registry.js";
@@ -67,11 +69,15 @@ Prints the results stored in DIR (a run's directory, or a directory holding exac
 on stdout:
   csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
   json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
-  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...]
+  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...] [--json]
 
 Runs every experiment (or those named by --only) with its quick settings, each into DIR/<experiment> (default
-DIR: results), then writes one combined DIR/report.html. Rerunning resumes finished work; a run whose
-settings changed starts over.`,
+DIR: results), checks the paper's claims on the stored results and writes one combined DIR/report.html that
+opens with the verdicts. Rerunning resumes finished work; a run whose settings changed starts over.
+Ends with the verdict table: each claim, the numbers measured, and ✓ / ✗ / not run.
+--json prints only one JSON object on stdout: {"outDir", "report", "experiments", "verdicts"}.
+
+Exit codes: 0 every claim that ran held, 1 a claim failed at the size it ran or a trial failed, 2 invalid input.`,
 };
 
 const COMMON: FlagSpec = { help: { type: "boolean", short: "h" } };
@@ -169,8 +175,9 @@ async function run(argv: string[]): Promise<number> {
         outDir,
         seed: runSeed,
         seeds,
-        trials: { total: result.trials.length, ran: result.ran, skipped: result.skipped, failed: result.failed },
+        trials: trialCounts(result),
         report: outputs.files.report,
+        verdicts: outputs.verdicts,
       }),
     );
   } else {
@@ -184,6 +191,7 @@ async function run(argv: string[]): Promise<number> {
 function printOutcome(name: string, outputs: ExperimentOutputs, failed: number): void {
   say(`${name}: summary${failed > 0 ? ` (${failed} failed trials)` : ""}`);
   say(textTable(outputs.summary));
+  if (outputs.verdicts.length > 0) say(`${name}: claims\n${verdictText(outputs.verdicts)}`);
   say(`report: ${outputs.files.report}`);
 }
 
@@ -258,18 +266,22 @@ async function reproduce(argv: string[]): Promise<number> {
     workers: { type: "string" },
     fresh: { type: "boolean" },
     only: { type: "string" },
+    json: { type: "boolean" },
   });
   if (values.help) return (say(HELP.reproduce), 0);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
   const dir = resolve((values.out as string | undefined) ?? "results");
+  const json = values.json === true;
   const only =
     typeof values.only === "string"
       ? values.only.split(",").map((n) => requireExperiment(n.trim(), "reproduce"))
       : undefined;
-  const experiments = only ?? publicExperiments();
+  const experiments = [...(only ?? publicExperiments())].sort((a, b) => comparePaperOrder(a.paperOrder, b.paperOrder));
   // Validate every quick config before running anything.
   const configs = experiments.map((e) => resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> }));
   const sections = [];
+  const verdicts: Verdict[] = [];
+  const ran: Record<string, unknown>[] = [];
   let exitCode = 0;
   for (const [i, experiment] of experiments.entries()) {
     const request: RunRequest = {
@@ -280,7 +292,7 @@ async function reproduce(argv: string[]): Promise<number> {
       workers,
       outDir: join(dir, experiment.name),
       fresh: values.fresh === true,
-      progress: progressMode(false),
+      progress: progressMode(json),
     };
     let plan;
     try {
@@ -294,15 +306,37 @@ async function reproduce(argv: string[]): Promise<number> {
       const result = await executeRun(plan);
       const outputs = await writeExperimentOutputs(request.outDir, experiment, result.run, result.trials);
       sections.push({ outDir: request.outDir, section: outputs.section });
-      printOutcome(experiment.name, outputs, result.failed);
+      verdicts.push(...outputs.verdicts);
+      ran.push({ experiment: experiment.name, outDir: request.outDir, trials: trialCounts(result) });
+      if (!json) printOutcome(experiment.name, outputs, result.failed);
       if (result.failed > 0) exitCode = 1;
     } catch (e) {
       warn(`layerwise: ${experiment.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      verdicts.push(...notRun(experiment, "the experiment failed before its results could be checked"));
       exitCode = 1;
     }
   }
-  if (sections.length > 0) say(`\nreport: ${writeCombinedReport(dir, sections)}`);
+  const report = sections.length > 0 ? writeCombinedReport(dir, sections) : null;
+  const failedClaims = verdicts.filter((v) => v.status === "fail");
+  if (json) {
+    say(JSON.stringify({ outDir: dir, report, experiments: ran, verdicts }));
+  } else {
+    say(`\nVerdicts (each claim checked on this run's stored results, at the size it ran):\n${verdictText(verdicts)}`);
+    if (report) say(`\nreport: ${report}`);
+  }
+  if (failedClaims.length > 0) {
+    warn(
+      `layerwise: ${failedClaims.length} claim(s) did not hold at this size: ` +
+        failedClaims.map((v) => `${v.experiment}/${v.claim} (${v.measured})`).join("; "),
+    );
+    exitCode = 1;
+  }
   return exitCode;
+}
+
+/** The trial counts of a run, as `--json` reports them. */
+function trialCounts(result: { trials: unknown[]; ran: number; skipped: number; failed: number }) {
+  return { total: result.trials.length, ran: result.ran, skipped: result.skipped, failed: result.failed };
 }
 
 const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {

@@ -29,6 +29,7 @@ export const linrepCurves: Experiment<Config, Point> = {
   sweepable: ["algorithm", "kappaX", "kappaF"],
   quick: { steps: 300, transferEvery: 50, tuning: { steps: 100 } },
   quickSeeds: 2,
+  paperOrder: "2.1",
   run(point, ctx) {
     runLinrepTrial(point, ctx, { stopAtTarget: false, transferEvery: point.transferEvery });
   },

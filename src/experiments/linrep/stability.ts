@@ -25,6 +25,7 @@ import {
 } from "./schema.js";
 import { dampingScale, PROBLEM_STREAM, TRAIN_STREAM, trainOptions } from "./tuning.js";
 import { groupByPoint, median } from "./summary.js";
+import { stabilityClaim } from "./claims.js";
 
 const schema = z
   .strictObject({
@@ -100,6 +101,8 @@ export const linrepStability: Experiment<Config, Point> = {
     ctx.scalar("finalSubspaceDistance", Number.isFinite(last) ? last : null);
   },
   summarize: cells,
+  claims: [stabilityClaim((trials) => convergentCells(cells(trials)))],
+  paperOrder: "2.3",
   plots(trials: TrialRecord<Point>[], config: Config): PlotSpec[] {
     const rows = cells(trials);
     const ranges = convergentCells(rows);

@@ -84,6 +84,8 @@ export interface TrainOptions {
   nTest: number;
   /** Stop once the spectral subspace distance is ≤ target (checked every step, logged before stopping). */
   target?: number;
+  /** Called at every logged point with the parameters there (for example to read the head reached). */
+  onRecord?: (step: number, params: LinearNetParams, distance: number) => void;
 }
 
 export interface TrainLog {
@@ -295,6 +297,7 @@ export function trainLinrep(
     log.loss.push(loss);
     log.subspace.push(distance);
     log.subspaceFrobenius.push(subspaceDistance(params.G, problem.Gstar, { norm: "frobenius" }));
+    o.onRecord?.(t, params, distance);
     return true;
   };
   const recordTransfer = (t: number): void => {

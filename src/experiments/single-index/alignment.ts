@@ -11,6 +11,7 @@ import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS } from "./updates.js";
 import { groupBy, scalarStats } from "./summary.js";
+import { alignmentClaims } from "./claims.js";
 import { alignmentTheory, buildProblem, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";
 
 const schema = z
@@ -34,6 +35,8 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 128, N: 512 },
   quickSeeds: 3,
+  claims: alignmentClaims as Experiment<Config, Point>["claims"],
+  paperOrder: "3.1",
   run(point, ctx) {
     const problem = buildProblem(point);
     let eta = point.eta ?? 1;

@@ -13,6 +13,7 @@ import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "./updates.js";
 import { groupBy, scalarStats } from "./summary.js";
+import { riskClaims } from "./claims.js";
 import { buildProblem, linearRidgeMSE, randomFeaturesMSE, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";
 
 /** The baselines that take no step. */
@@ -43,6 +44,8 @@ export const singleIndexRisk: Experiment<Config, Point> = {
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 64, N: 256, testSamples: 2048 },
   quickSeeds: 3,
+  claims: riskClaims as Experiment<Config, Point>["claims"],
+  paperOrder: "3.2",
   run(point, ctx) {
     const problem = buildProblem(point);
     if (point.algorithm === "random-features") {
