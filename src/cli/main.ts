@@ -8,12 +8,13 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { InputError } from "../config/errors.js";
 import { resolveConfig } from "../config/resolve.js";
 import { closest } from "../config/suggest.js";
 import type { SummaryRow } from "../experiments/types.js";
-import { notRun, type Verdict } from "../experiments/claims.js";
+import { configHelp, configHelpText } from "../config/help.js";
+import { type Claim, notRun, type Verdict } from "../experiments/claims.js";
 import { comparePaperOrder, formatCell } from "../report/html.js";
 import { verdictText } from "../report/verdicts.js";
 import { type ExperimentOutputs, writeCombinedReport, writeExperimentOutputs } from "../report/outputs.js";
@@ -22,7 +23,7 @@ import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiment
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
-import { type FlagSpec, choiceFlag, integerFlag, parseFlags } from "./args.js";
+import { type FlagSpec, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -37,10 +38,13 @@ Commands:
   reproduce   run every experiment at its quick size and write one combined report (npm start)
 
 Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
-  list: `Usage: layerwise list
+  list: `Usage: layerwise list [--json]
 
-Prints every experiment with a one-line description.`,
+Prints every experiment with a one-line description. --json prints one JSON array instead: per experiment its
+name, description, sweepable keys, the claims it tests and every config key (as "run <experiment> --help" shows).`,
   run: `Usage: layerwise run <experiment> [options]
+
+"layerwise run <experiment> --help" also lists the experiment's config keys.
 
 Options:
   --set key=value   override a config field (repeatable); nested keys as a.b=3; lists for sweepable
@@ -132,17 +136,43 @@ function progressMode(json: boolean): RunRequest["progress"] {
 }
 
 function list(argv: string[]): number {
-  const { values } = parseFlags("list", argv, COMMON);
+  const { values } = parseFlags("list", argv, { ...COMMON, json: { type: "boolean" } });
   if (values.help) return (say(HELP.list), 0);
   const experiments = publicExperiments();
+  if (values.json) {
+    say(JSON.stringify(experiments.map(describeExperiment)));
+    return 0;
+  }
   const width = Math.max(0, ...experiments.map((e) => e.name.length));
   for (const e of experiments) say(`${e.name.padEnd(width)}  ${e.description}`);
   return 0;
 }
 
+/** An experiment as `list --json` shows it. */
+function describeExperiment(e: AnyExperiment) {
+  return {
+    name: e.name,
+    description: e.description,
+    sweepable: e.sweepable,
+    quickSeeds: e.quickSeeds ?? 1,
+    claims: (e.claims ?? []).map((c: Claim) => ({ id: c.id, statement: c.statement, section: c.section })),
+    config: configHelp(e.schema, e.sweepable),
+  };
+}
+
+/** `run <experiment> --help`: the run options, then the experiment's config keys. */
+function runHelp(name: string | undefined): string {
+  if (name === undefined) return HELP.run;
+  const e = requireExperiment(name, "run");
+  return `${HELP.run}
+
+Config of ${e.name} (--set key=value; "sweep: yes" keys take lists, e.g. --set ${e.sweepable[0] ?? "key"}=a,b):
+${configHelpText(configHelp(e.schema, e.sweepable))}`;
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags("run", argv, RUN_FLAGS);
-  if (values.help) return (say(HELP.run), 0);
+  if (values.help) return (say(runHelp(positionals[0])), 0);
   if (positionals.length > 1) throw new InputError(`run: expected one experiment, got ${positionals.join(" ")}`);
   const experiment = requireExperiment(positionals[0], "run");
   const seeds = integerFlag("seeds", values.seeds, 1, 1, 1_000_000);
@@ -152,7 +182,7 @@ async function run(argv: string[]): Promise<number> {
     configFile: values.config as string | undefined,
     sets: (values.set as string[] | undefined) ?? [],
   });
-  const outDir = resolve((values.out as string | undefined) ?? join("results", experiment.name));
+  const outDir = outDirFlag(values.out, join("results", experiment.name));
   const json = values.json === true;
   const plan = planRun({
     experiment,
@@ -230,15 +260,18 @@ async function report(argv: string[]): Promise<number> {
   });
   if (values.help) return (say(HELP.report), 0);
   const pngScale = integerFlag("png-scale", values["png-scale"], 2, 1, 4);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
   const { dirs, combined } = runDirectories(dir);
   const loaded = dirs.map((d) => ({ dir: d, ...loadRun(d) }));
   const sections = [];
+  const verdicts: Verdict[] = [];
   for (const { dir: d, run, experiment, trials } of loaded) {
     const outputs = await writeExperimentOutputs(d, experiment, run, trials, pngScale);
     sections.push({ outDir: d, section: outputs.section });
+    verdicts.push(...outputs.verdicts);
     say(`${experiment.name}: ${outputs.files.figures.length / 2} figures, report: ${outputs.files.report}`);
   }
+  if (verdicts.length > 0) say(`\nVerdicts (checked on the stored results):\n${verdictText(verdicts)}`);
   if (combined) say(`combined report: ${writeCombinedReport(dir, sections)}`);
   return 0;
 }
@@ -247,7 +280,7 @@ function exportCommand(argv: string[]): number {
   const { values } = parseFlags("export", argv, { ...COMMON, out: { type: "string" }, format: { type: "string" } });
   if (values.help) return (say(HELP.export), 0);
   const format = choiceFlag("format", values.format, ["csv", "json"] as const);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
   const { dirs } = runDirectories(dir);
   if (dirs.length > 1) {
     throw new InputError(
@@ -270,7 +303,7 @@ async function reproduce(argv: string[]): Promise<number> {
   });
   if (values.help) return (say(HELP.reproduce), 0);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
   const json = values.json === true;
   const only =
     typeof values.only === "string"

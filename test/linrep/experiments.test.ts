@@ -16,8 +16,9 @@ import { makeLinrepProblem } from "../../src/problems/linrep.js";
 import { problemConfig, type LinrepSharedPoint } from "../../src/experiments/linrep/schema.js";
 import { Rng } from "../../src/random/index.js";
 import type { TrainLog } from "../../src/experiments/linrep/train.js";
-import type { Experiment, TrialContext, TrialRecord } from "../../src/experiments/types.js";
+import type { Experiment } from "../../src/experiments/types.js";
 import { experiments } from "../../src/experiments/index.js";
+import { runExperimentInProcess } from "../helpers/experiment.js";
 
 const messages = (experiment: Experiment<unknown, unknown>, input: unknown): string[] => {
   const result = experiment.schema.safeParse(input);
@@ -134,53 +135,12 @@ describe("grid search", () => {
   });
 });
 
-/** Runs every point of `config` once through `experiment.run` and returns the trial records. */
-async function runAll(
-  experiment: Experiment<unknown, unknown>,
-  input: object,
-): Promise<{ config: unknown; trials: TrialRecord[] }> {
-  const config = experiment.schema.parse(input) as Record<string, unknown>;
-  const lists = experiment.sweepable.map((k) => config[k] as unknown[]);
-  const points: Record<string, unknown>[] = [{}];
-  experiment.sweepable.forEach((key, i) => {
-    const next: Record<string, unknown>[] = [];
-    for (const p of points) for (const v of lists[i]) next.push({ ...p, [key]: v });
-    points.splice(0, points.length, ...next);
-  });
-  const trials: TrialRecord[] = [];
-  for (const [index, values] of points.entries()) {
-    const point = { ...config, ...values };
-    const record: TrialRecord = {
-      point,
-      pointIndex: index,
-      repeat: 0,
-      seed: 1000 + index,
-      status: "done",
-      durationMs: 0,
-      scalars: {},
-      series: {},
-      info: {},
-    };
-    const ctx: TrialContext = {
-      seed: record.seed,
-      scalar: (name, value) => void (record.scalars[name] = value),
-      series: (name, s, v) =>
-        void (record.series[name] = { steps: Float64Array.from(s), values: Float64Array.from(v) }),
-      info: (key, value) => void (record.info[key] = value),
-      progress: () => undefined,
-    };
-    await experiment.run(point, ctx);
-    trials.push(record);
-  }
-  return { config, trials };
-}
-
 const TINY = { dX: 8, k: 2, dY: 4, batch: 64, nTransfer: 20, nTest: 50, tuning: { steps: 10, lrFactors: [0.5, 1] } };
 
 describe("experiments end to end (tiny)", () => {
   it("linrep-kappa: summary rows carry the issue's fields and the figure has the theory layer", async () => {
     const e = linrepKappa as Experiment<unknown, unknown>;
-    const { config, trials } = await runAll(e, {
+    const { config, trials } = await runExperimentInProcess(e, {
       ...TINY,
       algorithm: ["kfac", "sgd"],
       kappaX: [1, 10],
@@ -205,7 +165,7 @@ describe("experiments end to end (tiny)", () => {
 
   it("linrep-curves: series for loss, subspace and transfer, and the summary's final metrics", async () => {
     const e = linrepCurves as Experiment<unknown, unknown>;
-    const { config, trials } = await runAll(e, {
+    const { config, trials } = await runExperimentInProcess(e, {
       ...TINY,
       algorithm: ["one-sided", "adam"],
       steps: 20,
@@ -229,7 +189,7 @@ describe("experiments end to end (tiny)", () => {
 
   it("linrep-stability: one row per (algorithm, η, λ) cell", async () => {
     const e = linrepStability as Experiment<unknown, unknown>;
-    const { config, trials } = await runAll(e, { ...TINY, steps: 10, eta: [0.5, 1], lambda: [1e-2] });
+    const { config, trials } = await runExperimentInProcess(e, { ...TINY, steps: 10, eta: [0.5, 1], lambda: [1e-2] });
     const rows = e.summarize(trials, config);
     expect(rows).toHaveLength(4);
     expect(e.plots(trials, config)[0].name).toBe("stability");

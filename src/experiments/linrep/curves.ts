@@ -13,8 +13,11 @@ import { groupByPoint, logAxisBands, median, pointGroup, theoryDistanceRows } fr
 const schema = z
   .strictObject({
     ...linrepFields({ steps: 1000, logEvery: 1, kappaX: [100], kappaF: [3] }),
-    /** Transfer excess is measured every this many steps (it fits a head on fresh transfer samples). */
-    transferEvery: z.int().min(1).default(100),
+    transferEvery: z
+      .int()
+      .min(1)
+      .default(100)
+      .describe("measure the transfer excess every this many steps (fits a head on fresh transfer samples)"),
   })
   .superRefine((c, ctx) => checkLinrepConfig(c as LinrepSharedConfig, ctx));
 

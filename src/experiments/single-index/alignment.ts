@@ -17,7 +17,11 @@ import { alignmentTheory, buildProblem, runStep, tuneEta, type SingleIndexPoint 
 const schema = z
   .strictObject({
     ...baseShape,
-    algorithm: z.array(z.enum(UPDATE_ALGORITHMS)).min(1).default(["gd", "kfac", "adam", "gd-bn"]),
+    algorithm: z
+      .array(z.enum(UPDATE_ALGORITHMS))
+      .min(1)
+      .default(["gd", "kfac", "adam", "gd-bn"])
+      .describe("first-layer update rules (docs/algorithms.md)"),
     kappa: kappaList([1, 10, 100]),
     nOverD: nOverDList([0.5, 1, 2, 4, 8, 16, 32]),
   })

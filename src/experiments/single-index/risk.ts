@@ -26,7 +26,8 @@ const schema = z
     algorithm: z
       .array(z.enum(RISK_ALGORITHMS))
       .min(1)
-      .default([...RISK_ALGORITHMS]),
+      .default([...RISK_ALGORITHMS])
+      .describe("update rules, and the baselines random-features (no step) and linear-ridge"),
     kappa: kappaList([1, 3, 10, 30, 100]),
     nOverD: nOverDList([8]),
   })
