@@ -85,8 +85,9 @@ function stepsToTarget(log: TrainLog, target: number): number | null {
  *   noise floor's scale), null when there is no such phase;
  * - `theoryRate`: exact theories (amd, one-sided, kfac with the least-squares head): the rate of the linearised
  *   theory's own curve (`linearisedCurve`, every mode from the phase start) fitted over the same steps, so that
- *   the two are comparable; null without a phase. Lower bounds (sgd, ngd): the bound at the head reached;
- * - `asymptoticRate`: the slowest mode ρ (or the bound) at the head reached;
+ *   the two are comparable; null without a phase. Lower bounds (sgd, ngd): the bound (see `asymptoticRate`);
+ * - `asymptoticRate`: the slowest mode ρ at the head reached at the phase's start (exact theories), or the bound
+ *   at the head reached at its end (lower bounds, which are local to where the iterates settle);
  * - `predictedSteps`: the phase's start step plus the linearised curve's steps to the target (exact theories),
  *   or plus ⌈log(target/d(t_a))/log ρ⌉ (bounds); null when not reached within the budget;
  * - the series `theorySubspace`: the linearised curve, for the figures.
@@ -109,9 +110,14 @@ function recordRates(
   ctx.scalar("phaseStartDistance", measured.startDistance);
 
   const start = phase.length > 0 ? phase[0] : null;
-  const head = start ? svd(start.F).S : fStar;
-  ctx.info("theoryHead", start ? Array.from(head) : null);
+  // Exact theories start from the phase's first point and follow the head along; the lower bounds are local to
+  // the point the iterates settle at, so they take the head at the phase's last point.
+  const end = phase[Math.min(phase.length - 1, Math.max(0, measured.to - measured.from))] ?? null;
   const step = { ...chosen, lrF: point.lrF };
+  const exact = theoryRate(point.algorithm, problemGeometry(problem, fStar), step)?.kind === "exact";
+  const headPoint = exact ? start : end;
+  const head = headPoint ? svd(headPoint.F).S : fStar;
+  ctx.info("theoryHead", headPoint ? Array.from(head) : null);
   const asymptotic = theoryRate(point.algorithm, problemGeometry(problem, head), step);
   ctx.scalar("asymptoticRate", asymptotic?.rate ?? null);
   const budget = measured.startStep === null ? 0 : point.steps - measured.startStep + 1;
