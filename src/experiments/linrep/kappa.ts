@@ -59,6 +59,8 @@ export const linrepKappa: Experiment<Config, Point> = {
     return [
       {
         name: "steps-vs-kappa",
+        caption:
+          "KFAC stays at 1–2 steps in every panel, one-sided is flat in κₓ but rises with κ_F, joint SGD rises with both and hits the budget (hollow triangles).",
         title: `Steps to subspace distance ${config.target} (median over seeds; dashed: exact theory from the start of the linear phase; hollow triangle at ${config.steps}: not reached within the budget)`,
         spec: lineChart({
           title: `Steps to distance ${config.target} vs κₓ (dashed: theory)`,
@@ -77,6 +79,8 @@ export const linrepKappa: Experiment<Config, Point> = {
       },
       {
         name: "rates-vs-kappa",
+        caption:
+          "Where a linear phase is observable the measured rate (solid) sits on the linearised theory (dashed); 1 − ρ shrinks with κₓ for amd and with κ_F for one-sided.",
         title:
           "Linear rate: 1 − ρ measured over the linear phase (≥ 3 logged points between distance 0.5 and the noise floor; solid) and the exact theory at the head reached there (dashed)",
         spec: lineChart({

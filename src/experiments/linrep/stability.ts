@@ -119,6 +119,8 @@ export const linrepStability: Experiment<Config, Point> = {
     return [
       {
         name: "stability",
+        caption:
+          "KFAC converges over a wider block of step sizes and damping than damped natural gradient, and in fewer steps where both converge.",
         title: `Steps to distance ${config.target} over step size × damping (grey: not within ${config.steps} steps). ${caption}`,
         spec: {
           $schema: "https://vega.github.io/schema/vega-lite/v6.json",

@@ -84,6 +84,8 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
     });
     const plot: PlotSpec = {
       name: "alignment",
+      caption:
+        "GD's spike levels off at cos(β★, Σβ★) < 1 as n/d grows while KFAC's (input factor only) approaches 1; the dashed finite-n/d theory tracks both, including KFAC's dip at n = d.",
       title: "Alignment of the one-step spike with β★ vs n/d",
       spec: lineChart({
         title: "Spike alignment |⟨v₁, β★⟩|/‖β★‖ (dashed: theory, finite n and n → ∞)",
