@@ -1,5 +1,5 @@
 /**
- * Local convergence rates of the subspace distance in linear representation learning (PAPER.md §2), in the
+ * Local convergence rates of the subspace distance in linear representation learning (docs/linrep.md), in the
  * noise-free, infinite-batch (population) limit, for the layer-wise preconditioned alternating scheme (the
  * paper's equation 5), joint gradient descent and damped Gauss–Newton.
  *

@@ -1,6 +1,6 @@
 /**
  * `single-index-alignment`: alignment of the one-step spike with β★ against n/d, for κ ∈ {1, 10, 100}, GD vs KFAC
- * (and Adam, GD + batch-norm), with the theory curves of src/theory/single-index.ts (PAPER.md §3).
+ * (and Adam, GD + batch-norm), with the theory curves of src/theory/single-index.ts (docs/single-index.md).
  *
  * With one step the spike's direction does not depend on η (every rule's update is η times a fixed matrix, or
  * for Adam η times g/(|g| + ε)), so η is only tuned when `steps` > 1; the value used is stored with `ctx.info`.

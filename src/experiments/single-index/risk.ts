@@ -1,7 +1,7 @@
 /**
  * `single-index-risk`: test MSE of the ridge readout on σ(W₁x) after one step, against κ, for gd, kfac, adam and
  * gd-bn, with the baselines random features (readout on σ(W₀x), no step) and linear ridge regression on x, and
- * the Bayes noise floor σ_ε² (PAPER.md §3). KFAC's spike points along β★ whatever κ is, GD's along Σβ★, and the
+ * the Bayes noise floor σ_ε² (docs/single-index.md). KFAC's spike points along β★ whatever κ is, GD's along Σβ★, and the
  * readout can only use the direction the features learned.
  *
  * η: by default tuned per trial over `etaGrid` on a separate seed (trial.ts, `tuneEta`), the choice and the grid's

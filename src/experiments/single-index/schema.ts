@@ -60,8 +60,8 @@ export const baseShape = described(
     teacher: "direction of β★ before normalising ⟨β★, Σβ★⟩ = 1",
     init: "second-layer initialisation: ±1/√N, N(0, 1/N), or symmetric pairs (zero initial output)",
     steps: "full-batch steps on W (1: the one large step of the theory)",
-    eta: "step size η in units of each rule's natural scale (√N; 1/√d for adam); null: tuned over etaGrid on a separate seed",
-    etaGrid: "multipliers of the natural step-size unit tried when η is tuned",
+    eta: "step size η of W₁ = W₀ − η√N∇L̂ (adam: W₁ = W₀ − η·m̂/(√v̂ + ε)); null: tuned over etaGrid on a separate seed",
+    etaGrid: "step sizes tried when η is tuned, as multiples of the rule's natural unit (√N; adam: 1/√d)",
     damping: "relative damping of kfac's input factor: λ = damping · tr(Σ̂ₓ)/d is added to Σ̂ₓ",
     leftFactor:
       "kfac also preconditions on the left by the empirical Fisher of the hidden-layer gradients (false, as in the figures: input factor only)",
