@@ -163,7 +163,7 @@ export function configHelpText(rows: readonly ConfigKeyHelp[]): string {
     r.allowed,
   ]);
   const head = ["key", "type", "default", "sweep", "allowed"];
-  const widths = head.map((h, i) => Math.min(36, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...cells.map((c) => c[i].length))));
   const line = (c: string[]) =>
     c
       .map((s, i) => s.padEnd(widths[i]))
