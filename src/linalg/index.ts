@@ -1,6 +1,6 @@
 /**
  * The numerical core: dense float64 linear algebra on `Matrix`, with hot kernels in WebAssembly (asm/).
- * Contract: ../shared/DESIGN.md, "Numerical core".
+ * Reference: the README, "Decompositions" and "Products and elementwise helpers".
  */
 export { Matrix } from "./matrix.js";
 export * from "./errors.js";

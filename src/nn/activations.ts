@@ -1,6 +1,6 @@
 /**
  * Scalar activations σ with their derivatives, and Gaussian/Hermite helpers used by the single-index model and
- * its theory (PAPER.md §3): the Hermite coefficients μ_k = E[σ(z) h_k(z)], z ~ N(0, 1), decide which directions a
+ * its theory (docs/single-index.md): the Hermite coefficients μ_k = E[σ(z) h_k(z)], z ~ N(0, 1), decide which directions a
  * gradient step can pick up (μ₁ = E[σ′(z)] drives the rank-one spike).
  *
  * Hermite convention: probabilists' polynomials He_k (He₀ = 1, He₁ = z, He_{k+1} = z He_k − k He_{k−1}) and their

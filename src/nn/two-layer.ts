@@ -1,5 +1,5 @@
 /**
- * The two-layer network of the single-index experiments (PAPER.md §3, Ba et al. 2022):
+ * The two-layer network of the single-index experiments (docs/models.md, Ba et al. 2022):
  *
  *     f(x) = (1/√N) aᵀ σ(W x)          or, with batch-norm on the hidden layer,   (1/√N) aᵀ σ(BN(W x)),
  *
@@ -16,7 +16,7 @@ import { batchNormBackward, batchNormForward, initBatchNorm, type BatchNormParam
 
 /**
  * How the second layer a is initialised:
- * - "sign": a_j = ±1/√N with random signs (output O(1/√N) at initialisation, PAPER.md §3);
+ * - "sign": a_j = ±1/√N with random signs (output O(1/√N) at initialisation, docs/single-index.md);
  * - "gaussian": a_j ~ N(0, 1/N);
  * - "symmetric": neurons in pairs (w, a) and (w, −a), a = ±1/√N, so the initial output is exactly zero
  *   (needs N even).
