@@ -77,7 +77,8 @@ export class ThreadPool {
   private closed = false;
 
   constructor(readonly size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`ThreadPool: size must be an integer ≥ 1, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`ThreadPool: size must be an integer ≥ 1, got ${size}`);
   }
 
   /** Runs `trial` of `experiment` on the next free thread. */

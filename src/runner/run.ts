@@ -125,7 +125,10 @@ function localExecutor(request: RunRequest): TrialExecutor {
  * Executes a plan: creates the output directory and store, runs the missing trials with `executor` (default:
  * local worker threads), storing each as it finishes, and returns every trial.
  */
-export async function executeRun(plan: RunPlan, executor: TrialExecutor = localExecutor(plan.request)): Promise<RunResult> {
+export async function executeRun(
+  plan: RunPlan,
+  executor: TrialExecutor = localExecutor(plan.request),
+): Promise<RunResult> {
   const { request, todo, trials } = plan;
   mkdirSync(request.outDir, { recursive: true });
   const store = new ResultStore(request.outDir);
