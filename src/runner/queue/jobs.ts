@@ -10,8 +10,8 @@
  * restarted coordinator finds its earlier jobs instead of duplicating them.
  *
  * A result travels back as JSON. JSON has no NaN or ±Infinity (a diverging run produces them), so series go as
- * base64 of their float64 bytes and non-finite scalars as the strings "NaN", "Infinity", "-Infinity": the stored
- * numbers are bit-for-bit those the worker computed, exactly as in a local run.
+ * base64 of their float64 bytes and the scalars NaN, ±Infinity and −0 as the strings "NaN", "Infinity",
+ * "-Infinity", "-0": the stored numbers are bit-for-bit those the worker computed, exactly as in a local run.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -82,7 +82,8 @@ export function validatePoint(experiment: AnyExperiment, point: Record<string, u
   return resolved;
 }
 
-const nonFinite = z.enum(["NaN", "Infinity", "-Infinity"]);
+/** Scalars JSON cannot carry: NaN, ±Infinity, and −0 (which JSON writes as 0). */
+const special = z.enum(["NaN", "Infinity", "-Infinity", "-0"]);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
 /** A result as a worker returns it. */
@@ -90,11 +91,14 @@ const wireRecordSchema = z.strictObject({
   status: z.enum(["done", "failed"]),
   error: z.string().optional(),
   durationMs: z.number(),
-  scalars: z.record(z.string(), z.union([z.number(), z.null(), nonFinite])),
+  scalars: z.record(z.string(), z.union([z.number(), z.null(), special])),
   series: z.record(z.string(), z.strictObject({ steps: base64, values: base64 })),
   info: z.record(z.string(), z.unknown()),
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
+
+/** NaN, ±Infinity or −0 as its wire string (String(-0) would be "0"). */
+const specialText = (v: number): string => (Object.is(v, -0) ? "-0" : String(v));
 
 const toBase64 = (a: ArrayLike<number>): string => {
   const f = Float64Array.from(a);
@@ -116,7 +120,10 @@ export function encodeRecord(record: TrialRecord): WireRecord {
     ...(record.error !== undefined ? { error: record.error } : {}),
     durationMs: record.durationMs,
     scalars: Object.fromEntries(
-      Object.entries(record.scalars).map(([k, v]) => [k, v === null || Number.isFinite(v) ? v : String(v)]),
+      Object.entries(record.scalars).map(([k, v]) => [
+        k,
+        v === null || (Number.isFinite(v) && !Object.is(v, -0)) ? v : specialText(v),
+      ]),
     ) as WireRecord["scalars"],
     series: Object.fromEntries(
       Object.entries(record.series).map(([k, s]) => [k, { steps: toBase64(s.steps), values: toBase64(s.values) }]),
