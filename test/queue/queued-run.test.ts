@@ -1,6 +1,7 @@
 /**
- * Queued runs through the real CLI, a real redis-server (password-protected, so every connection logs in) and
- * two `layerwise worker` processes:
+ * Queued runs through the real CLI, a real redis-server and two `layerwise worker` processes. Everything logs in
+ * as an ACL user restricted as the README recommends (BullMQ's keys only, no dangerous commands but INFO), so
+ * the recommendation is tested too:
  * - a queued run prints the same JSON summary and stores the same numbers as a local run with the same seeds;
  *   the same command again resumes (nothing rerun);
  * - a trial that throws is stored as failed, as locally;
@@ -25,11 +26,19 @@ const SWEEP = ["run", "selftest", "--set", "x=1,2,3,4,5,6", "--seeds", "2", "--s
 describe.skipIf(!queueTestsEnabled())("queued runs", () => {
   const tmp = tempDir("queue");
   let redis: TestRedis;
+  /** The restricted ACL user's URL. */
+  let url: string;
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis({ password: PASSWORD });
-    workers.push(startWorker(redis.url), startWorker(redis.url));
+    redis = await startRedis({ password: "admin-password" });
+    const admin = new RespClient(parseQueueUrl(redis.url));
+    await admin.connect();
+    const rules = ["on", `>${PASSWORD}`, "~bull:*", "&*", "+@all", "-@dangerous", "+info"];
+    expect(await admin.send("ACL", ["SETUSER", "layerwise", ...rules])).toBe("OK");
+    admin.close();
+    url = `redis://layerwise:${encodeURIComponent(PASSWORD)}@127.0.0.1:${redis.port}`;
+    workers.push(startWorker(url), startWorker(url));
   });
   afterAll(async () => {
     await Promise.all(workers.map(stopWorker));
@@ -42,7 +51,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     const queued = join(tmp.dir, "queued");
     const l = cli([...SWEEP, "--workers", "2", "--out", local, "--json"]);
     expect(l.status, l.stderr).toBe(0);
-    const q = cli([...SWEEP, "--queue", redis.url, "--out", queued, "--json"]);
+    const q = cli([...SWEEP, "--queue", url, "--out", queued, "--json"]);
     expect(q.status, q.stderr).toBe(0);
     const lj = lastJson(l.stdout);
     const qj = lastJson(q.stdout);
@@ -53,7 +62,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     expect(existsSync(join(queued, "report.html"))).toBe(true);
     expect(exportedTrials(queued)).toEqual(exportedTrials(local));
 
-    const again = cli([...SWEEP, "--queue", redis.url, "--out", queued, "--json"]);
+    const again = cli([...SWEEP, "--queue", url, "--out", queued, "--json"]);
     expect(again.status, again.stderr).toBe(0);
     expect(lastJson(again.stdout).trials).toEqual({ total: 12, ran: 0, skipped: 12, failed: 0 });
     expect(lastJson(again.stdout).summary).toEqual(lj.summary);
@@ -61,19 +70,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
 
   it("a trial that throws on a worker is stored as failed with its error (exit 1)", () => {
     const out = join(tmp.dir, "failing");
-    const r = cli([
-      "run",
-      "selftest",
-      "--set",
-      "x=1,2,3",
-      "--set",
-      "failOn=2",
-      "--queue",
-      redis.url,
-      "--out",
-      out,
-      "--json",
-    ]);
+    const r = cli(["run", "selftest", "--set", "x=1,2,3", "--set", "failOn=2", "--queue", url, "--out", out, "--json"]);
     expect(r.status).toBe(1);
     expect(lastJson(r.stdout).trials).toMatchObject({ total: 3, failed: 1 });
     const failed = exportedTrials(out).filter((t) => t.status === "failed");
@@ -82,7 +79,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
   });
 
   it("workers refuse jobs of another version, of unknown experiments and with invalid points, without retrying", async () => {
-    const client = new RespClient(parseQueueUrl(redis.url));
+    const client = new RespClient(parseQueueUrl(url));
     const queue = new Queue("layerwise-trials", { connection: client as never });
     try {
       const point = { x: 1, steps: 5, work: 0, failOn: [], crashOn: [] };
@@ -119,14 +116,14 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
 
   it("a wrong password is a clear error, exit 1, and nothing is created", () => {
     const out = join(tmp.dir, "wrong-password");
-    const url = redis.url.replace(encodeURIComponent(PASSWORD), "not-the-password");
-    const r = cli([...SWEEP, "--queue", url, "--out", out]);
+    const wrong = url.replace(encodeURIComponent(PASSWORD), "not-the-password");
+    const r = cli([...SWEEP, "--queue", wrong, "--out", out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`Redis at redis://default:***@127.0.0.1:${redis.port} refused the login`);
+    expect(r.stderr).toContain(`Redis at redis://layerwise:***@127.0.0.1:${redis.port} refused the login`);
     expect(r.stderr).not.toContain("not-the-password");
     expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(existsSync(out)).toBe(false);
-    const w = cli(["worker", "--queue", url]);
+    const w = cli(["worker", "--queue", wrong]);
     expect(w.status).toBe(1);
     expect(w.stderr).toContain("refused the login");
   });
