@@ -50,25 +50,39 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
 
 export interface TestRedis {
   port: number;
-  /** `redis://[default:password@]127.0.0.1:port`. */
+  /** `redis://[default:password@]127.0.0.1:port` (`rediss://` with TLS). */
   url: string;
   stop(): Promise<void>;
 }
 
-/** Starts redis-server (requiring `password` when given); throws when it is missing or does not start. */
-export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /** Require this password (`--requirepass`). */
+  password?: string;
+  /** Serve TLS only, with this certificate and key (PEM files); clients need not present certificates. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
+/** Starts redis-server; throws when it is missing or does not start. */
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (!redisServerAvailable()) {
     throw new Error("redis-server is not installed (apt-get install redis-server); the queue tests need it");
   }
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const args = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  if (options.tls) {
+    const { certFile, keyFile, caFile } = options.tls;
+    args.push("--port", "0", "--tls-port", String(port), "--tls-cert-file", certFile, "--tls-key-file", keyFile);
+    args.push("--tls-ca-cert-file", caFile, "--tls-auth-clients", "no");
+  } else {
+    args.push("--port", String(port));
+  }
   if (options.password !== undefined) args.push("--requirepass", options.password);
   const child = spawn("redis-server", args, { stdio: "ignore" });
   await waitForPort(port, child);
   const login = options.password !== undefined ? `default:${encodeURIComponent(options.password)}@` : "";
   return {
     port,
-    url: `redis://${login}127.0.0.1:${port}`,
+    url: `${options.tls ? "rediss" : "redis"}://${login}127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
