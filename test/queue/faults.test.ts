@@ -8,9 +8,9 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliAsync, lastJson, tempDir } from "../cli/helpers.js";
+import { cliAsync, lastJson, tempDir } from "../cli/helpers.js";
 import { type TestRedis, queueTestsEnabled, startRedis } from "../helpers/redis.js";
-import { exportedTrials, sleep, startWorker, stopWorker, storedCount, waitFor } from "./helpers.js";
+import { exportedTrials, run, sleep, startWorker, stopWorker, storedCount, waitFor } from "./helpers.js";
 
 // 10 points × 2 seeds = 20 trials of about 0.1–0.2 s of CPU each.
 const SWEEP = ["run", "selftest", "--set", "x=1,2,3,4,5,6,7,8,9,10", "--seeds", "2", "--set", "steps=40"];
@@ -38,7 +38,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs survive faults", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const r = cli([...SWEEP, ...WORK, "--workers", "2", "--out", reference, "--json"]);
+    const r = await run([...SWEEP, ...WORK, "--workers", "2", "--out", reference, "--json"]);
     expect(r.status, r.stderr).toBe(0);
     referenceSummary = lastJson(r.stdout).summary;
   });
@@ -78,7 +78,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs survive faults", () => {
     expect(storedAtKill).toBeLessThan(20);
     await sleep(1500); // the workers go on finishing queued trials while no coordinator listens
 
-    const again = cli(args);
+    const again = await run(args);
     expect(again.status, again.stderr).toBe(0);
     const json = lastJson(again.stdout);
     expect(json.summary).toEqual(referenceSummary);

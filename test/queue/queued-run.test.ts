@@ -16,12 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseQueueUrl } from "../../src/runner/queue/redis-url.js";
 import { RespClient } from "../../src/runner/queue/resp.js";
 import { packageVersion } from "../../src/runner/version.js";
-import { cli, lastJson, tempDir } from "../cli/helpers.js";
+import { lastJson, tempDir } from "../cli/helpers.js";
 import { type TestRedis, freePort, queueTestsEnabled, startRedis } from "../helpers/redis.js";
-import { exportedTrials, startWorker, stopWorker, waitFor } from "./helpers.js";
+import { exportedTrials, run, startWorker, stopWorker, waitFor } from "./helpers.js";
 
 const PASSWORD = "s3cret/pw";
-const SWEEP = ["run", "selftest", "--set", "x=1,2,3,4,5,6", "--seeds", "2", "--set", "steps=40", "--set", "work=200"];
+const SWEEP = ["run", "selftest", "--set", "x=1,2,3,4,5,6", "--seeds", "2", "--set", "steps=40", "--set", "work=100"];
 
 describe.skipIf(!queueTestsEnabled())("queued runs", () => {
   const tmp = tempDir("queue");
@@ -46,12 +46,12 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     tmp.cleanup();
   });
 
-  it("a queued run prints the same summary and stores the same numbers as a local run", () => {
+  it("a queued run prints the same summary and stores the same numbers as a local run", async () => {
     const local = join(tmp.dir, "local");
     const queued = join(tmp.dir, "queued");
-    const l = cli([...SWEEP, "--workers", "2", "--out", local, "--json"]);
+    const l = await run([...SWEEP, "--workers", "2", "--out", local, "--json"]);
     expect(l.status, l.stderr).toBe(0);
-    const q = cli([...SWEEP, "--queue", url, "--out", queued, "--json"]);
+    const q = await run([...SWEEP, "--queue", url, "--out", queued, "--json"]);
     expect(q.status, q.stderr).toBe(0);
     const lj = lastJson(l.stdout);
     const qj = lastJson(q.stdout);
@@ -62,15 +62,27 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     expect(existsSync(join(queued, "report.html"))).toBe(true);
     expect(exportedTrials(queued)).toEqual(exportedTrials(local));
 
-    const again = cli([...SWEEP, "--queue", url, "--out", queued, "--json"]);
+    const again = await run([...SWEEP, "--queue", url, "--out", queued, "--json"]);
     expect(again.status, again.stderr).toBe(0);
     expect(lastJson(again.stdout).trials).toEqual({ total: 12, ran: 0, skipped: 12, failed: 0 });
     expect(lastJson(again.stdout).summary).toEqual(lj.summary);
   });
 
-  it("a trial that throws on a worker is stored as failed with its error (exit 1)", () => {
+  it("a trial that throws on a worker is stored as failed with its error (exit 1)", async () => {
     const out = join(tmp.dir, "failing");
-    const r = cli(["run", "selftest", "--set", "x=1,2,3", "--set", "failOn=2", "--queue", url, "--out", out, "--json"]);
+    const r = await run([
+      "run",
+      "selftest",
+      "--set",
+      "x=1,2,3",
+      "--set",
+      "failOn=2",
+      "--queue",
+      url,
+      "--out",
+      out,
+      "--json",
+    ]);
     expect(r.status).toBe(1);
     expect(lastJson(r.stdout).trials).toMatchObject({ total: 3, failed: 1 });
     const failed = exportedTrials(out).filter((t) => t.status === "failed");
@@ -114,16 +126,16 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     }
   });
 
-  it("a wrong password is a clear error, exit 1, and nothing is created", () => {
+  it("a wrong password is a clear error, exit 1, and nothing is created", async () => {
     const out = join(tmp.dir, "wrong-password");
     const wrong = url.replace(encodeURIComponent(PASSWORD), "not-the-password");
-    const r = cli([...SWEEP, "--queue", wrong, "--out", out]);
+    const r = await run([...SWEEP, "--queue", wrong, "--out", out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`Redis at redis://layerwise:***@127.0.0.1:${redis.port} refused the login`);
     expect(r.stderr).not.toContain("not-the-password");
     expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(existsSync(out)).toBe(false);
-    const w = cli(["worker", "--queue", wrong]);
+    const w = await run(["worker", "--queue", wrong]);
     expect(w.status).toBe(1);
     expect(w.stderr).toContain("refused the login");
   });
@@ -131,17 +143,17 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
   it("an unreachable Redis is a clear error, exit 1, and nothing is created", async () => {
     const port = await freePort();
     const out = join(tmp.dir, "unreachable");
-    const r = cli([...SWEEP, "--queue", `redis://127.0.0.1:${port}`, "--out", out]);
+    const r = await run([...SWEEP, "--queue", `redis://127.0.0.1:${port}`, "--out", out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`cannot reach Redis at redis://127.0.0.1:${port} (ECONNREFUSED)`);
     expect(existsSync(out)).toBe(false);
   });
 
-  it("a malformed --queue URL is invalid input (exit 2) naming the flag", () => {
-    const r = cli([...SWEEP, "--queue", "http://127.0.0.1:6379", "--out", join(tmp.dir, "bad-url")]);
+  it("a malformed --queue URL is invalid input (exit 2) naming the flag", async () => {
+    const r = await run([...SWEEP, "--queue", "http://127.0.0.1:6379", "--out", join(tmp.dir, "bad-url")]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--queue http://127.0.0.1:6379: unsupported scheme "http:"');
-    const w = cli(["worker", "--queue", "redis://127.0.0.1:0"]);
+    const w = await run(["worker", "--queue", "redis://127.0.0.1:0"]);
     expect(w.status).toBe(2);
     expect(w.stderr).toContain("port 0 is not in 1..65535");
   });

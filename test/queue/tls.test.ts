@@ -7,9 +7,9 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, cli, lastJson, tempDir } from "../cli/helpers.js";
+import { ROOT, lastJson, tempDir } from "../cli/helpers.js";
 import { type TestRedis, queueTestsEnabled, startRedis } from "../helpers/redis.js";
-import { stopWorker } from "./helpers.js";
+import { run, stopWorker } from "./helpers.js";
 
 const BIN = join(ROOT, "bin", "layerwise.js");
 const opensslAvailable = spawnSync("openssl", ["version"]).status === 0;
@@ -72,19 +72,6 @@ function makeCertificates(dir: string): { certFile: string; keyFile: string; caF
   return { certFile: join(dir, "server.pem"), keyFile: join(dir, "server.key"), caFile: join(dir, "ca.pem") };
 }
 
-/** Runs the CLI with extra environment variables; resolves with status and output. */
-function cliWithEnv(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("exit", (status) => resolve({ status, stdout, stderr })));
-}
-
 describe.skipIf(!queueTestsEnabled() || !opensslAvailable)("queued runs over TLS (rediss://)", () => {
   const tmp = tempDir("queue-tls");
   let redis: TestRedis;
@@ -108,18 +95,18 @@ describe.skipIf(!queueTestsEnabled() || !opensslAvailable)("queued runs over TLS
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
       stdio: "ignore",
     });
-    const queued = await cliWithEnv([...SWEEP, "--queue", redis.url, "--out", join(tmp.dir, "queued"), "--json"], {
+    const queued = await run([...SWEEP, "--queue", redis.url, "--out", join(tmp.dir, "queued"), "--json"], {
       NODE_EXTRA_CA_CERTS: ca,
     });
     expect(queued.status, queued.stderr).toBe(0);
-    const local = cli([...SWEEP, "--out", join(tmp.dir, "local"), "--json"]);
+    const local = await run([...SWEEP, "--out", join(tmp.dir, "local"), "--json"]);
     expect(local.status, local.stderr).toBe(0);
     expect(lastJson(queued.stdout).summary).toEqual(lastJson(local.stdout).summary);
   });
 
   it("refuses a certificate it cannot verify: a clear TLS error, exit 1, nothing created", async () => {
     const out = join(tmp.dir, "untrusted");
-    const r = await cliWithEnv([...SWEEP, "--queue", redis.url, "--out", out], {});
+    const r = await run([...SWEEP, "--queue", redis.url, "--out", out], {});
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`TLS connection to Redis at rediss://default:***@127.0.0.1:${redis.port} failed`);
     expect(existsSync(out)).toBe(false);
