@@ -121,14 +121,15 @@ export function queuedExecutor(plan: RunPlan, target: RedisTarget, options: Queu
       try {
         const ids = [...outstanding];
         const states = await batched(ids, (id) => queue.getJobState(id));
-        const finishedIds = ids.filter((_, i) => states[i] === "completed" || states[i] === "failed");
-        const jobs = await batched(finishedIds, (id) => queue.getJob(id));
-        for (const [i, id] of finishedIds.entries()) {
+        const done = ids.flatMap((id, i) =>
+          states[i] === "completed" || states[i] === "failed" ? [{ id, completed: states[i] === "completed" }] : [],
+        );
+        const jobs = await batched(done, ({ id }) => queue.getJob(id));
+        for (const [i, { id, completed: ok }] of done.entries()) {
           const job = jobs[i];
-          const trial = byId.get(id)!;
           if (!job) continue;
-          if (states[ids.indexOf(id)] === "completed") completed(id, trial, job.returnvalue);
-          else failed(id, trial, job.failedReason);
+          if (ok) completed(id, byId.get(id)!, job.returnvalue);
+          else failed(id, byId.get(id)!, job.failedReason);
         }
         await add(ids.filter((id, i) => states[i] === "unknown" && outstanding.has(id)));
       } finally {
