@@ -125,7 +125,9 @@ describe("point validation on the worker", () => {
 
   it("refuses unknown keys and out-of-range values with the field named", () => {
     expect(() => validatePoint(selftest, { ...point, steps: 0 })).toThrow(/field `steps`: 0 is out of range/);
-    expect(() => validatePoint(selftest, { ...point, code: "x" })).toThrow(/invalid point for selftest/);
+    expect(() => validatePoint(selftest, { ...point, code: "x" })).toThrow(
+      /invalid point for selftest: unknown key `code`; valid keys: x, steps, work, failOn, crashOn/,
+    );
     expect(() => validatePoint(selftest, { ...point, x: "2" })).toThrow(/field `x\[0\]`/);
   });
 });

@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { formatIssues } from "../../config/errors.js";
+import { keyPaths } from "../../config/schema.js";
 import type { TrialRecord } from "../../experiments/types.js";
 import type { AnyExperiment } from "../registry.js";
 import { canonicalJson } from "../run.js";
@@ -75,7 +76,9 @@ export function validatePoint(experiment: AnyExperiment, point: Record<string, u
   for (const key of experiment.sweepable) asConfig[key] = [point[key]];
   const parsed = experiment.schema.safeParse(asConfig);
   if (!parsed.success) {
-    throw new Error(`invalid point for ${experiment.name}: ${formatIssues(parsed.error.issues, asConfig, [])}`);
+    throw new Error(
+      `invalid point for ${experiment.name}: ${formatIssues(parsed.error.issues, asConfig, keyPaths(experiment.schema))}`,
+    );
   }
   const resolved = { ...(parsed.data as Record<string, unknown>) };
   for (const key of experiment.sweepable) resolved[key] = (resolved[key] as unknown[])[0];
