@@ -63,7 +63,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs survive faults", () => {
     const json = lastJson(stdout());
     expect(json.summary).toEqual(referenceSummary);
     expect(json.trials).toEqual({ total: 20, ran: 20, skipped: 0, failed: 0 });
-    expect(exportedTrials(out)).toEqual(exportedTrials(reference));
+    expect(await exportedTrials(out)).toEqual(await exportedTrials(reference));
   });
 
   it("a coordinator killed and restarted with the same command collects what finished meanwhile", async () => {
@@ -83,8 +83,8 @@ describe.skipIf(!queueTestsEnabled())("queued runs survive faults", () => {
     const json = lastJson(again.stdout);
     expect(json.summary).toEqual(referenceSummary);
     expect(json.trials).toEqual({ total: 20, ran: 20 - storedAtKill, skipped: storedAtKill, failed: 0 });
-    const trials = exportedTrials(out);
+    const trials = await exportedTrials(out);
     expect(new Set(trials.map((t) => `${String(t.pointIndex)}/${String(t.repeat)}`)).size).toBe(20);
-    expect(trials).toEqual(exportedTrials(reference));
+    expect(trials).toEqual(await exportedTrials(reference));
   });
 });

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, cli, cliAsync } from "../cli/helpers.js";
+import { ROOT, cliAsync } from "../cli/helpers.js";
 
 export interface CliResult {
   status: number | null;
@@ -57,8 +57,8 @@ export function storedCount(dir: string): number {
 }
 
 /** The trials `layerwise export --format json` prints for `dir`, without their (machine-dependent) durations. */
-export function exportedTrials(dir: string): Record<string, unknown>[] {
-  const r = cli(["export", "--format", "json", "--out", dir]);
+export async function exportedTrials(dir: string): Promise<Record<string, unknown>[]> {
+  const r = await run(["export", "--format", "json", "--out", dir]);
   if (r.status !== 0) throw new Error(`export failed: ${r.stderr}`);
   const trials = (JSON.parse(r.stdout) as { trials: Record<string, unknown>[] }).trials;
   return trials.map(({ durationMs: _d, ...rest }) => rest);

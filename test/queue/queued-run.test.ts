@@ -60,7 +60,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     expect(qj.trials).toEqual({ total: 12, ran: 12, skipped: 0, failed: 0 });
     expect(qj.outDir).toBe(queued);
     expect(existsSync(join(queued, "report.html"))).toBe(true);
-    expect(exportedTrials(queued)).toEqual(exportedTrials(local));
+    expect(await exportedTrials(queued)).toEqual(await exportedTrials(local));
 
     const again = await run([...SWEEP, "--queue", url, "--out", queued, "--json"]);
     expect(again.status, again.stderr).toBe(0);
@@ -85,7 +85,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     ]);
     expect(r.status).toBe(1);
     expect(lastJson(r.stdout).trials).toMatchObject({ total: 3, failed: 1 });
-    const failed = exportedTrials(out).filter((t) => t.status === "failed");
+    const failed = (await exportedTrials(out)).filter((t) => t.status === "failed");
     expect(failed.map((t) => t.pointIndex)).toEqual([1]);
     expect(String(failed[0].error)).toContain("asked to fail at x=2");
   });
