@@ -1,6 +1,6 @@
 /**
- * A small Redis client speaking RESP2 (the Redis serialization protocol, https://redis.io/docs/latest/develop/
- * reference/protocol-spec/) over TCP or TLS, for BullMQ.
+ * A small Redis client speaking RESP2 over TCP or TLS, for BullMQ. Reference: the Redis serialization protocol
+ * specification, https://redis.io/docs/latest/develop/reference/protocol-spec/
  *
  * Why our own: BullMQ 6 no longer ships a Redis driver (ioredis and node-redis are optional peer dependencies);
  * it accepts any client with the surface of Bun's built-in `RedisClient` (`send(command, args)`, `connected`,
