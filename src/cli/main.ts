@@ -1,7 +1,7 @@
 /**
  * The `layerwise` command line (docs/cli.md).
  *
- *   layerwise list | run | report | export | reproduce   (each with --help)
+ *   layerwise list | run | report | export | reproduce | worker   (each with --help)
  *
  * Exit codes: 0 success; 2 invalid input (reported before any work starts and before the output directory is
  * created); 1 a trial or the run failed.
@@ -20,10 +20,14 @@ import { verdictText } from "../report/verdicts.js";
 import { type ExperimentOutputs, writeCombinedReport, writeExperimentOutputs } from "../report/outputs.js";
 import { exportCsv, exportJson } from "../runner/export.js";
 import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiments } from "../runner/registry.js";
+import { QueueConnectionError } from "../runner/queue/connection.js";
+import { executeQueuedRun } from "../runner/queue/coordinator.js";
+import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
+import { WORKER_HELP, workerCommand } from "./worker.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -36,6 +40,7 @@ Commands:
   report      rebuild figures and report.html from stored results
   export      print stored results as CSV or JSON
   reproduce   run every experiment at its quick size and write one combined report (npm start)
+  worker      run trials of queued runs (run --queue) from a Redis queue, on any machine
 
 Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
   list: `Usage: layerwise list [--json]
@@ -56,11 +61,16 @@ Options:
   --out DIR         output directory (default results/<experiment>); rerunning into the same
                     directory resumes: finished trials are skipped, failed ones rerun
   --fresh           delete results stored in --out and start over
+  --queue URL       run the trials on queue workers ("layerwise worker") through the Redis at URL,
+                    redis://[user:password@]host:port[/db] or rediss://... (TLS); results, summary
+                    and figures land in --out as in a local run (--workers is then unused)
   --json            print only one JSON object on stdout:
                     {"experiment", "config", "summary", "outDir", ...}
   --help            show this help
 
-Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed.`,
+Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed (or the
+--queue Redis cannot be reached or refuses the login: then nothing is created either).`,
+  worker: WORKER_HELP,
   report: `Usage: layerwise report [--out DIR] [--png-scale N]
 
 Rebuilds figures (SVG, PNG), summary.json and report.html from the results stored in DIR (default results).
@@ -95,6 +105,7 @@ const RUN_FLAGS: FlagSpec = {
   out: { type: "string" },
   fresh: { type: "boolean" },
   json: { type: "boolean" },
+  queue: { type: "string" },
 };
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -178,6 +189,7 @@ async function run(argv: string[]): Promise<number> {
   const seeds = integerFlag("seeds", values.seeds, 1, 1, 1_000_000);
   const runSeed = integerFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  const queue = typeof values.queue === "string" ? parseQueueUrl(values.queue) : undefined;
   const config = resolveConfig(experiment, {
     configFile: values.config as string | undefined,
     sets: (values.set as string[] | undefined) ?? [],
@@ -194,7 +206,7 @@ async function run(argv: string[]): Promise<number> {
     fresh: values.fresh === true,
     progress: progressMode(json),
   });
-  const result = await executeRun(plan);
+  const result = queue ? await executeQueuedRun(plan, queue) : await executeRun(plan);
   const outputs = await writeExperimentOutputs(outDir, experiment, result.run, result.trials);
   if (json) {
     say(
@@ -378,6 +390,7 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   report,
   export: exportCommand,
   reproduce,
+  worker: workerCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
@@ -406,6 +419,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       warn(`layerwise: ${e.message}`);
       return 2;
+    }
+    if (e instanceof QueueConnectionError) {
+      warn(`layerwise: ${e.message}`);
+      return 1;
     }
     warn(`layerwise: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
