@@ -43,10 +43,10 @@ function rank2(len: i32, pCol: usize, f: f64, pE: usize, g: f64, pD: usize): voi
 
 /**
  * Householder reduction of the symmetric n×n matrix at pV (column-major; lower triangle used) to tridiagonal form
- * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; pV is overwritten by Q (column-major). pAcc: scratch of
- * `accumulateBytes(n)` bytes.
+ * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; with wantQ, pV is overwritten by Q (column-major), else
+ * it is left holding the reflectors. pAcc: scratch of `accumulateBytes(n)` bytes (unused without wantQ).
  */
-function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize): void {
+export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, wantQ: bool): void {
   for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, n - 1, n), 0));
   for (let i = n - 1; i > 0; i--) {
     let scale: f64 = 0;
@@ -101,7 +101,8 @@ function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize): void {
     }
     st(pD, i, h);
   }
-  accumulate(n, pV, pD, pAcc);
+  if (wantQ) accumulate(n, pV, pD, pAcc);
+  else for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, j, n), 0)); // the diagonal accumulate would read
   st(pE, 0, 0);
 }
 
@@ -109,7 +110,7 @@ function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize): void {
 const NBQ: i32 = 32;
 
 /** Bytes of scratch `accumulate` needs for order n. */
-function accumulateBytes(n: i32): i32 {
+export function accumulateBytes(n: i32): i32 {
   return 8 * (n * n + NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
 }
 
@@ -173,7 +174,7 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
  * applies them to the rows of the eigenvector matrix). Deflates when |e_l| ≤ ε·max_l(|d_l| + |e_l|). Returns −1,
  * or the index of an eigenvalue that did not converge.
  */
-function tql2(n: i32, pD: usize, pE: usize, pL: usize): i32 {
+export function tql2(n: i32, pD: usize, pE: usize, pL: usize): i32 {
   for (let i = 1; i < n; i++) st(pE, i - 1, ld(pE, i));
   st(pE, n - 1, 0);
   let f: f64 = 0;
@@ -257,12 +258,17 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
   if (n == 0) return -1;
   const pE = pWork;
   const pL = pWork + ((<usize>n) << 3);
-  tred2(n, pV, pD, pE, pL); // the rotation list's room serves as tred2's scratch first
+  tred2(n, pV, pD, pE, pL, true); // the rotation list's room serves as tred2's scratch first
   rotInit(pL, capacity, pV, n);
   const bad = tql2(n, pD, pE, pL);
   rotFlush(pL);
   if (bad >= 0) return bad;
-  // Selection sort, ascending, moving eigenvector rows along.
+  sortAscending(n, pD, pV, n);
+  return -1;
+}
+
+/** Selection sort of d[0…n) ascending, moving the rows (of length cols) of the row-major matrix at pV along. */
+export function sortAscending(n: i32, pD: usize, pV: usize, cols: i32): void {
   for (let i = 0; i < n - 1; i++) {
     let k = i;
     let p = ld(pD, i);
@@ -275,8 +281,7 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
     if (k != i) {
       st(pD, k, ld(pD, i));
       st(pD, i, p);
-      swap(n, at(pV, i, 0, n), at(pV, k, 0, n));
+      swap(cols, at(pV, i, 0, cols), at(pV, k, 0, cols));
     }
   }
-  return -1;
 }

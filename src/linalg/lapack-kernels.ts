@@ -12,6 +12,19 @@ export interface LapackKernels {
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
+  dsytrdWorkBytes(n: number): number;
+  dsytrd(n: number, pV: number, pD: number, pE: number, pWork: number, wantQ: number): void;
+  dstqlWorkBytes(m: number, capacity: number, wantZ: number): number;
+  dstql(
+    m: number,
+    pD: number,
+    pE: number,
+    pZ: number,
+    ldz: number,
+    wantZ: number,
+    pWork: number,
+    capacity: number,
+  ): number;
   dgesvdWorkBytes(m: number, n: number, capacity: number): number;
   dgeqrfWorkBytes(m: number, n: number): number;
   nonFiniteIndex(len: number, p: number): number;
