@@ -1,25 +1,35 @@
 // Kernels behind the divide-and-conquer symmetric eigensolver (orchestrated in src/linalg/tridiagonal-dc.ts): the
-// Householder reduction to tridiagonal form on its own, and the implicit QL iteration on a small tridiagonal block
-// (the leaves of the divide-and-conquer tree, or the whole matrix when only eigenvalues are wanted).
-import { accumulateBytes, sortAscending, tql2, tred2 } from "./lapack-eigen";
+// Householder reduction to tridiagonal form keeping its reflectors, their application to the tridiagonal
+// matrix's eigenvectors, and the implicit QL iteration on a small tridiagonal block (the leaves of the
+// divide-and-conquer tree, or the whole matrix when only eigenvalues are wanted).
+import { applyReflectors, applyReflectorsBytes, sortAscending, tql2, tred2 } from "./lapack-eigen";
 import { at, ld, rotationListBytes, rotFlush, rotInit, st } from "./lapack-vec";
-
-/** Bytes of scratch `dsytrd` needs for order n. */
-export function dsytrdWorkBytes(n: i32): i32 {
-  return accumulateBytes(n);
-}
 
 /**
  * Reduces the symmetric n×n matrix at pV (lower triangle used) to tridiagonal form T = Qᵀ A Q (EISPACK tred2):
- * diagonal into d[0…n), off-diagonal into e[0…n−1) (e[i] = T[i, i+1]; e[n−1] = 0). With wantQ ≠ 0, pV is
- * overwritten by Q with its columns as rows (row j of the array = column j of Q); otherwise pV is left holding the
- * reflectors. pE: n f64. pWork: `dsytrdWorkBytes(n)` bytes.
+ * diagonal into d[0…n), off-diagonal into e[0…n−1) (e[i] = T[i, i+1]; e[n−1] = 0). pV is left holding the
+ * Householder vectors and pH (n f64) their scale factors, Q = H_{n−1} ⋯ H_1 (see `dormtr`). pE: n f64.
  */
-export function dsytrd(n: i32, pV: usize, pD: usize, pE: usize, pWork: usize, wantQ: i32): void {
+export function dsytrd(n: i32, pV: usize, pD: usize, pE: usize, pH: usize): void {
   if (n == 0) return;
-  tred2(n, pV, pD, pE, pWork, wantQ != 0);
+  tred2(n, pV, pD, pE, 0, false, pH);
   for (let i = 1; i < n; i++) st(pE, i - 1, ld(pE, i));
   st(pE, n - 1, 0);
+}
+
+/** Bytes of scratch `dormtr` needs for order n. */
+export function dormtrWorkBytes(n: i32): i32 {
+  return applyReflectorsBytes(n);
+}
+
+/**
+ * Z ← Z Qᵀ for the row-major n×n matrix at pZ and the Q that `dsytrd` left in (pV, pH) (LAPACK dormtr, blocked
+ * compact-WY with GEMM): if row i of Z is an eigenvector of T, row i of the result is the matching eigenvector of
+ * A = Q T Qᵀ. Costs 2n³ flops, against (4/3)n³ + 2n³ for forming Q and multiplying by it. pWork:
+ * `dormtrWorkBytes(n)` bytes.
+ */
+export function dormtr(n: i32, pV: usize, pH: usize, pZ: usize, pWork: usize): void {
+  applyReflectors(n, pV, pH, pZ, n, pWork);
 }
 
 /** Bytes of scratch `dstql` needs for order m with a rotation list of `capacity` entries (vectors wanted or not). */

@@ -43,10 +43,11 @@ function rank2(len: i32, pCol: usize, f: f64, pE: usize, g: f64, pD: usize): voi
 
 /**
  * Householder reduction of the symmetric n×n matrix at pV (column-major; lower triangle used) to tridiagonal form
- * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; with wantQ, pV is overwritten by Q (column-major), else
- * it is left holding the reflectors. pAcc: scratch of `accumulateBytes(n)` bytes (unused without wantQ).
+ * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]. With wantQ, pV is overwritten by Q (column-major; pAcc:
+ * scratch of `accumulateBytes(n)` bytes); otherwise pV is left holding the reflectors, Q = H_{n−1} ⋯ H_1 with
+ * H_s = I − u_s u_sᵀ/h_s (u_s = column s of pV, entries 0…s−1), and h_s goes to pH[s] unless pH is 0.
  */
-export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, wantQ: bool): void {
+export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, wantQ: bool, pH: usize = 0): void {
   for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, n - 1, n), 0));
   for (let i = n - 1; i > 0; i--) {
     let scale: f64 = 0;
@@ -102,7 +103,10 @@ export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, want
     st(pD, i, h);
   }
   if (wantQ) accumulate(n, pV, pD, pAcc);
-  else for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, j, n), 0)); // the diagonal accumulate would read
+  else {
+    if (pH != 0) memory.copy(pH, pD, (<usize>n) << 3);
+    for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, j, n), 0)); // T's diagonal, left on pV's
+  }
   st(pE, 0, 0);
 }
 
@@ -111,23 +115,15 @@ const NBQ: i32 = 32;
 
 /** Bytes of scratch `accumulate` needs for order n. */
 export function accumulateBytes(n: i32): i32 {
-  return 8 * (n * n + NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
+  return 8 * n * n + applyReflectorsBytes(n);
 }
 
 /**
- * Forms Q = H_{n−1} ⋯ H_1 from the reflectors tred2 left in pV (H_s = I − u_s u_sᵀ/h_s, u_s = column s, entries
- * 0…s−1, h_s = d[s]; h_s = 0 means H_s = I) and overwrites pV with Q (column-major); d receives the diagonal of the
- * tridiagonal matrix (left on pV's diagonal). Blocked (compact WY, Schreiber & Van Loan 1989): the product of NBQ
- * consecutive reflectors, I − V T Vᵀ, is applied to the leading block it acts on with GEMM, so the O(n³) work of
- * this stage runs at matrix-multiply speed instead of as matrix-vector products.
+ * Forms Q = H_{n−1} ⋯ H_1 from the reflectors tred2 left in pV (h_s in d[s]) and overwrites pV with Q
+ * (column-major); d receives the diagonal of the tridiagonal matrix (left on pV's diagonal).
  */
 function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
   const pU = pAcc; // n×n copy of the reflectors (row s = u_s)
-  const pVr = pU + ((<usize>(n * n)) << 3); // NBQ×n block of reflectors, zero-padded
-  const pT = pVr + ((<usize>(NBQ * n)) << 3);
-  const pZ = pT + ((<usize>(NBQ * NBQ)) << 3);
-  const pW = pZ + ((<usize>NBQ) << 3);
-  const pW2 = pW + ((<usize>(n * NBQ)) << 3);
   memory.copy(pU, pV, (<usize>(n * n)) << 3);
   // Q starts as I (row j of the array = column j of Q).
   for (let j = 0; j < n; j++) {
@@ -135,10 +131,34 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
     for (let k = 0; k < n; k++) st(q, k, 0);
     st(q, j, 1);
   }
+  applyReflectors(n, pU, pD, pV, 0, pAcc + ((<usize>(n * n)) << 3));
+  for (let j = 0; j < n; j++) st(pD, j, ld(at(pU, j, j, n), 0));
+}
+
+/** Bytes of scratch `applyReflectors` needs for order n. */
+export function applyReflectorsBytes(n: i32): i32 {
+  return 8 * (NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
+}
+
+/**
+ * X ← X · H_1 H_2 ⋯ H_{n−1} = X Qᵀ for the reflectors H_s = I − u_s u_sᵀ/h_s (u_s = row s of the n×n array at pU,
+ * entries 0…s−1; h_s = pH[s], 0 meaning H_s = I) and the row-major matrix X at pX with n columns and `rows` ≤ n rows;
+ * rows = 0 means X is still the identity beyond the leading block each product acts on (forming Q from I), so only
+ * that block is updated. Blocked (compact WY, Schreiber & Van Loan 1989): the product of NBQ consecutive
+ * reflectors, I − V T Vᵀ, is applied with three GEMMs, so the O(n³) work runs at matrix-multiply speed instead of
+ * as matrix-vector products. pWork: `applyReflectorsBytes(n)` bytes.
+ */
+export function applyReflectors(n: i32, pU: usize, pH: usize, pX: usize, rows: i32, pWork: usize): void {
+  const pVr = pWork; // NBQ×n block of reflectors, zero-padded
+  const pT = pVr + ((<usize>(NBQ * n)) << 3);
+  const pZ = pT + ((<usize>(NBQ * NBQ)) << 3);
+  const pW = pZ + ((<usize>NBQ) << 3);
+  const pW2 = pW + ((<usize>(n * NBQ)) << 3);
   for (let s0 = 1; s0 < n; s0 += NBQ) {
     const s1 = min(n, s0 + NBQ);
     const b = s1 - s0;
-    const r = s1 - 1; // the block acts on rows (and, as Q is still the identity beyond them, columns) 0…r−1
+    const r = s1 - 1; // the block acts on columns 0…r−1 (and, forming Q from I, on rows 0…r−1 only)
+    const m = rows > 0 ? rows : r;
     // P = H_{s1−1} ⋯ H_{s0} = I − V T Vᵀ with V = [u_{s1−1}, …, u_{s0}] (forward order for T).
     for (let l = 0; l < b; l++) {
       const s = s1 - 1 - l;
@@ -148,7 +168,7 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
       for (let k = s; k < r; k++) st(vl, k, 0);
     }
     for (let l = 0; l < b; l++) {
-      const h = ld(pD, s1 - 1 - l);
+      const h = ld(pH, s1 - 1 - l);
       const tau = h != 0 ? 1 / h : 0;
       for (let j = 0; j < b; j++) st(at(pT, j, l, b), 0, 0);
       if (tau == 0) continue;
@@ -161,12 +181,11 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
       }
       st(at(pT, l, l, b), 0, tau);
     }
-    // Qᵀ[0:r, 0:r] ← Qᵀ − (Qᵀ V) Tᵀ Vᵀ (rows of the array are columns of Q).
-    dgemm(0, 1, r, b, r, 1, pV, n, pVr, r, 0, pW, b);
-    dgemm(0, 1, r, b, b, 1, pW, b, pT, b, 0, pW2, b);
-    dgemm(0, 0, r, r, b, -1, pW2, b, pVr, r, 1, pV, n);
+    // X[0:m, 0:r] ← X − (X V) Tᵀ Vᵀ = X · Pᵀ = X · H_{s0} ⋯ H_{s1−1}.
+    dgemm(0, 1, m, b, r, 1, pX, n, pVr, r, 0, pW, b);
+    dgemm(0, 1, m, b, b, 1, pW, b, pT, b, 0, pW2, b);
+    dgemm(0, 0, m, r, b, -1, pW2, b, pVr, r, 1, pX, n);
   }
-  for (let j = 0; j < n; j++) st(pD, j, ld(at(pU, j, j, n), 0));
 }
 
 /**

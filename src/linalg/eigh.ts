@@ -6,7 +6,7 @@ import { Matrix } from "./matrix.js";
 import { ConvergenceError } from "./errors.js";
 import { powerOfTwoScale } from "./exponent-scale.js";
 import { lapack, withScratch } from "./lapack-kernels.js";
-import { alloc, copyOut, heap, kernels } from "./wasm.js";
+import { alloc, copyOut, heap } from "./wasm.js";
 import { requireFinite, requireSquare, requireSymmetric } from "./validate.js";
 import { TridiagonalFailure, tridiagonalEigenDC } from "./tridiagonal-dc.js";
 
@@ -29,11 +29,11 @@ export const DIVIDE_AND_CONQUER_MIN_ORDER = 128;
 
 /** Time spent in each stage of one eigendecomposition, in milliseconds (for benchmarks). */
 export interface EighTimings {
-  /** Householder reduction to tridiagonal form, including forming the orthogonal factor Q. */
+  /** Householder reduction to tridiagonal form (for QL: included in `solve`). */
   tridiagonalise: number;
   /** Eigenvalues and eigenvectors of the tridiagonal matrix. */
   solve: number;
-  /** Eigenvectors of A = Q times those of the tridiagonal matrix (part of `solve` for QL, which rotates Q). */
+  /** Eigenvectors of A from those of the tridiagonal matrix, Q z (for QL: included in `solve`). */
   backTransform: number;
 }
 
@@ -45,9 +45,6 @@ const ROTATION_CAPACITY = 1 << 19;
 
 /** Rotation list size when no vectors are wanted (the rotations are discarded, so any size works). */
 const VALUES_ONLY_CAPACITY = 1024;
-
-type Dgemm = (...args: number[]) => void;
-const dgemm = kernels.dgemm as Dgemm;
 
 /**
  * Eigendecomposition A = V Λ Vᵀ of a real symmetric matrix: eigenvalues ascending, V orthogonal.
@@ -86,7 +83,7 @@ export function eigvalsh(A: Matrix): Float64Array {
   return prepare(op, A, new Float64Array(0), (n, pV, scale) => {
     const pD = alloc(n);
     const pE = alloc(n);
-    dsytrd(n, pV, pD, pE, false);
+    lapack.dsytrd(n, pV, pD, pE, 0);
     const pWork = alloc(Math.ceil(lapack.dstqlWorkBytes(n, VALUES_ONLY_CAPACITY, 0) / 8));
     const bad = lapack.dstql(n, pD, pE, 0, 0, 0, pWork, VALUES_ONLY_CAPACITY);
     if (bad >= 0) throw qlFailure(op, bad);
@@ -117,13 +114,15 @@ export function eighCore(
       return { values: unscale(copyOut(pD, n), scale), vt: copyOut(pV, n * n) };
     }
     const pE = alloc(n);
+    const pH = alloc(n);
     const t0 = performance.now();
-    dsytrd(n, pV, pD, pE, true); // pV: row j = column j of Q
+    lapack.dsytrd(n, pV, pD, pE, pH); // pV, pH: the Householder vectors of Q
     const t1 = performance.now();
     const h = heap();
     const d = h.slice(pD >>> 3, (pD >>> 3) + n);
     const e = h.slice(pE >>> 3, (pE >>> 3) + n);
     const pZ = alloc(n * n);
+    const pWork = alloc(Math.ceil(lapack.dormtrWorkBytes(n) / 8));
     try {
       tridiagonalEigenDC(n, d, e, pZ);
     } catch (err) {
@@ -131,13 +130,11 @@ export function eighCore(
       throw err;
     }
     const t2 = performance.now();
-    // Row i of Vᵀ = (Q z_i)ᵀ = Σ_j Z[i, j] · (column j of Q)ᵀ: Vᵀ = Zᵀ-rows × the rows of pV.
-    const pVt = alloc(n * n);
-    dgemm(0, 0, n, n, n, 1, pZ, n, pV, n, 0, pVt, n);
+    lapack.dormtr(n, pV, pH, pZ, pWork); // row i of Z: eigenvector i of T → of A
     if (timings) {
       Object.assign(timings, { tridiagonalise: t1 - t0, solve: t2 - t1, backTransform: performance.now() - t2 });
     }
-    return { values: unscale(d, scale), vt: copyOut(pVt, n * n) };
+    return { values: unscale(d, scale), vt: copyOut(pZ, n * n) };
   });
 }
 
@@ -162,12 +159,6 @@ function prepare<T>(op: string, A: Matrix, empty: T, body: (n: number, pV: numbe
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[v + i * n + j] = half * (a[i * n + j] + a[j * n + i]);
     return body(n, pV, scale);
   });
-}
-
-/** Householder tridiagonalisation (kernel dsytrd) with its scratch. */
-function dsytrd(n: number, pV: number, pD: number, pE: number, wantQ: boolean): void {
-  const pWork = alloc(Math.ceil(lapack.dsytrdWorkBytes(n) / 8));
-  lapack.dsytrd(n, pV, pD, pE, pWork, wantQ ? 1 : 0);
 }
 
 function unscale(values: Float64Array, scale: number): Float64Array {

@@ -12,8 +12,9 @@ export interface LapackKernels {
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
-  dsytrdWorkBytes(n: number): number;
-  dsytrd(n: number, pV: number, pD: number, pE: number, pWork: number, wantQ: number): void;
+  dsytrd(n: number, pV: number, pD: number, pE: number, pH: number): void;
+  dormtrWorkBytes(n: number): number;
+  dormtr(n: number, pV: number, pH: number, pZ: number, pWork: number): void;
   dstqlWorkBytes(m: number, capacity: number, wantZ: number): number;
   dstql(
     m: number,
