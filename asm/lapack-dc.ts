@@ -2,17 +2,24 @@
 // Householder reduction to tridiagonal form keeping its reflectors, their application to the tridiagonal
 // matrix's eigenvectors, and the implicit QL iteration on a small tridiagonal block (the leaves of the
 // divide-and-conquer tree, or the whole matrix when only eigenvalues are wanted).
-import { applyReflectors, applyReflectorsBytes, sortAscending, tql2, tred2 } from "./lapack-eigen";
+import { applyReflectors, applyReflectorsBytes, sortAscending, tql2 } from "./lapack-eigen";
+import { tridiagonalise, tridiagonaliseBytes } from "./lapack-tridiag";
 import { at, ld, rotationListBytes, rotFlush, rotInit, st } from "./lapack-vec";
 
+/** Bytes of scratch `dsytrd` needs for order n. */
+export function dsytrdWorkBytes(n: i32): i32 {
+  return tridiagonaliseBytes(n);
+}
+
 /**
- * Reduces the symmetric n×n matrix at pV (lower triangle used) to tridiagonal form T = Qᵀ A Q (EISPACK tred2):
- * diagonal into d[0…n), off-diagonal into e[0…n−1) (e[i] = T[i, i+1]; e[n−1] = 0). pV is left holding the
- * Householder vectors and pH (n f64) their scale factors, Q = H_{n−1} ⋯ H_1 (see `dormtr`). pE: n f64.
+ * Reduces the symmetric n×n matrix at pV (lower triangle used) to tridiagonal form T = Qᵀ A Q (blocked Householder,
+ * lapack-tridiag.ts): diagonal into d[0…n), off-diagonal into e[0…n−1) (e[i] = T[i, i+1]; e[n−1] = 0). pV is left
+ * holding the Householder vectors and pH (n f64) their scale factors, Q = H_{n−1} ⋯ H_1 (see `dormtr`). pE: n f64.
+ * pWork: `dsytrdWorkBytes(n)` bytes.
  */
-export function dsytrd(n: i32, pV: usize, pD: usize, pE: usize, pH: usize): void {
+export function dsytrd(n: i32, pV: usize, pD: usize, pE: usize, pH: usize, pWork: usize): void {
   if (n == 0) return;
-  tred2(n, pV, pD, pE, 0, false, pH);
+  tridiagonalise(n, pV, pD, pE, pH, pWork);
   for (let i = 1; i < n; i++) st(pE, i - 1, ld(pE, i));
   st(pE, n - 1, 0);
 }

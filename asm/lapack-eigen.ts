@@ -9,7 +9,7 @@ import { at, axpy, dot, ld, rotationListBytes, rotFlush, rotInit, rotPush, st, s
 const MAX_ITER_PER_VALUE: i32 = 60;
 
 /** Σ col[k]·d[k] over k < len, while e[k] += f·col[k] (the two halves of a symmetric matrix-vector product). */
-function dotAxpy(len: i32, pCol: usize, pD: usize, pE: usize, f: f64): f64 {
+export function dotAxpy(len: i32, pCol: usize, pD: usize, pE: usize, f: f64): f64 {
   const vf = f64x2.splat(f);
   let acc = f64x2.splat(0);
   let k = 0;
@@ -43,11 +43,10 @@ function rank2(len: i32, pCol: usize, f: f64, pE: usize, g: f64, pD: usize): voi
 
 /**
  * Householder reduction of the symmetric n×n matrix at pV (column-major; lower triangle used) to tridiagonal form
- * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]. With wantQ, pV is overwritten by Q (column-major; pAcc:
- * scratch of `accumulateBytes(n)` bytes); otherwise pV is left holding the reflectors, Q = H_{n−1} ⋯ H_1 with
- * H_s = I − u_s u_sᵀ/h_s (u_s = column s of pV, entries 0…s−1), and h_s goes to pH[s] unless pH is 0.
+ * T = Qᵀ A Q: diagonal into d, subdiagonal into e[1…n−1]; pV is overwritten by Q (column-major). pAcc: scratch of
+ * `accumulateBytes(n)` bytes.
  */
-export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, wantQ: bool, pH: usize = 0): void {
+function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize): void {
   for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, n - 1, n), 0));
   for (let i = n - 1; i > 0; i--) {
     let scale: f64 = 0;
@@ -102,11 +101,7 @@ export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, want
     }
     st(pD, i, h);
   }
-  if (wantQ) accumulate(n, pV, pD, pAcc);
-  else {
-    if (pH != 0) memory.copy(pH, pD, (<usize>n) << 3);
-    for (let j = 0; j < n; j++) st(pD, j, ld(at(pV, j, j, n), 0)); // T's diagonal, left on pV's
-  }
+  accumulate(n, pV, pD, pAcc);
   st(pE, 0, 0);
 }
 
@@ -114,7 +109,7 @@ export function tred2(n: i32, pV: usize, pD: usize, pE: usize, pAcc: usize, want
 const NBQ: i32 = 32;
 
 /** Bytes of scratch `accumulate` needs for order n. */
-export function accumulateBytes(n: i32): i32 {
+function accumulateBytes(n: i32): i32 {
   return 8 * n * n + applyReflectorsBytes(n);
 }
 
@@ -277,7 +272,7 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
   if (n == 0) return -1;
   const pE = pWork;
   const pL = pWork + ((<usize>n) << 3);
-  tred2(n, pV, pD, pE, pL, true); // the rotation list's room serves as tred2's scratch first
+  tred2(n, pV, pD, pE, pL); // the rotation list's room serves as tred2's scratch first
   rotInit(pL, capacity, pV, n);
   const bad = tql2(n, pD, pE, pL);
   rotFlush(pL);

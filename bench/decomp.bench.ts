@@ -1,13 +1,16 @@
 /**
  * `npm run bench -- decomp`: our decompositions against numpy/LAPACK (OpenBLAS, one thread) on the same matrices
  * (written to a temp folder as float64 files, read by bench/peer/decomp.py), timed in the same run. Each row also
- * compares a scalar of both results (sum of eigenvalues, …) to confirm both sides solved the same problem.
+ * compares a scalar of both results (sum of eigenvalues, …) to confirm both sides solved the same problem. A second
+ * table splits our eigh at the sizes the optimizers' factors reach into its stages (tridiagonalisation, the
+ * divide-and-conquer tridiagonal solver, back-transformation).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Matrix } from "../src/linalg/matrix.js";
 import { cholesky, eigh, inv, qr, svd } from "../src/linalg/decompositions.js";
+import { eighWith, type EighTimings } from "../src/linalg/eigh.js";
 import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
 import { printTable, runNumpy, timeMs } from "./numpy.js";
 
@@ -55,6 +58,24 @@ function spd(rng: Rng, n: number): Matrix {
   return A;
 }
 
+/** Sizes of the eigh rows beyond 400 (EKFAC/Shampoo/SOAP factors of wide layers reach 785–1024). */
+const EIGH_STAGE_SIZES = [800, 1200];
+
+/** Median time of each stage of our eigh on `input` over `repeats` calls (after as many warm-up calls). */
+function eighStages(input: Matrix, repeats: number): EighTimings {
+  const runs: EighTimings[] = [];
+  for (let r = 0; r < 2 * repeats; r++) {
+    const t: EighTimings = { tridiagonalise: 0, solve: 0, backTransform: 0 };
+    eighWith(input, "divide-and-conquer", t);
+    if (r >= repeats) runs.push(t);
+  }
+  const median = (key: keyof EighTimings): number => {
+    const v = runs.map((t) => t[key]).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)];
+  };
+  return { tridiagonalise: median("tridiagonalise"), solve: median("solve"), backTransform: median("backTransform") };
+}
+
 function cases(): Case[] {
   const out: Case[] = [];
   let index = 0;
@@ -65,6 +86,7 @@ function cases(): Case[] {
     out.push({ name: `eigh ${n}×${n}`, op: "eigh", input: spd(rng(), n), repeats });
     out.push({ name: `inv ${n}×${n}`, op: "inv", input: gaussianMatrix(rng(), n, n), repeats });
   }
+  for (const n of EIGH_STAGE_SIZES) out.push({ name: `eigh ${n}×${n}`, op: "eigh", input: spd(rng(), n), repeats: 5 });
   out.push({ name: "svd 400×200", op: "svd", input: gaussianMatrix(rng(), 400, 200), repeats: 11 });
   out.push({ name: "qr 1000×100", op: "qr", input: gaussianMatrix(rng(), 1000, 100), repeats: 21 });
   return out;
@@ -95,6 +117,21 @@ export default function main(): void {
       };
     });
     printTable("Benchmarks: decompositions (float64, single-threaded; numpy = OpenBLAS + LAPACK, 1 thread)", rows);
+    const stages = all
+      .filter((c) => c.op === "eigh" && c.input.rows >= 400)
+      .map((c) => {
+        const t = eighStages(c.input, c.repeats);
+        const total = t.tridiagonalise + t.solve + t.backTransform;
+        const share = (x: number): string => `${Math.round((100 * x) / total)}%`;
+        return {
+          case: c.name,
+          "tridiagonalise ms": t.tridiagonalise,
+          "D&C solve ms": t.solve,
+          "back-transform ms": t.backTransform,
+          shares: `${share(t.tridiagonalise)} / ${share(t.solve)} / ${share(t.backTransform)}`,
+        };
+      });
+    printTable("eigh stages (ours, divide and conquer; medians)", stages);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -74,8 +74,8 @@ export function eighWith(A: Matrix, solver: TridiagonalSolver, timings?: EighTim
 
 /**
  * Eigenvalues of a real symmetric matrix, ascending, without eigenvectors (numpy's eigvalsh, LAPACK dsyevd with
- * jobz = 'N'): Householder reduction without forming Q, then the QL iteration on the tridiagonal matrix without
- * accumulating rotations, so about (4/3)n³ flops instead of the ≈ 9n³ of `eigh`. The same validation as `eigh`.
+ * jobz = 'N'): blocked Householder reduction to tridiagonal form without forming Q, then the QL iteration on the
+ * tridiagonal matrix without accumulating rotations: about (4/3)n³ flops instead of the ≈ 5n³ of `eigh`. The same validation as `eigh`.
  * Reference: Golub & Van Loan, Matrix Computations (4th ed.), §8.3.
  */
 export function eigvalsh(A: Matrix): Float64Array {
@@ -83,7 +83,7 @@ export function eigvalsh(A: Matrix): Float64Array {
   return prepare(op, A, new Float64Array(0), (n, pV, scale) => {
     const pD = alloc(n);
     const pE = alloc(n);
-    lapack.dsytrd(n, pV, pD, pE, 0);
+    dsytrd(n, pV, pD, pE, alloc(n));
     const pWork = alloc(Math.ceil(lapack.dstqlWorkBytes(n, VALUES_ONLY_CAPACITY, 0) / 8));
     const bad = lapack.dstql(n, pD, pE, 0, 0, 0, pWork, VALUES_ONLY_CAPACITY);
     if (bad >= 0) throw qlFailure(op, bad);
@@ -116,7 +116,7 @@ export function eighCore(
     const pE = alloc(n);
     const pH = alloc(n);
     const t0 = performance.now();
-    lapack.dsytrd(n, pV, pD, pE, pH); // pV, pH: the Householder vectors of Q
+    dsytrd(n, pV, pD, pE, pH); // pV, pH: the Householder vectors of Q
     const t1 = performance.now();
     const h = heap();
     const d = h.slice(pD >>> 3, (pD >>> 3) + n);
@@ -159,6 +159,11 @@ function prepare<T>(op: string, A: Matrix, empty: T, body: (n: number, pV: numbe
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[v + i * n + j] = half * (a[i * n + j] + a[j * n + i]);
     return body(n, pV, scale);
   });
+}
+
+/** Blocked Householder tridiagonalisation (kernel dsytrd) with its scratch; pV and pH receive Q's reflectors. */
+function dsytrd(n: number, pV: number, pD: number, pE: number, pH: number): void {
+  lapack.dsytrd(n, pV, pD, pE, pH, alloc(Math.ceil(lapack.dsytrdWorkBytes(n) / 8)));
 }
 
 function unscale(values: Float64Array, scale: number): Float64Array {

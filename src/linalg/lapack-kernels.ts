@@ -12,7 +12,8 @@ export interface LapackKernels {
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
-  dsytrd(n: number, pV: number, pD: number, pE: number, pH: number): void;
+  dsytrdWorkBytes(n: number): number;
+  dsytrd(n: number, pV: number, pD: number, pE: number, pH: number, pWork: number): void;
   dormtrWorkBytes(n: number): number;
   dormtr(n: number, pV: number, pH: number, pZ: number, pWork: number): void;
   dstqlWorkBytes(m: number, capacity: number, wantZ: number): number;

@@ -357,9 +357,8 @@ function twoPoleRoot(c: number, sa: number, sb: number, da: number, db: number, 
     r1 = q / (2 * c);
     r2 = (2 * B) / q;
   }
-  const inside = (r: number): boolean => (beyond ? r > db : r > da && r < db);
-  if (inside(r1)) return r1;
-  if (inside(r2)) return r2;
+  if (beyond ? r1 > db : r1 > da && r1 < db) return r1;
+  if (beyond ? r2 > db : r2 > da && r2 < db) return r2;
   return NaN;
 }
 

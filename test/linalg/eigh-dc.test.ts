@@ -45,7 +45,8 @@ function frobenius(x: Float64Array): number {
 function checkDC(A: Matrix, { qlTol = TOL, stride = 1 } = {}): Float64Array {
   const n = A.rows;
   const { values, vectors } = eighWith(A, "divide-and-conquer");
-  const ql = n > 500 ? eigvalsh(A) : eighWith(A, "ql").values; // the same QL iteration, without its vectors
+  // Beyond 500 the QL path's eigenvectors cost seconds; eigvalsh runs the same QL iteration without them.
+  const ql = n > 500 ? eigvalsh(A) : eighWith(A, "ql").values;
   expect(values.length).toBe(n);
   for (let i = 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
   const V = vectors.data;
@@ -244,22 +245,18 @@ describe("eigh by divide and conquer", () => {
 });
 
 describe("eigvalsh", () => {
-  it.each([1, 2, 50, 250])(
-    "equals the QL path's eigenvalues and divide and conquer's within 1e-13·‖A‖, n = %i",
-    (n) => {
-      const A = randomSymmetric(2000 + n, n);
-      const values = eigvalsh(A);
-      // The same reduction and QL iteration as eigh's QL path, only without accumulating the vectors.
-      expect(Array.from(values)).toEqual(Array.from(eighWith(A, "ql").values));
-      const dc = eighWith(A, "divide-and-conquer").values;
-      const norm2 = Math.max(Math.abs(dc[0]), Math.abs(dc[n - 1]));
-      expect(values.length).toBe(n);
+  it.each([1, 2, 50, 250])("equals the QL and divide-and-conquer paths' eigenvalues within 1e-13·‖A‖, n = %i", (n) => {
+    const A = randomSymmetric(2000 + n, n);
+    const values = eigvalsh(A);
+    expect(values.length).toBe(n);
+    for (const reference of [eighWith(A, "ql").values, eighWith(A, "divide-and-conquer").values]) {
+      const norm2 = Math.max(Math.abs(reference[0]), Math.abs(reference[n - 1]));
       for (let i = 0; i < n; i++) {
         if (i > 0) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
-        expect(Math.abs(values[i] - dc[i])).toBeLessThanOrEqual(TOL * norm2);
+        expect(Math.abs(values[i] - reference[i])).toBeLessThanOrEqual(TOL * norm2);
       }
-    },
-  );
+    }
+  });
 
   it("returns a known spectrum, an empty result for 0×0, and validates like eigh", () => {
     const lambda = [3, -1, 3, 1e-15, 7];
