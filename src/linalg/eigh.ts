@@ -21,9 +21,9 @@ export interface EighResult {
 export type TridiagonalSolver = "ql" | "divide-and-conquer";
 
 /**
- * From this order on, `eigh` uses divide and conquer. Measured on a 2-core AMD EPYC (bench/decomp.bench.ts and a
- * sweep of n): QL is faster below about 100, where its rotations still fit in cache, and divide and conquer is ahead
- * from about 150 on (2.6× at 400, 6× at 1200).
+ * From this order on, `eigh` uses divide and conquer. Measured (CPU time per call, interleaved, 2-core AMD EPYC):
+ * QL/D&C = 0.76 at n = 48, 0.88 at 96, 0.99 at 128, 1.15 at 192, 1.42 at 320; QL keeps the small orders, where the
+ * merges' bookkeeping outweighs their GEMM speed.
  */
 export const DIVIDE_AND_CONQUER_MIN_ORDER = 128;
 
