@@ -12,7 +12,7 @@ import { Matrix } from "../src/linalg/matrix.js";
 import { cholesky, eigh, inv, qr, svd } from "../src/linalg/decompositions.js";
 import { eighWith, type EighTimings } from "../src/linalg/eigh.js";
 import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
-import { printTable, runNumpy, timeMs } from "./numpy.js";
+import { printTable, runNumpy } from "./numpy.js";
 
 type Op = "cholesky" | "eigh" | "inv" | "svd" | "qr";
 
@@ -36,6 +36,26 @@ const OURS: Record<Op, (A: Matrix) => number> = {
     return s;
   },
 };
+
+/**
+ * Median wall and CPU milliseconds per call of `fn` over `repeats` calls, after as many warm-up calls (steady-state
+ * JIT). CPU time leaves out the time spent waiting for a core, which dominates wall time on a loaded machine.
+ */
+function timeWallAndCpu(fn: () => void, repeats: number): { wall: number; cpu: number } {
+  for (let r = 0; r < repeats; r++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    wall.push(performance.now() - t0);
+  }
+  const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  return { wall: median(wall), cpu: median(cpu) };
+}
 
 function trace(A: Matrix): number {
   let s = 0;
@@ -102,17 +122,18 @@ export default function main(): void {
       return { name: c.name, op: c.op, file, rows: c.input.rows, cols: c.input.cols, repeats: c.repeats };
     });
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
-    const peer = runNumpy<{ cases: Record<string, { ms: number; check: number }> }>("decomp.py", [dir]);
+    const peer = runNumpy<{ cases: Record<string, { ms: number; cpuMs: number; check: number }> }>("decomp.py", [dir]);
     const rows = all.map((c) => {
       const f = OURS[c.op];
       const check = f(c.input);
-      const ours = timeMs(() => f(c.input), c.repeats, c.repeats); // warm up as long as we measure: steady-state JIT
+      const ours = timeWallAndCpu(() => f(c.input), c.repeats);
       const theirs = peer.cases[c.name];
       return {
         case: c.name,
-        "ours ms": ours,
+        "ours ms": ours.wall,
         "numpy ms": theirs.ms,
-        "ours/numpy": ours / theirs.ms,
+        "ours/numpy": ours.wall / theirs.ms,
+        "ours/numpy (CPU time)": ours.cpu / theirs.cpuMs,
         "check rel. diff": Math.abs(check - theirs.check) / Math.abs(theirs.check),
       };
     });
