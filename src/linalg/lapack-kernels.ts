@@ -4,8 +4,26 @@
  */
 import { kernels, mark, release } from "./wasm.js";
 
-/** The kernels exported by asm/lapack.ts (signatures mirror the AssemblyScript sources). */
+/**
+ * The kernels exported by asm/lapack.ts, and the GEMM of asm/blas.ts that the TypeScript parts of these algorithms
+ * compose them with (signatures mirror the AssemblyScript sources).
+ */
 export interface LapackKernels {
+  dgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    pB: number,
+    ldb: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
   dpotrf(n: number, pA: number): number;
   dgetrf(n: number, pA: number, pPiv: number, pTiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;

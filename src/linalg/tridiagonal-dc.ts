@@ -15,7 +15,6 @@
  * Matrix Anal. Appl. 16 (1995); Li, "Solving secular equations stably and efficiently", LAPACK Working Note 89
  * (1993), the "middle way" iteration of dlaed4; Demmel, Applied Numerical Linear Algebra (1997), §5.3.3.
  */
-import { kernels } from "./wasm.js";
 import { lapack } from "./lapack-kernels.js";
 import { alloc, heap } from "./wasm.js";
 
@@ -27,31 +26,13 @@ const MAX_SECULAR_ITER = 200;
 
 const EPS = Number.EPSILON / 2; // unit round-off, as LAPACK's dlamch('E')
 
-type Dgemm = (
-  transA: number,
-  transB: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  pA: number,
-  lda: number,
-  pB: number,
-  ldb: number,
-  beta: number,
-  pC: number,
-  ldc: number,
-) => void;
-
-const dgemm = kernels.dgemm as Dgemm;
-
 /** Thrown inside the solver when an iteration fails; reported by the caller with the matrix's context. */
 export class TridiagonalFailure extends Error {}
 
 /**
  * Eigenvalues ascending (overwriting d) and eigenvectors of the n×n symmetric tridiagonal matrix with diagonal
  * d[0…n) and off-diagonal e[0…n−1) (e[i] = T[i, i+1]); eigenvector i goes to row i of the row-major n×n matrix at
- * byte offset pZ of the kernels' memory. e is destroyed. Allocates its scratch with `alloc` (the caller releases
+ * byte offset pZ of the kernels' memory. e is left as it was. Allocates its scratch with `alloc` (the caller releases
  * it). Throws `TridiagonalFailure` when an iteration does not converge.
  */
 export function tridiagonalEigenDC(n: number, d: Float64Array, e: Float64Array, pZ: number): void {
@@ -65,7 +46,7 @@ class MergeScratch {
   readonly pPacked: number; // old eigenvectors, non-deflated ones grouped by which half they touch, then deflated
   readonly pRoots: number; // per root: the differences d_i − λ_j, then the eigenvector of D + ρ z zᵀ
   readonly pOut: number; // the merged eigenvectors of the non-deflated roots
-  readonly pLeaf: number;
+  readonly pLeaf: number; // a leaf's diagonal, off-diagonal and QL workspace
   readonly leafCapacity = LEAF_SIZE * LEAF_SIZE + 64;
   readonly z: Float64Array;
   readonly diffs: Float64Array;
@@ -97,6 +78,7 @@ function solveBlock(s: number, m: number, d: Float64Array, e: Float64Array, pZ: 
   merge(s, n1, m - n1, beta, d, pZ, ld, w);
 }
 
+/** Solves the block [s, s+m) (m ≤ LEAF_SIZE) by the QL iteration (kernel dstql) into the same block of Z. */
 function solveLeaf(s: number, m: number, d: Float64Array, e: Float64Array, pZ: number, ld: number, w: MergeScratch) {
   const h = heap();
   const pD = w.pLeaf;
@@ -226,10 +208,10 @@ function merge(
   const pOut = w.pOut;
   const pRoots = w.pRoots;
   if (k > 0) {
-    if (c12 > 0) dgemm(0, 0, k, n1, c12, 1, pRoots, k, w.pPacked, m, 0, pOut, m);
+    if (c12 > 0) lapack.dgemm(0, 0, k, n1, c12, 1, pRoots, k, w.pPacked, m, 0, pOut, m);
     else for (let i = 0; i < k; i++) h.fill(0, (pOut >>> 3) + i * m, (pOut >>> 3) + i * m + n1);
     if (k - c1 > 0)
-      dgemm(0, 0, k, n2, k - c1, 1, pRoots + 8 * c1, k, w.pPacked + 8 * (c1 * m + n1), m, 0, pOut + 8 * n1, m);
+      lapack.dgemm(0, 0, k, n2, k - c1, 1, pRoots + 8 * c1, k, w.pPacked + 8 * (c1 * m + n1), m, 0, pOut + 8 * n1, m);
     else for (let i = 0; i < k; i++) h.fill(0, (pOut >>> 3) + i * m + n1, (pOut >>> 3) + (i + 1) * m);
   }
 
