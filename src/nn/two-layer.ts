@@ -9,6 +9,7 @@
 import { Matrix } from "../linalg/matrix.js";
 import { matmul } from "../linalg/blas.js";
 import { ShapeError } from "../linalg/errors.js";
+import { activationBackward, applyElementwise } from "../linalg/elementwise.js";
 import { Rng } from "../random/rng.js";
 import { gaussianMatrix } from "../random/matrices.js";
 import type { Activation } from "./activations.js";
@@ -127,16 +128,30 @@ export function lossAndGradient(net: TwoLayerNet, X: Matrix, y: ArrayLike<number
   const dZ = new Matrix(n, N);
   const g = dZ.data;
   const { a, act } = net;
-  // σ′ from the stored outputs when the activation allows it (tanh), else from the pre-activations.
-  const fromOutput = act.dfFromOutput;
-  const src = fromOutput ? F.data : Z.data;
-  const deriv = fromOutput ?? act.df;
+  const residualScaled = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = out[i] - y[i];
     loss += r * r;
-    const ri = r * scale;
-    const row = i * N;
-    for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * deriv(src[row + j]);
+    residualScaled[i] = r * scale;
+  }
+  if (act.kernel) {
+    // ∂L̂/∂F = r aᵀ/(n√N), then the SIMD backward pass multiplies in σ′ (from the outputs).
+    for (let i = 0; i < n; i++) {
+      const ri = residualScaled[i];
+      const row = i * N;
+      for (let j = 0; j < N; j++) g[row + j] = ri * a[j];
+    }
+    activationBackward(act.kernel, F, dZ, dZ);
+  } else {
+    // σ′ from the stored outputs when the activation allows it, else from the pre-activations.
+    const fromOutput = act.dfFromOutput;
+    const src = fromOutput ? F.data : Z.data;
+    const deriv = fromOutput ?? act.df;
+    for (let i = 0; i < n; i++) {
+      const ri = residualScaled[i];
+      const row = i * N;
+      for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * deriv(src[row + j]);
+    }
   }
   const dH = bnCache ? batchNormBackward(dZ, bnCache).dH : dZ;
   const gradW = matmul(dH, X, { transA: true });
@@ -160,9 +175,14 @@ function forwardPass(net: TwoLayerNet, X: Matrix) {
     Z = bn.out;
     bnCache = bn.cache;
   }
-  const F = new Matrix(Z.rows, Z.cols);
-  const f = net.act.f;
-  for (let k = 0; k < F.data.length; k++) F.data[k] = f(Z.data[k]);
+  const { kernel, f } = net.act;
+  let F: Matrix;
+  if (kernel) {
+    F = applyElementwise(kernel, Z);
+  } else {
+    F = new Matrix(Z.rows, Z.cols);
+    for (let k = 0; k < F.data.length; k++) F.data[k] = f(Z.data[k]);
+  }
   return { Z, F, bnCache };
 }
 
