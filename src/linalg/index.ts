@@ -7,3 +7,4 @@ export * from "./errors.js";
 export * from "./blas.js";
 export * from "./ops.js";
 export * from "./decompositions.js";
+export * from "./elementwise.js";
