@@ -3,3 +3,4 @@
 export * from "./blas";
 export * from "./lapack";
 export * from "./elementwise";
+export * from "./blas32";

@@ -7,6 +7,7 @@
  */
 import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
+import { flag, productShape, scalar } from "./product-args.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
 
 /** The kernels of asm/blas.ts this module calls (pointers are byte offsets; see asm/blas.ts). */
@@ -76,12 +77,6 @@ export interface MatvecOptions {
   trans?: boolean;
 }
 
-/** Reads a boolean option, refusing anything but true/false/undefined (a JavaScript caller may pass 1 or "yes"). */
-function flag(op: string, field: string, value: unknown): boolean {
-  if (value === undefined || typeof value === "boolean") return value === true;
-  throw new TypeError(`${op}: options.${field} must be true or false, got ${JSON.stringify(value)}`);
-}
-
 /**
  * C = op(A) · op(B) with op(X) = X or Xᵀ (BLAS dgemm with α = 1, β = 0).
  * Throws `ShapeError` naming both shapes when the inner dimensions differ.
@@ -127,30 +122,6 @@ export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoO
   const bcs = transB ? B.cols : 1;
   gemmSmall(m, n, k, alpha, A.data, ars, acs, B.data, brs, bcs, beta, C.data);
   return C;
-}
-
-/** Checks op(A)·op(B) is defined; returns its shape m×n, the inner dimension k and the transpose flags. */
-function productShape(op: string, A: Matrix, B: Matrix, options: MatmulOptions) {
-  const transA = flag(op, "transA", options.transA);
-  const transB = flag(op, "transB", options.transB);
-  const m = transA ? A.cols : A.rows;
-  const k = transA ? A.rows : A.cols;
-  const kB = transB ? B.cols : B.rows;
-  const n = transB ? B.rows : B.cols;
-  if (k !== kB) {
-    throw new ShapeError(
-      `${op}: inner dimensions differ: op(A) is ${m}×${k} (A ${A.shape()}${transA ? ", transposed" : ""}) ` +
-        `but op(B) is ${kB}×${n} (B ${B.shape()}${transB ? ", transposed" : ""})`,
-    );
-  }
-  return { m, n, k, transA, transB };
-}
-
-/** Reads a finite number option (default when undefined). */
-function scalar(op: string, field: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  throw new TypeError(`${op}: options.${field} must be a finite number, got ${JSON.stringify(value)}`);
 }
 
 /**

@@ -8,3 +8,5 @@ export * from "./blas.js";
 export * from "./ops.js";
 export * from "./decompositions.js";
 export * from "./elementwise.js";
+export { Matrix32 } from "./matrix32.js";
+export * from "./blas32.js";

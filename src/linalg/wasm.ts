@@ -24,6 +24,33 @@ export interface Kernels {
   colSums(rows: number, cols: number, px: number, pout: number): void;
   softmaxRows(rows: number, cols: number, px: number, py: number, pwork: number): void;
   logSumExpRows(rows: number, cols: number, px: number, pout: number, pwork: number): void;
+  // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
+  sgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    pB: number,
+    ldb: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
+  ssyrk(
+    trans: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
   [name: string]: unknown;
 }
 
