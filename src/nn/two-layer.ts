@@ -7,13 +7,19 @@
  * H = X Wᵀ (n×N) and the loss is the squared loss L̂ = (1/2n) Σ_i (y_i − f(x_i))².
  */
 import { Matrix } from "../linalg/matrix.js";
-import { matmul } from "../linalg/blas.js";
+import { matmul, matmulInto } from "../linalg/blas.js";
 import { ShapeError } from "../linalg/errors.js";
 import { activationBackward, applyElementwise } from "../linalg/elementwise.js";
 import { Rng } from "../random/rng.js";
 import { gaussianMatrix } from "../random/matrices.js";
 import type { Activation } from "./activations.js";
-import { batchNormBackward, batchNormForward, initBatchNorm, type BatchNormParams } from "./batchnorm.js";
+import {
+  batchNormBackward,
+  batchNormForward,
+  initBatchNorm,
+  type BatchNormCache,
+  type BatchNormParams,
+} from "./batchnorm.js";
 
 /**
  * How the second layer a is initialised:
@@ -145,7 +151,7 @@ export function lossAndGradient(net: TwoLayerNet, X: Matrix, y: ArrayLike<number
   } else {
     // σ′ from the stored outputs when the activation allows it, else from the pre-activations.
     const fromOutput = act.dfFromOutput;
-    const src = fromOutput ? F.data : Z.data;
+    const src = fromOutput ? F.data : Z!.data; // Z is kept whenever the activation has no kernel
     const deriv = fromOutput ?? act.df;
     for (let i = 0; i < n; i++) {
       const ri = residualScaled[i];
@@ -158,15 +164,29 @@ export function lossAndGradient(net: TwoLayerNet, X: Matrix, y: ArrayLike<number
   return { loss: loss / (2 * n), gradW, dH };
 }
 
-/** H = X Wᵀ (n×N). */
-function preActivations(net: TwoLayerNet, X: Matrix): Matrix {
+function checkInputs(net: TwoLayerNet, X: Matrix): void {
   if (X.cols !== net.W.cols) {
     throw new ShapeError(`twoLayer: X is ${X.shape()} but W is ${net.W.shape()}; X needs ${net.W.cols} columns`);
   }
+}
+
+/** H = X Wᵀ (n×N). */
+function preActivations(net: TwoLayerNet, X: Matrix): Matrix {
+  checkInputs(net, X);
   return matmul(X, net.W, { transB: true });
 }
 
-function forwardPass(net: TwoLayerNet, X: Matrix) {
+/**
+ * The forward pass: pre-activations H = X Wᵀ, Z = H or BN(H), features F = σ(Z). With a kernel activation and no
+ * batch-norm, σ is applied inside the product's call and Z is not kept (the backward pass takes σ′ from F).
+ */
+function forwardPass(net: TwoLayerNet, X: Matrix): { Z: Matrix | null; F: Matrix; bnCache: BatchNormCache | null } {
+  const { kernel, f } = net.act;
+  if (kernel && !net.batchNorm) {
+    checkInputs(net, X);
+    const F = matmulInto(new Matrix(X.rows, net.W.rows), X, net.W, { transB: true, activation: kernel });
+    return { Z: null, F, bnCache: null };
+  }
   const H = preActivations(net, X);
   let Z = H;
   let bnCache = null;
@@ -175,7 +195,6 @@ function forwardPass(net: TwoLayerNet, X: Matrix) {
     Z = bn.out;
     bnCache = bn.cache;
   }
-  const { kernel, f } = net.act;
   let F: Matrix;
   if (kernel) {
     F = applyElementwise(kernel, Z);

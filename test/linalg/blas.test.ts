@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { ShapeError } from "../../src/linalg/errors.js";
 import { WASM_MIN_FLOPS, gram, matmul, matmulInto, matvec } from "../../src/linalg/blas.js";
+import { applyElementwise } from "../../src/linalg/elementwise.js";
 import { alloc, copyIn, copyOut, kernels, mark, release } from "../../src/linalg/wasm.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 
@@ -197,6 +198,26 @@ describe("matmulInto", () => {
       matmulInto(C, A, B, { alpha: 3 });
       expect(Array.from(C.data)).toEqual(Array.from(matmul(A, B).data.map((v) => 3 * v)));
     }
+  });
+
+  it("applies the fused activation to α·op(A)·op(B) + β·C exactly as a separate elementwise pass would", () => {
+    const rng = new Rng(43);
+    for (const [m, n, k] of [
+      [3, 2, 4],
+      [50, 37, 21],
+    ] as const) {
+      const A = gaussianMatrix(rng, k, m);
+      const B = gaussianMatrix(rng, k, n);
+      const C0 = gaussianMatrix(rng, m, n);
+      for (const activation of ["tanh", "relu", "sigmoid"] as const) {
+        const fused = matmulInto(C0.clone(), A, B, { transA: true, alpha: 2, beta: 0.5, activation });
+        const plain = applyElementwise(activation, matmulInto(C0.clone(), A, B, { transA: true, alpha: 2, beta: 0.5 }));
+        expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
+      }
+    }
+    expect(() =>
+      matmulInto(new Matrix(2, 2), new Matrix(2, 2), new Matrix(2, 2), { activation: "gelu" as "tanh" }),
+    ).toThrow(/options.activation must be one of identity, relu, tanh, sigmoid, exp, log, got "gelu"/);
   });
 
   it("refuses a C of the wrong shape, a C that is an operand, and non-finite scalars", () => {
