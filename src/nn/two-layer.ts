@@ -7,7 +7,7 @@
  * H = X Wᵀ (n×N) and the loss is the squared loss L̂ = (1/2n) Σ_i (y_i − f(x_i))².
  */
 import { Matrix } from "../linalg/matrix.js";
-import { matmul, matmulInto } from "../linalg/blas.js";
+import { matmul, matmulInto, matvec } from "../linalg/blas.js";
 import { ShapeError } from "../linalg/errors.js";
 import { activationBackward, applyElementwise } from "../linalg/elementwise.js";
 import { Rng } from "../random/rng.js";
@@ -206,13 +206,8 @@ function forwardPass(net: TwoLayerNet, X: Matrix): { Z: Matrix | null; F: Matrix
 }
 
 function outputs(net: TwoLayerNet, F: Matrix): Float64Array {
-  const { rows: n, cols: N } = F;
-  const out = new Float64Array(n);
-  const inv = 1 / Math.sqrt(N);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < N; j++) s += F.data[i * N + j] * net.a[j];
-    out[i] = s * inv;
-  }
+  const out = matvec(F, net.a);
+  const inv = 1 / Math.sqrt(F.cols);
+  for (let i = 0; i < out.length; i++) out[i] *= inv;
   return out;
 }
