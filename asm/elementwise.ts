@@ -20,16 +20,16 @@ const LOG: i32 = 5;
 
 // --- exp -------------------------------------------------------------------------------------------------
 
-const LN2_HI: f64 = 6.93147180369123816490e-1; // high 32 bits of ln 2: k·LN2_HI is exact for |k| < 2^20
+const LN2_HI: f64 = 6.9314718036912381649e-1; // high 32 bits of ln 2: k·LN2_HI is exact for |k| < 2^20
 const LN2_LO: f64 = 1.90821492927058770002e-10;
-const INV_LN2: f64 = 1.44269504088896338700;
+const INV_LN2: f64 = 1.442695040888963387;
 const P1: f64 = 1.66666666666666019037e-1;
 const P2: f64 = -2.77777777770155933842e-3;
 const P3: f64 = 6.61375632143793436117e-5;
-const P4: f64 = -1.65339022054652515390e-6;
+const P4: f64 = -1.6533902205465251539e-6;
 const P5: f64 = 4.13813679705723846039e-8;
 const EXP_OVERFLOW: f64 = 7.09782712893383973096e2; // above: +Inf
-const EXP_UNDERFLOW: f64 = -7.45133219101941108420e2; // below: +0
+const EXP_UNDERFLOW: f64 = -7.4513321910194110842e2; // below: +0
 /** 1.5·2⁵²: adding it to a number of magnitude < 2⁵¹ leaves that number rounded to an integer in the low bits. */
 const SHIFTER: f64 = 6755399441055744.0;
 
@@ -88,14 +88,14 @@ function expm1Small(r: v128): v128 {
 
 // --- log -------------------------------------------------------------------------------------------------
 
-const LG1: f64 = 6.666666666666735130e-1;
+const LG1: f64 = 6.66666666666673513e-1;
 const LG2: f64 = 3.999999999940941908e-1;
 const LG3: f64 = 2.857142874366239149e-1;
 const LG4: f64 = 2.222219843214978396e-1;
 const LG5: f64 = 1.818357216161805012e-1;
 const LG6: f64 = 1.531383769920937332e-1;
 const LG7: f64 = 1.479819860511658591e-1;
-const TWO54: f64 = 1.80143985094819840000e16;
+const TWO54: f64 = 1.8014398509481984e16;
 
 /**
  * ln x per lane (fdlibm e_log.c): x = 2^k·(1 + f) with √2/2 ≤ 1 + f < √2, s = f/(2 + f), and
@@ -122,10 +122,7 @@ function logV(x0: v128): v128 {
   const w = f64x2.mul(z, z);
   const t1 = f64x2.mul(
     w,
-    f64x2.add(
-      f64x2.splat(LG2),
-      f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6)))),
-    ),
+    f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))),
   );
   const t2 = f64x2.mul(
     z,
