@@ -266,13 +266,14 @@ function gemmSmall(
         c[r1 + j2] = alpha * s12;
         c[r1 + j3] = alpha * s13;
       } else {
-        // With β ≠ 0 each entry is read once, so duplicates (clamped edges) must be written only once.
+        // With β ≠ 0 each entry is read once, so the clamped duplicates (which repeat row i / column j) must
+        // not be written again.
         const sums = [s00, s01, s02, s03, s10, s11, s12, s13];
         const cols = [j, j1, j2, j3];
         for (let u = 0; u < (i1 === i ? 1 : 2); u++) {
           const row = u === 0 ? r0 : r1;
           for (let v = 0; v < 4; v++) {
-            if (v > 0 && cols[v] === cols[v - 1]) break;
+            if (v > 0 && cols[v] === j) break;
             c[row + cols[v]] = alpha * sums[4 * u + v] + beta * c[row + cols[v]];
           }
         }

@@ -162,8 +162,12 @@ describe("matmul", () => {
 describe("matmulInto", () => {
   it("computes C ← α·op(A)·op(B) + β·C in place, on both sides of the WebAssembly threshold", () => {
     const rng = new Rng(41);
+    // Widths of every residue mod 4 (the small path's 2×4 blocks clamp their last columns) and odd heights.
     for (const [m, n, k] of [
       [3, 5, 2],
+      [3, 6, 2],
+      [2, 7, 3],
+      [5, 2, 4],
       [1, 1, 1],
       [7, 1, 9],
       [37, 41, 29],
