@@ -7,3 +7,6 @@ export * from "./errors.js";
 export * from "./blas.js";
 export * from "./ops.js";
 export * from "./decompositions.js";
+export * from "./elementwise.js";
+export { Matrix32 } from "./matrix32.js";
+export * from "./blas32.js";
