@@ -13,8 +13,8 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeClient, queueClient } from "../../src/runner/queue/connection.js";
 import { parseQueueUrl } from "../../src/runner/queue/redis-url.js";
-import { RespClient } from "../../src/runner/queue/resp.js";
 import { packageVersion } from "../../src/runner/version.js";
 import { lastJson, tempDir } from "../cli/helpers.js";
 import { type TestRedis, freePort, queueTestsEnabled, startRedis } from "../helpers/redis.js";
@@ -32,11 +32,10 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
 
   beforeAll(async () => {
     redis = await startRedis({ password: "admin-password" });
-    const admin = new RespClient(parseQueueUrl(redis.url));
-    await admin.connect();
+    const admin = queueClient(parseQueueUrl(redis.url));
     const rules = ["on", `>${PASSWORD}`, "~bull:*", "&*", "+@all", "-@dangerous", "+info"];
-    expect(await admin.send("ACL", ["SETUSER", "layerwise", ...rules])).toBe("OK");
-    admin.close();
+    expect(await admin.call("ACL", "SETUSER", "layerwise", ...rules)).toBe("OK");
+    await closeClient(admin);
     url = `redis://layerwise:${encodeURIComponent(PASSWORD)}@127.0.0.1:${redis.port}`;
     workers.push(startWorker(url), startWorker(url));
   });
@@ -91,8 +90,8 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
   });
 
   it("workers refuse jobs of another version, of unknown experiments and with invalid points, without retrying", async () => {
-    const client = new RespClient(parseQueueUrl(url));
-    const queue = new Queue("layerwise-trials", { connection: client as never });
+    const client = queueClient(parseQueueUrl(url));
+    const queue = new Queue("layerwise-trials", { connection: client });
     try {
       const point = { x: 1, steps: 5, work: 0, failOn: [], crashOn: [] };
       const base = { version: packageVersion, experiment: "selftest", pointIndex: 0, repeat: 0, seed: 1, point };
@@ -122,7 +121,7 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
       expect((await reason("refuse-extra-key")).failedReason).toContain("invalid point for selftest");
     } finally {
       await queue.close();
-      client.closeAll();
+      await closeClient(client);
     }
   });
 

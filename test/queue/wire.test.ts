@@ -1,14 +1,13 @@
 /**
- * The pieces of the queue that need no Redis: the --queue URL, job ids, the result wire format (bit-exact,
- * NaN and ±Infinity included), point validation on the worker, and RESP framing against the protocol's own
- * examples.
+ * The pieces of the queue that need no Redis: the --queue URL and the client options made from it, job ids,
+ * the result wire format (bit-exact, NaN and ±Infinity included), and point validation on the worker.
  */
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/config/errors.js";
 import type { TrialRecord } from "../../src/experiments/types.js";
+import { clientOptions } from "../../src/runner/queue/connection.js";
 import { decodeRecord, encodeRecord, jobId, runId, validatePoint } from "../../src/runner/queue/jobs.js";
 import { parseQueueUrl, redactedUrl } from "../../src/runner/queue/redis-url.js";
-import { encodeCommand } from "../../src/runner/queue/resp.js";
 import { selftest } from "../../src/runner/selftest.js";
 
 describe("--queue URL", () => {
@@ -53,6 +52,25 @@ describe("--queue URL", () => {
     expect(redactedUrl(parseQueueUrl("rediss://alice:secret@h:7/2"))).toBe("rediss://alice:***@h:7/2");
     expect(redactedUrl(parseQueueUrl("redis://:secret@[::1]:7"))).toBe("redis://:***@[::1]:7");
     expect(redactedUrl(parseQueueUrl("redis://h"))).toBe("redis://h:6379");
+  });
+});
+
+describe("Redis client options from the --queue URL", () => {
+  it("carry the address, login and database, and TLS only for rediss://", () => {
+    expect(clientOptions(parseQueueUrl("redis://10.0.0.5:6380"))).toEqual({ host: "10.0.0.5", port: 6380, db: 0 });
+    expect(clientOptions(parseQueueUrl("rediss://alice:p%40ss@queue.lab:6390/3"))).toEqual({
+      host: "queue.lab",
+      port: 6390,
+      db: 3,
+      username: "alice",
+      password: "p@ss",
+      tls: { servername: "queue.lab" },
+    });
+  });
+
+  it("send no SNI name for an IP address (RFC 6066 allows host names only)", () => {
+    expect(clientOptions(parseQueueUrl("rediss://:pw@127.0.0.1:6380")).tls).toEqual({});
+    expect(clientOptions(parseQueueUrl("rediss://[::1]:6380")).tls).toEqual({});
   });
 });
 
@@ -129,20 +147,5 @@ describe("point validation on the worker", () => {
       /invalid point for selftest: unknown key `code`; valid keys: x, steps, work, failOn, crashOn/,
     );
     expect(() => validatePoint(selftest, { ...point, x: "2" })).toThrow(/field `x\[0\]`/);
-  });
-});
-
-describe("RESP framing", () => {
-  it("frames commands as arrays of bulk strings (the protocol specification's example)", () => {
-    // "LLEN mylist" from the RESP specification: *2\r\n$4\r\nLLEN\r\n$6\r\nmylist\r\n
-    expect(encodeCommand("LLEN", ["mylist"]).toString()).toBe("*2\r\n$4\r\nLLEN\r\n$6\r\nmylist\r\n");
-    // Lengths count bytes (UTF-8), numbers are sent as decimal text, buffers as they are.
-    expect(encodeCommand("SET", ["κ", 42, Buffer.from([0, 255])])).toEqual(
-      Buffer.concat([
-        Buffer.from("*4\r\n$3\r\nSET\r\n$2\r\nκ\r\n$2\r\n42\r\n$2\r\n"),
-        Buffer.from([0, 255]),
-        Buffer.from("\r\n"),
-      ]),
-    );
   });
 });

@@ -19,7 +19,7 @@ import type { TrialRecord } from "../../experiments/types.js";
 import { type RunPlan, type RunResult, type TrialExecutor, executeRun } from "../run.js";
 import type { PlannedTrial } from "../sweep.js";
 import { packageVersion } from "../version.js";
-import { checkConnection, queueClient } from "./connection.js";
+import { checkConnection, closeClient, queueClient } from "./connection.js";
 import { QUEUE_NAME, decodeRecord, failedRecord, jobId, runId, trialJob } from "./jobs.js";
 import type { RedisTarget } from "./redis-url.js";
 
@@ -62,8 +62,8 @@ export function queuedExecutor(plan: RunPlan, target: RedisTarget, options: Queu
     const outstanding = new Set(byId.keys());
     const client = queueClient(target);
     const eventsClient = queueClient(target);
-    const queue = new Queue(QUEUE_NAME, { connection: client as never });
-    const events = new QueueEvents(QUEUE_NAME, { connection: eventsClient as never });
+    const queue = new Queue(QUEUE_NAME, { connection: client });
+    const events = new QueueEvents(QUEUE_NAME, { connection: eventsClient });
     let lastWarning = "";
     const warn = (e: Error): void => {
       if (e.message === lastWarning) return;
@@ -174,8 +174,7 @@ export function queuedExecutor(plan: RunPlan, target: RedisTarget, options: Queu
     } finally {
       clearInterval(timer);
       await Promise.allSettled([events.close(), queue.close()]);
-      client.closeAll();
-      eventsClient.closeAll();
+      await Promise.all([closeClient(client), closeClient(eventsClient)]);
     }
   };
 }

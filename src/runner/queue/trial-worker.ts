@@ -15,7 +15,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { ThreadPool } from "../pool.js";
 import { lookupExperiment } from "../registry.js";
 import { packageVersion } from "../version.js";
-import { queueClient } from "./connection.js";
+import { closeClient, queueClient } from "./connection.js";
 import { QUEUE_NAME, type TrialJob, type WireRecord, encodeRecord, trialJobSchema, validatePoint } from "./jobs.js";
 import type { RedisTarget } from "./redis-url.js";
 
@@ -104,7 +104,7 @@ export function startTrialWorker(target: RedisTarget, options: TrialWorkerOption
   };
 
   const worker = new Worker(QUEUE_NAME, runJob, {
-    connection: client as never,
+    connection: client,
     concurrency: options.concurrency,
     lockDuration: options.stallIntervalMs,
     stalledInterval: options.stallIntervalMs,
@@ -122,7 +122,7 @@ export function startTrialWorker(target: RedisTarget, options: TrialWorkerOption
         await worker.close();
       } finally {
         await pool.close();
-        client.closeAll();
+        await closeClient(client);
       }
     },
   };
