@@ -1,9 +1,9 @@
 /**
  * `linrep-kappa`: steps to reach a target subspace distance (default 0.05, budget 2000 steps) against
  * κₓ ∈ {1, 10, 100, 1000} and κ_F ∈ {1, 3, 10}, every algorithm, each with its own tuned step size, on a
- * log–log figure with the theory's prediction drawn dashed (the start t_a of the linear phase plus
- * ⌈log(target/d(t_a))/log ρ⌉, src/theory/linrep.ts, with ρ evaluated at the head reached at t_a); plus the
- * measured linear rates against the theory's (docs/linrep.md).
+ * log–log figure with the theory's prediction drawn dashed (the start t_a of the linear phase plus the steps
+ * the linearised theory needs from the run's own point at t_a, src/theory/linrep.ts and trial.ts) and runs that
+ * missed the budget drawn at the budget; plus the measured linear rates against the theory's (docs/linrep.md).
  */
 import { z } from "zod";
 import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";

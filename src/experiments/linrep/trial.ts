@@ -31,6 +31,23 @@ export interface TrialOptions {
   transferEvery?: number;
 }
 
+/** A logged point of the run from the start of the linear phase on. */
+interface PhasePoint {
+  step: number;
+  G: Matrix;
+  F: Matrix;
+}
+
+/** The points one per step from the first logged one on, each unlogged step taking the last logged point before it. */
+function everyStep(phase: readonly PhasePoint[]): PhasePoint[] {
+  const out: PhasePoint[] = [];
+  phase.forEach((p, i) => {
+    const next = phase[i + 1]?.step ?? p.step + 1;
+    for (let t = p.step; t < next; t++) out.push(p);
+  });
+  return out;
+}
+
 /** Runs one trial of `point` and records everything on `ctx`; returns the training log. */
 export function runLinrepTrial(point: LinrepSharedPoint, ctx: TrialContext, options: TrialOptions): TrainLog {
   const chosen = chooseStepSizes(point, ctx.seed);
@@ -42,13 +59,15 @@ export function runLinrepTrial(point: LinrepSharedPoint, ctx: TrialContext, opti
 
   const problem = makeLinrepProblem(new Rng(deriveSeed(ctx.seed, PROBLEM_STREAM)), problemConfig(point));
   // The points reached from the step the distance first enters the linear phase on: the theory starts there.
-  const phase: { G: Matrix; F: Matrix }[] = [];
+  const phase: PhasePoint[] = [];
   const trainOpts = {
     ...trainOptions(point, chosen),
     target: options.stopAtTarget ? point.target : undefined,
     transferEvery: options.transferEvery,
-    onRecord: (_step: number, params: { G: Matrix; F: Matrix }, distance: number) => {
-      if (phase.length > 0 || distance <= LINEAR_PHASE_START) phase.push({ G: params.G.clone(), F: params.F.clone() });
+    onRecord: (step: number, params: { G: Matrix; F: Matrix }, distance: number) => {
+      if (phase.length > 0 || distance <= LINEAR_PHASE_START) {
+        phase.push({ step, G: params.G.clone(), F: params.F.clone() });
+      }
     },
   };
   const log = trainLinrep(problem, trainOpts, new Rng(deriveSeed(ctx.seed, TRAIN_STREAM)), (f) =>
@@ -97,7 +116,7 @@ function recordRates(
   problem: LinrepProblem,
   chosen: { lr: number; damping: number },
   log: TrainLog,
-  phase: readonly { G: Matrix; F: Matrix }[],
+  phase: readonly PhasePoint[],
   ctx: TrialContext,
 ): void {
   const fStar = svd(problem.Fstar).S;
@@ -112,7 +131,7 @@ function recordRates(
   const start = phase.length > 0 ? phase[0] : null;
   // Exact theories start from the phase's first point and follow the head along; the lower bounds are local to
   // the point the iterates settle at, so they take the head at the phase's last point.
-  const end = phase[Math.min(phase.length - 1, Math.max(0, measured.to - measured.from))] ?? null;
+  const end = phase.find((p) => p.step === log.steps[measured.to]) ?? phase[phase.length - 1] ?? null;
   const step = { ...chosen, lrF: point.lrF };
   const exact = theoryRate(point.algorithm, problemGeometry(problem, fStar), step)?.kind === "exact";
   const headPoint = exact ? start : end;
@@ -121,7 +140,7 @@ function recordRates(
   const asymptotic = theoryRate(point.algorithm, problemGeometry(problem, head), step);
   ctx.scalar("asymptoticRate", asymptotic?.rate ?? null);
   const budget = measured.startStep === null ? 0 : point.steps - measured.startStep + 1;
-  const curve = start && budget > 0 ? linearisedCurve(point.algorithm, problem, phase, step, budget) : null;
+  const curve = start && budget > 0 ? linearisedCurve(point.algorithm, problem, everyStep(phase), step, budget) : null;
   let rate: number | null = null;
   let predicted: number | null = null;
   if (curve && measured.startStep !== null) {
