@@ -5,3 +5,6 @@ import * as random from "./random/index.js";
 export { Matrix } from "./linalg/matrix.js";
 export { linalg, random };
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
+export * as experiments from "./runner/programmatic.js";
+export type { TrialResult, RunTrialOptions } from "./runner/programmatic.js";
+export { loadKernels, initKernels, kernelsLoaded } from "./linalg/wasm.js";

@@ -6,6 +6,7 @@
  * Exit codes: 0 success; 2 invalid input (reported before any work starts and before the output directory is
  * created); 1 a trial or the run failed.
  */
+import "../linalg/wasm-node.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
