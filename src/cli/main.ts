@@ -22,6 +22,7 @@ import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, choiceFlag, integerFlag, parseFlags } from "./args.js";
+import { EXPLORE_HELP, explore } from "./explore.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -34,6 +35,7 @@ Commands:
   report      rebuild figures and report.html from stored results
   export      print stored results as CSV or JSON
   reproduce   run every experiment at its quick size and write one combined report (npm start)
+  explore     serve the interactive explorable (the experiments in your browser) on 127.0.0.1
 
 Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
   list: `Usage: layerwise list
@@ -74,6 +76,8 @@ Runs every experiment (or those named by --only) with its quick settings, each i
 DIR: results), then writes one combined DIR/report.html. Rerunning resumes finished work; a run whose
 settings changed starts over.`,
 };
+
+HELP.explore = EXPLORE_HELP;
 
 const COMMON: FlagSpec = { help: { type: "boolean", short: "h" } };
 const RUN_FLAGS: FlagSpec = {
@@ -312,6 +316,7 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   report,
   export: exportCommand,
   reproduce,
+  explore,
 };
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
