@@ -75,11 +75,15 @@ async function showSummary(where: HTMLElement, rows: Record<string, unknown>[]):
   table(where, rows);
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const numeric = keys.filter((k) => rows.every((r) => r[k] === null || typeof r[k] === "number"));
-  const varies = (k: string) => new Set(rows.map((r) => r[k])).size > 1;
   const labels = keys.filter((k) => !numeric.includes(k));
+  // Summary rows lead with the point's settings (algorithm, κ, n/d, …): the shortest prefix of the columns that
+  // tells the rows apart. Its numeric columns are the swept settings; the x axis defaults to the last of them.
+  const prefix = keys.slice(0, keys.findIndex((_, i) => isKey(rows, keys.slice(0, i + 1))) + 1 || keys.length);
+  const settings = prefix.filter((k) => numeric.includes(k));
+  const measured = numeric.filter((k) => !settings.includes(k) && new Set(rows.map((r) => r[k])).size > 1);
   if (numeric.length < 2) return;
-  const x0 = numeric.find(varies) ?? numeric[0];
-  const y0 = numeric.find((k) => k !== x0 && varies(k)) ?? numeric.find((k) => k !== x0)!;
+  const x0 = settings.at(-1) ?? numeric[0];
+  const y0 = measured[0] ?? numeric.find((k) => k !== x0)!;
   const pickers = document.createElement("div");
   pickers.className = "pickers";
   const picker = (name: string, options: string[], value: string) => {
@@ -100,8 +104,10 @@ async function showSummary(where: HTMLElement, rows: Record<string, unknown>[]):
   );
   where.appendChild(pickers);
   const box = figureBox(where);
-  const draw = () =>
-    showFigure(box, {
+  const draw = () => {
+    // One line per combination of the other swept settings (e.g. per κ when x is n/d).
+    const others = settings.filter((k) => k !== x.value && k !== color.value);
+    return showFigure(box, {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       title: `${y.value} vs ${x.value}`,
       data: { values: rows.filter((r) => typeof r[x.value] === "number" && typeof r[y.value] === "number") },
@@ -110,12 +116,19 @@ async function showSummary(where: HTMLElement, rows: Record<string, unknown>[]):
         x: { field: x.value, type: "quantitative" },
         y: { field: y.value, type: "quantitative", scale: { zero: false } },
         ...(color.value === "(none)" ? {} : { color: { field: color.value, type: "nominal" } }),
+        detail: others.map((field) => ({ field, type: "nominal" })),
         tooltip: keys.map((k) => ({ field: k })),
       },
       height: 260,
     });
+  };
   pickers.addEventListener("change", () => void draw());
   await draw();
+}
+
+/** Whether the columns `columns` together tell every row apart. */
+function isKey(rows: readonly Record<string, unknown>[], columns: readonly string[]): boolean {
+  return new Set(rows.map((r) => JSON.stringify(columns.map((c) => r[c])))).size === rows.length;
 }
 
 /** `layerwise export --format json`: the experiment's own figures and summary, from the stored trials. */
