@@ -12,6 +12,7 @@ import {
   type RatePrediction,
 } from "../../theory/linrep.js";
 import type { LinrepAlgorithm } from "./train.js";
+import { pow } from "../../linalg/elementary.js";
 
 /** The theory's geometry for `problem`, assuming G near the solution has orthonormal rows (σ(F) = σ(F★)). */
 export function problemGeometry(problem: LinrepProblem): LinrepGeometry {
@@ -89,7 +90,7 @@ export function linearPhaseRate(
   }
   // The theory's linear map acts on T, whose spectral norm is tan θ_max = d/√(1 − d²): measure on that scale.
   const tangent = (d: number) => d / Math.sqrt(Math.max(1 - d * d, Number.MIN_VALUE));
-  const rate = Math.pow(tangent(distances[b]) / tangent(distances[a]), 1 / (steps[b] - steps[a]));
+  const rate = pow(tangent(distances[b]) / tangent(distances[a]), 1 / (steps[b] - steps[a]));
   return {
     rate: b > a && Number.isFinite(rate) ? rate : null,
     startStep: steps[a],
