@@ -23,7 +23,7 @@ async function workerRecord(experiment: string, trial: ReturnType<typeof planTri
 
 describe("experiments.runTrial", () => {
   it("gives exactly the numbers of the worker-run trial with the same point and seed", async () => {
-    const config = linrepCurves.schema.parse(LINREP) as Record<string, unknown>;
+    const config = linrepCurves.schema.parse(LINREP) as unknown as Record<string, unknown>;
     const [trial] = planTrials(config, linrepCurves.sweepable, 1, 11);
     const fromWorker = await workerRecord("linrep-curves", trial);
     expect(fromWorker.status, fromWorker.error).toBe("done");
