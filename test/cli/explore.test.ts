@@ -3,11 +3,11 @@
  * pages and the kernels with the right types, refuses paths outside the site, and exits 2 on a bad --port.
  * Also the static server's path resolution against a throwaway directory.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveRequestPath } from "../../src/cli/static-server.js";
-import { cli, startExplore, tempDir } from "./helpers.js";
+import { ROOT, cli, startExplore, tempDir } from "./helpers.js";
 
 describe("layerwise explore", () => {
   it("serves the pages, the bundles and the kernels on 127.0.0.1 and stops cleanly on Ctrl+C", async () => {
@@ -53,6 +53,18 @@ describe("layerwise explore", () => {
   it("documents itself in --help and in the command list", () => {
     expect(cli(["explore", "--help"]).stdout).toContain("Usage: layerwise explore [--port P]");
     expect(cli(["--help"]).stdout).toMatch(/explore +serve the interactive explorable/);
+  });
+});
+
+describe("the browser build (dist/site, built by pretest)", () => {
+  it("imports no Node built-in module: the core, the experiments and the pages are platform-neutral", () => {
+    const assets = join(ROOT, "dist", "site", "assets");
+    const scripts = readdirSync(assets).filter((f) => f.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const f of scripts) {
+      expect(readFileSync(join(assets, f), "utf8"), f).not.toMatch(/(from\s*|import\s*\(?\s*|require\(\s*)["'`]node:/);
+    }
+    expect(readdirSync(assets).filter((f) => /^layerwise-.*\.wasm$/.test(f))).toHaveLength(1);
   });
 });
 
