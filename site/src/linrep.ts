@@ -6,7 +6,7 @@
 import { linrepCurves } from "../../src/experiments/linrep/curves.js";
 import { LINREP_ALGORITHMS } from "../../src/experiments/linrep/train.js";
 import type { TrialRecord } from "../../src/experiments/types.js";
-import { TrialRunner, byId, fillTable, showFigure } from "./shell.js";
+import { TrialRunner, byId, fillTable, latestOnly, markReady, showFigure } from "./shell.js";
 
 const LABELS: Record<string, string> = {
   sgd: "SGD (joint)",
@@ -52,6 +52,7 @@ function showValues(): void {
 }
 
 const runner = new TrialRunner();
+const redraw = latestOnly(draw);
 
 async function run(): Promise<void> {
   const s = settings();
@@ -67,14 +68,15 @@ async function run(): Promise<void> {
     tuning: { steps: Math.min(100, s.steps) },
   };
   const records: TrialRecord[] = [];
-  await runner.run(
+  const end = await runner.run(
     s.algorithms.map((algorithm) => ({ name: "linrep-curves", config: { ...common, algorithm }, seed: s.seed })),
     (index, result) => {
       const point = { ...common, algorithm: s.algorithms[index] };
       records.push({ point, pointIndex: index, repeat: 0, seed: s.seed, status: "done", durationMs: 0, ...result });
-      void draw(records);
+      redraw([...records]);
     },
   );
+  await markReady(end, redraw);
 }
 
 async function draw(records: TrialRecord[]): Promise<void> {

@@ -50,6 +50,7 @@ export class TrialRunner {
       this.setStatus(`Trial ${index + 1} failed: ${message}`),
   ): Promise<RunEnd> {
     this.stop();
+    delete document.body.dataset.ready;
     const started = performance.now();
     const worker = new Worker(new URL("./trial-worker.ts", import.meta.url), { type: "module" });
     this.worker = worker;
@@ -138,6 +139,48 @@ export async function showFigure(container: HTMLElement, spec: Record<string, un
     actions: { export: true, source: false, compiled: false, editor: false },
   });
   container.dataset.drawn = String(Number(container.dataset.drawn ?? 0) + 1);
+}
+
+/** A drawing function made safe to call on every result (see `latestOnly`). */
+export interface Redraw<T> {
+  (value: T): void;
+  /** Resolves once every requested drawing is done. */
+  idle(): Promise<void>;
+}
+
+/**
+ * `draw` made safe to call on every result: calls run one at a time (drawings are asynchronous, and an older one
+ * finishing last would overwrite a newer figure), and of the calls made meanwhile only the latest runs.
+ */
+export function latestOnly<T>(draw: (value: T) => Promise<void>): Redraw<T> {
+  let pending: { value: T } | null = null;
+  let running: Promise<void> | null = null;
+  const loop = async (): Promise<void> => {
+    while (pending) {
+      const { value } = pending;
+      pending = null;
+      await draw(value);
+    }
+    running = null;
+  };
+  const redraw = (value: T): void => {
+    pending = { value };
+    running ??= loop();
+  };
+  redraw.idle = async (): Promise<void> => {
+    while (running) await running;
+  };
+  return redraw;
+}
+
+/**
+ * Marks the page ready (`<body data-ready>`) once a run that was not stopped has finished and its figures are
+ * drawn: what scripts and tests wait for.
+ */
+export async function markReady(end: RunEnd, redraw: Redraw<never>): Promise<void> {
+  await redraw.idle();
+  // A newer run may have started meanwhile: then it is that run's turn to mark the page.
+  if (end === "done" && !document.body.dataset.running) document.body.dataset.ready = "true";
 }
 
 /** A cell's text: numbers with 3 significant digits (integers as they are), null as "—". */

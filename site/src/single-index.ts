@@ -6,7 +6,7 @@
 import { LINK_NAMES } from "../../src/experiments/single-index/schema.js";
 import type { TrialRecord } from "../../src/experiments/types.js";
 import { lineChart, scalarBands } from "../../src/report/charts.js";
-import { TrialRunner, byId, fillTable, showFigure } from "./shell.js";
+import { TrialRunner, byId, fillTable, latestOnly, markReady, showFigure } from "./shell.js";
 
 const ALGORITHMS = ["gd", "kfac"] as const;
 const RATIOS = [0.5, 1, 2, 4, 8, 16, 32];
@@ -33,6 +33,7 @@ function showValues(): void {
 }
 
 const runner = new TrialRunner();
+const redraw = latestOnly(draw);
 
 async function run(): Promise<void> {
   const s = settings();
@@ -41,7 +42,7 @@ async function run(): Promise<void> {
     ratios.map((nOverD) => ({ algorithm, nOverD, kappa: s.kappa, link: s.link, d: s.d, N: 2 * s.d })),
   );
   const records: TrialRecord[] = [];
-  await runner.run(
+  const end = await runner.run(
     points.map((config) => ({ name: "single-index-alignment", config, seed: s.seed })),
     (index, result) => {
       records.push({
@@ -53,9 +54,10 @@ async function run(): Promise<void> {
         durationMs: 0,
         ...result,
       });
-      void draw(records);
+      redraw([...records]);
     },
   );
+  await markReady(end, redraw);
 }
 
 const keyOf = (t: TrialRecord) => ({ algorithm: String(t.point.algorithm), nOverD: Number(t.point.nOverD) });

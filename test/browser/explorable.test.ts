@@ -79,10 +79,11 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
     return { page, errors };
   }
 
-  const finished = (page: Page) =>
-    page.waitForFunction(() => /^Done/.test(document.getElementById("status")?.textContent ?? ""), null, {
-      timeout: 100_000,
-    });
+  /** Waits until the page's run is done and its figures are drawn (`<body data-ready>`, set by the page). */
+  const finished = async (page: Page) => {
+    await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 100_000 });
+    expect(await page.locator("#status").textContent()).toMatch(/^Done: \d+ trials in/);
+  };
   const svgOf = (page: Page, id: string) => page.locator(`#${id} svg.marks`).evaluate((el) => el.outerHTML);
   const noOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
@@ -143,7 +144,6 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
 
     await page.locator("#kappa").fill("2");
     expect(await page.locator("#kappa-value").textContent()).toBe("100");
-    await page.waitForFunction(() => /^Running/.test(document.getElementById("status")!.textContent!));
     await finished(page);
     const after = await svgOf(page, "fig-beta");
     expect(after).not.toBe(before);
