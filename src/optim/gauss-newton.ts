@@ -9,14 +9,15 @@
  *   GG: FᵀF ⊗ Σ̂ₓ                [(c,d),(c',d')] = (FᵀF)[c,c'] Σ̂ₓ[d,d']   (Σ̂ₓ ⊗ FᵀF in column-major vec)
  *   FG: [(a,b),(c',d')] = F[a,c'] Σ̂_zx[b,d'].
  * It has a d_h²-dimensional null space (the symmetry (F, G) → (FA, A⁻¹G)), so the step must be damped:
- * θ₊ = θ − η (JᵀJ/n + λI)⁻¹ ∇_θ L̂.
+ * θ₊ = θ − η (JᵀJ/n + λI)⁻¹ ∇_θ L̂, applied through a full curvature block (curvature/full-block.ts).
  */
 import { Matrix } from "../linalg/matrix.js";
 import { matmul } from "../linalg/blas.js";
-import { solveSPD } from "../linalg/cholesky.js";
+import { NonFiniteError } from "../linalg/errors.js";
 import { linearNetGradients } from "../nn/linear-net.js";
 import { secondMoment, type Batch } from "./alternating.js";
 import { checkStepSize } from "./types.js";
+import { applyFull, emptyFullBlock, refreshFull, updateFull } from "./curvature/full-block.js";
 
 /** The (d_Y·d_h + d_h·d_X)-square Gauss–Newton matrix JᵀJ/n of the batch X, from the blocks above. */
 export function twoLayerGaussNewton(G: Matrix, F: Matrix, X: Matrix): Matrix {
@@ -68,13 +69,13 @@ export function gaussNewtonStep(
   checkStepSize("gaussNewtonStep", "damping", options.damping);
   const { G, F } = params;
   const { dG, dF, loss } = linearNetGradients({ G, F }, batch.X, batch.Y);
-  const M = twoLayerGaussNewton(G, F, batch.X);
-  const N = M.rows;
-  for (let i = 0; i < N; i++) M.data[i * N + i] += options.damping;
-  const g = new Matrix(N, 1);
-  g.data.set(dF.data, 0);
-  g.data.set(dG.data, dF.data.length);
-  const delta = solveSPD(M, g).data;
+  // One full curvature block over θ = (vec F, vec G), refreshed from this batch alone (no moving average).
+  const { block, error } = updateFull(emptyFullBlock(), twoLayerGaussNewton(G, F, batch.X), 0, 1);
+  if (error !== null) throw new NonFiniteError(`gaussNewtonStep: ${error}`);
+  const grad = new Float64Array(dF.data.length + dG.data.length);
+  grad.set(dF.data, 0);
+  grad.set(dG.data, dF.data.length);
+  const delta = applyFull(refreshFull(block, options.damping), grad);
   const Fn = F.clone();
   const Gn = G.clone();
   for (let t = 0; t < Fn.data.length; t++) Fn.data[t] -= options.eta * delta[t];

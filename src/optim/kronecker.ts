@@ -1,13 +1,22 @@
 /**
- * Kronecker-factored (layer-wise) preconditioning of one weight matrix's gradient: the update direction
- * Δ = (A + λ_A I)⁻¹ ∇ (B + λ_B I)⁻¹ for a d_out×d_in gradient ∇ with a left (output-side, d_out×d_out) factor A and
- * a right (input-side, d_in×d_in) factor B. With A = E[g gᵀ] (output gradients) and B = E[a aᵀ] (inputs) this is
- * KFAC's block (Martens & Grosse 2015): (B ⊗ A)⁻¹ vec(∇) = vec(A⁻¹ ∇ B⁻¹). The factors are passed explicitly, so
- * the caller decides where they come from (batch statistics, moving averages, the paper's FᵀF and Σ̂ₓ).
+ * Kronecker-factored (layer-wise) preconditioning of one weight matrix's gradient with factors given explicitly:
+ * the update direction Δ = (A + λ_A I)⁻¹ ∇ (B + λ_B I)⁻¹ for a d_out×d_in gradient ∇ with a left (output-side,
+ * d_out×d_out) factor A and a right (input-side, d_in×d_in) factor B. With A = E[g gᵀ] (output gradients) and
+ * B = E[a aᵀ] (inputs) this is KFAC's block (Martens & Grosse 2015): (B ⊗ A)⁻¹ vec(∇) = vec(A⁻¹ ∇ B⁻¹).
+ *
+ * It runs through the same Kronecker curvature block as the `kfac` optimizer (curvature/kronecker-block.ts): the
+ * batch factors are folded into an empty block (no moving average), refreshed with per-side damped inverses, and
+ * applied two-sided. The paper's experiments use it with their own factors (FᵀF and Σ̂ₓ for the linear network's
+ * equation 5, Σ̂ₓ for the single-index step), so the paper's KFAC and the library's KFAC are one code path.
  */
-import { Matrix } from "../linalg/matrix.js";
-import { ShapeError } from "../linalg/errors.js";
-import { solveSPD } from "../linalg/cholesky.js";
+import type { Matrix } from "../linalg/matrix.js";
+import { NonFiniteError, ShapeError } from "../linalg/errors.js";
+import {
+  applyTwoSided,
+  emptyKroneckerBlock,
+  sideDampedInverses,
+  updateStatistics,
+} from "./curvature/kronecker-block.js";
 
 export interface KroneckerFactors {
   /** Left factor A (d_out×d_out, symmetric positive semi-definite); omitted: the identity. */
@@ -20,37 +29,24 @@ export interface KroneckerFactors {
   rightDamping?: number;
 }
 
-/** A + λI as a new matrix. */
-export function addRidge(A: Matrix, lambda: number): Matrix {
-  if (!(lambda >= 0) || !Number.isFinite(lambda))
-    throw new RangeError(`damping must be a finite number ≥ 0, got ${lambda}`);
-  const out = A.clone();
-  if (lambda > 0) for (let i = 0; i < A.rows; i++) out.data[i * A.cols + i] += lambda;
-  return out;
-}
-
 /**
- * Δ = (A + λ_A I)⁻¹ ∇ (B + λ_B I)⁻¹, each side by a Cholesky solve (the right side as B⁻¹∇ᵀ, transposed back,
- * since B is symmetric). Throws `NotPositiveDefiniteError` when a damped factor is singular.
+ * Δ = (A + λ_A I)⁻¹ ∇ (B + λ_B I)⁻¹ (a new matrix). Throws `NotPositiveDefiniteError` when a damped factor is
+ * singular and `NonFiniteError` when a factor has NaN/Inf entries (the paper's experiments count both as divergence).
  */
 export function kroneckerPrecondition(grad: Matrix, factors: KroneckerFactors): Matrix {
   const { left, right, leftDamping = 0, rightDamping = 0 } = factors;
-  let out = grad;
-  if (left) {
-    if (left.rows !== grad.rows || left.cols !== grad.rows) {
+  const check = (side: string, F: Matrix | undefined, n: number): void => {
+    if (F && (F.rows !== n || F.cols !== n)) {
       throw new ShapeError(
-        `kroneckerPrecondition: left factor is ${left.shape()}, need ${grad.rows}×${grad.rows} for ∇ ${grad.shape()}`,
+        `kroneckerPrecondition: ${side} factor is ${F.shape()}, need ${n}×${n} for ∇ ${grad.shape()}`,
       );
     }
-    out = solveSPD(addRidge(left, leftDamping), out);
-  }
-  if (right) {
-    if (right.rows !== grad.cols || right.cols !== grad.cols) {
-      throw new ShapeError(
-        `kroneckerPrecondition: right factor is ${right.shape()}, need ${grad.cols}×${grad.cols} for ∇ ${grad.shape()}`,
-      );
-    }
-    out = solveSPD(addRidge(right, rightDamping), out.transpose()).transpose();
-  }
-  return out === grad ? grad.clone() : out;
+  };
+  check("left", left, grad.rows);
+  check("right", right, grad.cols);
+  const { block, error } = updateStatistics(emptyKroneckerBlock(), left ?? null, right ?? null, 0, 1);
+  if (error !== null) throw new NonFiniteError(`kroneckerPrecondition: ${error}`);
+  // The rule is called directly (not through `refresh`) so a singular factor's LinalgError reaches the caller.
+  const caches = sideDampedInverses(leftDamping, rightDamping)(block);
+  return applyTwoSided({ ...block, leftCache: caches.leftCache, rightCache: caches.rightCache }, grad);
 }

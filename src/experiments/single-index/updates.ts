@@ -15,7 +15,7 @@
  */
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
-import { solveSPD } from "../../linalg/decompositions.js";
+import { kroneckerPrecondition } from "../../optim/kronecker.js";
 import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
 import { pow } from "../../linalg/elementary.js";
 
@@ -87,9 +87,11 @@ export function train(
     }
     let direction = gradW;
     if (inputFactor) {
-      // ∇ (Σ̂ + λI)⁻¹ = ((Σ̂ + λI)⁻¹ ∇ᵀ)ᵀ (the factor is symmetric).
-      direction = solveSPD(inputFactor, gradW.transpose()).transpose();
-      if (options.leftFactor) direction = solveSPD(outputFactor(dH, options.leftDamping), direction);
+      // P⁻¹ ∇ (Σ̂ + λI)⁻¹ through the library's Kronecker curvature block (both factors arrive damped).
+      direction = kroneckerPrecondition(gradW, {
+        right: inputFactor,
+        left: options.leftFactor ? outputFactor(dH, options.leftDamping) : undefined,
+      });
     }
     const s = eta * Math.sqrt(N);
     const p = direction.data;

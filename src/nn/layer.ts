@@ -1,0 +1,105 @@
+/**
+ * What every layer of a `sequential` network implements. A `Layer` is the description the caller writes
+ * (`dense(784, 256)`); `sequential` builds it for the shape it receives, giving a `BuiltLayer` that knows its
+ * parameter names and runs the forward and backward passes.
+ *
+ * Gradient convention along the chain: for a batch of n examples with loss L = (1/n) Σᵢ ℓᵢ, the backward pass
+ * carries the per-example gradients ∂ℓᵢ/∂(layer output)ᵢ, i.e. n·∂L/∂out, not divided by n. That is exactly the
+ * `g` a curvature block wants (src/nn/types.ts), so it needs no copy; the parameter gradients a layer returns are
+ * those of the mean loss L (divided by n). Every backward pass here is linear in the incoming gradient, so for
+ * batch-norm in training mode the carried quantity is n·∂L/∂out, the usual convention of KFAC implementations.
+ */
+import type { Matrix } from "../linalg/matrix.js";
+import type { LayerStats, Params } from "./types.js";
+
+/** The shape of one example: [features] or [channels, height, width] (NCHW, flattened row-major per row). */
+export type Shape = readonly [number] | readonly [number, number, number];
+
+/** Non-trainable buffers (batch-norm running mean and variance) by name, as plain arrays (JSON-serialisable). */
+export type NetworkState = Record<string, number[]>;
+
+/** How a parameter is initialised (see init.ts). */
+export type ParamRole = "weight" | "bias" | "scale" | "shift";
+
+/** One trainable parameter of a built layer. */
+export interface ParamSpec {
+  /** Its key in `Params`, PyTorch-style: "<layer index>.weight" or "<layer index>.bias". */
+  key: string;
+  rows: number;
+  cols: number;
+  role: ParamRole;
+  /** Inputs feeding each output (dense: in; conv2d: inC·kh·kw). */
+  fanIn: number;
+  /** Outputs each input feeds (dense: out; conv2d: outC·kh·kw). */
+  fanOut: number;
+}
+
+/** One non-trainable buffer: its key in `NetworkState`, its length and its initial value. */
+export interface StateSpec {
+  key: string;
+  length: number;
+  initial: number;
+}
+
+/** What a forward pass is told. */
+export interface ForwardContext {
+  /** Training mode (batch statistics) or evaluation mode (running statistics). */
+  train: boolean;
+  /** The buffers to read (evaluation mode). */
+  state?: NetworkState;
+  /** Where training mode writes updated buffers (new arrays; `state` is never modified). */
+  nextState?: NetworkState;
+}
+
+/** What a backward pass should compute. */
+export interface BackwardRequest {
+  /** Parameter gradients (false for the sampled-Fisher pass, which only needs the statistics). */
+  grads: boolean;
+  /** The gradient with respect to the layer's input (false for the first layer that has parameters). */
+  inputGrad: boolean;
+}
+
+/** What a backward pass returns. */
+export interface BackwardResult {
+  /** Per-example gradient with respect to the input (n·∂L/∂in). */
+  dIn?: Matrix;
+  /** Gradients of the mean loss for this layer's parameters. */
+  grads?: Params;
+  /** Per-example output gradients in the layout of the curvature statistics ((n·T)×out for dense/conv2d). */
+  g?: Matrix;
+  /** Per-example parameter gradients by key, n×C (batch-norm). */
+  perExample?: Record<string, Matrix>;
+}
+
+/** A layer built for a known input shape. `C` is what its forward pass keeps for the backward pass. */
+export interface BuiltLayer<C = unknown> {
+  /** "dense", "conv2d", "batchNorm", "relu", ... (for messages). */
+  readonly kind: string;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly params: readonly ParamSpec[];
+  readonly state: readonly StateSpec[];
+  /** x: n × size(inputShape) → out: n × size(outputShape). */
+  forward(params: Params, x: Matrix, ctx: ForwardContext): { out: Matrix; cache: C };
+  /** dOut: per-example gradients n × size(outputShape), as produced by the layer above. */
+  backward(dOut: Matrix, cache: C, params: Params, request: BackwardRequest): BackwardResult;
+  /** The curvature statistics of a layer with parameters, from its cache and its backward results. */
+  stats?(cache: C, result: BackwardResult, sampled?: BackwardResult): LayerStats;
+}
+
+/** A layer description, built by `sequential` once the shape it receives is known. */
+export interface Layer {
+  readonly kind: string;
+  /** Builds the layer at position `index` of a network for inputs of shape `input`; throws on a mismatch. */
+  build(input: Shape, index: number): BuiltLayer;
+}
+
+/** The number of entries of one example of this shape. */
+export function shapeSize(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** "[1, 28, 28]" for messages. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Losses of a network's output: the batch loss is the mean of per-example losses ℓᵢ, L = (1/n) Σᵢ ℓᵢ, and the
+ * backward pass starts from the per-example gradients gᵢ = ∂ℓᵢ/∂outputᵢ (not divided by n; see layer.ts). Each
+ * loss is the negative log-likelihood of a predictive distribution (up to a constant), from which
+ * `sampleTargets` draws the targets of the Monte-Carlo Fisher (Martens & Grosse 2015, §5).
+ */
+import { ShapeError } from "../linalg/errors.js";
+import { Matrix } from "../linalg/matrix.js";
+import type { Rng } from "../random/rng.js";
+import { show } from "../config/errors.js";
+
+/**
+ * A loss: callable as `loss(output, targets)` for the mean loss, with the per-example gradients and the sampler
+ * the training pass uses.
+ */
+export interface Loss<T> {
+  (output: Matrix, targets: T): number;
+  /** The mean loss L and the per-example gradients g (n×k), gᵢ = ∂ℓᵢ/∂outputᵢ. */
+  valueAndGrad(output: Matrix, targets: T): { loss: number; g: Matrix };
+  /** Targets drawn from the model's predictive distribution at `output`. */
+  sampleTargets(output: Matrix, rng: Rng): T;
+}
+
+function makeLoss<T>(parts: Pick<Loss<T>, "valueAndGrad" | "sampleTargets">): Loss<T> {
+  const call = (output: Matrix, targets: T): number => parts.valueAndGrad(output, targets).loss;
+  return Object.assign(call, parts);
+}
+
+function checkClassTargets(output: Matrix, targets: ArrayLike<number>): void {
+  const where = "softmaxCrossEntropy";
+  if (targets === null || typeof targets !== "object" || typeof targets.length !== "number") {
+    throw new TypeError(`${where}: targets must be class indices (an Int32Array or number[]), got ${show(targets)}`);
+  }
+  if (targets.length !== output.rows) {
+    throw new ShapeError(`${where}: ${targets.length} targets for ${output.rows} outputs (logits ${output.shape()})`);
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (!Number.isInteger(t) || t < 0 || t >= output.cols) {
+      throw new RangeError(`${where}: targets[${i}] must be a class index in 0…${output.cols - 1}, got ${show(t)}`);
+    }
+  }
+}
+
+/**
+ * Row i of `logits` as probabilities, softmax(z)_j = e^{z_j − max z} / Σ_k e^{z_k − max z}, written into `p`;
+ * returns log Σ_k e^{z_k} (computed stably as max z + log Σ e^{z_k − max z}).
+ */
+function softmaxRow(z: Float64Array, offset: number, k: number, p: Float64Array): number {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) if (z[offset + j] > max) max = z[offset + j];
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    const e = Math.exp(z[offset + j] - max);
+    p[offset + j] = e;
+    sum += e;
+  }
+  for (let j = 0; j < k; j++) p[offset + j] /= sum;
+  return max + Math.log(sum);
+}
+
+/**
+ * Softmax cross-entropy with class-index targets (PyTorch's CrossEntropyLoss, reduction "mean"):
+ * ℓᵢ = log Σ_j e^{z_ij} − z_{i,yᵢ} (log-sum-exp shifted by the row maximum, so large logits do not overflow),
+ * gᵢ = softmax(zᵢ) − e_{yᵢ}. The predictive distribution is categorical with probabilities softmax(zᵢ).
+ */
+export const softmaxCrossEntropy: Loss<ArrayLike<number>> = makeLoss({
+  valueAndGrad(logits, targets) {
+    checkClassTargets(logits, targets);
+    const { rows: n, cols: k } = logits;
+    const g = new Matrix(n, k);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const logSumExp = softmaxRow(logits.data, i * k, k, g.data);
+      total += logSumExp - logits.data[i * k + targets[i]];
+      g.data[i * k + targets[i]] -= 1;
+    }
+    return { loss: total / n, g };
+  },
+  sampleTargets(logits, rng) {
+    const { rows: n, cols: k } = logits;
+    const p = new Float64Array(n * k);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      softmaxRow(logits.data, i * k, k, p);
+      // Inverse CDF; the last class absorbs rounding so a draw always lands.
+      const u = rng.uniform();
+      let c = 0;
+      let cdf = p[i * k];
+      while (u >= cdf && c < k - 1) cdf += p[i * k + ++c];
+      out[i] = c;
+    }
+    return out;
+  },
+});
+
+function checkRegressionTargets(output: Matrix, targets: Matrix): void {
+  if (!(targets instanceof Matrix)) throw new TypeError(`mse: targets must be a Matrix, got ${show(targets)}`);
+  if (targets.rows !== output.rows || targets.cols !== output.cols) {
+    throw new ShapeError(`mse: targets are ${targets.shape()} but the outputs are ${output.shape()}`);
+  }
+}
+
+/**
+ * Squared error with the ½ convention: ℓᵢ = ½ ‖ŷᵢ − yᵢ‖², L = (1/n) Σᵢ ℓᵢ, gᵢ = ŷᵢ − yᵢ. This is the negative
+ * log-likelihood of yᵢ ~ N(ŷᵢ, I) up to a constant, so its Fisher equals its Gauss–Newton matrix; it is k/2 times
+ * PyTorch's MSELoss(reduction "mean"), which averages (ŷ − y)² over all n·k entries. Sampled targets are
+ * ŷᵢ + εᵢ with εᵢ ~ N(0, I).
+ */
+export const mse: Loss<Matrix> = makeLoss({
+  valueAndGrad(output, targets) {
+    checkRegressionTargets(output, targets);
+    const g = new Matrix(output.rows, output.cols);
+    let total = 0;
+    for (let k = 0; k < g.data.length; k++) {
+      const d = output.data[k] - targets.data[k];
+      g.data[k] = d;
+      total += d * d;
+    }
+    return { loss: (0.5 * total) / output.rows, g };
+  },
+  sampleTargets(output, rng) {
+    const noise = new Float64Array(output.data.length);
+    rng.fillNormal(noise);
+    for (let k = 0; k < noise.length; k++) noise[k] += output.data[k];
+    return new Matrix(output.rows, output.cols, noise);
+  },
+});
+
+/** The fraction of rows whose largest logit is at the target class (first maximum on ties). */
+export function accuracy(logits: Matrix, targets: ArrayLike<number>): number {
+  checkClassTargets(logits, targets);
+  const { rows: n, cols: k } = logits;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (logits.data[i * k + j] > logits.data[i * k + best]) best = j;
+    if (best === targets[i]) correct++;
+  }
+  return n === 0 ? 0 : correct / n;
+}

@@ -1,0 +1,276 @@
+/**
+ * A feed-forward network as a list of layers (PyTorch's nn.Sequential), with seeded initialisation, a forward
+ * pass, and a training pass returning the loss, the gradients and the per-layer curvature statistics.
+ */
+import { show } from "../config/errors.js";
+import { ShapeError } from "../linalg/errors.js";
+import { Matrix } from "../linalg/matrix.js";
+import { Rng, deriveSeed } from "../random/rng.js";
+import { INIT_SCHEMES, initParam, type InitScheme } from "./init.js";
+import { booleanOption, checkKeys, choiceOption, numberOption } from "./options.js";
+import {
+  formatShape,
+  shapeSize,
+  type BackwardResult,
+  type BuiltLayer,
+  type ForwardContext,
+  type Layer,
+  type NetworkState,
+  type ParamSpec,
+  type Shape,
+} from "./layer.js";
+import type { Loss } from "./losses.js";
+import type { LayerStats, Params } from "./types.js";
+
+/** Options of `sequential`. */
+export interface SequentialOptions {
+  /** The shape of one example: [features] or [channels, height, width]. */
+  inputShape: readonly number[];
+  /** How `init` draws weights (see init.ts); default "pytorch". */
+  init?: InitScheme;
+}
+
+/** Options of `forward`. */
+export interface ForwardOptions {
+  /** Training mode: batch-norm uses batch statistics (and `forward` leaves running statistics alone). Default false. */
+  train?: boolean;
+  /** Batch-norm running statistics; required in evaluation mode when the network has batch-norm layers. */
+  state?: NetworkState;
+}
+
+/** Options of `lossAndGrad`. */
+export interface LossAndGradOptions {
+  /** Training mode (default true): batch-norm normalises by batch statistics and updates its running statistics. */
+  train?: boolean;
+  /** Batch-norm running statistics; required when the network has batch-norm layers. */
+  state?: NetworkState;
+  /** Return the per-layer curvature statistics (default true). */
+  stats?: boolean;
+  /** When set, also back-propagate targets sampled from the model with this seed and fill gSampled. */
+  sampledFisherSeed?: number;
+}
+
+/** What `lossAndGrad` returns. */
+export interface LossAndGradResult {
+  /** The mean loss over the batch. */
+  loss: number;
+  /** ∇L for every parameter, same keys and shapes as the parameters. */
+  grads: Params;
+  /** One entry per layer with parameters, in order (empty when `stats: false`). */
+  stats: LayerStats[];
+  /** The network's output (logits) for the batch. */
+  output: Matrix;
+  /** The running statistics after this pass (new arrays in training mode; the input state otherwise). */
+  state: NetworkState;
+}
+
+/** A built network. */
+export interface Network {
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  /** Each layer's kind and shapes, in order. */
+  readonly layers: readonly { kind: string; inputShape: Shape; outputShape: Shape }[];
+  /** Every trainable parameter: key, shape and role. */
+  readonly paramSpecs: readonly ParamSpec[];
+  /** Seeded fresh parameters. */
+  init(seed: number): Params;
+  /** Fresh non-trainable buffers (running mean 0, running variance 1). */
+  initState(): NetworkState;
+  /** The output for a batch x (n × size(inputShape)). */
+  forward(params: Params, x: Matrix, options?: ForwardOptions): Matrix;
+  /** Loss, gradients and curvature statistics for a batch. */
+  lossAndGrad<T>(params: Params, x: Matrix, targets: T, loss: Loss<T>, options?: LossAndGradOptions): LossAndGradResult;
+}
+
+function parseShape(value: unknown): Shape {
+  const ok =
+    Array.isArray(value) &&
+    (value.length === 1 || value.length === 3) &&
+    value.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 1);
+  if (!ok) {
+    throw new RangeError(
+      `sequential: inputShape must be [features] or [channels, height, width] of positive integers, got ${show(value)}`,
+    );
+  }
+  return value.slice() as unknown as Shape;
+}
+
+/**
+ * Builds a network from `layers`, applied in order to inputs of shape `inputShape` (rows of a Matrix are examples;
+ * images are NCHW flattened per row). Shapes are inferred layer by layer and checked; parameters and buffers are
+ * named PyTorch-style by the layer's index in the list ("0.weight", "0.bias", "2.running_mean", ...).
+ *
+ * `lossAndGrad` runs the forward pass, the loss L = (1/n) Σᵢ ℓᵢ, and backpropagation (Rumelhart et al. 1986),
+ * and returns per layer the Kronecker-factor statistics a and g of Martens & Grosse 2015 (dense) and Grosse &
+ * Martens 2016 (conv2d), or per-example gradients for batch-norm's diagonal block. With `sampledFisherSeed` a second
+ * backward pass starts from targets drawn from the model's predictive distribution (categorical for softmax
+ * cross-entropy, N(output, I) for mse), giving the Monte-Carlo Fisher statistics gSampled (Martens & Grosse 2015,
+ * §5), whose expectation over the draws is the true Fisher rather than the empirical one.
+ */
+export function sequential(layers: readonly Layer[], options: SequentialOptions): Network {
+  checkKeys("sequential", options, ["inputShape", "init"]);
+  const inputShape = parseShape(options.inputShape);
+  const scheme = choiceOption("sequential", "init", options.init ?? "pytorch", INIT_SCHEMES);
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new RangeError(`sequential: layers must be a non-empty list of layers, got ${show(layers)}`);
+  }
+  const built: BuiltLayer[] = [];
+  let shape = inputShape;
+  layers.forEach((layer, index) => {
+    if (!layer || typeof (layer as Partial<Layer>).build !== "function") {
+      throw new TypeError(
+        `sequential: layers[${index}] is not a layer (dense(), conv2d(), relu(), ...), got ${show(layer)}`,
+      );
+    }
+    const b = layer.build(shape, index);
+    built.push(b);
+    shape = b.outputShape;
+  });
+  const paramSpecs = built.flatMap((b) => b.params);
+  const stateSpecs = built.flatMap((b) => b.state);
+  const firstTrainable = built.findIndex((b) => b.params.length > 0);
+  const inputSize = shapeSize(inputShape);
+
+  const checkParams = (where: string, params: Params): void => {
+    if (params === null || typeof params !== "object")
+      throw new TypeError(`${where}: params must be an object of matrices`);
+    for (const spec of paramSpecs) {
+      const p = params[spec.key];
+      if (!(p instanceof Matrix)) {
+        throw new TypeError(
+          `${where}: params["${spec.key}"] must be a ${spec.rows}×${spec.cols} Matrix, got ${show(p)}`,
+        );
+      }
+      if (p.rows !== spec.rows || p.cols !== spec.cols) {
+        throw new ShapeError(`${where}: params["${spec.key}"] is ${p.shape()}, expected ${spec.rows}×${spec.cols}`);
+      }
+    }
+    const known = new Set(paramSpecs.map((s) => s.key));
+    for (const key of Object.keys(params)) {
+      if (!known.has(key)) {
+        throw new RangeError(
+          `${where}: params has an unknown key "${key}"; this network has ${[...known].join(", ") || "none"}`,
+        );
+      }
+    }
+  };
+
+  const checkInput = (where: string, x: Matrix): void => {
+    if (!(x instanceof Matrix)) throw new TypeError(`${where}: x must be a Matrix, got ${show(x)}`);
+    if (x.cols !== inputSize || x.rows < 1) {
+      throw new ShapeError(
+        `${where}: x is ${x.shape()} but inputShape ${formatShape(inputShape)} needs at least one row of ${inputSize} entries`,
+      );
+    }
+  };
+
+  const checkState = (where: string, state: unknown): NetworkState => {
+    if (state === null || typeof state !== "object") {
+      throw new TypeError(
+        `${where}: options.state is required by the batch-norm layers (start from network.initState()), got ${show(state)}`,
+      );
+    }
+    for (const spec of stateSpecs) {
+      const v = (state as NetworkState)[spec.key];
+      if (!Array.isArray(v) || v.length !== spec.length || !v.every((e) => typeof e === "number")) {
+        throw new ShapeError(
+          `${where}: state["${spec.key}"] must be an array of ${spec.length} numbers, got ${show(v)}`,
+        );
+      }
+    }
+    return state as NetworkState;
+  };
+
+  const runForward = (params: Params, x: Matrix, ctx: ForwardContext): { output: Matrix; caches: unknown[] } => {
+    const caches: unknown[] = [];
+    let h = x;
+    for (const layer of built) {
+      const { out, cache } = layer.forward(params, h, ctx);
+      caches.push(cache);
+      h = out;
+    }
+    return { output: h, caches };
+  };
+
+  /** Back-propagates per-example output gradients down to the first layer with parameters. */
+  const runBackward = (params: Params, caches: unknown[], dOutput: Matrix, grads: boolean): BackwardResult[] => {
+    const results: BackwardResult[] = [];
+    let d = dOutput;
+    for (let l = built.length - 1; l >= Math.max(firstTrainable, 0); l--) {
+      const r = built[l].backward(d, caches[l], params, { grads, inputGrad: l > firstTrainable });
+      results[l] = r;
+      if (r.dIn) d = r.dIn;
+    }
+    return results;
+  };
+
+  return {
+    inputShape,
+    outputShape: shape,
+    layers: built.map((b) => ({ kind: b.kind, inputShape: b.inputShape, outputShape: b.outputShape })),
+    paramSpecs,
+
+    init(seed) {
+      numberOption("init", "seed", seed, () => true, "a finite number");
+      const params: Params = {};
+      // One stream per parameter, so changing one layer leaves the others' draws unchanged.
+      paramSpecs.forEach((spec, k) => (params[spec.key] = initParam(spec, scheme, new Rng(deriveSeed(seed, k)))));
+      return params;
+    },
+
+    initState() {
+      const state: NetworkState = {};
+      for (const spec of stateSpecs) state[spec.key] = new Array<number>(spec.length).fill(spec.initial);
+      return state;
+    },
+
+    forward(params, x, opts = {}) {
+      checkKeys("forward", opts, ["train", "state"]);
+      const train = booleanOption("forward", "train", opts.train, false);
+      checkParams("forward", params);
+      checkInput("forward", x);
+      const state = !train && stateSpecs.length > 0 ? checkState("forward", opts.state) : opts.state;
+      return runForward(params, x, { train, state }).output;
+    },
+
+    lossAndGrad(params, x, targets, loss, opts = {}) {
+      const where = "lossAndGrad";
+      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed"]);
+      const train = booleanOption(where, "train", opts.train, true);
+      const wantStats = booleanOption(where, "stats", opts.stats, true);
+      const seed = opts.sampledFisherSeed;
+      if (seed !== undefined) {
+        numberOption(where, "sampledFisherSeed", seed, () => true, "a finite number");
+        if (!wantStats) throw new RangeError(`${where}: sampledFisherSeed needs stats: true (it fills the statistics)`);
+      }
+      if (typeof loss !== "function" || typeof loss.valueAndGrad !== "function") {
+        throw new TypeError(
+          `${where}: loss must be a loss such as nn.softmaxCrossEntropy or nn.mse, got ${show(loss)}`,
+        );
+      }
+      checkParams(where, params);
+      checkInput(where, x);
+      const state = stateSpecs.length > 0 ? checkState(where, opts.state) : (opts.state ?? {});
+      const nextState: NetworkState | undefined = train ? { ...state } : undefined;
+
+      const { output, caches } = runForward(params, x, { train, state, nextState });
+      const { loss: value, g } = loss.valueAndGrad(output, targets);
+      const results = runBackward(params, caches, g, true);
+      const grads: Params = {};
+      for (const r of results) if (r?.grads) Object.assign(grads, r.grads);
+
+      let sampled: BackwardResult[] | undefined;
+      if (seed !== undefined) {
+        const sampledTargets = loss.sampleTargets(output, new Rng(seed));
+        sampled = runBackward(params, caches, loss.valueAndGrad(output, sampledTargets).g, false);
+      }
+      const stats: LayerStats[] = [];
+      if (wantStats) {
+        built.forEach((layer, l) => {
+          if (layer.params.length > 0 && layer.stats) stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
+        });
+      }
+      return { loss: value, grads, stats, output, state: nextState ?? state };
+    },
+  };
+}

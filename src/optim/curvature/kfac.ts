@@ -1,0 +1,275 @@
+/**
+ * KFAC (Martens & Grosse 2015; Grosse & Martens 2016 for convolutions) and EKFAC (George et al. 2018), built from
+ * the Kronecker curvature block: per dense/conv2d layer one block over [W | b] with factors A (inputs) and G
+ * (output gradients) from `ctx.stats`, batch-norm scale/shift through a diagonal block, and any parameter no
+ * statistics cover left unpreconditioned. The two differ only in the refresh rule and in how the refreshed cache
+ * is applied.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import type { KroneckerStats, Params } from "../../nn/types.js";
+import type { GradientTransformation } from "../transform.js";
+import { requireParams } from "../transforms/first-order.js";
+import {
+  checkChoice,
+  checkInteger,
+  checkKnownFields,
+  checkLearningRate,
+  checkNumber,
+  DEFAULT_MAX_FAILURES,
+} from "../transforms/options.js";
+import { allFinite, treeDot } from "../transforms/params.js";
+import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { nextFailureCount } from "./failures.js";
+import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
+import {
+  applyTwoSided,
+  dampedInverses,
+  eigenbases,
+  ema,
+  emptyKroneckerBlock,
+  refresh,
+  rotate,
+  rotateBack,
+  updateStatistics,
+  type KroneckerBlock,
+} from "./kronecker-block.js";
+import {
+  batchFactors,
+  joinedGradient,
+  outputGradients,
+  perExampleGradients,
+  projectedSecondMoments,
+  readStats,
+  splitJoined,
+  type FisherKind,
+} from "./layer-stats.js";
+
+export interface KfacOptions {
+  /** Step size η > 0, or a schedule. */
+  learningRate: LearningRate;
+  /** Tikhonov damping λ > 0, default 1e-3 (KFAC: split between the factors by π; EKFAC: added to the scalings). */
+  damping?: number;
+  /** Decay of the factors' moving averages, in [0, 1), default 0.95 (0: the current batch only). */
+  emaDecay?: number;
+  /** Steps between refreshes of the inverses (KFAC) or eigenbases (EKFAC), default 10; 1 refreshes every step. */
+  inverseEvery?: number;
+  /** "empirical" (default): G from the gradients for the true targets; "sampled": from stats.gSampled. */
+  fisher?: FisherKind;
+  /** KL-clipping bound c > 0: the step is scaled by min(1, √(c/(η² Σ⟨Δ, ∇⟩))); default: no clipping. */
+  klClip?: number;
+  /** Momentum μ ∈ [0, 1) on the preconditioned step (PyTorch SGD form), default 0. */
+  momentum?: number;
+  /** L2 weight decay added to the preconditioned step (as kfac-pytorch), default 0. */
+  weightDecay?: number;
+  /** Consecutive failed steps of one block before an error is raised, default 3. */
+  maxFailures?: number;
+}
+
+export interface KfacState {
+  count: number;
+  /** One Kronecker block per dense/conv2d layer, by weight key (left: G, right: A). */
+  layers: Record<string, KroneckerBlock>;
+  /** EKFAC's second moments in each layer's eigenbasis (out×(in [+1])); empty for KFAC. */
+  scalings: Record<string, Matrix>;
+  /** One diagonal block per batch-norm parameter (moving average of per-example squared gradients), by key. */
+  diagonals: Record<string, DiagonalBlock>;
+  /** Momentum buffers (null before the first step or with momentum 0). */
+  momentum: Params | null;
+}
+
+interface Resolved {
+  lr: LearningRate;
+  damping: number;
+  decay: number;
+  every: number;
+  fisher: FisherKind;
+  klClip: number | null;
+  mu: number;
+  wd: number;
+  maxFailures: number;
+}
+
+function resolve(name: string, o: KfacOptions): Resolved {
+  checkKnownFields(name, o, [
+    "learningRate",
+    "damping",
+    "emaDecay",
+    "inverseEvery",
+    "fisher",
+    "klClip",
+    "momentum",
+    "weightDecay",
+    "maxFailures",
+  ]);
+  return {
+    lr: checkLearningRate(name, "learningRate", o.learningRate),
+    damping: checkNumber(name, "damping", o.damping ?? 1e-3, 0, Infinity, { openLow: true }),
+    decay: checkNumber(name, "emaDecay", o.emaDecay ?? 0.95, 0, 1, { openHigh: true }),
+    every: checkInteger(name, "inverseEvery", o.inverseEvery ?? 10, 1),
+    fisher: checkChoice(name, "fisher", o.fisher ?? "empirical", ["empirical", "sampled"] as const),
+    klClip: o.klClip === undefined ? null : checkNumber(name, "klClip", o.klClip, 0, Infinity, { openLow: true }),
+    mu: checkNumber(name, "momentum", o.momentum ?? 0, 0, 1, { openHigh: true }),
+    wd: checkNumber(name, "weightDecay", o.weightDecay ?? 0, 0, Infinity),
+    maxFailures: checkInteger(name, "maxFailures", o.maxFailures ?? DEFAULT_MAX_FAILURES, 1),
+  };
+}
+
+/** What each variant does with a layer's block once its statistics are folded in. */
+interface LayerStep {
+  block: KroneckerBlock;
+  scaling: Matrix | null;
+  direction: Matrix;
+  error: string | null;
+}
+
+type Variant = (
+  s: KroneckerStats,
+  g: Matrix,
+  block: KroneckerBlock,
+  scaling: Matrix | null,
+  grad: Matrix,
+  refreshNow: boolean,
+  o: Resolved,
+) => LayerStep;
+
+/** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹. */
+const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
+  let error: string | null = null;
+  if (refreshNow || (block.leftCache === null && block.left !== null))
+    ({ block, error } = refresh(block, dampedInverses(o.damping)));
+  return { block, scaling: null, direction: applyTwoSided(block, grad), error };
+};
+
+/**
+ * EKFAC: on schedule the eigenbases Q_G, Q_A of the factors, with the scalings reset to the KFAC values λ_G λ_Aᵀ;
+ * every step the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the step is
+ * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ.
+ */
+const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o) => {
+  let error: string | null = null;
+  if (refreshNow || (block.leftCache === null && block.left !== null)) {
+    const r = refresh(block, eigenbases());
+    block = r.block;
+    error = r.error;
+    if (r.result?.leftValues && r.result.rightValues) {
+      const lg = r.result.leftValues;
+      const la = r.result.rightValues;
+      scaling = new Matrix(lg.length, la.length);
+      for (let i = 0; i < lg.length; i++)
+        for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
+    }
+  }
+  if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad.clone(), error };
+  const batch = projectedSecondMoments(s, g, block.leftCache, block.rightCache);
+  if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
+  else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
+  const P = rotate(block, grad);
+  for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
+  return { block, scaling, direction: rotateBack(block, P), error };
+};
+
+function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
+  const o = resolve(name, options);
+  return {
+    init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
+    update(grads, state, params, ctx) {
+      const stats = readStats(name, grads, ctx);
+      const theta = o.wd > 0 ? requireParams(name, grads, params) : undefined;
+      const t = state.count + 1;
+      const eta = learningRateAt(name, o.lr, state.count);
+      const refreshNow = (t - 1) % o.every === 0;
+      const layers = { ...state.layers };
+      const scalings = { ...state.scalings };
+      const diagonals = { ...state.diagonals };
+      const direction: Params = {};
+      for (const s of stats) {
+        if (s.kind === "batchNorm") {
+          const per = perExampleGradients(name, s, o.fisher);
+          for (const key of [s.weight, s.bias]) {
+            const gradient = grads[key];
+            const rows = per[key];
+            if (!rows || rows.cols !== gradient.cols || rows.rows !== s.batchSize || gradient.rows !== 1) {
+              throw new TypeError(
+                `${name}: batch-norm "${key}": need a 1×C gradient and ${s.batchSize}×C per-example gradients, got ` +
+                  `${gradient.shape()} and ${rows ? rows.shape() : "none"}`,
+              );
+            }
+            // The diagonal of the Fisher: F_j = (1/n) Σᵢ (∂ℓᵢ/∂θ_j)².
+            const batch = new Matrix(1, rows.cols);
+            for (let i = 0; i < rows.rows; i++)
+              for (let j = 0; j < rows.cols; j++) batch.data[j] += rows.data[i * rows.cols + j] ** 2 / s.batchSize;
+            const prev = diagonals[key] ?? emptyDiagonalBlock();
+            const first = prev.stat === null;
+            const folded = updateDiagonal(prev, batch, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
+            diagonals[key] = {
+              ...folded.block,
+              failures: nextFailureCount(name, key, prev.failures, folded.error, o.maxFailures),
+            };
+            direction[key] = applyDiagonal(folded.block, gradient, -1, o.damping);
+          }
+          continue;
+        }
+        const g = outputGradients(name, s, o.fisher);
+        const { A, G } = batchFactors(s, g);
+        let block = layers[s.weight] ?? emptyKroneckerBlock();
+        const first = block.left === null;
+        const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
+        block = folded.block;
+        // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
+        const refreshThis = refreshNow && folded.error === null;
+        const step = variant(s, g, block, scalings[s.weight] ?? null, joinedGradient(grads, s), refreshThis, o);
+        const error = folded.error ?? step.error;
+        layers[s.weight] = {
+          ...step.block,
+          failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures),
+        };
+        if (step.scaling) scalings[s.weight] = step.scaling;
+        splitJoined(step.direction, s, direction);
+      }
+      for (const [key, g] of Object.entries(grads)) if (!(key in direction)) direction[key] = g.clone();
+      // KL-clipping (kfac-pytorch): ν = min(1, √(c / (η² Σ⟨Δ, ∇⟩))).
+      if (o.klClip !== null) {
+        const vg = eta * eta * treeDot(direction, grads);
+        const nu = vg > 0 ? Math.min(1, Math.sqrt(o.klClip / vg)) : 1;
+        if (nu < 1) for (const d of Object.values(direction)) for (let i = 0; i < d.data.length; i++) d.data[i] *= nu;
+      }
+      const momentum: Params | null = o.mu > 0 ? {} : null;
+      const updates: Params = {};
+      for (const key of Object.keys(grads)) {
+        const d = direction[key];
+        if (theta) for (let i = 0; i < d.data.length; i++) d.data[i] += o.wd * theta[key].data[i];
+        if (momentum) {
+          // PyTorch's SGD buffer: b ← Δ at the first step, then b ← μb + Δ; the step follows b.
+          const prev = state.momentum?.[key];
+          if (prev) for (let i = 0; i < d.data.length; i++) d.data[i] += o.mu * prev.data[i];
+          momentum[key] = d;
+        }
+        const u = new Matrix(d.rows, d.cols);
+        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * d.data[i];
+        updates[key] = u;
+      }
+      return { updates, state: { count: t, layers, scalings, diagonals, momentum } };
+    },
+  };
+}
+
+/**
+ * KFAC (Martens & Grosse 2015). Per layer, with the batch factors of `batchFactors` folded into moving averages
+ * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch (the first batch initialises them), every `inverseEvery` steps the
+ * damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed, and the step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹.
+ * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
+ * KL-clipping, weight decay and momentum; the update is −η·Δ.
+ */
+export function kfac(options: KfacOptions): GradientTransformation<KfacState> {
+  return kfacFamily("kfac", options, kfacLayer);
+}
+
+/**
+ * EKFAC (George et al. 2018, "Fast approximate natural gradient descent in a Kronecker-factored eigenbasis"):
+ * KFAC's factors and eigenbases (refreshed every `inverseEvery` steps), with the diagonal of the curvature in that
+ * basis re-estimated every step from the per-example gradients (moving average with `emaDecay`); damping is added
+ * to those scalings. Otherwise as `kfac`.
+ */
+export function ekfac(options: KfacOptions): GradientTransformation<KfacState> {
+  return kfacFamily("ekfac", options, ekfacLayer);
+}

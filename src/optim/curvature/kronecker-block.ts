@@ -1,0 +1,286 @@
+/**
+ * The Kronecker-factored curvature block (after kfac-jax's blocks): one per weight matrix, holding a left factor
+ * (output side, rows×rows) and a right factor (input side, cols×cols) of statistics, and a cache computed from them.
+ * Its three verbs are
+ * - `updateStatistics`: fold a batch's factors in (S ← decay·S + weight·S_batch);
+ * - `refresh`: recompute the cache from the factors with a refresh rule (`dampedInverses` for KFAC,
+ *   `inverseRoots` for Shampoo, `eigenbases` for EKFAC, `powerIterationBases` for SOAP);
+ * - `apply`: `applyTwoSided` (cache_L · M · cache_R: inverses, roots) or `rotate`/`rotateBack` (eigenbases).
+ * So KFAC, EKFAC, Shampoo and SOAP differ in where the factors come from and which rule refreshes them, not in code
+ * paths. On failure the block keeps its previous factors/cache (see failures.ts). All state is plain data.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import { gram, matmul } from "../../linalg/blas.js";
+import { solveSPD } from "../../linalg/cholesky.js";
+import { eigh } from "../../linalg/eigh.js";
+import { qr } from "../../linalg/qr.js";
+import { LinalgError, NonFiniteError } from "../../linalg/errors.js";
+import { allFinite } from "../transforms/params.js";
+import { attempt } from "./failures.js";
+
+export interface KroneckerBlock {
+  /** Left (output-side) statistics, null before the first batch. */
+  left: Matrix | null;
+  /** Right (input-side) statistics, null before the first batch. */
+  right: Matrix | null;
+  /** Cached left operator (inverse, root or eigenbasis); null until the first successful refresh (identity). */
+  leftCache: Matrix | null;
+  /** Cached right operator; null means the identity. */
+  rightCache: Matrix | null;
+  /** Consecutive failed steps. */
+  failures: number;
+}
+
+/** A block with no statistics yet. */
+export function emptyKroneckerBlock(): KroneckerBlock {
+  return { left: null, right: null, leftCache: null, rightCache: null, failures: 0 };
+}
+
+/** decay·S + weight·B (S = null is zero). */
+export function ema(S: Matrix | null, B: Matrix, decay: number, weight: number): Matrix {
+  const out = new Matrix(B.rows, B.cols);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = (S ? decay * S.data[i] : 0) + weight * B.data[i];
+  return out;
+}
+
+/**
+ * Folds a batch's factors into the block: left ← decay·left + weight·batchLeft (same for right; a null batch
+ * factor leaves that side alone). Non-finite batch factors are refused: the block is returned unchanged with an
+ * error for the failure count.
+ */
+export function updateStatistics(
+  block: KroneckerBlock,
+  batchLeft: Matrix | null,
+  batchRight: Matrix | null,
+  decay: number,
+  weight: number,
+): { block: KroneckerBlock; error: string | null } {
+  for (const [side, B] of [
+    ["left", batchLeft],
+    ["right", batchRight],
+  ] as const) {
+    if (B && !allFinite(B.data)) return { block, error: `the batch's ${side} factor has NaN/Inf entries` };
+  }
+  return {
+    block: {
+      ...block,
+      left: batchLeft ? ema(block.left, batchLeft, decay, weight) : block.left,
+      right: batchRight ? ema(block.right, batchRight, decay, weight) : block.right,
+    },
+    error: null,
+  };
+}
+
+/** What a refresh rule computes from the factors (and the previous cache, for iterative rules). */
+export interface RefreshResult {
+  leftCache: Matrix | null;
+  rightCache: Matrix | null;
+  /** Rule-specific extras (eigenvalues, column orders), kept by the optimizer that asked for them. */
+  leftValues?: Float64Array;
+  rightValues?: Float64Array;
+  leftOrder?: number[];
+  rightOrder?: number[];
+}
+
+export type RefreshRule = (block: KroneckerBlock) => RefreshResult;
+
+/**
+ * Recomputes the cache with `rule`. When the factors are not finite, the rule throws, or what it computes is not
+ * finite, the block keeps its previous cache and the error is returned for the failure count.
+ */
+export function refresh(
+  block: KroneckerBlock,
+  rule: RefreshRule,
+): { block: KroneckerBlock; result: RefreshResult | null; error: string | null } {
+  const r = attempt(() => {
+    for (const [side, S] of [
+      ["left", block.left],
+      ["right", block.right],
+    ] as const) {
+      if (S && !allFinite(S.data)) throw new NonFiniteError(`the ${side} factor has NaN/Inf entries`);
+    }
+    const result = rule(block);
+    for (const [side, C] of [
+      ["left", result.leftCache],
+      ["right", result.rightCache],
+    ] as const) {
+      if (C && !allFinite(C.data)) throw new NonFiniteError(`the refreshed ${side} operator has NaN/Inf entries`);
+    }
+    return result;
+  });
+  if (r.error !== null) return { block, result: null, error: r.error };
+  return {
+    block: { ...block, leftCache: r.value.leftCache, rightCache: r.value.rightCache },
+    result: r.value,
+    error: null,
+  };
+}
+
+/** M with each off-diagonal pair replaced by its mean, in place (so cached operators are exactly symmetric). */
+function symmetrized(M: Matrix): Matrix {
+  const n = M.rows;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      const s = 0.5 * (M.data[i * n + j] + M.data[j * n + i]);
+      M.data[i * n + j] = s;
+      M.data[j * n + i] = s;
+    }
+  return M;
+}
+
+/** A + λI as a new matrix (λ ≥ 0: Tikhonov damping). */
+export function addRidge(A: Matrix, lambda: number): Matrix {
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new RangeError(`damping must be a finite number ≥ 0, got ${lambda}`);
+  const out = A.clone();
+  if (lambda > 0) for (let i = 0; i < A.rows; i++) out.data[i * A.cols + i] += lambda;
+  return out;
+}
+
+/** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
+function dampedInverse(X: Matrix, r: number): Matrix {
+  return symmetrized(solveSPD(addRidge(X, r), Matrix.identity(X.rows)));
+}
+
+/**
+ * The π-split of Tikhonov damping (Martens & Grosse 2015, §6.3): π = √((tr A/dim A)/(tr G/dim G)), so that
+ * (A + π√λ I) ⊗ (G + (√λ/π) I) ≈ A ⊗ G + λI with the damping shared in proportion to the factors' scales.
+ * Returns 1 when either trace is not positive.
+ */
+export function piSplit(A: Matrix, G: Matrix): number {
+  const meanDiag = (X: Matrix): number => {
+    let s = 0;
+    for (let i = 0; i < X.rows; i++) s += X.data[i * X.cols + i];
+    return s / X.rows;
+  };
+  const ratio = meanDiag(A) / meanDiag(G);
+  return ratio > 0 && Number.isFinite(ratio) ? Math.sqrt(ratio) : 1;
+}
+
+/**
+ * KFAC's rule: left = G (output side), right = A (input side); caches (G + (√λ/π)I)⁻¹ and (A + π√λ I)⁻¹ with π
+ * from `piSplit`, so `applyTwoSided` gives (A_λ ⊗ G_λ)⁻¹ vec(∇) = vec(G_λ⁻¹ ∇ A_λ⁻¹).
+ */
+export function dampedInverses(damping: number): RefreshRule {
+  return (block) => {
+    const { left: G, right: A } = requireFactors(block);
+    const pi = piSplit(A, G);
+    const root = Math.sqrt(damping);
+    return sideDampedInverses(root / pi, pi * root)(block);
+  };
+}
+
+/**
+ * Each side's own Tikhonov damping: caches (L + λ_L I)⁻¹ and (R + λ_R I)⁻¹; a side without statistics stays the
+ * identity. This is the paper's equation 5, whose damping λ_G sits on the input factor Q_G = Σ̂ₓ alone.
+ */
+export function sideDampedInverses(leftDamping: number, rightDamping: number): RefreshRule {
+  return (block) => ({
+    leftCache: block.left ? dampedInverse(block.left, leftDamping) : null,
+    rightCache: block.right ? dampedInverse(block.right, rightDamping) : null,
+  });
+}
+
+/** eigh with the eigenvalues clipped at 0 (round-off) and then raised: V diag((max(λ,0) + eps)^p) Vᵀ. */
+export function symmetricPower(X: Matrix, p: number, eps: number): Matrix {
+  const { values, vectors } = eigh(X);
+  const n = X.rows;
+  // V diag(f) Vᵀ = YᵀY with Y = diag(√f) Vᵀ (f ≥ 0), a symmetric Gram product.
+  const Y = new Matrix(n, n);
+  for (let k = 0; k < n; k++) {
+    const f = (Math.max(values[k], 0) + eps) ** p;
+    if (!Number.isFinite(f)) throw new LinalgError(`eigenvalue ${values[k]} + eps ${eps} has no finite power ${p}`);
+    const r = Math.sqrt(f);
+    for (let j = 0; j < n; j++) Y.data[k * n + j] = r * vectors.data[j * n + k];
+  }
+  return symmetrized(gram(Y));
+}
+
+/**
+ * Shampoo's rule (Gupta et al. 2018): caches (L + εI)^p and (R + εI)^p (p = −1/4 for a matrix), through the
+ * eigendecomposition with negative round-off clipped before ε is added. A side without statistics stays identity.
+ */
+export function inverseRoots(power: number, eps: number): RefreshRule {
+  return (block) => ({
+    leftCache: block.left ? symmetricPower(block.left, power, eps) : null,
+    rightCache: block.right ? symmetricPower(block.right, power, eps) : null,
+  });
+}
+
+/** Eigenvectors (columns) sorted by descending eigenvalue, and those eigenvalues. */
+export function descendingEigenbasis(X: Matrix): { Q: Matrix; values: Float64Array } {
+  const { values, vectors } = eigh(X);
+  const n = X.rows;
+  const Q = new Matrix(n, n);
+  const desc = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    desc[k] = values[n - 1 - k];
+    for (let i = 0; i < n; i++) Q.data[i * n + k] = vectors.data[i * n + (n - 1 - k)];
+  }
+  return { Q, values: desc };
+}
+
+/** EKFAC's rule (George et al. 2018): the factors' eigenbases (descending), with their eigenvalues. */
+export function eigenbases(): RefreshRule {
+  return (block) => {
+    const { left, right } = block;
+    const l = left ? descendingEigenbasis(left) : null;
+    const r = right ? descendingEigenbasis(right) : null;
+    return { leftCache: l?.Q ?? null, rightCache: r?.Q ?? null, leftValues: l?.values, rightValues: r?.values };
+  };
+}
+
+/**
+ * SOAP's rule (Vyas et al. 2024, Algorithm 4): with the previous basis Q, order its columns by the estimated
+ * eigenvalues diag(QᵀSQ) (descending), take one power-iteration step S·Q and re-orthonormalise by QR. Without a
+ * previous basis, the eigenbasis by eigh. Returns the column order so the optimizer can permute what it keeps
+ * in the basis (Adam's second moment).
+ */
+export function powerIterationBases(): RefreshRule {
+  const one = (S: Matrix | null, Q: Matrix | null): { Q: Matrix | null; order?: number[] } => {
+    if (!S) return { Q: null };
+    if (!Q) return { Q: descendingEigenbasis(S).Q };
+    const n = S.rows;
+    const SQ = matmul(S, Q);
+    const est = new Float64Array(n);
+    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
+    const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => est[y] - est[x] || x - y);
+    const sorted = new Matrix(n, n);
+    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) sorted.data[i * n + k] = SQ.data[i * n + order[k]];
+    return { Q: qr(sorted).Q, order };
+  };
+  return (block) => {
+    const l = one(block.left, block.leftCache);
+    const r = one(block.right, block.rightCache);
+    return { leftCache: l.Q, rightCache: r.Q, leftOrder: l.order, rightOrder: r.order };
+  };
+}
+
+function requireFactors(block: KroneckerBlock): { left: Matrix; right: Matrix } {
+  if (!block.left || !block.right) throw new LinalgError("the block has no statistics yet");
+  return { left: block.left, right: block.right };
+}
+
+/** leftCache · M · rightCache (a null cache is the identity). */
+export function applyTwoSided(block: KroneckerBlock, M: Matrix): Matrix {
+  let out = M;
+  if (block.leftCache) out = matmul(block.leftCache, out);
+  if (block.rightCache) out = matmul(out, block.rightCache);
+  return out === M ? M.clone() : out;
+}
+
+/** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity). */
+export function rotate(block: KroneckerBlock, M: Matrix): Matrix {
+  let out = M;
+  if (block.leftCache) out = matmul(block.leftCache, out, { transA: true });
+  if (block.rightCache) out = matmul(out, block.rightCache);
+  return out === M ? M.clone() : out;
+}
+
+/** Back from the eigenbasis: Q_L M Q_Rᵀ. */
+export function rotateBack(block: KroneckerBlock, M: Matrix): Matrix {
+  let out = M;
+  if (block.leftCache) out = matmul(block.leftCache, out);
+  if (block.rightCache) out = matmul(out, block.rightCache, { transB: true });
+  return out === M ? M.clone() : out;
+}

@@ -1,0 +1,156 @@
+/**
+ * Reading the per-layer statistics of `UpdateContext` (src/nn/types.ts) for KFAC and EKFAC: shape checks, the
+ * choice between the empirical and the sampled Fisher, the batch Kronecker factors, and the joined [W | b] view
+ * of a layer's gradient that one Kronecker block covers.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import { gram, matmul } from "../../linalg/blas.js";
+import { ShapeError } from "../../linalg/errors.js";
+import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext } from "../../nn/types.js";
+
+export type FisherKind = "empirical" | "sampled";
+
+/** The layer statistics of `ctx`, checked against the gradients (keys, shapes, row counts). */
+export function readStats(optimizer: string, grads: Params, ctx: UpdateContext | undefined): readonly LayerStats[] {
+  const stats = ctx?.stats;
+  if (!stats) {
+    throw new TypeError(
+      `${optimizer}: update needs ctx.stats (the per-layer inputs a and output gradients g of the forward/backward pass)`,
+    );
+  }
+  const seen = new Set<string>();
+  const claim = (key: string): void => {
+    if (!(key in grads))
+      throw new ShapeError(`${optimizer}: layer statistics name "${key}", which is not in the gradients`);
+    if (seen.has(key)) throw new ShapeError(`${optimizer}: two layer statistics claim the parameter "${key}"`);
+    seen.add(key);
+  };
+  for (const s of stats) {
+    claim(s.weight);
+    if (s.bias !== undefined) claim(s.bias);
+    if (s.kind === "batchNorm") continue;
+    const W = grads[s.weight];
+    const inCols = W.cols + (s.bias !== undefined ? 1 : 0);
+    if (s.a.cols !== inCols) {
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": a is ${s.a.shape()}, need ${inCols} columns for W ${W.shape()}${s.bias !== undefined ? " plus the bias column" : ""}`,
+      );
+    }
+    if (s.g.cols !== W.rows || s.g.rows !== s.a.rows) {
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": g is ${s.g.shape()}, need ${s.a.rows}×${W.rows} (a is ${s.a.shape()}, W ${W.shape()})`,
+      );
+    }
+    if (s.a.rows !== s.batchSize * s.positions) {
+      throw new ShapeError(
+        `${optimizer}: layer "${s.weight}": a has ${s.a.rows} rows, need batchSize·positions = ${s.batchSize}·${s.positions}`,
+      );
+    }
+    if (s.bias !== undefined) {
+      const b = grads[s.bias];
+      if (b.rows !== 1 || b.cols !== W.rows)
+        throw new ShapeError(`${optimizer}: layer "${s.weight}": bias gradient is ${b.shape()}, need 1×${W.rows}`);
+    }
+  }
+  return stats;
+}
+
+/** The output gradients the chosen Fisher uses: g (empirical) or gSampled (Monte-Carlo), with a clear error. */
+export function outputGradients(optimizer: string, s: KroneckerStats, fisher: FisherKind): Matrix {
+  if (fisher === "empirical") return s.g;
+  if (!s.gSampled) {
+    throw new TypeError(
+      `${optimizer}: fisher is "sampled" but layer "${s.weight}" has no gSampled; ask the forward/backward pass for ` +
+        `sampled-target gradients, or use fisher: "empirical"`,
+    );
+  }
+  if (s.gSampled.rows !== s.g.rows || s.gSampled.cols !== s.g.cols) {
+    throw new ShapeError(`${optimizer}: layer "${s.weight}": gSampled is ${s.gSampled.shape()}, g is ${s.g.shape()}`);
+  }
+  return s.gSampled;
+}
+
+/** Per-example gradients of a batch-norm layer for the chosen Fisher. */
+export function perExampleGradients(optimizer: string, s: DiagonalStats, fisher: FisherKind): Record<string, Matrix> {
+  if (fisher === "empirical") return s.perExample;
+  if (!s.perExampleSampled) {
+    throw new TypeError(
+      `${optimizer}: fisher is "sampled" but batch-norm layer "${s.weight}" has no perExampleSampled; ask the ` +
+        `forward/backward pass for sampled-target gradients, or use fisher: "empirical"`,
+    );
+  }
+  return s.perExampleSampled;
+}
+
+/**
+ * The batch's Kronecker factors with the convention of Grosse & Martens 2016 (KFC) for T positions per example:
+ * A = (1/n) Σ_{i,t} a a ᵀ (summed over positions), G = (1/(nT)) Σ_{i,t} g gᵀ (averaged over positions). For a
+ * dense layer (T = 1) these are E[aaᵀ] and E[ggᵀ] of Martens & Grosse 2015. (kfac-pytorch splits T differently
+ * between the two factors; with the π-split damping the preconditioned step is the same.)
+ */
+export function batchFactors(s: KroneckerStats, g: Matrix): { A: Matrix; G: Matrix } {
+  const A = gram(s.a);
+  const G = gram(g);
+  const n = s.batchSize;
+  for (let i = 0; i < A.data.length; i++) A.data[i] /= n;
+  for (let i = 0; i < G.data.length; i++) G.data[i] /= n * s.positions;
+  return { A, G };
+}
+
+/** The layer's gradient as one out×(in [+1]) matrix [∇W | ∇bᵀ]. */
+export function joinedGradient(grads: Params, s: KroneckerStats): Matrix {
+  const W = grads[s.weight];
+  if (s.bias === undefined) return W;
+  const b = grads[s.bias];
+  const cols = W.cols + 1;
+  const out = new Matrix(W.rows, cols);
+  for (let i = 0; i < W.rows; i++) {
+    out.data.set(W.data.subarray(i * W.cols, (i + 1) * W.cols), i * cols);
+    out.data[i * cols + W.cols] = b.data[i];
+  }
+  return out;
+}
+
+/** Splits an out×(in [+1]) matrix back into the weight and bias entries of `into`. */
+export function splitJoined(M: Matrix, s: KroneckerStats, into: Params): void {
+  if (s.bias === undefined) {
+    into[s.weight] = M;
+    return;
+  }
+  const inCols = M.cols - 1;
+  const W = new Matrix(M.rows, inCols);
+  const b = new Matrix(1, M.rows);
+  for (let i = 0; i < M.rows; i++) {
+    W.data.set(M.data.subarray(i * M.cols, i * M.cols + inCols), i * inCols);
+    b.data[i] = M.data[i * M.cols + inCols];
+  }
+  into[s.weight] = W;
+  into[s.bias] = b;
+}
+
+/**
+ * EKFAC's batch second moments in the eigenbasis (George et al. 2018, eq. 11): (1/n) Σᵢ (Q_Gᵀ ∇ᵢ Q_A)², squared
+ * entry-wise, where ∇ᵢ = Σ_t g_{i,t} a_{i,t}ᵀ is example i's gradient. For T = 1 this is
+ * (1/n) (gQ_G)²ᵀ (aQ_A)², one product; for T > 1 one product per example.
+ */
+export function projectedSecondMoments(s: KroneckerStats, g: Matrix, QG: Matrix, QA: Matrix): Matrix {
+  const gp = matmul(g, QG);
+  const ap = matmul(s.a, QA);
+  const n = s.batchSize;
+  const T = s.positions;
+  if (T === 1) {
+    for (let i = 0; i < gp.data.length; i++) gp.data[i] *= gp.data[i];
+    for (let i = 0; i < ap.data.length; i++) ap.data[i] *= ap.data[i];
+    const S = matmul(gp, ap, { transA: true });
+    for (let i = 0; i < S.data.length; i++) S.data[i] /= n;
+    return S;
+  }
+  const S = new Matrix(gp.cols, ap.cols);
+  for (let i = 0; i < n; i++) {
+    const gi = new Matrix(T, gp.cols, gp.data.subarray(i * T * gp.cols, (i + 1) * T * gp.cols));
+    const ai = new Matrix(T, ap.cols, ap.data.subarray(i * T * ap.cols, (i + 1) * T * ap.cols));
+    const P = matmul(gi, ai, { transA: true });
+    for (let k = 0; k < S.data.length; k++) S.data[k] += (P.data[k] * P.data[k]) / n;
+  }
+  return S;
+}

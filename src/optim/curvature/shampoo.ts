@@ -1,0 +1,198 @@
+/**
+ * Shampoo (Gupta et al. 2018, Algorithm 1; Anil et al. 2020, "Scalable second order optimization for deep
+ * learning"), built from the Kronecker curvature block with statistics from the gradient itself and the
+ * `inverseRoots` refresh rule, and from the diagonal block for vectors.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import { gram } from "../../linalg/blas.js";
+import type { Params } from "../../nn/types.js";
+import type { GradientTransformation } from "../transform.js";
+import { adamDirection, adamMoments } from "../transforms/first-order.js";
+import { graftOne } from "../transforms/graft.js";
+import {
+  checkChoice,
+  checkInteger,
+  checkKnownFields,
+  checkLearningRate,
+  checkNumber,
+  DEFAULT_MAX_FAILURES,
+} from "../transforms/options.js";
+import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
+import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { readTile, tiles, writeTile } from "./blocking.js";
+import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
+import { nextFailureCount } from "./failures.js";
+import {
+  applyTwoSided,
+  emptyKroneckerBlock,
+  inverseRoots,
+  refresh,
+  updateStatistics,
+  type KroneckerBlock,
+} from "./kronecker-block.js";
+
+export type GraftKind = "none" | "sgd" | "adam";
+
+export interface ShampooOptions {
+  /** Step size η > 0, or a schedule. */
+  learningRate: LearningRate;
+  /** Momentum of the gradient β₁ ∈ [0, 1), default 0.9 (M ← β₁M + (1−β₁)∇, bias-corrected). */
+  beta1?: number;
+  /** Decay of the statistics β₂ ∈ (0, 1], default 1 (L ← β₂L + GGᵀ: sums, as Gupta et al. 2018). */
+  beta2?: number;
+  /** ε > 0 added to the statistics before the root, default 1e-12. */
+  eps?: number;
+  /** Where the step size comes from: "none", "sgd" or "adam" (default) grafting, per parameter. */
+  graft?: GraftKind;
+  /** β₂ of the Adam graft, default 0.999. */
+  graftBeta2?: number;
+  /** ε of the Adam graft, default 1e-8. */
+  graftEps?: number;
+  /** Steps between refreshes of the inverse roots, default 1. */
+  preconditionEvery?: number;
+  /** First step (1-based) that uses the Shampoo direction; before it the graft's step is used, default 1. */
+  startPreconditioningStep?: number;
+  /** Largest factor dimension; larger dimensions are blocked, default 1024. */
+  maxPreconditionerDim?: number;
+  /** Consecutive failed refreshes of one block before an error is raised, default 3. */
+  maxFailures?: number;
+}
+
+export interface ShampooState {
+  count: number;
+  /** The gradient's moving average M (zeros at init). */
+  momentum: Params;
+  /** The Adam graft's second moments (null for the other grafts). */
+  graftMoments: Params | null;
+  /** Kronecker blocks per matrix parameter, one per tile (row-major). */
+  blocks: Record<string, KroneckerBlock[]>;
+  /** Diagonal blocks of the vector-shaped parameters (accumulated ∇²). */
+  diagonals: Record<string, DiagonalBlock>;
+}
+
+/**
+ * Shampoo. Per step t, for each parameter with gradient ∇: M ← β₁M + (1−β₁)∇ and M̂ = M/(1−β₁ᵗ). A matrix is cut
+ * into tiles of at most maxPreconditionerDim per side; per tile L ← β₂L + ∇∇ᵀ, R ← β₂R + ∇ᵀ∇, and from step
+ * `startPreconditioningStep` on, every `preconditionEvery` steps, the roots (L + εI)^{-1/4}, (R + εI)^{-1/4} are
+ * refreshed; the direction is S = (L + εI)^{-1/4} M̂ (R + εI)^{-1/4}. Vectors and 1×n/n×1 parameters use the
+ * diagonal form d ← β₂d + ∇², S = M̂/√(d + ε). Grafting: "none" steps by −η·S; "sgd"/"adam" by −η·‖D‖·S/‖S‖ with
+ * D = M̂ (sgd) or Adam's direction for M and the graft's second moment (adam), per parameter. Before the start
+ * step the update is −η·D (−η·M̂ with graft "none").
+ */
+export function shampoo(options: ShampooOptions): GradientTransformation<ShampooState> {
+  const name = "shampoo";
+  checkKnownFields(name, options, [
+    "learningRate",
+    "beta1",
+    "beta2",
+    "eps",
+    "graft",
+    "graftBeta2",
+    "graftEps",
+    "preconditionEvery",
+    "startPreconditioningStep",
+    "maxPreconditionerDim",
+    "maxFailures",
+  ]);
+  const lr = checkLearningRate(name, "learningRate", options.learningRate);
+  const beta1 = checkNumber(name, "beta1", options.beta1 ?? 0.9, 0, 1, { openHigh: true });
+  const beta2 = checkNumber(name, "beta2", options.beta2 ?? 1, 0, 1, { openLow: true });
+  const eps = checkNumber(name, "eps", options.eps ?? 1e-12, 0, Infinity, { openLow: true });
+  const graftKind = checkChoice(name, "graft", options.graft ?? "adam", ["none", "sgd", "adam"] as const);
+  const graftHyper = {
+    b1: beta1,
+    b2: checkNumber(name, "graftBeta2", options.graftBeta2 ?? 0.999, 0, 1, { openHigh: true }),
+    eps: checkNumber(name, "graftEps", options.graftEps ?? 1e-8, 0, Infinity, { openLow: true }),
+  };
+  const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 1, 1);
+  const start = checkInteger(name, "startPreconditioningStep", options.startPreconditioningStep ?? 1, 1);
+  const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
+  const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
+  const rule = inverseRoots(-0.25, eps);
+
+  return {
+    init(params) {
+      const blocks: Record<string, KroneckerBlock[]> = {};
+      const diagonals: Record<string, DiagonalBlock> = {};
+      for (const [key, p] of Object.entries(params)) {
+        if (isMatrixShaped(p)) blocks[key] = tiles(p.rows, p.cols, maxDim).map(() => emptyKroneckerBlock());
+        else diagonals[key] = emptyDiagonalBlock();
+      }
+      return {
+        count: 0,
+        momentum: zerosLike(params),
+        graftMoments: graftKind === "adam" ? zerosLike(params) : null,
+        blocks,
+        diagonals,
+      };
+    },
+    update(grads, state) {
+      checkSameShapes(name, grads, "grads", state.momentum, "state");
+      const t = state.count + 1;
+      const eta = learningRateAt(name, lr, state.count);
+      const precondition = t >= start;
+      const refreshNow = precondition && (t - start) % every === 0;
+      const momentum: Params = {};
+      const graftMoments: Params | null = graftKind === "adam" ? {} : null;
+      const blocks = { ...state.blocks };
+      const diagonals = { ...state.diagonals };
+      const updates: Params = {};
+      for (const [key, g] of Object.entries(grads)) {
+        // M and the Adam graft's v share Adam's moment arithmetic (the graft then equals adam exactly).
+        const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(g.data.length);
+        const moments = adamMoments(g.data, state.momentum[key].data, v0, graftHyper);
+        momentum[key] = new Matrix(g.rows, g.cols, moments.m);
+        if (graftMoments) graftMoments[key] = new Matrix(g.rows, g.cols, moments.v);
+        const bc1 = 1 - beta1 ** t;
+        const Mhat = new Matrix(
+          g.rows,
+          g.cols,
+          moments.m.map((x) => x / bc1),
+        );
+        const D =
+          graftKind === "adam" ? new Matrix(g.rows, g.cols, adamDirection(moments.m, moments.v, t, graftHyper)) : Mhat;
+
+        let S: Matrix;
+        if (key in blocks) {
+          S = new Matrix(g.rows, g.cols);
+          const next: KroneckerBlock[] = [];
+          tiles(g.rows, g.cols, maxDim).forEach((tile, i) => {
+            const Gt = readTile(g, tile);
+            const folded = updateStatistics(blocks[key][i], gram(Gt, { trans: true }), gram(Gt), beta2, 1);
+            let block = folded.block;
+            let error = folded.error;
+            if (precondition && error === null && (refreshNow || block.leftCache === null)) {
+              const r = refresh(block, rule);
+              block = r.block;
+              error ??= r.error;
+            }
+            next.push({
+              ...block,
+              failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
+            });
+            writeTile(S, tile, applyTwoSided(block, readTile(Mhat, tile)));
+          });
+          blocks[key] = next;
+        } else {
+          const sq = new Matrix(
+            g.rows,
+            g.cols,
+            g.data.map((x) => x * x),
+          );
+          const prev = diagonals[key] ?? emptyDiagonalBlock();
+          const folded = updateDiagonal(prev, sq, beta2, 1);
+          diagonals[key] = {
+            ...folded.block,
+            failures: nextFailureCount(name, key, prev.failures, folded.error, maxFailures),
+          };
+          S = applyDiagonal(folded.block, Mhat, -0.5, eps);
+        }
+        const dir = !precondition ? D : graftKind === "none" ? S : graftOne(D, S);
+        const u = new Matrix(g.rows, g.cols);
+        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
+        updates[key] = u;
+      }
+      return { updates, state: { count: t, momentum, graftMoments, blocks, diagonals } };
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * SOAP (Vyas et al. 2024, "SOAP: improving and stabilizing Shampoo using Adam"): Adam run in the eigenbasis of
+ * Shampoo's factors, built from the Kronecker curvature block with the `powerIterationBases` refresh rule.
+ */
+import { Matrix } from "../../linalg/matrix.js";
+import { gram } from "../../linalg/blas.js";
+import type { Params } from "../../nn/types.js";
+import type { GradientTransformation } from "../transform.js";
+import { adamDirection, adamHyper, requireParams } from "../transforms/first-order.js";
+import {
+  checkInteger,
+  checkKnownFields,
+  checkLearningRate,
+  checkNumber,
+  DEFAULT_MAX_FAILURES,
+} from "../transforms/options.js";
+import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
+import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { nextFailureCount } from "./failures.js";
+import {
+  emptyKroneckerBlock,
+  powerIterationBases,
+  refresh,
+  rotate,
+  rotateBack,
+  updateStatistics,
+  type KroneckerBlock,
+} from "./kronecker-block.js";
+
+export interface SoapOptions {
+  /** Step size η > 0, or a schedule. */
+  learningRate: LearningRate;
+  /** Adam's β₁, default 0.95. */
+  b1?: number;
+  /** Adam's β₂, default 0.95. */
+  b2?: number;
+  /** Adam's ε, default 1e-8. */
+  eps?: number;
+  /** Decoupled weight decay, default 0.01. */
+  weightDecay?: number;
+  /** Decay of Shampoo's factors L, R (moving averages), default: b2. */
+  shampooBeta?: number;
+  /** Steps between refreshes of the eigenbasis, default 10. */
+  preconditionEvery?: number;
+  /** A side longer than this keeps the identity basis, default 10000. */
+  maxPreconditionerDim?: number;
+  /** Consecutive failed refreshes of one block before an error is raised, default 3. */
+  maxFailures?: number;
+}
+
+export interface SoapState {
+  count: number;
+  /** Adam's first moment, in the parameters' own coordinates. */
+  m: Params;
+  /** Adam's second moment, in each parameter's eigenbasis coordinates. */
+  v: Params;
+  /** The Kronecker block (factors L, R and their eigenbases) of each matrix parameter. */
+  blocks: Record<string, KroneckerBlock>;
+}
+
+/** v with its rows and/or columns reordered like the basis columns (row k ← row order[k]). */
+function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
+  if (!rowOrder && !colOrder) return v;
+  const out = new Matrix(v.rows, v.cols);
+  for (let i = 0; i < v.rows; i++) {
+    const si = rowOrder ? rowOrder[i] : i;
+    for (let j = 0; j < v.cols; j++) out.data[i * v.cols + j] = v.data[si * v.cols + (colOrder ? colOrder[j] : j)];
+  }
+  return out;
+}
+
+/**
+ * SOAP. For a matrix parameter with gradient ∇ and eigenbases Q_L, Q_R of L ← βL + (1−β)∇∇ᵀ and
+ * R ← βR + (1−β)∇ᵀ∇: m ← β₁m + (1−β₁)∇ (original coordinates), ∇' = Q_Lᵀ∇Q_R, v ← β₂v + (1−β₂)∇'² (basis
+ * coordinates), step −η·Q_L [Adam(Q_Lᵀ m Q_R, v)] Q_Rᵀ − η·λθ, with Adam's bias-corrected direction as in `adam`.
+ * The factors are updated after the step and the basis refreshed every `preconditionEvery` steps by one power
+ * iteration and QR (`powerIterationBases`, v permuted with the basis); the first basis is the eigendecomposition of
+ * the first gradient's factors, computed before the first step (the reference spends the first step on it alone).
+ * Sides longer than maxPreconditionerDim, and non-matrix parameters, keep the identity basis (plain AdamW).
+ */
+export function soap(options: SoapOptions): GradientTransformation<SoapState> {
+  const name = "soap";
+  checkKnownFields(name, options, [
+    "learningRate",
+    "b1",
+    "b2",
+    "eps",
+    "weightDecay",
+    "shampooBeta",
+    "preconditionEvery",
+    "maxPreconditionerDim",
+    "maxFailures",
+  ]);
+  const lr = checkLearningRate(name, "learningRate", options.learningRate);
+  const h = adamHyper(name, options, { b1: 0.95, b2: 0.95, eps: 1e-8 });
+  const wd = checkNumber(name, "weightDecay", options.weightDecay ?? 0.01, 0, Infinity);
+  const beta = checkNumber(name, "shampooBeta", options.shampooBeta ?? h.b2, 0, 1, { openHigh: true });
+  const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
+  const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
+  const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
+  const rule = powerIterationBases();
+
+  /** Folds ∇'s factors into the block (only the sides within maxDim). */
+  const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
+    updateStatistics(
+      block,
+      g.rows <= maxDim ? gram(g, { trans: true }) : null,
+      g.cols <= maxDim ? gram(g) : null,
+      beta,
+      1 - beta,
+    );
+
+  return {
+    init(params) {
+      const blocks: Record<string, KroneckerBlock> = {};
+      for (const [key, p] of Object.entries(params)) {
+        if (isMatrixShaped(p) && (p.rows <= maxDim || p.cols <= maxDim)) blocks[key] = emptyKroneckerBlock();
+      }
+      return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks };
+    },
+    update(grads, state, params) {
+      checkSameShapes(name, grads, "grads", state.m, "state");
+      const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
+      const t = state.count + 1;
+      const eta = learningRateAt(name, lr, state.count);
+      const m: Params = {};
+      const v: Params = {};
+      const blocks = { ...state.blocks };
+      const updates: Params = {};
+      for (const [key, g] of Object.entries(grads)) {
+        let block = blocks[key];
+        let error: string | null = null;
+        const firstBasis = block !== undefined && block.leftCache === null && block.rightCache === null;
+        if (block && firstBasis) {
+          const folded = fold(block, g);
+          const r = refresh(folded.block, rule);
+          block = r.block;
+          error = folded.error ?? r.error;
+        }
+        const mk = new Matrix(g.rows, g.cols);
+        for (let i = 0; i < mk.data.length; i++) mk.data[i] = h.b1 * state.m[key].data[i] + (1 - h.b1) * g.data[i];
+        m[key] = mk;
+        const gp = block ? rotate(block, g) : g;
+        const vk = new Matrix(g.rows, g.cols);
+        for (let i = 0; i < vk.data.length; i++)
+          vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
+        const mp = block ? rotate(block, mk) : mk;
+        const step = new Matrix(g.rows, g.cols, adamDirection(mp.data, vk.data, t, h));
+        const dir = block ? rotateBack(block, step) : step;
+        const u = new Matrix(g.rows, g.cols);
+        const w = theta?.[key].data;
+        for (let i = 0; i < u.data.length; i++)
+          u.data[i] = w ? -eta * dir.data[i] - eta * wd * w[i] : -eta * dir.data[i];
+        updates[key] = u;
+        v[key] = vk;
+        if (block && !firstBasis) {
+          const folded = fold(block, g);
+          block = folded.block;
+          error = folded.error;
+          if (t % every === 0) {
+            const r = refresh(block, rule);
+            block = r.block;
+            error ??= r.error;
+            if (r.result) v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
+          }
+        }
+        if (block)
+          blocks[key] = { ...block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
+      }
+      return { updates, state: { count: t, m, v, blocks } };
+    },
+  };
+}

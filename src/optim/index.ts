@@ -1,0 +1,31 @@
+/**
+ * The optimizer API (after optax): transforms with `init(params)` and `update(grads, state, params, ctx)`,
+ * `applyUpdates`, `chain`, schedules, checkpointing of state, first-order optimizers with PyTorch's rules, and the
+ * layer-wise preconditioners KFAC, EKFAC, Shampoo, SOAP and Muon built from shared curvature blocks.
+ */
+export type { GradientTransformation, Params, UpdateContext } from "./transform.js";
+export type { KroneckerStats, DiagonalStats, LayerStats } from "../nn/types.js";
+export { applyUpdates, chain } from "./transforms/combine.js";
+export { constant, cosine, linearWarmup, type Schedule, type LearningRate } from "./transforms/schedule.js";
+export type { CosineOptions, LinearWarmupOptions } from "./transforms/schedule.js";
+export { saveState, loadState } from "./transforms/state-io.js";
+export { OptionError } from "./transforms/options.js";
+export { clipByGlobalNorm } from "./transforms/clip.js";
+export { graft, type GraftState } from "./transforms/graft.js";
+export {
+  sgd,
+  adam,
+  adamw,
+  type SgdOptions,
+  type SgdState,
+  type AdamOptions,
+  type AdamWOptions,
+  type AdamState,
+} from "./transforms/first-order.js";
+export { muon, newtonSchulz, type MuonOptions, type MuonState, type NewtonSchulzOptions } from "./transforms/muon.js";
+export { kfac, ekfac, type KfacOptions, type KfacState } from "./curvature/kfac.js";
+export { shampoo, type ShampooOptions, type ShampooState, type GraftKind } from "./curvature/shampoo.js";
+export { soap, type SoapOptions, type SoapState } from "./curvature/soap.js";
+export { CurvatureFailureError } from "./curvature/failures.js";
+export type { KroneckerBlock } from "./curvature/kronecker-block.js";
+export type { DiagonalBlock } from "./curvature/diagonal-block.js";
