@@ -6,13 +6,15 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import { mnistPlugin } from "./mnist-plugin.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-export const PAGES = ["index", "linrep", "single-index", "results"];
+export const PAGES = ["index", "linrep", "single-index", "playground", "results"];
 
 export default defineConfig({
   root: here,
   base: "./",
+  plugins: [mnistPlugin()],
   publicDir: false,
   build: {
     outDir: resolve(here, "../dist/site"),
@@ -21,5 +23,5 @@ export default defineConfig({
     chunkSizeWarningLimit: 2048,
     rollupOptions: { input: Object.fromEntries(PAGES.map((p) => [p, resolve(here, `${p}.html`)])) },
   },
-  worker: { format: "es" },
+  worker: { format: "es", plugins: () => [mnistPlugin()] },
 });

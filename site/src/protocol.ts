@@ -13,9 +13,10 @@ export interface RunMessage {
   trials: TrialRequest[];
 }
 
-/** Worker → page. */
+/** Worker → page ("partial": data shown while a trial runs, e.g. the playground's curves so far). */
 export type WorkerMessage =
   | { type: "progress"; index: number; fraction: number }
+  | { type: "partial"; index: number; data: unknown }
   | { type: "result"; index: number; result: TrialResult }
   | { type: "error"; index: number; message: string }
   | { type: "done" };

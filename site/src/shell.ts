@@ -37,22 +37,30 @@ export class TrialRunner {
   private readonly status = byId("status");
   private readonly stopButton = byId<HTMLButtonElement>("stop");
 
-  constructor() {
+  /** `startWorker` makes the worker of one run (default: trial-worker.ts, which runs `experiments.runTrial`). */
+  constructor(
+    private readonly startWorker: () => Worker = () =>
+      new Worker(new URL("./trial-worker.ts", import.meta.url), { type: "module" }),
+  ) {
     this.stopButton.addEventListener("click", () => this.stop());
     this.idle("Ready.");
   }
 
-  /** Runs `trials`; `onResult` receives each finished trial, `onError` each failed one. */
+  /**
+   * Runs `trials`; `onResult` receives each finished trial, `onError` each failed one, `onPartial` what the
+   * worker shows of a trial in progress.
+   */
   run(
     trials: readonly TrialRequest[],
     onResult: (index: number, result: TrialResult) => void,
     onError: (index: number, message: string) => void = (index, message) =>
       this.setStatus(`Trial ${index + 1} failed: ${message}`),
+    onPartial: (index: number, data: unknown) => void = () => {},
   ): Promise<RunEnd> {
     this.stop();
     delete document.body.dataset.ready;
     const started = performance.now();
-    const worker = new Worker(new URL("./trial-worker.ts", import.meta.url), { type: "module" });
+    const worker = this.startWorker();
     this.worker = worker;
     this.stopButton.disabled = false;
     document.body.dataset.running = "true";
@@ -67,13 +75,15 @@ export class TrialRunner {
       worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
         const message = event.data;
         if (message.type === "progress") show(message.fraction);
+        else if (message.type === "partial") onPartial(message.index, message.data);
         else if (message.type === "result" || message.type === "error") {
           finished++;
           show(0);
           if (message.type === "result") onResult(message.index, message.result);
           else onError(message.index, message.message);
         } else {
-          this.end("done", `Done: ${trials.length} trials in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+          const seconds = ((performance.now() - started) / 1000).toFixed(1);
+          this.end("done", `Done: ${trials.length} trial${trials.length === 1 ? "" : "s"} in ${seconds} s.`);
         }
       };
       worker.onerror = (event) => this.end("done", `The worker failed: ${event.message}`);

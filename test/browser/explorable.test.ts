@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { experiments } from "../../src/index.js";
+import { data, experiments } from "../../src/index.js";
 import { ROOT, cli, startExplore, tempDir } from "../cli/helpers.js";
 
 /** Chromium's executable: $CHROMIUM_PATH, or chromium / chromium-browser on the PATH. */
@@ -82,7 +82,7 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
   /** Waits until the page's run is done and its figures are drawn (`<body data-ready>`, set by the page). */
   const finished = async (page: Page) => {
     await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 100_000 });
-    expect(await page.locator("#status").textContent()).toMatch(/^Done: \d+ trials in/);
+    expect(await page.locator("#status").textContent()).toMatch(/^Done: \d+ trials? in/);
   };
   const svgOf = (page: Page, id: string) => page.locator(`#${id} svg.marks`).evaluate((el) => el.outerHTML);
   const noOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
@@ -155,6 +155,46 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
     await page.close();
   });
 
+  it("optimizer playground: two optimizers train the MLP on the same MNIST digits as Node, side by side", async () => {
+    const { page, errors } = await open("playground.html");
+    await page.locator("#stop").click(); // the page starts a 200-step run on load; train a short one instead
+    // The digits the page trains on are the Node package's, unpacked from the site's compact asset.
+    const digest = (d: { train: { x: { data: ArrayLike<number> }; y: ArrayLike<number> } }) => {
+      let sum = 0;
+      for (let i = 0; i < d.train.x.data.length; i += 97) sum += d.train.x.data[i] * (i % 13);
+      return [sum, Array.from(d.train.y).slice(0, 50)];
+    };
+    const inBrowser = await page.evaluate(async () => {
+      const d = await window.layerwise.data.loadMnistDigits();
+      let sum = 0;
+      for (let i = 0; i < d.train.x.data.length; i += 97) sum += d.train.x.data[i] * (i % 13);
+      return [sum, Array.from(d.train.y).slice(0, 50)];
+    });
+    expect(inBrowser).toEqual(digest(await data.loadMnistDigits()));
+
+    await page.locator("#side-1 select").selectOption("adam");
+    expect(await page.locator("#side-1 [name=learningRate]").inputValue()).toBe("0.003");
+    await page.locator("#steps").fill("50");
+    await page.locator("#run").click();
+    await finished(page);
+    const rows = page.locator("#final-table tbody tr");
+    expect(await rows.count()).toBe(2);
+    for (const [i, name] of [
+      [0, "A: sgd"],
+      [1, "B: adam"],
+    ] as const) {
+      const cells = rows.nth(i).locator("td");
+      expect(await cells.nth(0).textContent()).toBe(name);
+      expect(await cells.nth(1).textContent()).toBe("50");
+      expect(Number(await cells.nth(3).textContent())).toBeGreaterThan(0.6); // far above chance (0.1) in 50 steps
+    }
+    expect(await page.locator("#fig-loss svg.marks").count()).toBe(1);
+    expect(await page.locator("#fig-accuracy svg.marks").count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, "explorable-playground.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("results viewer: opens a results directory written by the CLI and an export, and shows their figures", async () => {
     const dir = join(results.dir, "single-index-alignment");
     const args = ["--set", "d=16", "--set", "N=32", "--set", "kappa=1,10", "--set", "nOverD=1,4"];
@@ -192,10 +232,11 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
   });
 
   it("at phone width no page is wider than the screen", async () => {
-    for (const path of ["index.html", "single-index.html", "results.html", "linrep.html"]) {
+    for (const path of ["index.html", "single-index.html", "results.html", "playground.html", "linrep.html"]) {
       const { page, errors } = await open(path, PHONE);
       if (path === "single-index.html") await finished(page);
       if (path === "linrep.html") await page.waitForFunction(() => document.querySelector("#fig-subspace svg"));
+      if (path === "playground.html") await page.waitForFunction(() => document.querySelector("#fig-accuracy svg"));
       expect(await noOverflow(page), path).toBe(true);
       if (path === "single-index.html") {
         // Controls come first at phone width; the picture shows the figures below them.
