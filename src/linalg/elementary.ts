@@ -1,11 +1,11 @@
 /**
- * exp, log, pow and tanh with the same bits on every JavaScript engine, for everything a trial's numbers depend
+ * exp, log, pow, tanh and cos with the same bits on every JavaScript engine, for everything a trial's numbers depend
  * on (random normals, spectra, activations, step-size corrections, matrix powers, rates). Engines are free to
- * differ in the last bits of Math.exp / Math.log / Math.pow / Math.tanh, and do: V8 in Node 20 and in current
+ * differ in the last bits of Math.exp / Math.log / Math.pow / Math.tanh / Math.cos, and do: V8 in Node 20 and in current
  * Chromium disagree on about one argument in ten for exp and pow, one in three thousand for tanh. These run the
  * musl libm algorithms compiled into our WebAssembly module (asm/elementary.ts), whose IEEE-754 arithmetic is
- * the same everywhere. Accuracy (musl: exp, log and tanh from fdlibm, pow from ARM's optimized-routines):
- * under 1 ulp for exp, log and pow, a few ulp for tanh. sqrt needs no replacement: IEEE-754 requires it to be correctly rounded.
+ * the same everywhere. Accuracy (musl: exp, log, tanh and cos from fdlibm, pow from ARM's optimized-routines):
+ * under 1 ulp for exp, log, pow and cos, a few ulp for tanh. sqrt needs no replacement: IEEE-754 requires it to be correctly rounded.
  */
 import { kernels } from "./wasm.js";
 
@@ -14,6 +14,7 @@ interface ElementaryKernels {
   elementaryLog(x: number): number;
   elementaryPow(x: number, y: number): number;
   elementaryTanh(x: number): number;
+  elementaryCos(x: number): number;
 }
 
 const k = kernels as unknown as ElementaryKernels;
@@ -36,4 +37,9 @@ export function pow(x: number, y: number): number {
 /** The hyperbolic tangent (same bits on every engine). */
 export function tanh(x: number): number {
   return k.elementaryTanh(x);
+}
+
+/** cos x, x in radians (same bits on every engine). */
+export function cos(x: number): number {
+  return k.elementaryCos(x);
 }

@@ -1,10 +1,10 @@
 /**
- * exp, log, pow and tanh computed in WebAssembly (the same bits on every engine): within 1 ulp of the engine's own
+ * exp, log, pow, tanh and cos computed in WebAssembly (the same bits on every engine): within 1 ulp of the engine's own
  * Math functions (an independent implementation; 3 ulp for tanh) over wide ranges, IEEE-754 special cases, and identities
  * that hold exactly (powers of two, integer powers of small integers, log/exp round trips).
  */
 import { describe, expect, it } from "vitest";
-import { exp, log, pow, tanh } from "../../src/linalg/elementary.js";
+import { cos, exp, log, pow, tanh } from "../../src/linalg/elementary.js";
 import { Rng } from "../../src/random/rng.js";
 
 /** Distance in units in the last place between two finite doubles of the same sign. */
@@ -14,7 +14,7 @@ function ulps(a: number, b: number): number {
   return Number(d < 0n ? -d : d);
 }
 
-describe("portable exp, log, pow, tanh", () => {
+describe("portable exp, log, pow, tanh, cos", () => {
   const rng = new Rng(2026);
 
   it("agree with Math.exp / Math.log / Math.pow / Math.tanh to 1 ulp (tanh: 3) over wide ranges", () => {
@@ -28,6 +28,8 @@ describe("portable exp, log, pow, tanh", () => {
       const t = (rng.uniform() - 0.5) * 40;
       worst = Math.max(worst, ulps(exp(x), Math.exp(x)), ulps(log(y), Math.log(y)), ulps(pow(b, p), Math.pow(b, p)));
       worstTanh = Math.max(worstTanh, ulps(Math.abs(tanh(t)), Math.abs(Math.tanh(t))));
+      const a = (rng.uniform() - 0.5) * 20; // cos over a few periods, away from its zeros (ulps of tiny values blow up)
+      if (Math.abs(Math.cos(a)) > 1e-3) worst = Math.max(worst, ulps(Math.abs(cos(a)), Math.abs(Math.cos(a))));
     }
     expect(worst).toBeLessThanOrEqual(1);
     expect(worstTanh).toBeLessThanOrEqual(3); // both are fdlibm-style tanh, each within about 2 ulp
@@ -64,6 +66,8 @@ describe("portable exp, log, pow, tanh", () => {
     expect(tanh(40)).toBe(1);
     expect(tanh(-Infinity)).toBe(-1);
     expect(tanh(1e-300)).toBe(1e-300);
+    expect(cos(0)).toBe(1);
+    expect(Number.isNaN(cos(Infinity))).toBe(true);
   });
 
   it("round-trip: log(exp(x)) = x to 2 ulp", () => {
