@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { data, experiments } from "../../src/index.js";
+import { data, experiments, type optim } from "../../src/index.js";
+
+type GradientTransformation<S> = optim.GradientTransformation<S>;
 import { ROOT, cli, startExplore, tempDir } from "../cli/helpers.js";
 
 /** Chromium's executable: $CHROMIUM_PATH, or chromium / chromium-browser on the PATH. */
@@ -171,6 +173,35 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
       return [sum, Array.from(d.train.y).slice(0, 50)];
     });
     expect(inBrowser).toEqual(digest(await data.loadMnistDigits()));
+
+    // A few KFAC and Shampoo steps on the digits give the same losses in the browser as in Node.
+    const steps = async (lw: typeof import("../../src/index.js")) => {
+      const digits = await lw.data.loadMnistDigits();
+      const batch = lw.data.selectRows(
+        digits.train,
+        Array.from({ length: 64 }, (_, i) => i),
+      );
+      const net = lw.nn.sequential([lw.nn.dense(784, 16), lw.nn.tanh(), lw.nn.dense(16, 10)], { inputShape: [784] });
+      const losses: number[] = [];
+      const optimizers = [
+        lw.optim.kfac({ learningRate: 0.1, inverseEvery: 2 }),
+        lw.optim.shampoo({ learningRate: 0.01 }),
+      ] as GradientTransformation<unknown>[];
+      for (const opt of optimizers) {
+        let params = net.init(4);
+        let state = opt.init(params);
+        for (let t = 0; t < 4; t++) {
+          const r = net.lossAndGrad(params, batch.x, batch.y, lw.nn.softmaxCrossEntropy);
+          losses.push(r.loss);
+          const u = opt.update(r.grads, state, params, { stats: r.stats, loss: r.loss });
+          state = u.state;
+          params = lw.optim.applyUpdates(params, u.updates);
+        }
+      }
+      return losses;
+    };
+    const browserLosses = await page.evaluate(`(${steps.toString()})(window.layerwise)`);
+    expect(browserLosses).toEqual(await steps(await import("../../src/index.js")));
 
     await page.locator("#side-1 select").selectOption("adam");
     expect(await page.locator("#side-1 [name=learningRate]").inputValue()).toBe("0.003");
