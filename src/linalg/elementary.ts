@@ -43,3 +43,15 @@ export function tanh(x: number): number {
 export function cos(x: number): number {
   return k.elementaryCos(x);
 }
+
+/**
+ * √(a² + b²) without overflow or harmful underflow: m·√((a/m)² + (b/m)²) with m = max(|a|, |b|). Built from
+ * IEEE-754 operations only, so the same on every engine (Math.hypot's last bits are the engine's choice).
+ */
+export function hypot(a: number, b: number): number {
+  const m = Math.max(Math.abs(a), Math.abs(b));
+  if (m === 0 || !Number.isFinite(m)) return Number.isNaN(a) || Number.isNaN(b) ? NaN : m;
+  const x = a / m;
+  const y = b / m;
+  return m * Math.sqrt(x * x + y * y);
+}

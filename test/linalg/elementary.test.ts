@@ -4,7 +4,7 @@
  * that hold exactly (powers of two, integer powers of small integers, log/exp round trips).
  */
 import { describe, expect, it } from "vitest";
-import { cos, exp, log, pow, tanh } from "../../src/linalg/elementary.js";
+import { cos, exp, hypot, log, pow, tanh } from "../../src/linalg/elementary.js";
 import { Rng } from "../../src/random/rng.js";
 
 /** Distance in units in the last place between two finite doubles of the same sign. */
@@ -68,6 +68,21 @@ describe("portable exp, log, pow, tanh, cos", () => {
     expect(tanh(1e-300)).toBe(1e-300);
     expect(cos(0)).toBe(1);
     expect(Number.isNaN(cos(Infinity))).toBe(true);
+  });
+
+  it("hypot: within 1 ulp of Math.hypot, exact on Pythagorean triples, no overflow or underflow", () => {
+    for (let i = 0; i < 5000; i++) {
+      const a = (rng.uniform() - 0.5) * 10 ** (rng.uniform() * 40 - 20);
+      const b = (rng.uniform() - 0.5) * 10 ** (rng.uniform() * 40 - 20);
+      expect(ulps(hypot(a, b), Math.hypot(a, b))).toBeLessThanOrEqual(1);
+    }
+    expect(hypot(3, 4)).toBe(5);
+    expect(hypot(-5, 12)).toBe(13);
+    expect(hypot(1e300, 1e300)).toBeCloseTo(Math.SQRT2 * 1e300, -285);
+    expect(hypot(3e-320, 4e-320)).toBeGreaterThan(0);
+    expect(hypot(0, 0)).toBe(0);
+    expect(hypot(Infinity, 1)).toBe(Infinity);
+    expect(Number.isNaN(hypot(NaN, 1))).toBe(true);
   });
 
   it("round-trip: log(exp(x)) = x to 2 ulp", () => {
