@@ -14,7 +14,8 @@ const LINREP = { algorithm: ["kfac"], kappaX: [30], kappaF: [2], dX: 20, dY: 6, 
 
 /** The record a worker thread of the compiled pool (dist/, built by `pretest`) produces for `trial`. */
 async function workerRecord(experiment: string, trial: ReturnType<typeof planTrials>[number]): Promise<TrialRecord> {
-  const { runPool } = (await import("../../dist/src/runner/pool.js")) as typeof import("../../src/runner/pool.js");
+  const { runPool } =
+    (await import("../../dist/src/runner/pool.js")) as unknown as typeof import("../../src/runner/pool.js");
   const records: TrialRecord[] = [];
   await runPool([trial], { experiment, workers: 1, onResult: (r) => records.push(r) });
   expect(records).toHaveLength(1);
