@@ -4,3 +4,4 @@ export * from "./blas";
 export * from "./lapack";
 export * from "./elementwise";
 export * from "./blas32";
+export * from "./elementary";

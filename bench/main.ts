@@ -3,6 +3,7 @@
  * which times our code and its numpy peer in the same run and prints a table with the ratio ours/numpy.
  * Pass names to run a subset: `npm run bench -- linalg quadratic`.
  */
+import "../src/linalg/wasm-node.js";
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

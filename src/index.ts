@@ -8,3 +8,6 @@ export { linalg, random, data };
 export * as nn from "./nn/index.js";
 export type { Experiment, TrialContext, TrialRecord, PlotSpec, SummaryRow } from "./experiments/types.js";
 export * as optim from "./optim/index.js";
+export * as experiments from "./runner/programmatic.js";
+export type { TrialResult, RunTrialOptions } from "./runner/programmatic.js";
+export { loadKernels, initKernels, kernelsLoaded } from "./linalg/wasm.js";

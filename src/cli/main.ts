@@ -6,6 +6,7 @@
  * Exit codes: 0 success; 2 invalid input (reported before any work starts and before the output directory is
  * created); 1 a trial or the run failed.
  */
+import "../linalg/wasm-node.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,7 @@ import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 import { WORKER_HELP, workerCommand } from "./worker.js";
+import { EXPLORE_HELP, explore } from "./explore.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -41,6 +43,7 @@ Commands:
   export      print stored results as CSV or JSON
   reproduce   run every experiment at its quick size and write one combined report (npm start)
   worker      run trials of queued runs (run --queue) from a Redis queue, on any machine
+  explore     serve the interactive explorable (the experiments in your browser) on 127.0.0.1
 
 Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
   list: `Usage: layerwise list [--json]
@@ -71,6 +74,7 @@ Options:
 Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed (or the
 --queue Redis cannot be reached or refuses the login: then nothing is created either).`,
   worker: WORKER_HELP,
+  explore: EXPLORE_HELP,
   report: `Usage: layerwise report [--out DIR] [--png-scale N]
 
 Rebuilds figures (SVG, PNG), summary.json and report.html from the results stored in DIR (default results).
@@ -391,6 +395,7 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   export: exportCommand,
   reproduce,
   worker: workerCommand,
+  explore,
 };
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */

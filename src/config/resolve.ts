@@ -9,19 +9,14 @@
  * with the names of the fields that can be swept.
  */
 import { readFileSync } from "node:fs";
-import type { z } from "zod";
-import { InputError, formatIssues, show, unknownKeyMessage } from "./errors.js";
+import { InputError, show, unknownKeyMessage } from "./errors.js";
 import { jsonErrorOffset } from "./json.js";
 import { type FieldInfo, fieldAt, keyPaths } from "./schema.js";
+import { type ConfigSource, validateConfig } from "./validate.js";
 
 type Json = Record<string, unknown>;
 
-/** What `resolveConfig` needs to know about the experiment. */
-export interface ConfigSource {
-  name: string;
-  schema: z.ZodType;
-  sweepable: readonly string[];
-}
+export type { ConfigSource } from "./validate.js";
 
 export interface ResolveOptions {
   /** Overrides applied first (e.g. an experiment's `quick`). */
@@ -132,19 +127,6 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions = {}
   let input: Json = options.base ?? {};
   if (options.configFile) input = deepMerge(input, readConfigFile(options.configFile));
   for (const s of options.sets ?? []) input = deepMerge(input, parseSet(s, source));
-  const result = source.schema.safeParse(input);
-  if (!result.success) {
-    const where = options.configFile ? ` (from --config ${options.configFile} and --set)` : "";
-    throw new InputError(
-      `invalid config for ${source.name}${where}:\n${formatIssues(result.error.issues, input, keyPaths(source.schema))}`,
-    );
-  }
-  const config = result.data as Json;
-  for (const key of source.sweepable) {
-    const v = config[key];
-    if (!Array.isArray(v) || v.length === 0) {
-      throw new InputError(`field \`${key}\`: ${show(v)} is not allowed; allowed: a non-empty list of values to sweep`);
-    }
-  }
-  return config;
+  const origin = options.configFile ? ` (from --config ${options.configFile} and --set)` : "";
+  return validateConfig(source, input, origin);
 }

@@ -28,6 +28,7 @@ import { makeCovariance, spectrum } from "../problems/covariance.js";
 import { Rng } from "../random/rng.js";
 import { lineChart, meanStd, scalarBands, seriesBands } from "../report/charts.js";
 import type { Experiment, PlotSpec, SummaryRow, TrialContext, TrialRecord } from "./types.js";
+import { pow } from "../linalg/elementary.js";
 import { type Claim, num } from "./claims.js";
 
 export const QUADRATIC_ALGORITHMS = ["gd", "diagonal", "preconditioned"] as const;
@@ -83,7 +84,7 @@ export function measuredRate(relLoss: Float64Array): number {
   while (end + 1 < relLoss.length && relLoss[end + 1] > ROUNDING_FLOOR) end++;
   if (end < 2) return relLoss.length > 1 ? Math.sqrt(relLoss[1] / relLoss[0]) : NaN;
   const start = Math.floor(end / 2);
-  return Math.pow(relLoss[end] / relLoss[start], 1 / (2 * (end - start)));
+  return pow(relLoss[end] / relLoss[start], 1 / (2 * (end - start)));
 }
 
 /** The first step t with relLoss[t] ≤ target, or null if none. */

@@ -14,7 +14,8 @@ import { flag, productShape, scalar } from "./product-args.js";
 import { alloc, kernels, mark, release } from "./wasm.js";
 import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
 
-let f32View = new Float32Array(kernels.memory.buffer);
+// Made on first use: in browsers the kernels (and their memory) load after this module is evaluated.
+let f32View = new Float32Array(0);
 
 /** A Float32Array over the whole linear memory; refreshed whenever memory grows (old views detach). */
 function heap32(): Float32Array {

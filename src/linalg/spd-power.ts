@@ -3,6 +3,7 @@ import { Matrix } from "./matrix.js";
 import { LinalgError, NotPositiveDefiniteError, SingularMatrixError } from "./errors.js";
 import { gram } from "./blas.js";
 import { eighCore } from "./eigh.js";
+import { pow } from "./elementary.js";
 
 export interface SpdPowerOptions {
   /**
@@ -58,7 +59,7 @@ export function spdPower(A: Matrix, p: number, options: SpdPowerOptions = {}): M
   const y = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
     const lambda = Math.max(values[k], floor);
-    const r = Math.sqrt(p === 1 ? lambda : lambda ** p);
+    const r = Math.sqrt(p === 1 ? lambda : pow(lambda, p));
     for (let j = 0; j < n; j++) y[k * n + j] = r * vt[k * n + j];
   }
   const R = gram(new Matrix(n, n, y));

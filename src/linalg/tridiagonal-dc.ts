@@ -17,6 +17,7 @@
  */
 import { lapack } from "./lapack-kernels.js";
 import { alloc, heap } from "./wasm.js";
+import { hypot } from "./elementary.js";
 
 /** Blocks of at most this order are solved directly by the QL iteration (LAPACK's SMLSIZ is 25). */
 const LEAF_SIZE = 32;
@@ -148,7 +149,7 @@ function merge(
     }
     // Two close eigenvalues: a rotation in their plane zeroes z_prev; deflate if the off-diagonal it creates,
     // (d_r − d_prev)·c·s, is negligible.
-    const tau = Math.hypot(z[r], z[prev]);
+    const tau = hypot(z[r], z[prev]);
     const c = z[r] / tau;
     const sn = -z[prev] / tau;
     if (Math.abs((dv[r] - dv[prev]) * c * sn) <= tol) {

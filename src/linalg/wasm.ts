@@ -5,10 +5,11 @@
  * offsets from a bump allocator on the JavaScript side. Callers bracket their use with `mark()` / `release()`
  * so nested calls (a decomposition that calls GEMM) compose without a free list. Everything is synchronous and
  * single-threaded (each worker thread loads its own instance), so no locking is needed.
+ *
+ * Loading: this module has no platform imports, so browsers can bundle it. The kernels are installed once per
+ * thread by `initKernels` (from bytes, a compiled module or an instance) or `loadKernels(url)` (asynchronous,
+ * for browsers); in Node, importing `./wasm-node.js` reads wasm/layerwise.wasm synchronously.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 /** The kernel exports of `asm/index.ts`. Extend this type when you add a kernel. */
 export interface Kernels {
@@ -54,58 +55,79 @@ export interface Kernels {
   [name: string]: unknown;
 }
 
-const WASM_FILE = join("wasm", "layerwise.wasm");
+/**
+ * The loaded kernels. One stable object, filled in by `initKernels`, so modules may keep typed aliases of it
+ * (`kernels as unknown as BlasKernels`) from before the kernels are loaded.
+ */
+export const kernels: Kernels = {} as Kernels;
 
-/** Finds wasm/layerwise.wasm by walking up from this module (works from src/ under vitest and from dist/). */
-function locateWasm(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, WASM_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error(
-        `layerwise: cannot find ${WASM_FILE} above ${fileURLToPath(import.meta.url)}; run "npm run build" to compile the kernels`,
-      );
-    }
-    dir = parent;
-  }
-}
+let loaded = false;
 
-function instantiate(): Kernels {
-  const module = new WebAssembly.Module(readFileSync(locateWasm()));
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      abort(): never {
-        throw new Error("layerwise: WebAssembly kernel aborted");
-      },
+const IMPORTS: WebAssembly.Imports = {
+  env: {
+    abort(): never {
+      throw new Error("layerwise: WebAssembly kernel aborted");
     },
-  });
-  return instance.exports as unknown as Kernels;
+  },
+};
+
+/** Whether the kernels are installed in this thread. */
+export function kernelsLoaded(): boolean {
+  return loaded;
 }
 
-/** The loaded kernels (instantiated once per thread, at first import). */
-export const kernels: Kernels = instantiate();
+/**
+ * Installs the kernels from the bytes of wasm/layerwise.wasm, a compiled module or a ready instance
+ * (synchronous; browsers refuse to compile large modules synchronously on their main thread, so there use
+ * `loadKernels`). A second call is ignored: allocations already handed out point into the first instance.
+ */
+export function initKernels(source: BufferSource | WebAssembly.Module | WebAssembly.Instance): void {
+  if (loaded) return;
+  let instance: WebAssembly.Instance;
+  if (source instanceof WebAssembly.Instance) instance = source;
+  else {
+    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+    instance = new WebAssembly.Instance(module, IMPORTS);
+  }
+  Object.assign(kernels, instance.exports);
+  const base = (kernels as unknown as { __heap_base?: WebAssembly.Global }).__heap_base;
+  top = Math.ceil((base ? Number(base.value) : 1024) / ALIGN) * ALIGN;
+  f64View = new Float64Array(kernels.memory.buffer);
+  loaded = true;
+}
+
+/** Fetches and instantiates the kernels from `url` (the served wasm/layerwise.wasm), then installs them. */
+export async function loadKernels(url: string | URL): Promise<void> {
+  if (loaded) return;
+  const response = await fetch(url);
+  if (!response.ok)
+    throw new Error(`layerwise: cannot fetch the WebAssembly kernels from ${String(url)} (${response.status})`);
+  const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), IMPORTS);
+  initKernels(instance);
+}
+
+function notLoaded(): never {
+  throw new Error(
+    'layerwise: the WebAssembly kernels are not loaded; in Node import "layerwise" (or src/linalg/wasm-node.js), in a browser await loadKernels(url) first',
+  );
+}
 
 const PAGE_BYTES = 65536;
 const ALIGN = 64; // cache-line alignment keeps SIMD loads aligned and packed panels from straddling lines
 
-const heapBase = (): number => {
-  const base = (kernels as unknown as { __heap_base?: WebAssembly.Global }).__heap_base;
-  return base ? Number(base.value) : 1024;
-};
-
-let top = Math.ceil(heapBase() / ALIGN) * ALIGN;
-let f64View = new Float64Array(kernels.memory.buffer);
+let top = 0;
+let f64View = new Float64Array(0);
 
 /** A Float64Array over the whole linear memory; refreshed whenever memory grows (old views detach). */
 export function heap(): Float64Array {
+  if (!loaded) notLoaded();
   if (f64View.buffer !== kernels.memory.buffer) f64View = new Float64Array(kernels.memory.buffer);
   return f64View;
 }
 
 /** Reserves room for `count` float64 values; returns the byte offset. Grows memory when needed. */
 export function alloc(count: number): number {
+  if (!loaded) notLoaded();
   const offset = top;
   const end = offset + Math.ceil((count * 8) / ALIGN) * ALIGN;
   const have = kernels.memory.buffer.byteLength;

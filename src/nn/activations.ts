@@ -6,6 +6,7 @@
  * Hermite convention: probabilists' polynomials He_k (He₀ = 1, He₁ = z, He_{k+1} = z He_k − k He_{k−1}) and their
  * orthonormal versions h_k = He_k/√(k!), so E[h_j(z) h_k(z)] = δ_jk.
  */
+import { exp, tanh } from "../linalg/elementary.js";
 import type { BackwardKind } from "../linalg/elementwise.js";
 
 /** A differentiable scalar function applied entry-wise. */
@@ -53,14 +54,14 @@ export function erf(x: number): number {
   } else {
     let t = ax;
     for (let k = 80; k >= 1; k--) t = ax + k / 2 / t;
-    r = 1 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * t);
+    r = 1 - exp(-ax * ax) / (Math.sqrt(Math.PI) * t);
   }
   return x < 0 ? -r : r;
 }
 
 /** Standard normal density φ(t). */
 export function normalPdf(t: number): number {
-  return INV_SQRT_2PI * Math.exp(-0.5 * t * t);
+  return INV_SQRT_2PI * exp(-0.5 * t * t);
 }
 
 /** Standard normal distribution function Φ(t). */
@@ -117,9 +118,9 @@ export function hermitePolynomial(coefficients: readonly number[], name = "hermi
 export const ACTIVATIONS = {
   tanh: {
     name: "tanh",
-    f: Math.tanh,
+    f: tanh,
     df: (t: number) => {
-      const th = Math.tanh(t);
+      const th = tanh(t);
       return 1 - th * th;
     },
     dfFromOutput: (f: number) => 1 - f * f,

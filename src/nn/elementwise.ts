@@ -3,6 +3,7 @@
  * The scalar math is the one the paper's toy models use (src/nn/activations.ts).
  */
 import { Matrix } from "../linalg/matrix.js";
+import { tanh as tanhOf } from "../linalg/elementary.js";
 import { ACTIVATIONS } from "./activations.js";
 import type { BuiltLayer, Layer } from "./layer.js";
 
@@ -58,7 +59,7 @@ const RELU: ElementwiseKernels = {
 
 const TANH: ElementwiseKernels = {
   forward(x, out) {
-    for (let k = 0; k < x.length; k++) out[k] = Math.tanh(x[k]);
+    for (let k = 0; k < x.length; k++) out[k] = tanhOf(x[k]);
   },
   backward(g, _x, out, dIn) {
     for (let k = 0; k < g.length; k++) dIn[k] = g[k] * (1 - out[k] * out[k]);

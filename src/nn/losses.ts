@@ -5,6 +5,7 @@
  * `sampleTargets` draws the targets of the Monte-Carlo Fisher (Martens & Grosse 2015, §5).
  */
 import { ShapeError } from "../linalg/errors.js";
+import { exp, log } from "../linalg/elementary.js";
 import { Matrix } from "../linalg/matrix.js";
 import type { Rng } from "../random/rng.js";
 import { show } from "../config/errors.js";
@@ -51,12 +52,12 @@ function softmaxRow(z: Float64Array, offset: number, k: number, p: Float64Array)
   for (let j = 0; j < k; j++) if (z[offset + j] > max) max = z[offset + j];
   let sum = 0;
   for (let j = 0; j < k; j++) {
-    const e = Math.exp(z[offset + j] - max);
+    const e = exp(z[offset + j] - max);
     p[offset + j] = e;
     sum += e;
   }
   for (let j = 0; j < k; j++) p[offset + j] /= sum;
-  return max + Math.log(sum);
+  return max + log(sum);
 }
 
 /**

@@ -4,6 +4,7 @@
  * An entry-wise preconditioner: it rescales each coordinate, so it cannot undo a rotated input covariance.
  */
 import { checkPairs, checkStepSize, type Optimizer } from "./types.js";
+import { pow } from "../linalg/elementary.js";
 
 export interface AdamOptions {
   /** Step size η > 0. */
@@ -43,8 +44,8 @@ export function adam(options: AdamOptions): Optimizer<AdamState> {
     step(params, grads, state) {
       checkPairs("adam", params, grads);
       const t = state.t + 1;
-      const c1 = 1 / (1 - beta1 ** t);
-      const c2 = 1 / (1 - beta2 ** t);
+      const c1 = 1 / (1 - pow(beta1, t));
+      const c2 = 1 / (1 - pow(beta2, t));
       for (let i = 0; i < params.length; i++) {
         const p = params[i];
         const g = grads[i];

@@ -6,6 +6,7 @@
 import { Matrix } from "../linalg/matrix.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
+import { log, pow } from "../linalg/elementary.js";
 
 /** How the eigenvalues of Σ are spread. All kinds are scaled so the largest eigenvalue over the smallest is κ. */
 export type SpectrumKind = "logspaced" | "spiked" | "powerlaw";
@@ -38,7 +39,7 @@ export function spectrum(d: number, options: SpectrumOptions): Float64Array {
   }
   switch (kind) {
     case "logspaced":
-      for (let i = 0; i < d; i++) s[i] = Math.pow(kappa, (d - 1 - i) / (d - 1));
+      for (let i = 0; i < d; i++) s[i] = pow(kappa, (d - 1 - i) / (d - 1));
       return s;
     case "spiked": {
       const spikes = options.spikes ?? 1;
@@ -52,7 +53,7 @@ export function spectrum(d: number, options: SpectrumOptions): Float64Array {
       const alpha = options.exponent ?? 1;
       if (!(alpha > 0)) throw new RangeError(`spectrum: exponent must be > 0, got ${alpha}`);
       // log s_i is affine in log(i+1): s_i = κ^{1 − log(i+1)/log d}.
-      for (let i = 0; i < d; i++) s[i] = Math.pow(kappa, 1 - Math.log(i + 1) / Math.log(d));
+      for (let i = 0; i < d; i++) s[i] = pow(kappa, 1 - log(i + 1) / log(d));
       return s;
     }
   }

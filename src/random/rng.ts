@@ -10,7 +10,8 @@
  * fdlibm port on every platform.
  */
 
-import { ZIGGURAT_R, zigF, zigK, zigW } from "./ziggurat.js";
+import { ZIGGURAT_R, fillZigguratTables, zigF, zigK, zigW } from "./ziggurat.js";
+import { exp, log } from "../linalg/elementary.js";
 
 /** `fillNormal` works in chunks: this many magnitude words, then a quarter as many index words (8 bits each). */
 const NORMALS_PER_CHUNK = 1024;
@@ -69,6 +70,7 @@ export class Rng {
     x = mix32(x);
     this.s3 = x;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+    fillZigguratTables();
   }
 
   /**
@@ -141,13 +143,13 @@ export class Rng {
         let x: number;
         let y: number;
         do {
-          x = -Math.log(1 - this.uniform()) / ZIGGURAT_R;
-          y = -Math.log(1 - this.uniform());
+          x = -log(1 - this.uniform()) / ZIGGURAT_R;
+          y = -log(1 - this.uniform());
         } while (y + y < x * x);
         return ZIGGURAT_R + x;
       }
       const x = j * zigW[layer];
-      if (zigF[layer] + this.uniform() * (zigF[layer - 1] - zigF[layer]) < Math.exp(-0.5 * x * x)) return x;
+      if (zigF[layer] + this.uniform() * (zigF[layer - 1] - zigF[layer]) < exp(-0.5 * x * x)) return x;
       // Rejected: a fresh draw (magnitude only: the caller applies the sign).
       layer = this.nextUint32() & 127;
       j = this.nextUint32() >>> 1;

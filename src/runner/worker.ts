@@ -4,6 +4,7 @@
  * record (series buffers are transferred, not copied).
  */
 import { parentPort } from "node:worker_threads";
+import "../linalg/wasm-node.js";
 import { lookupExperiment } from "./registry.js";
 import { executeTrial } from "./trial.js";
 import type { FromWorker, ToWorker } from "./pool.js";

@@ -72,6 +72,7 @@
 import { Matrix } from "../linalg/matrix.js";
 import { matmul } from "../linalg/blas.js";
 import { cholesky, eigh, inv, solve, spectralNorm } from "../linalg/index.js";
+import { log } from "../linalg/elementary.js";
 
 /** The geometry the rates depend on: the input covariance, the target subspace and the head's spectrum. */
 export interface LinrepGeometry {
@@ -282,5 +283,5 @@ export function predictedStepsToTarget(rate: number, initialDistance: number, ta
   if (initialDistance <= target) return 0;
   if (!(rate < 1)) return null;
   if (rate <= 0) return 1;
-  return Math.max(1, Math.ceil(Math.log(target / initialDistance) / Math.log(rate)));
+  return Math.max(1, Math.ceil(log(target / initialDistance) / log(rate)));
 }

@@ -29,3 +29,25 @@ export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }
+
+/** Starts `layerwise explore --port 0` and resolves with its URL and a function stopping it. */
+export async function startExplore(): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  const child = cliAsync(["explore", "--port", "0"]);
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /serving the explorable at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("exit", (code) => reject(new Error(`layerwise explore exited with ${code}: ${out}`)));
+  });
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      child.removeAllListeners("exit");
+      child.on("exit", (code) => resolve(code));
+      child.kill("SIGINT");
+    });
+  return { url, stop };
+}

@@ -15,6 +15,7 @@ import {
   type RatePrediction,
 } from "../../theory/linrep.js";
 import type { LinrepAlgorithm } from "./train.js";
+import { exp, log } from "../../linalg/elementary.js";
 
 /**
  * The theory's geometry for `problem` with the head's singular values `head` — those of the head F reached at
@@ -101,7 +102,7 @@ export interface MeasuredRate {
 }
 
 /** ln tan θ for a distance d = sin θ: the scale on which the linearised theory is linear in the step. */
-const logTangent = (d: number) => Math.log(d / Math.sqrt(Math.max(1 - d * d, Number.MIN_VALUE)));
+const logTangent = (d: number) => log(d / Math.sqrt(Math.max(1 - d * d, Number.MIN_VALUE)));
 
 /**
  * exp of the least-squares slope of ln tan θ(step) against step over the points `values[i]` at `steps[i]`: the
@@ -121,7 +122,7 @@ export function fitRate(steps: ArrayLike<number>, values: ArrayLike<number>): nu
     sxy += (steps[i] - mx) * (logTangent(values[i]) - my);
     sxx += (steps[i] - mx) ** 2;
   }
-  const rate = Math.exp(sxy / sxx);
+  const rate = exp(sxy / sxx);
   return sxx > 0 && Number.isFinite(rate) ? rate : null;
 }
 

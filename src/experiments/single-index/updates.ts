@@ -17,6 +17,7 @@ import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import { kroneckerPrecondition } from "../../optim/kronecker.js";
 import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
+import { pow } from "../../linalg/elementary.js";
 
 /** The trained algorithms. */
 export const UPDATE_ALGORITHMS = ["gd", "kfac", "adam", "gd-bn"] as const;
@@ -74,8 +75,8 @@ export function train(
     const g = gradW.data;
     if (adamState) {
       const { beta1, beta2, eps } = options.adam;
-      const c1 = 1 - Math.pow(beta1, t);
-      const c2 = 1 - Math.pow(beta2, t);
+      const c1 = 1 - pow(beta1, t);
+      const c2 = 1 - pow(beta2, t);
       const { m, v } = adamState;
       for (let k = 0; k < W.length; k++) {
         m[k] = beta1 * m[k] + (1 - beta1) * g[k];

@@ -5,6 +5,7 @@
  * is nothing to refresh.
  */
 import { Matrix } from "../../linalg/matrix.js";
+import { pow } from "../../linalg/elementary.js";
 import { allFinite } from "../transforms/params.js";
 import { ema } from "./kronecker-block.js";
 
@@ -36,6 +37,6 @@ export function applyDiagonal(block: DiagonalBlock, M: Matrix, power: number, da
   const out = M.clone();
   const s = block.stat;
   if (!s) return out;
-  for (let i = 0; i < out.data.length; i++) out.data[i] *= (s.data[i] + damping) ** power;
+  for (let i = 0; i < out.data.length; i++) out.data[i] *= pow(s.data[i] + damping, power);
   return out;
 }

@@ -13,6 +13,7 @@ import { Matrix } from "../../linalg/matrix.js";
 import { gram, matmul } from "../../linalg/blas.js";
 import { solveSPD } from "../../linalg/cholesky.js";
 import { eigh } from "../../linalg/eigh.js";
+import { pow } from "../../linalg/elementary.js";
 import { qr } from "../../linalg/qr.js";
 import { LinalgError, NonFiniteError } from "../../linalg/errors.js";
 import { allFinite } from "../transforms/params.js";
@@ -217,7 +218,7 @@ export function symmetricPower(X: Matrix, p: number, eps: number): Matrix {
   // V diag(f) Vᵀ = YᵀY with Y = diag(√f) Vᵀ (f ≥ 0), a symmetric Gram product.
   const Y = new Matrix(n, n);
   for (let k = 0; k < n; k++) {
-    const f = (Math.max(values[k], 0) + eps) ** p;
+    const f = pow(Math.max(values[k], 0) + eps, p);
     if (!Number.isFinite(f)) throw new LinalgError(`eigenvalue ${values[k]} + eps ${eps} has no finite power ${p}`);
     const r = Math.sqrt(f);
     for (let j = 0; j < n; j++) Y.data[k * n + j] = r * vectors.data[j * n + k];

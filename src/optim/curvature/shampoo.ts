@@ -5,6 +5,7 @@
  */
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
+import { pow } from "../../linalg/elementary.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamDirection, adamMoments } from "../transforms/first-order.js";
@@ -143,7 +144,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         const moments = adamMoments(g.data, state.momentum[key].data, v0, graftHyper);
         momentum[key] = new Matrix(g.rows, g.cols, moments.m);
         if (graftMoments) graftMoments[key] = new Matrix(g.rows, g.cols, moments.v);
-        const bc1 = 1 - beta1 ** t;
+        const bc1 = 1 - pow(beta1, t);
         const Mhat = new Matrix(
           g.rows,
           g.cols,

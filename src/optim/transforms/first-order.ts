@@ -4,6 +4,7 @@
  * optimizers that run Adam inside another method (Shampoo's graft, SOAP, Muon's auxiliary AdamW).
  */
 import { Matrix } from "../../linalg/matrix.js";
+import { pow } from "../../linalg/elementary.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { checkBoolean, checkKnownFields, checkLearningRate, checkNumber, OptionError } from "./options.js";
@@ -145,8 +146,8 @@ export function adamMoments(
  * bias-corrected square root.
  */
 export function adamDirection(m: Float64Array, v: Float64Array, t: number, h: AdamHyper): Float64Array {
-  const bc1 = 1 - h.b1 ** t;
-  const bc2Sqrt = Math.sqrt(1 - h.b2 ** t);
+  const bc1 = 1 - pow(h.b1, t);
+  const bc2Sqrt = Math.sqrt(1 - pow(h.b2, t));
   const out = new Float64Array(m.length);
   for (let i = 0; i < m.length; i++) out[i] = m[i] / bc1 / (Math.sqrt(v[i]) / bc2Sqrt + h.eps);
   return out;

@@ -4,6 +4,7 @@
  * constant schedule. Schedules are functions, not state: the step count lives in each optimizer's state, so a
  * checkpointed run resumes on the same point of its schedule.
  */
+import { cos } from "../../linalg/elementary.js";
 import { checkInteger, checkNumber, checkKnownFields, OptionError } from "./options.js";
 
 /** step (updates already taken, 0-based) → learning rate. */
@@ -45,8 +46,7 @@ export function cosine(options: CosineOptions): Schedule {
   const initial = checkNumber("cosine", "initial", options.initial, 0, Infinity);
   const decaySteps = checkInteger("cosine", "decaySteps", options.decaySteps, 1);
   const alpha = checkNumber("cosine", "alpha", options.alpha ?? 0, 0, 1);
-  return (t) =>
-    initial * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, decaySteps)) / decaySteps)) + alpha);
+  return (t) => initial * ((1 - alpha) * 0.5 * (1 + cos((Math.PI * Math.min(t, decaySteps)) / decaySteps)) + alpha);
 }
 
 export interface LinearWarmupOptions {

@@ -1,0 +1,7 @@
+/**
+ * The package root for Node: installs the WebAssembly kernels synchronously from wasm/layerwise.wasm, then
+ * re-exports everything of ./index.js (the platform-neutral exports, which the browser build re-exports too).
+ */
+import "./linalg/wasm-node.js";
+
+export * from "./index.js";
