@@ -66,6 +66,20 @@ describe("fashion-mlp on 2 000 MNIST digits, 2 epochs", () => {
     }, 600_000); // kfac's refreshes take minutes on a loaded 2-core machine
   }
 
+  it("dataset=auto falls back to the MNIST digits when Fashion-MNIST is missing, and says so", async () => {
+    const config = fashionMlp.schema.parse({
+      dataset: "auto",
+      dataDir: "/nonexistent/fashion",
+      trainSize: 300,
+      testSize: 100,
+      epochs: 1,
+    });
+    const { ctx, record } = recorder(2);
+    await fashionMlp.run({ ...config, optimizer: "adam" }, ctx);
+    expect(record.info.dataset).toBe("mnist (Fashion-MNIST not installed)");
+    expect(record.info.trainExamples).toBe(300);
+  });
+
   it("the summary has one row per optimizer with the issue's fields", async () => {
     const config = fashionMlp.schema.parse({
       dataset: "mnist",
