@@ -20,6 +20,8 @@
 // GEMM packing workspace below.
 export { __heap_base };
 
+import { evenBlock, roundUp } from "./blocking";
+
 const MR: i32 = 4;
 const NR: i32 = 4;
 const KC: i32 = 256; // KC×NR B micro-panel = 8 KiB and KC×MR broadcast A micro-panel = 16 KiB: both fit L1
@@ -134,16 +136,6 @@ export function dsyrk(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-function roundUp(x: i32, to: i32): i32 {
-  return ((x + to - 1) / to) * to;
-}
-
-/** Splits `total` into ceil(total / maxBlock) nearly equal blocks, each a multiple of `unit`: the block size. */
-function evenBlock(total: i32, maxBlock: i32, unit: i32): i32 {
-  const count = (total + maxBlock - 1) / maxBlock;
-  return min(roundUp((total + count - 1) / count, unit), maxBlock);
-}
 
 /** C ← β·C for an m×n block (β = 0 writes zeros without reading C). */
 function scaleC(m: i32, n: i32, beta: f64, pC: usize, ldc: i32): void {

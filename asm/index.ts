@@ -2,3 +2,5 @@
 // Kernels take byte offsets into linear memory (allocated by the bridge) and never allocate themselves.
 export * from "./blas";
 export * from "./lapack";
+export * from "./elementwise";
+export * from "./blas32";

@@ -9,7 +9,7 @@ import { at, axpy, dot, ld, rotationListBytes, rotFlush, rotInit, rotPush, st, s
 const MAX_ITER_PER_VALUE: i32 = 60;
 
 /** Σ col[k]·d[k] over k < len, while e[k] += f·col[k] (the two halves of a symmetric matrix-vector product). */
-function dotAxpy(len: i32, pCol: usize, pD: usize, pE: usize, f: f64): f64 {
+export function dotAxpy(len: i32, pCol: usize, pD: usize, pE: usize, f: f64): f64 {
   const vf = f64x2.splat(f);
   let acc = f64x2.splat(0);
   let k = 0;
@@ -110,23 +110,15 @@ const NBQ: i32 = 32;
 
 /** Bytes of scratch `accumulate` needs for order n. */
 function accumulateBytes(n: i32): i32 {
-  return 8 * (n * n + NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
+  return 8 * n * n + applyReflectorsBytes(n);
 }
 
 /**
- * Forms Q = H_{n−1} ⋯ H_1 from the reflectors tred2 left in pV (H_s = I − u_s u_sᵀ/h_s, u_s = column s, entries
- * 0…s−1, h_s = d[s]; h_s = 0 means H_s = I) and overwrites pV with Q (column-major); d receives the diagonal of the
- * tridiagonal matrix (left on pV's diagonal). Blocked (compact WY, Schreiber & Van Loan 1989): the product of NBQ
- * consecutive reflectors, I − V T Vᵀ, is applied to the leading block it acts on with GEMM, so the O(n³) work of
- * this stage runs at matrix-multiply speed instead of as matrix-vector products.
+ * Forms Q = H_{n−1} ⋯ H_1 from the reflectors tred2 left in pV (h_s in d[s]) and overwrites pV with Q
+ * (column-major); d receives the diagonal of the tridiagonal matrix (left on pV's diagonal).
  */
 function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
   const pU = pAcc; // n×n copy of the reflectors (row s = u_s)
-  const pVr = pU + ((<usize>(n * n)) << 3); // NBQ×n block of reflectors, zero-padded
-  const pT = pVr + ((<usize>(NBQ * n)) << 3);
-  const pZ = pT + ((<usize>(NBQ * NBQ)) << 3);
-  const pW = pZ + ((<usize>NBQ) << 3);
-  const pW2 = pW + ((<usize>(n * NBQ)) << 3);
   memory.copy(pU, pV, (<usize>(n * n)) << 3);
   // Q starts as I (row j of the array = column j of Q).
   for (let j = 0; j < n; j++) {
@@ -134,10 +126,34 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
     for (let k = 0; k < n; k++) st(q, k, 0);
     st(q, j, 1);
   }
+  applyReflectors(n, pU, pD, pV, 0, pAcc + ((<usize>(n * n)) << 3));
+  for (let j = 0; j < n; j++) st(pD, j, ld(at(pU, j, j, n), 0));
+}
+
+/** Bytes of scratch `applyReflectors` needs for order n. */
+export function applyReflectorsBytes(n: i32): i32 {
+  return 8 * (NBQ * n + NBQ * NBQ + NBQ + 2 * n * NBQ) + 64;
+}
+
+/**
+ * X ← X · H_1 H_2 ⋯ H_{n−1} = X Qᵀ for the reflectors H_s = I − u_s u_sᵀ/h_s (u_s = row s of the n×n array at pU,
+ * entries 0…s−1; h_s = pH[s], 0 meaning H_s = I) and the row-major matrix X at pX with n columns and `rows` ≤ n rows;
+ * rows = 0 means X is still the identity beyond the leading block each product acts on (forming Q from I), so only
+ * that block is updated. Blocked (compact WY, Schreiber & Van Loan 1989): the product of NBQ consecutive
+ * reflectors, I − V T Vᵀ, is applied with three GEMMs, so the O(n³) work runs at matrix-multiply speed instead of
+ * as matrix-vector products. pWork: `applyReflectorsBytes(n)` bytes.
+ */
+export function applyReflectors(n: i32, pU: usize, pH: usize, pX: usize, rows: i32, pWork: usize): void {
+  const pVr = pWork; // NBQ×n block of reflectors, zero-padded
+  const pT = pVr + ((<usize>(NBQ * n)) << 3);
+  const pZ = pT + ((<usize>(NBQ * NBQ)) << 3);
+  const pW = pZ + ((<usize>NBQ) << 3);
+  const pW2 = pW + ((<usize>(n * NBQ)) << 3);
   for (let s0 = 1; s0 < n; s0 += NBQ) {
     const s1 = min(n, s0 + NBQ);
     const b = s1 - s0;
-    const r = s1 - 1; // the block acts on rows (and, as Q is still the identity beyond them, columns) 0…r−1
+    const r = s1 - 1; // the block acts on columns 0…r−1 (and, forming Q from I, on rows 0…r−1 only)
+    const m = rows > 0 ? rows : r;
     // P = H_{s1−1} ⋯ H_{s0} = I − V T Vᵀ with V = [u_{s1−1}, …, u_{s0}] (forward order for T).
     for (let l = 0; l < b; l++) {
       const s = s1 - 1 - l;
@@ -147,7 +163,7 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
       for (let k = s; k < r; k++) st(vl, k, 0);
     }
     for (let l = 0; l < b; l++) {
-      const h = ld(pD, s1 - 1 - l);
+      const h = ld(pH, s1 - 1 - l);
       const tau = h != 0 ? 1 / h : 0;
       for (let j = 0; j < b; j++) st(at(pT, j, l, b), 0, 0);
       if (tau == 0) continue;
@@ -160,12 +176,11 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
       }
       st(at(pT, l, l, b), 0, tau);
     }
-    // Qᵀ[0:r, 0:r] ← Qᵀ − (Qᵀ V) Tᵀ Vᵀ (rows of the array are columns of Q).
-    dgemm(0, 1, r, b, r, 1, pV, n, pVr, r, 0, pW, b);
-    dgemm(0, 1, r, b, b, 1, pW, b, pT, b, 0, pW2, b);
-    dgemm(0, 0, r, r, b, -1, pW2, b, pVr, r, 1, pV, n);
+    // X[0:m, 0:r] ← X − (X V) Tᵀ Vᵀ = X · Pᵀ = X · H_{s0} ⋯ H_{s1−1}.
+    dgemm(0, 1, m, b, r, 1, pX, n, pVr, r, 0, pW, b);
+    dgemm(0, 1, m, b, b, 1, pW, b, pT, b, 0, pW2, b);
+    dgemm(0, 0, m, r, b, -1, pW2, b, pVr, r, 1, pX, n);
   }
-  for (let j = 0; j < n; j++) st(pD, j, ld(at(pU, j, j, n), 0));
 }
 
 /**
@@ -173,7 +188,7 @@ function accumulate(n: i32, pV: usize, pD: usize, pAcc: usize): void {
  * applies them to the rows of the eigenvector matrix). Deflates when |e_l| ≤ ε·max_l(|d_l| + |e_l|). Returns −1,
  * or the index of an eigenvalue that did not converge.
  */
-function tql2(n: i32, pD: usize, pE: usize, pL: usize): i32 {
+export function tql2(n: i32, pD: usize, pE: usize, pL: usize): i32 {
   for (let i = 1; i < n; i++) st(pE, i - 1, ld(pE, i));
   st(pE, n - 1, 0);
   let f: f64 = 0;
@@ -262,7 +277,12 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
   const bad = tql2(n, pD, pE, pL);
   rotFlush(pL);
   if (bad >= 0) return bad;
-  // Selection sort, ascending, moving eigenvector rows along.
+  sortAscending(n, pD, pV, n);
+  return -1;
+}
+
+/** Selection sort of d[0…n) ascending, moving the rows (of length cols) of the row-major matrix at pV along. */
+export function sortAscending(n: i32, pD: usize, pV: usize, cols: i32): void {
   for (let i = 0; i < n - 1; i++) {
     let k = i;
     let p = ld(pD, i);
@@ -275,8 +295,7 @@ export function dsyev(n: i32, pV: usize, pD: usize, pWork: usize, capacity: i32)
     if (k != i) {
       st(pD, k, ld(pD, i));
       st(pD, i, p);
-      swap(n, at(pV, i, 0, n), at(pV, k, 0, n));
+      swap(cols, at(pV, i, 0, cols), at(pV, k, 0, cols));
     }
   }
-  return -1;
 }

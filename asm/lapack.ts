@@ -4,3 +4,4 @@ export { dsyev, dsyevWorkBytes } from "./lapack-eigen";
 export { dgesvd, dgesvdWorkBytes } from "./lapack-svd";
 export { dgeqrf, dorgqr, dgeqrfWorkBytes } from "./lapack-qr";
 export { nonFiniteIndex, symmetryGap } from "./lapack-check";
+export { dsytrd, dsytrdWorkBytes, dormtr, dormtrWorkBytes, dstql, dstqlWorkBytes } from "./lapack-dc";

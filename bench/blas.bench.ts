@@ -2,12 +2,15 @@
  * `npm run bench -- blas`: our float64 matmul (GEMM) and XᵀX (SYRK) against numpy/OpenBLAS, single-threaded, on
  * the same matrices (written to a temp folder as float64 files, read by bench/peer/blas.py), timed in the same
  * run. At 8×8 and 16×16 it also times a plain TypeScript triple loop, which `matmul` must not be slower than.
+ * The float32 rows time `matmul32` (Matrix32) against numpy on float32 arrays of the same (rounded) values.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gram, matmul } from "../src/linalg/blas.js";
 import { Matrix } from "../src/linalg/matrix.js";
+import { Matrix32 } from "../src/linalg/matrix32.js";
+import { matmul32 } from "../src/linalg/blas32.js";
 import { frobeniusNorm } from "../src/linalg/ops.js";
 import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
 import { printTable, runNumpy } from "./numpy.js";
@@ -15,6 +18,8 @@ import { printTable, runNumpy } from "./numpy.js";
 interface Case {
   name: string;
   op: "matmul" | "gram";
+  /** float32 cases hold float32-representable values; both sides compute in float32. */
+  dtype: "float64" | "float32";
   inputs: Matrix[];
   /** Floating-point operations of one call (for GFLOP/s). */
   flops: number;
@@ -66,6 +71,7 @@ function cases(): Case[] {
     out.push({
       name: `matmul ${n}×${n}`,
       op: "matmul",
+      dtype: "float64",
       inputs: [gaussianMatrix(rng, n, n), gaussianMatrix(rng, n, n)],
       flops: 2 * n ** 3,
       inner: Math.ceil(4e6 / n ** 3),
@@ -76,12 +82,35 @@ function cases(): Case[] {
   out.push({
     name: `XᵀX, X ${rows}×${cols}`,
     op: "gram",
+    dtype: "float64",
     inputs: [gaussianMatrix(new Rng(deriveSeed(2024, index)), rows, cols)],
     flops: cols * (cols + 1) * rows, // one triangle: n(n+1)/2 dot products of length k, 2 flops per term
     inner: 1,
     repeats: 7,
   });
+  for (const n of [256, 512, 1024]) {
+    const rng = new Rng(deriveSeed(2025, n));
+    const rounded = () => Matrix32.fromMatrix(gaussianMatrix(rng, n, n)).toMatrix();
+    out.push({
+      name: `matmul ${n}×${n} float32`,
+      op: "matmul",
+      dtype: "float32",
+      inputs: [rounded(), rounded()],
+      flops: 2 * n ** 3,
+      inner: Math.ceil(4e6 / n ** 3),
+      repeats: n >= 1024 ? 5 : 7,
+    });
+  }
   return out;
+}
+
+/** The timed call of a case. */
+function operation(c: Case): () => Matrix {
+  if (c.dtype === "float32") {
+    const [A, B] = c.inputs.map(Matrix32.fromMatrix);
+    return () => matmul32(A, B).toMatrix();
+  }
+  return c.op === "matmul" ? () => matmul(c.inputs[0], c.inputs[1]) : () => gram(c.inputs[0]);
 }
 
 export default function blasBench(): void {
@@ -93,6 +122,7 @@ export default function blasBench(): void {
     const manifest = all.map((c) => ({
       name: c.name,
       op: c.op,
+      dtype: c.dtype,
       inputs: c.inputs.map((M, i) => {
         const file = `${c.name.replace(/[^a-z0-9]+/gi, "_")}_${i}.f64`;
         writeFileSync(join(dir, file), new Uint8Array(M.data.buffer, M.data.byteOffset, M.data.byteLength));
@@ -113,12 +143,12 @@ export default function blasBench(): void {
   }
 
   const rows = all.map((c) => {
-    const run = c.op === "matmul" ? () => matmul(c.inputs[0], c.inputs[1]) : () => gram(c.inputs[0]);
+    const run = operation(c);
     const ours = medianMs(run, c.inner, c.repeats);
     const theirs = peer.cases[c.name];
     // Same matrices, same product: the results must agree (guards against timing the wrong thing).
     const norm = frobeniusNorm(run());
-    if (Math.abs(norm - theirs.norm) > 1e-10 * theirs.norm) {
+    if (Math.abs(norm - theirs.norm) > (c.dtype === "float32" ? 1e-5 : 1e-10) * theirs.norm) {
       throw new Error(`blas bench: ${c.name}: ‖ours‖ = ${norm} but ‖numpy‖ = ${theirs.norm}`);
     }
     const small = c.op === "matmul" && c.inputs[0].rows <= 16;
@@ -138,7 +168,7 @@ export default function blasBench(): void {
     return row;
   });
   printTable(
-    `matmul and XᵀX, float64, one thread (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,
+    `matmul and XᵀX, float64 and float32, one thread (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,
     rows,
   );
 }

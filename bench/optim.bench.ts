@@ -179,7 +179,7 @@ export default function main(): void {
       steps: 3 * REFRESH_EVERY,
       isRefresh: (t) => t % REFRESH_EVERY === 0,
       refreshWhat: "power iteration + QR of L, R",
-      everyStep: "6 basis rotations per layer (gradient, momentum, back) + grams",
+      everyStep: "4 basis rotations per layer (gradient in, step out) + grams",
     },
     {
       name: "muon",

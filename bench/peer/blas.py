@@ -1,7 +1,8 @@
 """numpy peer of bench/blas.bench.ts: times the same products on the same matrices, single-threaded.
 
-Usage: python3 blas.py DIR [preset]. DIR/manifest.json lists the cases ({name, op, inputs: [[file, rows, cols]], inner,
-repeats}); each input is a little-endian float64 file written by the TypeScript side. Prints one JSON line:
+Usage: python3 blas.py DIR [preset]. DIR/manifest.json lists the cases ({name, op, dtype, inputs: [[file, rows, cols]],
+inner, repeats}); each input is a little-endian float64 file written by the TypeScript side, converted to the case's
+dtype (float64 or float32) before timing. Prints one JSON line:
 {"corename", "threads", "cases": {name: {"ms": median per call, "norm": Frobenius norm of the result}}}.
 """
 import glob
@@ -66,12 +67,12 @@ def main():
     out = {}
     for case in manifest:
         args = [
-            np.fromfile(os.path.join(folder, file), dtype="<f8").reshape(rows, cols)
+            np.fromfile(os.path.join(folder, file), dtype="<f8").reshape(rows, cols).astype(case.get("dtype", "float64"))
             for file, rows, cols in case["inputs"]
         ]
         op = OPS[case["op"]]
         ms = median_ms(lambda: op(*args), case["inner"], case["repeats"])
-        out[case["name"]] = {"ms": ms, "norm": float(np.linalg.norm(op(*args)))}
+        out[case["name"]] = {"ms": ms, "norm": float(np.linalg.norm(op(*args).astype(np.float64)))}
     print(json.dumps({"corename": corename, "threads": threads, "cases": out}))
 
 

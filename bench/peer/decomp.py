@@ -2,7 +2,9 @@
 
 Usage: python3 decomp.py DIR. DIR/manifest.json lists the cases ({name, op, file, rows, cols, repeats}); each
 input is a little-endian float64 file written by the TypeScript side. Prints one JSON line:
-{"cases": {name: {"ms": median per call, "check": a scalar of the result to confirm both sides agree}}}.
+{"cases": {name: {"ms": median wall time per call, "cpuMs": median CPU time per call, "check": a scalar of the
+result to confirm both sides agree}}}. CPU time is what a loaded machine distorts least (it leaves out the time the
+process waits for a core).
 """
 import json
 import os
@@ -28,14 +30,19 @@ OPS = {
 
 
 def median_ms(fn, repeats):
+    """Median wall and CPU milliseconds per call, after one warm-up call."""
     fn()
-    times = []
+    wall = []
+    cpu = []
     for _ in range(repeats):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2] * 1e3
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - t0)
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2] * 1e3, cpu[len(cpu) // 2] * 1e3
 
 
 def main():
@@ -46,8 +53,8 @@ def main():
     for case in manifest:
         a = np.fromfile(os.path.join(folder, case["file"]), dtype="<f8").reshape(case["rows"], case["cols"])
         op, summary = OPS[case["op"]]
-        ms = median_ms(lambda: op(a), case["repeats"])
-        out[case["name"]] = {"ms": ms, "check": summary(op(a))}
+        ms, cpu_ms = median_ms(lambda: op(a), case["repeats"])
+        out[case["name"]] = {"ms": ms, "cpuMs": cpu_ms, "check": summary(op(a))}
     print(json.dumps({"cases": out}))
 
 

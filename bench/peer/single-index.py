@@ -1,4 +1,4 @@
-"""numpy peer of bench/single-index.bench.ts: the same single-index alignment trial (PAPER.md §3), and the same
+"""numpy peer of bench/single-index.bench.ts: the same single-index alignment trial (docs/single-index.md), and the same
 sweep, written the way a numpy user would, with numpy's default threads.
 
 One trial (algorithm gd, kfac, adam or gd-bn): build the task (Haar-rotated log-spaced spectrum with tr Σ = d, random β★ with

@@ -2,6 +2,8 @@
  * Command-line flag parsing for the `layerwise` commands (node:util parseArgs, strict), turning every mistake
  * into an `InputError` that names the flag, the value, and what is allowed.
  */
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
@@ -63,4 +65,19 @@ export function choiceFlag<T extends string>(name: string, raw: unknown, allowed
     );
   }
   return raw as T;
+}
+
+/**
+ * The `--out` directory, resolved: refused (InputError) when it, or the nearest ancestor that exists, is not a
+ * directory — for example `--out /etc/passwd` — so that nothing is created and no run starts.
+ */
+export function outDirFlag(raw: string | boolean | string[] | undefined, fallback: string): string {
+  const dir = resolve(typeof raw === "string" ? raw : fallback);
+  let probe = dir;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  if (existsSync(probe) && !statSync(probe).isDirectory()) {
+    const what = probe === dir ? "is a file, not a directory" : `lies under ${probe}, which is a file`;
+    throw new InputError(`--out ${typeof raw === "string" ? raw : fallback}: ${what}; choose a directory`);
+  }
+  return dir;
 }

@@ -1,26 +1,33 @@
 /**
- * The `layerwise` command line (contract: DESIGN.md, "Experiments and CLI").
+ * The `layerwise` command line (docs/cli.md).
  *
- *   layerwise list | run | report | export | reproduce   (each with --help)
+ *   layerwise list | run | report | export | reproduce | worker   (each with --help)
  *
  * Exit codes: 0 success; 2 invalid input (reported before any work starts and before the output directory is
  * created); 1 a trial or the run failed.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { InputError } from "../config/errors.js";
 import { resolveConfig } from "../config/resolve.js";
 import { closest } from "../config/suggest.js";
 import type { SummaryRow } from "../experiments/types.js";
-import { formatCell } from "../report/html.js";
+import { configHelp, configHelpText } from "../config/help.js";
+import { type Claim, notRun, type Verdict } from "../experiments/claims.js";
+import { comparePaperOrder, formatCell } from "../report/html.js";
+import { verdictText } from "../report/verdicts.js";
 import { type ExperimentOutputs, writeCombinedReport, writeExperimentOutputs } from "../report/outputs.js";
 import { exportCsv, exportJson } from "../runner/export.js";
 import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiments } from "../runner/registry.js";
+import { QueueConnectionError } from "../runner/queue/connection.js";
+import { executeQueuedRun } from "../runner/queue/coordinator.js";
+import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
-import { type FlagSpec, choiceFlag, integerFlag, parseFlags } from "./args.js";
+import { type FlagSpec, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
+import { WORKER_HELP, workerCommand } from "./worker.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -33,12 +40,16 @@ Commands:
   report      rebuild figures and report.html from stored results
   export      print stored results as CSV or JSON
   reproduce   run every experiment at its quick size and write one combined report (npm start)
+  worker      run trials of queued runs (run --queue) from a Redis queue, on any machine
 
 Run "layerwise <command> --help" for a command's options. "layerwise --version" prints the version.`,
-  list: `Usage: layerwise list
+  list: `Usage: layerwise list [--json]
 
-Prints every experiment with a one-line description.`,
+Prints every experiment with a one-line description. --json prints one JSON array instead: per experiment its
+name, description, sweepable keys, the claims it tests and every config key (as "run <experiment> --help" shows).`,
   run: `Usage: layerwise run <experiment> [options]
+
+"layerwise run <experiment> --help" also lists the experiment's config keys.
 
 Options:
   --set key=value   override a config field (repeatable); nested keys as a.b=3; lists for sweepable
@@ -50,11 +61,16 @@ Options:
   --out DIR         output directory (default results/<experiment>); rerunning into the same
                     directory resumes: finished trials are skipped, failed ones rerun
   --fresh           delete results stored in --out and start over
+  --queue URL       run the trials on queue workers ("layerwise worker") through the Redis at URL,
+                    redis://[user:password@]host:port[/db] or rediss://... (TLS); results, summary
+                    and figures land in --out as in a local run (--workers is then unused)
   --json            print only one JSON object on stdout:
                     {"experiment", "config", "summary", "outDir", ...}
   --help            show this help
 
-Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed.`,
+Exit codes: 0 ok, 2 invalid input (nothing is run or created), 1 a trial or the run failed (or the
+--queue Redis cannot be reached or refuses the login: then nothing is created either).`,
+  worker: WORKER_HELP,
   report: `Usage: layerwise report [--out DIR] [--png-scale N]
 
 Rebuilds figures (SVG, PNG), summary.json and report.html from the results stored in DIR (default results).
@@ -67,11 +83,15 @@ Prints the results stored in DIR (a run's directory, or a directory holding exac
 on stdout:
   csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
   json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
-  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...]
+  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...] [--json]
 
 Runs every experiment (or those named by --only) with its quick settings, each into DIR/<experiment> (default
-DIR: results), then writes one combined DIR/report.html. Rerunning resumes finished work; a run whose
-settings changed starts over.`,
+DIR: results), checks the paper's claims on the stored results and writes one combined DIR/report.html that
+opens with the verdicts. Rerunning resumes finished work; a run whose settings changed starts over.
+Ends with the verdict table: each claim, the numbers measured, and ✓ / ✗ / not run.
+--json prints only one JSON object on stdout: {"outDir", "report", "experiments", "verdicts"}.
+
+Exit codes: 0 every claim that ran held, 1 a claim failed at the size it ran or a trial failed, 2 invalid input.`,
 };
 
 const COMMON: FlagSpec = { help: { type: "boolean", short: "h" } };
@@ -85,6 +105,7 @@ const RUN_FLAGS: FlagSpec = {
   out: { type: "string" },
   fresh: { type: "boolean" },
   json: { type: "boolean" },
+  queue: { type: "string" },
 };
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -126,27 +147,54 @@ function progressMode(json: boolean): RunRequest["progress"] {
 }
 
 function list(argv: string[]): number {
-  const { values } = parseFlags("list", argv, COMMON);
+  const { values } = parseFlags("list", argv, { ...COMMON, json: { type: "boolean" } });
   if (values.help) return (say(HELP.list), 0);
   const experiments = publicExperiments();
+  if (values.json) {
+    say(JSON.stringify(experiments.map(describeExperiment)));
+    return 0;
+  }
   const width = Math.max(0, ...experiments.map((e) => e.name.length));
   for (const e of experiments) say(`${e.name.padEnd(width)}  ${e.description}`);
   return 0;
 }
 
+/** An experiment as `list --json` shows it. */
+function describeExperiment(e: AnyExperiment) {
+  return {
+    name: e.name,
+    description: e.description,
+    sweepable: e.sweepable,
+    quickSeeds: e.quickSeeds ?? 1,
+    claims: (e.claims ?? []).map((c: Claim) => ({ id: c.id, statement: c.statement, section: c.section })),
+    config: configHelp(e.schema, e.sweepable),
+  };
+}
+
+/** `run <experiment> --help`: the run options, then the experiment's config keys. */
+function runHelp(name: string | undefined): string {
+  if (name === undefined) return HELP.run;
+  const e = requireExperiment(name, "run");
+  return `${HELP.run}
+
+Config of ${e.name} (--set key=value; "sweep: yes" keys take lists, e.g. --set ${e.sweepable[0] ?? "key"}=a,b):
+${configHelpText(configHelp(e.schema, e.sweepable))}`;
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags("run", argv, RUN_FLAGS);
-  if (values.help) return (say(HELP.run), 0);
+  if (values.help) return (say(runHelp(positionals[0])), 0);
   if (positionals.length > 1) throw new InputError(`run: expected one experiment, got ${positionals.join(" ")}`);
   const experiment = requireExperiment(positionals[0], "run");
   const seeds = integerFlag("seeds", values.seeds, 1, 1, 1_000_000);
   const runSeed = integerFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  const queue = typeof values.queue === "string" ? parseQueueUrl(values.queue) : undefined;
   const config = resolveConfig(experiment, {
     configFile: values.config as string | undefined,
     sets: (values.set as string[] | undefined) ?? [],
   });
-  const outDir = resolve((values.out as string | undefined) ?? join("results", experiment.name));
+  const outDir = outDirFlag(values.out, join("results", experiment.name));
   const json = values.json === true;
   const plan = planRun({
     experiment,
@@ -158,7 +206,7 @@ async function run(argv: string[]): Promise<number> {
     fresh: values.fresh === true,
     progress: progressMode(json),
   });
-  const result = await executeRun(plan);
+  const result = queue ? await executeQueuedRun(plan, queue) : await executeRun(plan);
   const outputs = await writeExperimentOutputs(outDir, experiment, result.run, result.trials);
   if (json) {
     say(
@@ -169,8 +217,9 @@ async function run(argv: string[]): Promise<number> {
         outDir,
         seed: runSeed,
         seeds,
-        trials: { total: result.trials.length, ran: result.ran, skipped: result.skipped, failed: result.failed },
+        trials: trialCounts(result),
         report: outputs.files.report,
+        verdicts: outputs.verdicts,
       }),
     );
   } else {
@@ -184,6 +233,7 @@ async function run(argv: string[]): Promise<number> {
 function printOutcome(name: string, outputs: ExperimentOutputs, failed: number): void {
   say(`${name}: summary${failed > 0 ? ` (${failed} failed trials)` : ""}`);
   say(textTable(outputs.summary));
+  if (outputs.verdicts.length > 0) say(`${name}: claims\n${verdictText(outputs.verdicts)}`);
   say(`report: ${outputs.files.report}`);
 }
 
@@ -222,15 +272,18 @@ async function report(argv: string[]): Promise<number> {
   });
   if (values.help) return (say(HELP.report), 0);
   const pngScale = integerFlag("png-scale", values["png-scale"], 2, 1, 4);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
   const { dirs, combined } = runDirectories(dir);
   const loaded = dirs.map((d) => ({ dir: d, ...loadRun(d) }));
   const sections = [];
+  const verdicts: Verdict[] = [];
   for (const { dir: d, run, experiment, trials } of loaded) {
     const outputs = await writeExperimentOutputs(d, experiment, run, trials, pngScale);
     sections.push({ outDir: d, section: outputs.section });
+    verdicts.push(...outputs.verdicts);
     say(`${experiment.name}: ${outputs.files.figures.length / 2} figures, report: ${outputs.files.report}`);
   }
+  if (verdicts.length > 0) say(`\nVerdicts (checked on the stored results):\n${verdictText(verdicts)}`);
   if (combined) say(`combined report: ${writeCombinedReport(dir, sections)}`);
   return 0;
 }
@@ -239,7 +292,7 @@ function exportCommand(argv: string[]): number {
   const { values } = parseFlags("export", argv, { ...COMMON, out: { type: "string" }, format: { type: "string" } });
   if (values.help) return (say(HELP.export), 0);
   const format = choiceFlag("format", values.format, ["csv", "json"] as const);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
   const { dirs } = runDirectories(dir);
   if (dirs.length > 1) {
     throw new InputError(
@@ -258,18 +311,22 @@ async function reproduce(argv: string[]): Promise<number> {
     workers: { type: "string" },
     fresh: { type: "boolean" },
     only: { type: "string" },
+    json: { type: "boolean" },
   });
   if (values.help) return (say(HELP.reproduce), 0);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
-  const dir = resolve((values.out as string | undefined) ?? "results");
+  const dir = outDirFlag(values.out, "results");
+  const json = values.json === true;
   const only =
     typeof values.only === "string"
       ? values.only.split(",").map((n) => requireExperiment(n.trim(), "reproduce"))
       : undefined;
-  const experiments = only ?? publicExperiments();
+  const experiments = [...(only ?? publicExperiments())].sort((a, b) => comparePaperOrder(a.paperOrder, b.paperOrder));
   // Validate every quick config before running anything.
   const configs = experiments.map((e) => resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> }));
   const sections = [];
+  const verdicts: Verdict[] = [];
+  const ran: Record<string, unknown>[] = [];
   let exitCode = 0;
   for (const [i, experiment] of experiments.entries()) {
     const request: RunRequest = {
@@ -280,7 +337,7 @@ async function reproduce(argv: string[]): Promise<number> {
       workers,
       outDir: join(dir, experiment.name),
       fresh: values.fresh === true,
-      progress: progressMode(false),
+      progress: progressMode(json),
     };
     let plan;
     try {
@@ -294,15 +351,37 @@ async function reproduce(argv: string[]): Promise<number> {
       const result = await executeRun(plan);
       const outputs = await writeExperimentOutputs(request.outDir, experiment, result.run, result.trials);
       sections.push({ outDir: request.outDir, section: outputs.section });
-      printOutcome(experiment.name, outputs, result.failed);
+      verdicts.push(...outputs.verdicts);
+      ran.push({ experiment: experiment.name, outDir: request.outDir, trials: trialCounts(result) });
+      if (!json) printOutcome(experiment.name, outputs, result.failed);
       if (result.failed > 0) exitCode = 1;
     } catch (e) {
       warn(`layerwise: ${experiment.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      verdicts.push(...notRun(experiment, "the experiment failed before its results could be checked"));
       exitCode = 1;
     }
   }
-  if (sections.length > 0) say(`\nreport: ${writeCombinedReport(dir, sections)}`);
+  const report = sections.length > 0 ? writeCombinedReport(dir, sections) : null;
+  const failedClaims = verdicts.filter((v) => v.status === "fail");
+  if (json) {
+    say(JSON.stringify({ outDir: dir, report, experiments: ran, verdicts }));
+  } else {
+    say(`\nVerdicts (each claim checked on this run's stored results, at the size it ran):\n${verdictText(verdicts)}`);
+    if (report) say(`\nreport: ${report}`);
+  }
+  if (failedClaims.length > 0) {
+    warn(
+      `layerwise: ${failedClaims.length} claim(s) did not hold at this size: ` +
+        failedClaims.map((v) => `${v.experiment}/${v.claim} (${v.measured})`).join("; "),
+    );
+    exitCode = 1;
+  }
   return exitCode;
+}
+
+/** The trial counts of a run, as `--json` reports them. */
+function trialCounts(result: { trials: unknown[]; ran: number; skipped: number; failed: number }) {
+  return { total: result.trials.length, ran: result.ran, skipped: result.skipped, failed: result.failed };
 }
 
 const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
@@ -311,6 +390,7 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   report,
   export: exportCommand,
   reproduce,
+  worker: workerCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
@@ -339,6 +419,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       warn(`layerwise: ${e.message}`);
       return 2;
+    }
+    if (e instanceof QueueConnectionError) {
+      warn(`layerwise: ${e.message}`);
+      return 1;
     }
     warn(`layerwise: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;

@@ -82,6 +82,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
           const prefix = issue.path.length > 0 ? `${formatPath(issue.path)}.` : "";
           return issue.keys.map((k) => unknownKeyMessage(prefix + k, keys)).join("\n");
         }
+        case "custom":
+          // A cross-field rule's message names the values it compares (the field may even be unset).
+          return `field \`${field}\`: ${issue.message}`;
         case "not_multiple_of":
           return `field \`${field}\`: ${show(value)} is not allowed; allowed: multiples of ${String(issue.divisor)}`;
         default:

@@ -9,6 +9,7 @@
  * repeat), and calls `run(point, ctx)` in a worker thread. `summarize` and `plots` see every stored trial.
  */
 import type { z } from "zod";
+import type { Claim } from "./claims.js";
 
 /** A per-step series: `values[i]` was measured at step `steps[i]`. */
 export interface Series {
@@ -51,6 +52,8 @@ export interface PlotSpec {
   /** File-name stem, e.g. "loss-curves" → loss-curves.svg / loss-curves.png. */
   name: string;
   title: string;
+  /** One sentence saying what to look at in the figure (shown first in the report's caption). */
+  caption?: string;
   /** A Vega-Lite (v6) top-level specification. */
   spec: Record<string, unknown>;
 }
@@ -81,4 +84,11 @@ export interface Experiment<Config = Record<string, unknown>, Point = Record<str
   summarize(trials: TrialRecord<Point>[], config: Config): SummaryRow[];
   /** The figures. */
   plots(trials: TrialRecord<Point>[], config: Config): PlotSpec[];
+  /** The claims this experiment tests, checked on its stored trials (src/experiments/claims.ts). */
+  claims?: readonly Claim<Config, Point>[];
+  /**
+   * Where the experiment sits in the paper, for the report's order: "2" (linear representation learning), "3"
+   * (single-index), "4.1" … (beyond the paper). Experiments without one (demos) come last.
+   */
+  paperOrder?: string;
 }

@@ -7,6 +7,6 @@ export { solveTriangular, type TriangularOptions } from "./triangular.js";
 export { cholesky, solveSPD } from "./cholesky.js";
 export { solve, inv } from "./lu.js";
 export { qr, type QRResult } from "./qr.js";
-export { eigh, type EighResult } from "./eigh.js";
+export { eigh, eigvalsh, type EighResult } from "./eigh.js";
 export { svd, spectralNorm, type SVDResult } from "./svd.js";
 export { spdPower, type SpdPowerOptions } from "./spd-power.js";

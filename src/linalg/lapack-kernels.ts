@@ -4,14 +4,47 @@
  */
 import { kernels, mark, release } from "./wasm.js";
 
-/** The kernels exported by asm/lapack.ts (signatures mirror the AssemblyScript sources). */
+/**
+ * The kernels exported by asm/lapack.ts, and the GEMM of asm/blas.ts that the TypeScript parts of these algorithms
+ * compose them with (signatures mirror the AssemblyScript sources).
+ */
 export interface LapackKernels {
+  dgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    pB: number,
+    ldb: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
   dpotrf(n: number, pA: number): number;
   dgetrf(n: number, pA: number, pPiv: number, pTiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;
   dtrsm(lower: number, trans: number, unit: number, n: number, k: number, pT: number, pX: number): number;
   dsyevWorkBytes(n: number, capacity: number): number;
   dsyev(n: number, pV: number, pD: number, pWork: number, capacity: number): number;
+  dsytrdWorkBytes(n: number): number;
+  dsytrd(n: number, pV: number, pD: number, pE: number, pH: number, pWork: number): void;
+  dormtrWorkBytes(n: number): number;
+  dormtr(n: number, pV: number, pH: number, pZ: number, pWork: number): void;
+  dstqlWorkBytes(m: number, capacity: number, wantZ: number): number;
+  dstql(
+    m: number,
+    pD: number,
+    pE: number,
+    pZ: number,
+    ldz: number,
+    wantZ: number,
+    pWork: number,
+    capacity: number,
+  ): number;
   dgesvdWorkBytes(m: number, n: number, capacity: number): number;
   dgeqrfWorkBytes(m: number, n: number): number;
   nonFiniteIndex(len: number, p: number): number;

@@ -2,7 +2,7 @@ import { ShapeError } from "./errors.js";
 
 /**
  * A dense float64 matrix stored row-major: entry (i, j) lives at `data[i * cols + j]`.
- * This is the package's one matrix type (DESIGN.md, numerical core contract).
+ * This is the package's one matrix type.
  */
 export class Matrix {
   readonly rows: number;

@@ -14,6 +14,43 @@ import { fileURLToPath } from "node:url";
 export interface Kernels {
   memory: WebAssembly.Memory;
   ddot(n: number, px: number, py: number): number;
+  // asm/elementwise.ts (activation codes: see ELEMENTWISE_KINDS in src/linalg/elementwise.ts)
+  activate(kind: number, n: number, px: number, py: number): void;
+  activateDerivative(kind: number, n: number, px: number, py: number): void;
+  activateBackward(kind: number, n: number, py: number, pg: number, pdx: number): void;
+  biasActivate(kind: number, rows: number, cols: number, px: number, pb: number, py: number): void;
+  rowSums(rows: number, cols: number, px: number, pout: number): void;
+  /** Adds the column sums to out (the caller zeroes it). */
+  colSums(rows: number, cols: number, px: number, pout: number): void;
+  softmaxRows(rows: number, cols: number, px: number, py: number, pwork: number): void;
+  logSumExpRows(rows: number, cols: number, px: number, pout: number, pwork: number): void;
+  // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
+  sgemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    pB: number,
+    ldb: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
+  ssyrk(
+    trans: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pA: number,
+    lda: number,
+    beta: number,
+    pC: number,
+    ldc: number,
+  ): void;
   [name: string]: unknown;
 }
 

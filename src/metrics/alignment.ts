@@ -1,5 +1,5 @@
 /**
- * Alignment metrics for one-step feature learning (PAPER.md §3): how well the spike of a first-layer update
+ * Alignment metrics for one-step feature learning (docs/single-index.md): how well the spike of a first-layer update
  * points along the teacher direction β★ (or along Σβ★, where plain gradient descent points).
  */
 import { Matrix } from "../linalg/matrix.js";

@@ -1,6 +1,6 @@
 /**
  * Distance between the row space of a learned representation G (d_h×d_X) and the true one, row(G★) with G★ k×d_X
- * having orthonormal rows (PAPER.md §2): with U an orthonormal basis of row(G) (d_X×d_h, from the thin QR of Gᵀ),
+ * having orthonormal rows (docs/models.md): with U an orthonormal basis of row(G) (d_X×d_h, from the thin QR of Gᵀ),
  *   spectral:  d(G, G★) = ‖(I − G★ᵀG★) U‖₂ = sin θ_max, the sine of the largest principal angle;
  *   frobenius: ‖(I − G★ᵀG★) U‖_F = (Σᵢ sin² θᵢ)^{1/2}.
  * The residual (I − G★ᵀG★)U = U − G★ᵀ(G★U) is formed explicitly (not as I − UᵀG★ᵀG★U), so distances near 0 keep

@@ -1,5 +1,5 @@
 /**
- * Transfer loss of a frozen representation G (PAPER.md §2): fit the transfer task's head by least squares on n_T
+ * Transfer loss of a frozen representation G (docs/models.md): fit the transfer task's head by least squares on n_T
  * transfer samples, W = argmin ‖Y − Z W‖_F² with Z = X Gᵀ (`ridge` with λ = 0), and evaluate it on n_test fresh
  * transfer samples.
  *

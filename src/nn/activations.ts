@@ -1,11 +1,12 @@
 /**
  * Scalar activations σ with their derivatives, and Gaussian/Hermite helpers used by the single-index model and
- * its theory (PAPER.md §3): the Hermite coefficients μ_k = E[σ(z) h_k(z)], z ~ N(0, 1), decide which directions a
+ * its theory (docs/single-index.md): the Hermite coefficients μ_k = E[σ(z) h_k(z)], z ~ N(0, 1), decide which directions a
  * gradient step can pick up (μ₁ = E[σ′(z)] drives the rank-one spike).
  *
  * Hermite convention: probabilists' polynomials He_k (He₀ = 1, He₁ = z, He_{k+1} = z He_k − k He_{k−1}) and their
  * orthonormal versions h_k = He_k/√(k!), so E[h_j(z) h_k(z)] = δ_jk.
  */
+import type { BackwardKind } from "../linalg/elementwise.js";
 
 /** A differentiable scalar function applied entry-wise. */
 export interface Activation {
@@ -19,6 +20,12 @@ export interface Activation {
    * reuse the forward values instead of evaluating σ again.
    */
   dfFromOutput?(f: number): number;
+  /**
+   * The SIMD kernel (src/linalg/elementwise.ts) that computes the same σ over a whole array, and σ′ through the
+   * output in a backward pass, when there is one. Its values may differ from `f` in the last bits (the kernel's
+   * documented ulp bound), but are the same on every machine.
+   */
+  kernel?: BackwardKind;
 }
 
 const SQRT_2 = Math.SQRT2;
@@ -116,8 +123,9 @@ export const ACTIVATIONS = {
       return 1 - th * th;
     },
     dfFromOutput: (f: number) => 1 - f * f,
+    kernel: "tanh",
   },
-  relu: { name: "relu", f: (t: number) => (t > 0 ? t : 0), df: (t: number) => (t > 0 ? 1 : 0) },
+  relu: { name: "relu", f: (t: number) => (t > 0 ? t : 0), df: (t: number) => (t > 0 ? 1 : 0), kernel: "relu" },
   /** GELU, t Φ(t) (Hendrycks & Gimpel 2016), exact form; derivative Φ(t) + t φ(t). */
   gelu: { name: "gelu", f: (t: number) => t * normalCdf(t), df: (t: number) => normalCdf(t) + t * normalPdf(t) },
   linear: { name: "linear", f: (t: number) => t, df: () => 1 },

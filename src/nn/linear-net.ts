@@ -1,5 +1,5 @@
 /**
- * The two-layer linear network f(x) = F G x of PAPER.md §1–2 (σ = identity), optionally with batch-norm on the
+ * The two-layer linear network f(x) = F G x of docs/models.md (σ = identity), optionally with batch-norm on the
  * hidden layer: f(x) = F BN(G x). Data are rows: X n×d_X, Y n×d_Y; hidden Z = X Gᵀ (n×d_h), prediction
  * Ŷ = H Fᵀ with H = Z (plain) or H = BN(Z) (batch-norm, training-mode statistics). Loss
  * L̂ = (1/(2n)) ‖Y − Ŷ‖_F², the batch estimate of ½ E‖y − f(x)‖².
@@ -73,7 +73,7 @@ export function halfMeanSquaredError(Yhat: Matrix, Y: Matrix): number {
 
 /**
  * Loss and gradients by backpropagation. With R = Ŷ − Y: ∇_F L̂ = Rᵀ H / n and, for the plain network,
- * ∇_G L̂ = Fᵀ Rᵀ X / n = FᵀF G Σ̂ₓ − Fᵀ Σ̂_{yx} (PAPER.md §1); with batch-norm, ∂L̂/∂H = R F / n is passed through
+ * ∇_G L̂ = Fᵀ Rᵀ X / n = FᵀF G Σ̂ₓ − Fᵀ Σ̂_{yx} (docs/models.md); with batch-norm, ∂L̂/∂H = R F / n is passed through
  * `batchNormBackward` to get ∂L̂/∂Z and ∇_G L̂ = (∂L̂/∂Z)ᵀ X.
  */
 export function linearNetGradients(p: LinearNetParams, X: Matrix, Y: Matrix): LinearNetGrad {

@@ -1,5 +1,5 @@
 /**
- * The two-layer network of the single-index experiments (PAPER.md §3, Ba et al. 2022):
+ * The two-layer network of the single-index experiments (docs/models.md, Ba et al. 2022):
  *
  *     f(x) = (1/√N) aᵀ σ(W x)          or, with batch-norm on the hidden layer,   (1/√N) aᵀ σ(BN(W x)),
  *
@@ -7,16 +7,23 @@
  * H = X Wᵀ (n×N) and the loss is the squared loss L̂ = (1/2n) Σ_i (y_i − f(x_i))².
  */
 import { Matrix } from "../linalg/matrix.js";
-import { matmul } from "../linalg/blas.js";
+import { matmul, matmulInto, matvec } from "../linalg/blas.js";
 import { ShapeError } from "../linalg/errors.js";
+import { activationBackward, applyElementwise } from "../linalg/elementwise.js";
 import { Rng } from "../random/rng.js";
 import { gaussianMatrix } from "../random/matrices.js";
 import type { Activation } from "./activations.js";
-import { batchNormBackward, batchNormForward, initBatchNorm, type BatchNormParams } from "./batchnorm.js";
+import {
+  batchNormBackward,
+  batchNormForward,
+  initBatchNorm,
+  type BatchNormCache,
+  type BatchNormParams,
+} from "./batchnorm.js";
 
 /**
  * How the second layer a is initialised:
- * - "sign": a_j = ±1/√N with random signs (output O(1/√N) at initialisation, PAPER.md §3);
+ * - "sign": a_j = ±1/√N with random signs (output O(1/√N) at initialisation, docs/single-index.md);
  * - "gaussian": a_j ~ N(0, 1/N);
  * - "symmetric": neurons in pairs (w, a) and (w, −a), a = ±1/√N, so the initial output is exactly zero
  *   (needs N even).
@@ -127,31 +134,59 @@ export function lossAndGradient(net: TwoLayerNet, X: Matrix, y: ArrayLike<number
   const dZ = new Matrix(n, N);
   const g = dZ.data;
   const { a, act } = net;
-  // σ′ from the stored outputs when the activation allows it (tanh), else from the pre-activations.
-  const fromOutput = act.dfFromOutput;
-  const src = fromOutput ? F.data : Z.data;
-  const deriv = fromOutput ?? act.df;
+  const residualScaled = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = out[i] - y[i];
     loss += r * r;
-    const ri = r * scale;
-    const row = i * N;
-    for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * deriv(src[row + j]);
+    residualScaled[i] = r * scale;
+  }
+  if (act.kernel) {
+    // ∂L̂/∂F = r aᵀ/(n√N), then the SIMD backward pass multiplies in σ′ (from the outputs).
+    for (let i = 0; i < n; i++) {
+      const ri = residualScaled[i];
+      const row = i * N;
+      for (let j = 0; j < N; j++) g[row + j] = ri * a[j];
+    }
+    activationBackward(act.kernel, F, dZ, dZ);
+  } else {
+    // σ′ from the stored outputs when the activation allows it, else from the pre-activations.
+    const fromOutput = act.dfFromOutput;
+    const src = fromOutput ? F.data : Z!.data; // Z is kept whenever the activation has no kernel
+    const deriv = fromOutput ?? act.df;
+    for (let i = 0; i < n; i++) {
+      const ri = residualScaled[i];
+      const row = i * N;
+      for (let j = 0; j < N; j++) g[row + j] = ri * a[j] * deriv(src[row + j]);
+    }
   }
   const dH = bnCache ? batchNormBackward(dZ, bnCache).dH : dZ;
   const gradW = matmul(dH, X, { transA: true });
   return { loss: loss / (2 * n), gradW, dH };
 }
 
-/** H = X Wᵀ (n×N). */
-function preActivations(net: TwoLayerNet, X: Matrix): Matrix {
+function checkInputs(net: TwoLayerNet, X: Matrix): void {
   if (X.cols !== net.W.cols) {
     throw new ShapeError(`twoLayer: X is ${X.shape()} but W is ${net.W.shape()}; X needs ${net.W.cols} columns`);
   }
+}
+
+/** H = X Wᵀ (n×N). */
+function preActivations(net: TwoLayerNet, X: Matrix): Matrix {
+  checkInputs(net, X);
   return matmul(X, net.W, { transB: true });
 }
 
-function forwardPass(net: TwoLayerNet, X: Matrix) {
+/**
+ * The forward pass: pre-activations H = X Wᵀ, Z = H or BN(H), features F = σ(Z). With a kernel activation and no
+ * batch-norm, σ is applied inside the product's call and Z is not kept (the backward pass takes σ′ from F).
+ */
+function forwardPass(net: TwoLayerNet, X: Matrix): { Z: Matrix | null; F: Matrix; bnCache: BatchNormCache | null } {
+  const { kernel, f } = net.act;
+  if (kernel && !net.batchNorm) {
+    checkInputs(net, X);
+    const F = matmulInto(new Matrix(X.rows, net.W.rows), X, net.W, { transB: true, activation: kernel });
+    return { Z: null, F, bnCache: null };
+  }
   const H = preActivations(net, X);
   let Z = H;
   let bnCache = null;
@@ -160,20 +195,19 @@ function forwardPass(net: TwoLayerNet, X: Matrix) {
     Z = bn.out;
     bnCache = bn.cache;
   }
-  const F = new Matrix(Z.rows, Z.cols);
-  const f = net.act.f;
-  for (let k = 0; k < F.data.length; k++) F.data[k] = f(Z.data[k]);
+  let F: Matrix;
+  if (kernel) {
+    F = applyElementwise(kernel, Z);
+  } else {
+    F = new Matrix(Z.rows, Z.cols);
+    for (let k = 0; k < F.data.length; k++) F.data[k] = f(Z.data[k]);
+  }
   return { Z, F, bnCache };
 }
 
 function outputs(net: TwoLayerNet, F: Matrix): Float64Array {
-  const { rows: n, cols: N } = F;
-  const out = new Float64Array(n);
-  const inv = 1 / Math.sqrt(N);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < N; j++) s += F.data[i * N + j] * net.a[j];
-    out[i] = s * inv;
-  }
+  const out = matvec(F, net.a);
+  const inv = 1 / Math.sqrt(F.cols);
+  for (let i = 0; i < out.length; i++) out[i] *= inv;
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * The paper's stylised alternating scheme (PAPER.md §1, the paper's equation 5) for the two-layer linear network
+ * The paper's stylised alternating scheme (docs/models.md, the paper's equation 5) for the two-layer linear network
  * f(x) = F G x, and alternating minimisation–descent (Collins et al. 2021) built from the same two half-steps:
  *
  *   G₊ = G − η_G · P_G⁻¹ · ∇_G L̂(F, G) · (Q_G + λ_G I)⁻¹          (representation step)
@@ -61,7 +61,7 @@ export function representationStep(
 
 /**
  * F₊ = F − η_F ∇_F L̂(F, G) Q_F⁻¹ on `batch`, with ∇_F L̂ = F Σ̂_z − Σ̂_yz and Q_F = Σ̂_z (`right: "hidden"`) or I.
- * With η_F = 1 and Q_F = Σ̂_z this is the least-squares head Σ̂_yz Σ̂_z⁻¹ (PAPER.md §1).
+ * With η_F = 1 and Q_F = Σ̂_z this is the least-squares head Σ̂_yz Σ̂_z⁻¹ (docs/models.md).
  */
 export function headStep(
   G: Matrix,

@@ -44,7 +44,9 @@ export function kroneckerPrecondition(grad: Matrix, factors: KroneckerFactors): 
   };
   check("left", left, grad.rows);
   check("right", right, grad.cols);
-  const { block, error } = updateStatistics(emptyKroneckerBlock(), left ?? null, right ?? null, 0, 1);
+  // decay 0, weight 1: the block's statistics are the caller's factors themselves, values unchanged.
+  const asBatch = (F: Matrix | undefined) => (F ? { batch: F, scale: 1 } : null);
+  const { block, error } = updateStatistics(emptyKroneckerBlock(), asBatch(left), asBatch(right), 0, 1);
   if (error !== null) throw new NonFiniteError(`kroneckerPrecondition: ${error}`);
   // The rule is called directly (not through `refresh`) so a singular factor's LinalgError reaches the caller.
   const caches = sideDampedInverses(leftDamping, rightDamping)(block);

@@ -1,5 +1,5 @@
 /**
- * The shape every first-order optimizer in `src/optim` shares (after optax, DESIGN.md): the parameters are a list
+ * The shape every first-order optimizer in `src/optim` shares (after optax): the parameters are a list
  * of flat Float64Arrays (a `Matrix`'s `.data`, a bias vector, …) updated in place, and the state is plain data
  * created by `init` and threaded explicitly through `step`, so it can be inspected and serialised.
  */

@@ -1,6 +1,6 @@
 /**
  * Anisotropic input covariances Σ = Q diag(s) Qᵀ, shared by the linear-representation and single-index problems
- * (PAPER.md §2–3). A rotated spectrum (Q Haar-random) matters: Adam's diagonal rescaling can undo an axis-aligned
+ * (docs/models.md). A rotated spectrum (Q Haar-random) matters: Adam's diagonal rescaling can undo an axis-aligned
  * one but not a rotated one.
  */
 import { Matrix } from "../linalg/matrix.js";

@@ -1,5 +1,5 @@
 /**
- * The linear representation learning problem of PAPER.md §2: y = F★ G★ x + ε with a k-dimensional shared
+ * The linear representation learning problem of docs/models.md: y = F★ G★ x + ε with a k-dimensional shared
  * representation G★ (orthonormal rows), a head F★ with condition number κ_F, anisotropic inputs x = Σ^{1/2} ξ and
  * Gaussian noise ε ~ N(0, σ_ε² I); plus a transfer task that shares G★ but has its own head, covariance and noise.
  *

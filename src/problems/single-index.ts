@@ -1,5 +1,5 @@
 /**
- * The single-index problem of PAPER.md §3: x ~ N(0, Σ) in R^d, y = σ★(⟨β★, x⟩) + ε with ε ~ N(0, σ_ε²), and β★
+ * The single-index problem of docs/models.md: x ~ N(0, Σ) in R^d, y = σ★(⟨β★, x⟩) + ε with ε ~ N(0, σ_ε²), and β★
  * normalised so ⟨β★, Σβ★⟩ = 1 (then z = ⟨β★, x⟩ ~ N(0, 1) whatever Σ is, and the link's Hermite coefficients
  * are those of σ★ under N(0, 1)).
  *

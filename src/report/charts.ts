@@ -173,6 +173,12 @@ export interface LineChartOptions {
    * and a `label` field separating several black curves.
    */
   theoryRows?: readonly Record<string, unknown>[];
+  /**
+   * Censored observations (for example runs that did not reach a target within the budget), drawn as hollow
+   * triangles in the algorithm's colour: each row has the `x` field, the value in field `y`, the `color` field and
+   * the facet fields when faceted.
+   */
+  censoredRows?: readonly Record<string, unknown>[];
   /** Dash pattern of the theory curves (default [6, 4]). */
   strokeDash?: number[];
   /** Which axes get their own scale in each facet panel (default: y only). */
@@ -191,7 +197,8 @@ const LAYER = "_layer";
  */
 export function lineChart(opts: LineChartOptions): Record<string, unknown> {
   const theory = opts.theoryRows ?? [];
-  const names = [...opts.rows, ...theory]
+  const censored = opts.censoredRows ?? [];
+  const names = [...opts.rows, ...theory, ...censored]
     .map((r) => r[opts.color])
     .filter((v): v is string | number => v !== undefined && v !== null)
     .map(String);
@@ -200,6 +207,7 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
   const values = [
     ...opts.rows.map((r) => ({ ...r, [LAYER]: "data" })),
     ...theory.map((r) => ({ ...r, [LAYER]: r[opts.color] === undefined ? "theory-black" : "theory-color" })),
+    ...censored.map((r) => ({ ...r, [LAYER]: "censored" })),
   ];
 
   const x = {
@@ -262,6 +270,14 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
         y: { field: "y", type: "quantitative", ...yScale },
         ...(hasLabel ? { detail: [{ field: "label", type: "nominal" }] } : {}),
       },
+    });
+  }
+
+  if (censored.length > 0) {
+    layers.push({
+      transform: [only("censored")],
+      mark: { type: "point", shape: "triangle-up", filled: false, size: 70, strokeWidth: 1.5 },
+      encoding: { x, y: { field: "y", type: "quantitative", ...yScale }, color },
     });
   }
 

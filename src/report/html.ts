@@ -1,9 +1,12 @@
 /**
- * The HTML report: one self-contained file (no external scripts, styles, fonts or images) with, per experiment,
- * every figure (SVG embedded as a data URI, so figures cannot clash with each other's element ids), the summary
- * table, the resolved config, run facts and failures, and the versions that produced them.
+ * The HTML report: one self-contained file (no external scripts, styles, fonts or images). It opens with the
+ * verdict table (which claims the run reproduced, each linking to its figure), then per experiment every figure
+ * (SVG embedded as a data URI, so figures cannot clash with each other's element ids) with a one-sentence
+ * caption, the summary table, the resolved config, run facts and failures; the versions that produced it last.
  */
+import type { Verdict } from "../experiments/claims.js";
 import type { SummaryRow } from "../experiments/types.js";
+import { verdictHtml } from "./verdicts.js";
 
 /** Everything the report shows about one experiment's run. */
 export interface ReportSection {
@@ -12,9 +15,27 @@ export interface ReportSection {
   config: Record<string, unknown>;
   facts: Record<string, string | number>;
   summary: SummaryRow[];
-  /** Each figure's SVG text and the path of its PNG relative to the report. */
-  figures: { name: string; title: string; svg: string; png: string }[];
+  /** Each figure's SVG text, the path of its PNG relative to the report, and what to look at in it. */
+  figures: { name: string; title: string; caption?: string; svg: string; png: string }[];
   failures: { point: string; error: string }[];
+  /** The verdicts of the experiment's claims on this run. */
+  verdicts: Verdict[];
+  /** The experiment's place in the paper (`Experiment.paperOrder`); sections without one come last. */
+  paperOrder?: string;
+}
+
+/** Compares dotted section numbers ("2.1" < "2.10" < "3"); missing ones sort last. */
+export function comparePaperOrder(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 export function escapeHtml(text: string): string {
@@ -55,7 +76,7 @@ function section(s: ReportSection): string {
     .map(
       (f) =>
         `<figure id="${escapeHtml(`${s.experiment}-${f.name}`)}"><img alt="${escapeHtml(f.title)}" src="data:image/svg+xml;base64,${Buffer.from(f.svg).toString("base64")}">` +
-        `<figcaption>${escapeHtml(f.title)} (<code>${escapeHtml(f.png)}</code>)</figcaption></figure>`,
+        `<figcaption>${f.caption ? `<strong>${escapeHtml(f.caption)}</strong> ` : ""}${escapeHtml(f.title)} (<code>${escapeHtml(f.png)}</code>)</figcaption></figure>`,
     )
     .join("\n");
   const failures =
@@ -80,7 +101,9 @@ const STYLE = `body{font-family:"DejaVu Sans",Verdana,sans-serif;max-width:1100p
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}
 th{background:#f3f3f3}table.kv th{text-align:left}figure{margin:1em 0}figure img{max-width:100%}
 figcaption{font-size:.85em;color:#555}pre{background:#f7f7f7;padding:.5em;overflow:auto;font-size:.85em}
-nav a{margin-right:1em}section{border-top:2px solid #ddd;margin-top:2em}`;
+nav a{margin-right:1em}section{border-top:2px solid #ddd;margin-top:2em}
+table.verdicts td.claim{text-align:left}table.verdicts td.mark{font-weight:bold;text-align:center}
+tr.pass td.mark{color:#1a7f37}tr.fail td.mark{color:#cf222e}tr.fail{background:#fff0f0}tr.notrun td.mark{color:#777}`;
 
 /** A complete, self-contained HTML document for `sections`. */
 export function reportHtml(
@@ -95,10 +118,12 @@ export function reportHtml(
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p>Generated ${escapeHtml(new Date().toISOString())}.</p>
+${verdictHtml(sections.flatMap((s) => s.verdicts))}
 <nav>${nav}</nav>
-<h3>Versions</h3>
-${keyValues(versions)}
 ${sections.map(section).join("\n")}
+<section id="versions"><h2>Versions</h2>
+${keyValues(versions)}
+</section>
 </body>
 </html>
 `;

@@ -8,13 +8,16 @@ import type { SummaryRow, TrialRecord } from "../experiments/types.js";
 import type { AnyExperiment } from "../runner/registry.js";
 import type { RunRecord } from "../runner/store.js";
 import { versions } from "../runner/version.js";
-import { type ReportSection, reportHtml } from "./html.js";
+import { evaluateClaims, type Verdict } from "../experiments/claims.js";
+import { comparePaperOrder, type ReportSection, reportHtml } from "./html.js";
 import { renderFigure } from "./render.js";
 
 /** What `writeExperimentOutputs` produced. */
 export interface ExperimentOutputs {
   summary: SummaryRow[];
   section: ReportSection;
+  /** The verdicts of the experiment's claims on this run. */
+  verdicts: Verdict[];
   /** Absolute or cwd-relative paths of the written files. */
   files: { report: string; summary: string; figures: string[] };
 }
@@ -43,9 +46,10 @@ export async function writeExperimentOutputs(
     writeFileSync(svgFile, svg);
     writeFileSync(pngFile, png);
     files.push(svgFile, pngFile);
-    figures.push({ name: plot.name, title: plot.title, svg, png: relative(outDir, pngFile) });
+    figures.push({ name: plot.name, title: plot.title, caption: plot.caption, svg, png: relative(outDir, pngFile) });
   }
   const failed = trials.filter((t) => t.status === "failed");
+  const verdicts = evaluateClaims(experiment, trials, run.config);
   const section: ReportSection = {
     experiment: experiment.name,
     description: experiment.description,
@@ -62,17 +66,23 @@ export async function writeExperimentOutputs(
     summary,
     figures,
     failures: failed.map((t) => ({ point: JSON.stringify(t.point), error: t.error ?? "" })),
+    verdicts,
+    paperOrder: experiment.paperOrder,
   };
   const summaryFile = join(outDir, "summary.json");
   writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
   const reportFile = join(outDir, "report.html");
   writeFileSync(reportFile, reportHtml(`layerwise: ${experiment.name}`, [section], versions()));
-  return { summary, section, files: { report: reportFile, summary: summaryFile, figures: files } };
+  return { summary, section, verdicts, files: { report: reportFile, summary: summaryFile, figures: files } };
 }
 
-/** Writes one report for several experiments at `<dir>/report.html`, figures linked relative to `dir`. */
+/**
+ * Writes one report for several experiments at `<dir>/report.html`, figures linked relative to `dir`, the
+ * experiments in the paper's order (`paperOrder`; demos last).
+ */
 export function writeCombinedReport(dir: string, sections: { outDir: string; section: ReportSection }[]): string {
-  const adjusted = sections.map(({ outDir, section }) => ({
+  const ordered = [...sections].sort((a, b) => comparePaperOrder(a.section.paperOrder, b.section.paperOrder));
+  const adjusted = ordered.map(({ outDir, section }) => ({
     ...section,
     figures: section.figures.map((f) => ({ ...f, png: relative(dir, join(outDir, f.png)) })),
   }));

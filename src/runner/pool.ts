@@ -5,6 +5,9 @@
  * has one writer). A worker that dies in the middle of a trial (a crash or `process.exit` inside the trial)
  * turns that trial into a failure and is replaced; a worker that cannot even start aborts the run.
  *
+ * `ThreadPool` is the long-lived pool (trials submitted one by one, as a queue worker receives them); `runPool`
+ * runs a known list of trials on one and closes it.
+ *
  * Workers run compiled JavaScript (`worker.js` next to this module in dist/).
  */
 import { Worker } from "node:worker_threads";
@@ -34,97 +37,146 @@ export interface PoolOptions {
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 
-/** Runs every trial of `trials` on `options.workers` threads. Resolves when all are finished. */
-export function runPool(trials: readonly PlannedTrial[], options: PoolOptions): Promise<void> {
-  const queue = [...trials];
-  const size = Math.max(1, Math.min(options.workers, queue.length));
-  const live = new Set<Worker>();
-  let settled = false;
+/** What a caller hears about one trial while it runs. */
+export interface TrialHooks {
+  /** A worker thread started the trial. */
+  onStart?: () => void;
+  /** The trial reported a progress fraction in [0, 1]. */
+  onProgress?: (fraction: number) => void;
+}
 
-  return new Promise<void>((resolve, reject) => {
-    if (queue.length === 0) return resolve();
+interface Task {
+  experiment: string;
+  trial: PlannedTrial;
+  hooks: TrialHooks;
+  resolve: (record: TrialRecord) => void;
+  reject: (error: Error) => void;
+}
 
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      for (const w of live) void w.terminate();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    const finishIfIdle = (): void => {
-      if (!settled && live.size === 0 && queue.length === 0) {
-        settled = true;
-        resolve();
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task: Task | undefined;
+}
+
+/** The record of a trial whose worker thread died under it. */
+function lostTrial(trial: PlannedTrial, reason: string): TrialRecord {
+  return { ...trial, status: "failed", error: reason, durationMs: 0, scalars: {}, series: {}, info: {} };
+}
+
+/**
+ * A long-lived pool of at most `size` worker threads, started on demand, each running one trial at a time;
+ * trials submitted while all threads are busy wait in order. `run` resolves with the trial's record (a trial
+ * that throws, or whose thread dies, resolves as "failed"; the dead thread is replaced when needed). A thread
+ * that cannot even start breaks the pool: every waiting and later `run` rejects with that error.
+ */
+export class ThreadPool {
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: Task[] = [];
+  private broken: Error | undefined;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`ThreadPool: size must be an integer ≥ 1, got ${size}`);
+  }
+
+  /** Runs `trial` of `experiment` on the next free thread. */
+  run(experiment: string, trial: PlannedTrial, hooks: TrialHooks = {}): Promise<TrialRecord> {
+    return new Promise<TrialRecord>((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
+      if (this.closed) return reject(new Error("ThreadPool: closed"));
+      this.waiting.push({ experiment, trial, hooks, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every thread; trials still waiting or running reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abandon(new Error("ThreadPool: closed"));
+    await Promise.all([...this.slots].map((s) => s.worker.terminate()));
+    this.slots.clear();
+  }
+
+  private abandon(error: Error): void {
+    for (const task of this.waiting.splice(0)) task.reject(error);
+    for (const slot of this.slots) {
+      slot.task?.reject(error);
+      slot.task = undefined;
+    }
+  }
+
+  /** Hands waiting trials to idle threads, starting threads up to `size`. */
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.waiting.length === 0) return;
+      if (slot.ready && !slot.task) this.start(slot, this.waiting.shift()!);
+    }
+    // Start threads for the trials that no thread already starting will take.
+    let starting = [...this.slots].filter((s) => !s.ready).length;
+    while (this.slots.size < this.size && this.waiting.length > starting) {
+      this.spawn();
+      starting++;
+    }
+  }
+
+  private start(slot: Slot, task: Task): void {
+    slot.task = task;
+    task.hooks.onStart?.();
+    slot.worker.postMessage({ experiment: task.experiment, trial: task.trial } satisfies ToWorker);
+  }
+
+  private spawn(): void {
+    const slot: Slot = { worker: new Worker(WORKER_URL), ready: false, task: undefined };
+    this.slots.add(slot);
+    const lose = (reason: string): void => {
+      if (!this.slots.delete(slot) || this.closed) return;
+      if (!slot.ready) {
+        this.broken = new Error(`a worker thread failed to start: ${reason}`);
+        this.abandon(this.broken);
+        for (const other of this.slots) void other.worker.terminate();
+        this.slots.clear();
+        return;
       }
+      const task = slot.task;
+      slot.task = undefined;
+      task?.resolve(lostTrial(task.trial, reason));
+      this.dispatch();
     };
+    slot.worker.on("message", (message: FromWorker) => {
+      if (message.type === "ready") {
+        slot.ready = true;
+        return this.dispatch();
+      }
+      const task = slot.task;
+      if (!task) return;
+      if (message.type === "progress") return task.hooks.onProgress?.(message.fraction);
+      slot.task = undefined;
+      task.resolve(message.record);
+      this.dispatch();
+    });
+    slot.worker.on("error", (e) => lose(`worker thread crashed: ${e instanceof Error ? e.message : String(e)}`));
+    slot.worker.on("exit", (code) => lose(`worker thread exited with code ${code} during the trial`));
+  }
+}
 
-    const spawn = (): void => {
-      const worker = new Worker(WORKER_URL);
-      live.add(worker);
-      let current: PlannedTrial | undefined;
-      let ready = false;
-
-      const next = (): void => {
-        current = queue.shift();
-        if (!current) {
-          live.delete(worker);
-          void worker.terminate();
-          finishIfIdle();
-          return;
-        }
-        options.onStart?.(current);
-        worker.postMessage({ experiment: options.experiment, trial: current } satisfies ToWorker);
-      };
-
-      const lose = (reason: string): void => {
-        live.delete(worker);
-        if (settled) return;
-        if (!ready) return fail(new Error(`a worker thread failed to start: ${reason}`));
-        if (current) {
-          const t = current;
-          current = undefined;
-          try {
-            options.onResult({
-              ...t,
-              status: "failed",
-              error: reason,
-              durationMs: 0,
-              scalars: {},
-              series: {},
-              info: {},
-            });
-          } catch (e) {
-            return fail(e);
-          }
-        }
-        if (queue.length > 0) spawn();
-        else finishIfIdle();
-      };
-
-      worker.on("message", (message: FromWorker) => {
-        if (settled) return;
-        if (message.type === "ready") {
-          ready = true;
-          return next();
-        }
-        if (!current) return;
-        if (message.type === "progress") {
-          options.onProgress?.(current, message.fraction);
-          return;
-        }
-        current = undefined;
-        try {
-          options.onResult(message.record);
-        } catch (e) {
-          return fail(e);
-        }
-        next();
-      });
-      worker.on("error", (e) => lose(`worker thread crashed: ${e instanceof Error ? e.message : String(e)}`));
-      worker.on("exit", (code) => {
-        if (live.has(worker)) lose(`worker thread exited with code ${code} during the trial`);
-      });
-    };
-
-    for (let i = 0; i < size; i++) spawn();
-  });
+/** Runs every trial of `trials` on `options.workers` threads. Resolves when all are finished. */
+export async function runPool(trials: readonly PlannedTrial[], options: PoolOptions): Promise<void> {
+  if (trials.length === 0) return;
+  const pool = new ThreadPool(Math.max(1, Math.min(options.workers, trials.length)));
+  try {
+    await Promise.all(
+      trials.map((trial) =>
+        pool
+          .run(options.experiment, trial, {
+            onStart: () => options.onStart?.(trial),
+            onProgress: (fraction) => options.onProgress?.(trial, fraction),
+          })
+          .then((record) => options.onResult(record)),
+      ),
+    );
+  } finally {
+    await pool.close();
+  }
 }

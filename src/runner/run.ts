@@ -102,8 +102,33 @@ export interface RunResult {
   run: RunRecord;
 }
 
-/** Executes a plan: creates the output directory and store, runs the missing trials, returns every trial. */
-export async function executeRun(plan: RunPlan): Promise<RunResult> {
+/** What a trial executor reports while it runs the missing trials of a plan. */
+export interface ExecutorHooks {
+  onStart: (trial: PlannedTrial) => void;
+  onProgress: (trial: PlannedTrial, fraction: number) => void;
+  /** Stores a finished trial (done or failed); if it throws, the run stops with that error. */
+  onResult: (record: TrialRecord) => void;
+}
+
+/**
+ * Runs `todo` somewhere and reports through `hooks`; resolves when every trial has been reported. The default
+ * runs them on this machine's worker threads; `--queue` hands them to remote workers (runner/queue).
+ */
+export type TrialExecutor = (todo: readonly PlannedTrial[], hooks: ExecutorHooks) => Promise<void>;
+
+/** The local executor: the worker-thread pool with `request.workers` threads. */
+function localExecutor(request: RunRequest): TrialExecutor {
+  return (todo, hooks) => runPool(todo, { experiment: request.experiment.name, workers: request.workers, ...hooks });
+}
+
+/**
+ * Executes a plan: creates the output directory and store, runs the missing trials with `executor` (default:
+ * local worker threads), storing each as it finishes, and returns every trial.
+ */
+export async function executeRun(
+  plan: RunPlan,
+  executor: TrialExecutor = localExecutor(plan.request),
+): Promise<RunResult> {
   const { request, todo, trials } = plan;
   mkdirSync(request.outDir, { recursive: true });
   const store = new ResultStore(request.outDir);
@@ -124,9 +149,7 @@ export async function executeRun(plan: RunPlan): Promise<RunResult> {
       mode: request.progress,
     });
     try {
-      await runPool(todo, {
-        experiment: request.experiment.name,
-        workers: request.workers,
+      await executor(todo, {
         onStart: (t) => progress.started(trialKey(t.pointIndex, t.repeat)),
         onProgress: (t, f) => progress.advanced(trialKey(t.pointIndex, t.repeat), f),
         onResult: (record) => {

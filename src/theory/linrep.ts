@@ -1,5 +1,5 @@
 /**
- * Local convergence rates of the subspace distance in linear representation learning (PAPER.md §2), in the
+ * Local convergence rates of the subspace distance in linear representation learning (docs/linrep.md), in the
  * noise-free, infinite-batch (population) limit, for the layer-wise preconditioned alternating scheme (the
  * paper's equation 5), joint gradient descent and damped Gauss–Newton.
  *
@@ -71,7 +71,7 @@
  */
 import { Matrix } from "../linalg/matrix.js";
 import { matmul } from "../linalg/blas.js";
-import { cholesky, eigh, inv } from "../linalg/index.js";
+import { cholesky, eigh, inv, solve, spectralNorm } from "../linalg/index.js";
 
 /** The geometry the rates depend on: the input covariance, the target subspace and the head's spectrum. */
 export interface LinrepGeometry {
@@ -166,6 +166,58 @@ export function complementFactors(sigma: Matrix, Gstar: Matrix, right: RightPrec
   const k = matmul(matmul(L, sc, { transA: true }), L);
   symmetrize(k);
   return eigh(k).values;
+}
+
+/**
+ * The linearised distance curve from a given point: iterates T ↦ T − η M T K (module comment) from the point's
+ * own tangent T = A⁻¹C (G = A G★ + C G⊥), with K = S_c (Q⁻¹)₂₂ and M = A⁻¹P⁻¹FᵀF A taken from `heads[t]` (the
+ * head F and the representation G's scale A at step t, for example as a run reached them; the last one given
+ * stays in force). Returns the spectral distances d_t = ‖T_t‖₂/√(1 + ‖T_t‖₂²) for t = 0 … count−1.
+ *
+ * Unlike the asymptotic rate ρ (the slowest mode at a fixed head), this keeps every mode with its amplitude at
+ * the start, so it predicts the transient: while several modes of similar rate are present the distance falls
+ * faster than ρᵗ. Passing the head along matters because G's scale A drifts by O(ηT) per step with the
+ * least-squares head (the loss does not see A, but the step does), which over a long phase changes σ(F) = σ(F★A⁻¹)
+ * and with it every head-side factor mᵢ. G must be k×d (as many hidden units as the rank of G★), G G★ᵀ invertible.
+ */
+export function linearisedDistances(
+  sigma: Matrix,
+  Gstar: Matrix,
+  heads: readonly { G: Matrix; F: Matrix }[],
+  step: AlternatingStep,
+  count: number,
+): Float64Array {
+  validateStep(step.eta, step.damping ?? 0);
+  if (heads.length === 0) throw new RangeError("linearisedDistances: heads must hold at least the starting point");
+  const complement = complementBasis(Gstar);
+  const scaleOf = (G: Matrix) => matmul(G, Gstar, { transB: true }); // A = G G★ᵀ
+  let T = solve(scaleOf(heads[0].G), matmul(heads[0].G, complement, { transB: true }));
+  const sc = schurComplement(sigma, Gstar, complement);
+  let K = sc;
+  if (step.right === "covariance") {
+    const d = sigma.rows;
+    const q = sigma.clone();
+    for (let i = 0; i < d; i++) q.data[i * d + i] += step.damping ?? 0;
+    K = matmul(sc, block(inv(q), complement, complement));
+  }
+  const headFactor = (h: { G: Matrix; F: Matrix }) => {
+    const A = scaleOf(h.G);
+    return solve(A, matmul(matmul(h.F, h.F, { transA: true }), A));
+  };
+  let M: Matrix | null = null;
+  const out = new Float64Array(count);
+  for (let t = 0; t < count; t++) {
+    const tan = spectralNorm(T);
+    out[t] = tan / Math.sqrt(1 + tan * tan);
+    if (step.left === "identity" && (M === null || t < heads.length))
+      M = headFactor(heads[Math.min(t, heads.length - 1)]);
+    const TK = matmul(T, K);
+    const update = M ? matmul(M, TK) : TK;
+    const next = T.clone();
+    for (let i = 0; i < next.data.length; i++) next.data[i] -= step.eta * update.data[i];
+    T = next;
+  }
+  return out;
 }
 
 /** ρ = max over i, j of |1 − η mᵢ νⱼ|: the spectral radius of T ↦ T − η M T K. */

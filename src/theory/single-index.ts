@@ -1,6 +1,6 @@
 /**
  * Predicted alignment of the one-step spike with the teacher direction β★ in the single-index model
- * (PAPER.md §3): population limits and finite-sample (n, d) corrections for GD and KFAC.
+ * (docs/single-index.md): population limits and finite-sample (n, d) corrections for GD and KFAC.
  *
  * Setting: x ~ N(0, Σ), z = ⟨β★, x⟩ with ⟨β★, Σβ★⟩ = 1 (so z ~ N(0, 1)), y = σ★(z) + ε, Var ε = σ_ε².
  * Write u = Σβ★ and, for the link, c₁ = E[z σ★(z)] = E[σ★′(z)] (Stein), m₂ = E[y²] = E[σ★(z)²] + σ_ε² and

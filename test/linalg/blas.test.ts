@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { ShapeError } from "../../src/linalg/errors.js";
-import { WASM_MIN_FLOPS, gram, matmul, matvec } from "../../src/linalg/blas.js";
+import { WASM_MIN_FLOPS, gram, matmul, matmulInto, matvec } from "../../src/linalg/blas.js";
+import { applyElementwise } from "../../src/linalg/elementwise.js";
 import { alloc, copyIn, copyOut, kernels, mark, release } from "../../src/linalg/wasm.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 
@@ -155,6 +156,82 @@ describe("matmul", () => {
     expect(() => matmul(A, new Matrix(2, 5), { transA: true, transB: true })).toThrow(
       "op(A) is 3×2 (A 2×3, transposed) but op(B) is 5×2 (B 2×5, transposed)",
     );
+  });
+});
+
+describe("matmulInto", () => {
+  it("computes C ← α·op(A)·op(B) + β·C in place, on both sides of the WebAssembly threshold", () => {
+    const rng = new Rng(41);
+    // Widths of every residue mod 4 (the small path's 2×4 blocks clamp their last columns) and odd heights.
+    for (const [m, n, k] of [
+      [3, 5, 2],
+      [3, 6, 2],
+      [2, 7, 3],
+      [5, 2, 4],
+      [1, 1, 1],
+      [7, 1, 9],
+      [37, 41, 29],
+      [130, 9, 260],
+    ] as const) {
+      for (const [tA, tB] of TRANSPOSES) {
+        const [A, B] = operands(rng, m, n, k, tA, tB);
+        const C0 = gaussianMatrix(rng, m, n);
+        const C = C0.clone();
+        const out = matmulInto(C, A, B, { alpha: -0.5, beta: 2, transA: tA, transB: tB });
+        expect(out).toBe(C);
+        const P = naive(A, B, tA, tB);
+        for (let i = 0; i < m * n; i++) {
+          const want = -0.5 * P.data[i] + 2 * C0.data[i];
+          expect(Math.abs(C.data[i] - want), `${m}×${n}×${k} ${tA} ${tB}`).toBeLessThanOrEqual(1e-13 * k + 1e-15);
+        }
+      }
+    }
+  });
+
+  it("with β = 0 overwrites C without reading it (NaN in the old contents does not leak) and equals matmul", () => {
+    const rng = new Rng(42);
+    for (const [m, n, k] of [
+      [2, 3, 4],
+      [64, 70, 33],
+    ] as const) {
+      const A = gaussianMatrix(rng, m, k);
+      const B = gaussianMatrix(rng, k, n);
+      const C = new Matrix(m, n, new Float64Array(m * n).fill(NaN));
+      matmulInto(C, A, B);
+      expect(Array.from(C.data)).toEqual(Array.from(matmul(A, B).data));
+      matmulInto(C, A, B, { alpha: 3 });
+      expect(Array.from(C.data)).toEqual(Array.from(matmul(A, B).data.map((v) => 3 * v)));
+    }
+  });
+
+  it("applies the fused activation to α·op(A)·op(B) + β·C exactly as a separate elementwise pass would", () => {
+    const rng = new Rng(43);
+    for (const [m, n, k] of [
+      [3, 2, 4],
+      [50, 37, 21],
+    ] as const) {
+      const A = gaussianMatrix(rng, k, m);
+      const B = gaussianMatrix(rng, k, n);
+      const C0 = gaussianMatrix(rng, m, n);
+      for (const activation of ["tanh", "relu", "sigmoid"] as const) {
+        const fused = matmulInto(C0.clone(), A, B, { transA: true, alpha: 2, beta: 0.5, activation });
+        const plain = applyElementwise(activation, matmulInto(C0.clone(), A, B, { transA: true, alpha: 2, beta: 0.5 }));
+        expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
+      }
+    }
+    expect(() =>
+      matmulInto(new Matrix(2, 2), new Matrix(2, 2), new Matrix(2, 2), { activation: "gelu" as "tanh" }),
+    ).toThrow(/options.activation must be one of identity, relu, tanh, sigmoid, exp, log, got "gelu"/);
+  });
+
+  it("refuses a C of the wrong shape, a C that is an operand, and non-finite scalars", () => {
+    const A = new Matrix(2, 3);
+    const B = new Matrix(3, 4);
+    expect(() => matmulInto(new Matrix(4, 2), A, B)).toThrow(/C is 4×2 but op\(A\)·op\(B\) is 2×4/);
+    const S = new Matrix(3, 3);
+    expect(() => matmulInto(S, S, S)).toThrow(/must not be A or B/);
+    expect(() => matmulInto(new Matrix(2, 4), A, B, { alpha: NaN })).toThrow(/options.alpha must be a finite number/);
+    expect(() => matmulInto(new Matrix(2, 4), A, B, { beta: "1" as unknown as number })).toThrow(/options.beta/);
   });
 });
 

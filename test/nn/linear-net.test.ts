@@ -28,7 +28,7 @@ describe("two-layer linear network", () => {
   const X = gaussianMatrix(rng, n, dX);
   const Y = gaussianMatrix(rng, n, dY);
 
-  it("plain network: gradients match finite differences and the closed forms of PAPER.md §1", () => {
+  it("plain network: gradients match finite differences and the closed forms of docs/models.md", () => {
     const p: LinearNetParams = { G: gaussianMatrix(rng, dH, dX), F: gaussianMatrix(rng, dY, dH) };
     const g = linearNetGradients(p, X, Y);
     const f = () => linearNetLoss(p, X, Y);

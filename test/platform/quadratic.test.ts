@@ -4,7 +4,13 @@
  * preconditioner fixes an axis-aligned spectrum but not a rotated one.
  */
 import { describe, expect, it } from "vitest";
-import { measuredRate, quadratic, theoryRate, type QuadraticPoint } from "../../src/experiments/quadratic.js";
+import {
+  GD_RATE_TOLERANCE,
+  measuredRate,
+  quadratic,
+  theoryRate,
+  type QuadraticPoint,
+} from "../../src/experiments/quadratic.js";
 import type { TrialRecord } from "../../src/experiments/types.js";
 import { executeTrial } from "../../src/runner/trial.js";
 import { planTrials } from "../../src/runner/sweep.js";
@@ -31,7 +37,7 @@ describe("quadratic", () => {
     for (const t of trials) {
       const rho = theoryRate(t.point.kappa);
       expect(t.scalars["theoryRate:gd"]).toBeCloseTo(rho, 12);
-      expect(Math.abs(t.scalars["measuredRate:gd"]! - rho) / rho).toBeLessThan(2e-3);
+      expect(Math.abs(t.scalars["measuredRate:gd"]! - rho) / rho).toBeLessThan(GD_RATE_TOLERANCE);
       const loss = t.series["loss:gd"].values;
       for (let s = 0; s < loss.length; s++) expect(loss[s]).toBeLessThanOrEqual(rho ** (2 * s) * (1 + 1e-9) + 1e-28);
       // Steps to target within the bound's prediction ln(target)/(2 ln ρ), and at least half of it.
@@ -40,6 +46,8 @@ describe("quadratic", () => {
       expect(steps).toBeLessThanOrEqual(Math.ceil(bound));
       expect(steps).toBeGreaterThan(bound / 2);
     }
+    // The experiment's own claim, on the same trials.
+    expect(quadratic.claims!.find((c) => c.id === "gd-rate")!.check(trials, {} as never)?.pass).toBe(true);
   });
 
   it("the full inverse preconditioner converges in one step whatever κ", async () => {
@@ -48,6 +56,7 @@ describe("quadratic", () => {
       expect(t.scalars["stepsToTarget:preconditioned"]).toBe(1);
       expect(t.series["loss:preconditioned"].values[1]).toBeLessThan(1e-20);
     }
+    expect(quadratic.claims!.find((c) => c.id === "newton-one-step")!.check(trials, {} as never)?.pass).toBe(true);
   });
 
   it("the diagonal preconditioner removes an axis-aligned spectrum but not a rotated one", async () => {

@@ -40,6 +40,20 @@ describe("two-layer network", () => {
     });
   }
 
+  for (const act of ["tanh", "relu"] as const) {
+    it(`the SIMD kernel path (${act}) gives the loss and gradient of the scalar path to rounding`, () => {
+      const { X, y } = data(3, 33, 7);
+      const kernelAct = activation(act);
+      expect(kernelAct.kernel).toBe(act);
+      const net = initTwoLayer(new Rng(4), 11, 7, { act: kernelAct, init: "gaussian", batchNorm: false });
+      const fast = lossAndGradient(net, X, y);
+      const slow = lossAndGradient({ ...net, act: { ...kernelAct, kernel: undefined } }, X, y);
+      expect(Math.abs(fast.loss - slow.loss)).toBeLessThanOrEqual(1e-14 * slow.loss);
+      const scale = Math.max(...slow.gradW.data.map(Math.abs));
+      fast.gradW.data.forEach((g, i) => expect(Math.abs(g - slow.gradW.data[i])).toBeLessThanOrEqual(1e-14 * scale));
+    });
+  }
+
   it("initialises W rows with variance 1/d, a = ±1/√N, and the symmetric init has zero output", () => {
     const N = 400;
     const d = 50;

@@ -25,21 +25,22 @@ import {
 } from "./schema.js";
 import { dampingScale, PROBLEM_STREAM, TRAIN_STREAM, trainOptions } from "./tuning.js";
 import { groupByPoint, median } from "./summary.js";
+import { stabilityClaim } from "./claims.js";
 
 const schema = z
   .strictObject({
     ...linrepFields({ steps: 200, logEvery: 10, kappaX: [100], kappaF: [3] }),
-    algorithm: z.array(algorithmSchema).min(1).default(["kfac", "ngd"]),
-    /** Step sizes η of the grid. */
+    algorithm: z.array(algorithmSchema).min(1).default(["kfac", "ngd"]).describe("algorithms to compare"),
     eta: z
       .array(z.number().positive({ error: "step size eta must be > 0" }))
       .min(1)
-      .default([0.1, 0.25, 0.5, 1, 1.5, 1.9, 2.5]),
-    /** Relative damping λ of the grid (times the algorithm's damping scale); must be > 0 for ngd. */
+      .default([0.1, 0.25, 0.5, 1, 1.5, 1.9, 2.5])
+      .describe("step sizes η of the grid"),
     lambda: z
       .array(z.number().positive({ error: "relative damping lambda must be > 0" }))
       .min(1)
-      .default([1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1]),
+      .default([1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1])
+      .describe("relative damping of the grid: × mean eig(Σₓ) for kfac, × σ_max(F★)²λ_max(Σₓ) for ngd"),
   })
   .superRefine((c, ctx) => checkLinrepConfig(c as LinrepSharedConfig, ctx));
 
@@ -100,6 +101,8 @@ export const linrepStability: Experiment<Config, Point> = {
     ctx.scalar("finalSubspaceDistance", Number.isFinite(last) ? last : null);
   },
   summarize: cells,
+  claims: [stabilityClaim((trials) => convergentCells(cells(trials)))],
+  paperOrder: "2.3",
   plots(trials: TrialRecord<Point>[], config: Config): PlotSpec[] {
     const rows = cells(trials);
     const ranges = convergentCells(rows);
@@ -116,6 +119,8 @@ export const linrepStability: Experiment<Config, Point> = {
     return [
       {
         name: "stability",
+        caption:
+          "KFAC converges over a wider block of step sizes and damping than damped natural gradient, and in fewer steps where both converge.",
         title: `Steps to distance ${config.target} over step size × damping (grey: not within ${config.steps} steps). ${caption}`,
         spec: {
           $schema: "https://vega.github.io/schema/vega-lite/v6.json",

@@ -2,7 +2,7 @@
  * Summaries and figure rows shared by the linrep experiments: grouping trials by sweep point, medians with
  * "not reached" counted as infinitely many steps, and the theory curves drawn over the measured ones.
  */
-import type { TrialRecord } from "../types.js";
+import type { SummaryRow, TrialRecord } from "../types.js";
 import type { LinrepSharedPoint } from "./schema.js";
 
 /** Finished trials grouped by sweep point, in point order. */
@@ -36,35 +36,33 @@ export function pointGroup(point: LinrepSharedPoint, facet: readonly string[]): 
 }
 
 /**
- * Dashed theory curves d(t) = d(t_a)·ρ^{t − t_a} from the start t_a of the linear phase (means over seeds), one
- * per algorithm and facet whose theory is exact, down to 1e-4 or the last logged step.
+ * Dashed theory curves: the linearised theory's distance curve from the start of each run's linear phase (the
+ * series `theorySubspace`, trial.ts), averaged over seeds step by step, one per algorithm and facet, down to 1e-4;
+ * at most about 200 points per curve.
  */
 export function theoryDistanceRows<P extends LinrepSharedPoint>(
   trials: readonly TrialRecord<P>[],
   facet: readonly string[],
 ): Record<string, string | number>[] {
-  const rows: Record<string, string | number>[] = [];
-  const groups = new Map<string, TrialRecord<P>[]>();
+  const groups = new Map<string, Map<number, number[]>>();
   for (const t of trials) {
-    if (t.status !== "done" || t.info.theoryKind !== "exact" || t.scalars.theoryRate == null) continue;
+    const curve = t.series.theorySubspace;
+    if (t.status !== "done" || !curve) continue;
     const key = JSON.stringify(pointGroup(t.point, facet));
-    groups.set(key, [...(groups.get(key) ?? []), t]);
+    const byStep = groups.get(key) ?? new Map<number, number[]>();
+    curve.steps.forEach((step, i) => byStep.set(step, [...(byStep.get(step) ?? []), curve.values[i]]));
+    groups.set(key, byStep);
   }
-  for (const [key, members] of groups) {
-    const mean = (name: string) => members.reduce((s, t) => s + (t.scalars[name] ?? 0), 0) / members.length;
-    const rate = mean("theoryRate");
-    const start = Math.round(mean("phaseStartStep"));
-    const d0 = mean("phaseStartDistance");
-    const end = Math.max(...members.map((t) => t.series.subspace?.steps.at(-1) ?? start));
+  const rows: Record<string, string | number>[] = [];
+  for (const [key, byStep] of groups) {
     const group = JSON.parse(key) as Record<string, string | number>;
-    const stride = Math.max(1, Math.ceil((end - start) / 200));
-    for (let step = start; step <= end; step += stride) {
-      const y = d0 * Math.pow(rate, step - start);
-      if (!(y >= 1e-4)) {
-        rows.push({ ...group, step, y: 1e-4 });
-        break;
-      }
-      rows.push({ ...group, step, y });
+    const steps = [...byStep.keys()].sort((a, b) => a - b);
+    const stride = Math.max(1, Math.ceil(steps.length / 200));
+    for (let i = 0; i < steps.length; i += stride) {
+      const values = byStep.get(steps[i])!;
+      const y = values.reduce((a, b) => a + b, 0) / values.length;
+      rows.push({ ...group, step: steps[i], y: Math.max(y, 1e-4) });
+      if (y < 1e-4) break;
     }
   }
   return rows;
@@ -82,5 +80,35 @@ export function logAxisBands<R extends { mean: number; lo: number; hi: number }>
     const mean = Math.max(r.mean, floor);
     const lo = r.lo > 0 ? Math.max(r.lo, floor) : Math.max(mean / 10, floor);
     return { ...r, mean, lo, hi: Math.max(r.hi, floor) };
+  });
+}
+
+/**
+ * One summary row per (algorithm, κₓ, κ_F): medians over seeds. `theoryKind` is "exact" when at least one seed
+ * has both an exact theory rate and a measured linear-phase rate; `theoryRate` is then the median over those
+ * seeds (the head, hence the theory, differs from seed to seed).
+ */
+export function kappaRows(trials: TrialRecord<LinrepSharedPoint>[]): SummaryRow[] {
+  return groupByPoint(trials).map(({ point, members }) => {
+    const kinds = members.map((t) => String(t.info.theoryKind ?? "none"));
+    const theoryKind = kinds.includes("exact") ? "exact" : kinds[0];
+    const comparable = members.filter((_, i) => kinds[i] === theoryKind);
+    const finite = (group: TrialRecord<LinrepSharedPoint>[], name: string) =>
+      median(group.map((t) => t.scalars[name] ?? null).filter((v) => v !== null));
+    return {
+      algorithm: point.algorithm,
+      kappaX: point.kappaX,
+      kappaF: point.kappaF,
+      stepsToTarget: median(members.map((t) => t.scalars.stepsToTarget ?? null)),
+      predictedSteps: finite(comparable, "predictedSteps"),
+      measuredRate: finite(members, "measuredRate"),
+      theoryRate: finite(comparable, "theoryRate"),
+      theoryKind,
+      asymptoticRate: finite(comparable, "asymptoticRate"),
+      lr: median(members.map((t) => t.info.lr as number)),
+      damping: median(members.map((t) => t.info.damping as number)),
+      reached: members.filter((t) => t.scalars.stepsToTarget != null).length,
+      seeds: members.length,
+    };
   });
 }

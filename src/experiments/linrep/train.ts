@@ -1,6 +1,6 @@
 /**
- * The training loop of the linear representation learning experiments (PAPER.md §2): one algorithm, one problem
- * instance, online or offline data, with the metrics logged along the way.
+ * The training loop of the linear representation learning experiments (docs/models.md, docs/algorithms.md): one
+ * algorithm, one problem instance, online or offline data, with the metrics logged along the way.
  *
  * Initialisation: G₀ (d_h×d_X) has orthonormal rows drawn Haar, independent of G★; F₀ (d_Y×d_h) has i.i.d.
  * N(0, 0.01/d_h) entries (a small head, so the initial prediction is small compared with the signal). Both come
@@ -84,6 +84,8 @@ export interface TrainOptions {
   nTest: number;
   /** Stop once the spectral subspace distance is ≤ target (checked every step, logged before stopping). */
   target?: number;
+  /** Called at every logged point with the parameters there (for example to read the head reached). */
+  onRecord?: (step: number, params: LinearNetParams, distance: number) => void;
 }
 
 export interface TrainLog {
@@ -295,6 +297,7 @@ export function trainLinrep(
     log.loss.push(loss);
     log.subspace.push(distance);
     log.subspaceFrobenius.push(subspaceDistance(params.G, problem.Gstar, { norm: "frobenius" }));
+    o.onRecord?.(t, params, distance);
     return true;
   };
   const recordTransfer = (t: number): void => {

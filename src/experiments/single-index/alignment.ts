@@ -1,6 +1,6 @@
 /**
  * `single-index-alignment`: alignment of the one-step spike with β★ against n/d, for κ ∈ {1, 10, 100}, GD vs KFAC
- * (and Adam, GD + batch-norm), with the theory curves of src/theory/single-index.ts (PAPER.md §3).
+ * (and Adam, GD + batch-norm), with the theory curves of src/theory/single-index.ts (docs/single-index.md).
  *
  * With one step the spike's direction does not depend on η (every rule's update is η times a fixed matrix, or
  * for Adam η times g/(|g| + ε)), so η is only tuned when `steps` > 1; the value used is stored with `ctx.info`.
@@ -11,12 +11,17 @@ import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS } from "./updates.js";
 import { groupBy, scalarStats } from "./summary.js";
+import { alignmentClaims } from "./claims.js";
 import { alignmentTheory, buildProblem, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";
 
 const schema = z
   .strictObject({
     ...baseShape,
-    algorithm: z.array(z.enum(UPDATE_ALGORITHMS)).min(1).default(["gd", "kfac", "adam", "gd-bn"]),
+    algorithm: z
+      .array(z.enum(UPDATE_ALGORITHMS))
+      .min(1)
+      .default(["gd", "kfac", "adam", "gd-bn"])
+      .describe("first-layer update rules (docs/algorithms.md)"),
     kappa: kappaList([1, 10, 100]),
     nOverD: nOverDList([0.5, 1, 2, 4, 8, 16, 32]),
   })
@@ -34,6 +39,8 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 128, N: 512 },
   quickSeeds: 3,
+  claims: alignmentClaims as Experiment<Config, Point>["claims"],
+  paperOrder: "3.1",
   run(point, ctx) {
     const problem = buildProblem(point);
     let eta = point.eta ?? 1;
@@ -77,6 +84,8 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
     });
     const plot: PlotSpec = {
       name: "alignment",
+      caption:
+        "GD's spike levels off at cos(β★, Σβ★) < 1 as n/d grows while KFAC's (input factor only) approaches 1; the dashed finite-n/d theory tracks both, including KFAC's dip at n = d.",
       title: "Alignment of the one-step spike with β★ vs n/d",
       spec: lineChart({
         title: "Spike alignment |⟨v₁, β★⟩|/‖β★‖ (dashed: theory, finite n and n → ∞)",

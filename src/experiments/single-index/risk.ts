@@ -1,7 +1,7 @@
 /**
  * `single-index-risk`: test MSE of the ridge readout on σ(W₁x) after one step, against κ, for gd, kfac, adam and
  * gd-bn, with the baselines random features (readout on σ(W₀x), no step) and linear ridge regression on x, and
- * the Bayes noise floor σ_ε² (PAPER.md §3). KFAC's spike points along β★ whatever κ is, GD's along Σβ★, and the
+ * the Bayes noise floor σ_ε² (docs/single-index.md). KFAC's spike points along β★ whatever κ is, GD's along Σβ★, and the
  * readout can only use the direction the features learned.
  *
  * η: by default tuned per trial over `etaGrid` on a separate seed (trial.ts, `tuneEta`), the choice and the grid's
@@ -13,6 +13,7 @@ import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "./updates.js";
 import { groupBy, scalarStats } from "./summary.js";
+import { riskClaims } from "./claims.js";
 import { buildProblem, linearRidgeMSE, randomFeaturesMSE, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";
 
 /** The baselines that take no step. */
@@ -25,7 +26,8 @@ const schema = z
     algorithm: z
       .array(z.enum(RISK_ALGORITHMS))
       .min(1)
-      .default([...RISK_ALGORITHMS]),
+      .default([...RISK_ALGORITHMS])
+      .describe("update rules, and the baselines random-features (no step) and linear-ridge"),
     kappa: kappaList([1, 3, 10, 30, 100]),
     nOverD: nOverDList([8]),
   })
@@ -43,6 +45,8 @@ export const singleIndexRisk: Experiment<Config, Point> = {
   sweepable: ["algorithm", "kappa", "nOverD"],
   quick: { d: 64, N: 256, testSamples: 2048 },
   quickSeeds: 3,
+  claims: riskClaims as Experiment<Config, Point>["claims"],
+  paperOrder: "3.2",
   run(point, ctx) {
     const problem = buildProblem(point);
     if (point.algorithm === "random-features") {
@@ -94,6 +98,8 @@ export const singleIndexRisk: Experiment<Config, Point> = {
         : [];
     const plot: PlotSpec = {
       name: "risk",
+      caption:
+        "KFAC's readout error stays near the noise floor at every κ while GD's grows with κ; Adam and batch-norm do not close the gap.",
       title: "Readout test MSE after one step vs κ",
       spec: lineChart({
         title: "Test MSE of the ridge readout vs κ (dashed: noise floor σ_ε²)",

@@ -1,5 +1,5 @@
 /**
- * First-layer updates of the single-index experiments (PAPER.md §3), with the second layer a kept fixed:
+ * First-layer updates of the single-index experiments (docs/algorithms.md), with the second layer a kept fixed:
  *
  * - `gd`:    W ← W − η √N ∇_W L̂;
  * - `kfac`:  W ← W − η √N P⁻¹ ∇_W L̂ (Σ̂ₓ + λI)⁻¹, Σ̂ₓ = XᵀX/n, λ = damping · tr(Σ̂ₓ)/d. The right (input) factor is

@@ -44,29 +44,58 @@ export function ema(S: Matrix | null, B: Matrix, decay: number, weight: number):
 }
 
 /**
- * Folds a batch's factors into the block: left ← decay·left + weight·batchLeft (same for right; a null batch
- * factor leaves that side alone). Non-finite batch factors are refused: the block is returned unchanged with an
- * error for the failure count.
+ * B ← decay·S + weight·B in place (S = null is zero), in one pass that also checks B: returns false, with B
+ * partly overwritten, when B has a NaN/Inf entry.
+ */
+function foldInPlace(S: Matrix | null, B: Matrix, decay: number, weight: number): boolean {
+  const b = B.data;
+  let finite = true;
+  if (S) {
+    const s = S.data;
+    for (let i = 0; i < b.length; i++) {
+      const x = b[i];
+      if (x - x !== 0) finite = false; // NaN or ±Inf
+      b[i] = decay * s[i] + weight * x;
+    }
+  } else {
+    for (let i = 0; i < b.length; i++) {
+      const x = b[i];
+      if (x - x !== 0) finite = false;
+      b[i] = weight * x;
+    }
+  }
+  return finite;
+}
+
+/** A batch factor to fold in: the statistic is `scale`·`batch` (e.g. a Gram matrix and 1/n). */
+export interface FactorBatch {
+  batch: Matrix;
+  scale: number;
+}
+
+/**
+ * Folds a batch's factors into the block: left ← decay·left + weight·scale·batch (same for right; a null side is
+ * left alone). The batch matrices are consumed: their buffers become the new statistics, which saves a copy of
+ * each factor per step. Non-finite batch factors are refused: the block is returned unchanged with an error for
+ * the failure count.
  */
 export function updateStatistics(
   block: KroneckerBlock,
-  batchLeft: Matrix | null,
-  batchRight: Matrix | null,
+  left: FactorBatch | null,
+  right: FactorBatch | null,
   decay: number,
   weight: number,
 ): { block: KroneckerBlock; error: string | null } {
-  for (const [side, B] of [
-    ["left", batchLeft],
-    ["right", batchRight],
+  for (const [side, f, S] of [
+    ["left", left, block.left],
+    ["right", right, block.right],
   ] as const) {
-    if (B && !allFinite(B.data)) return { block, error: `the batch's ${side} factor has NaN/Inf entries` };
+    if (f && !foldInPlace(S, f.batch, decay, weight * f.scale)) {
+      return { block, error: `the batch's ${side} factor has NaN/Inf entries` };
+    }
   }
   return {
-    block: {
-      ...block,
-      left: batchLeft ? ema(block.left, batchLeft, decay, weight) : block.left,
-      right: batchRight ? ema(block.right, batchRight, decay, weight) : block.right,
-    },
+    block: { ...block, left: left ? left.batch : block.left, right: right ? right.batch : block.right },
     error: null,
   };
 }

@@ -6,6 +6,7 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { gram, matmul } from "../../linalg/blas.js";
 import { ShapeError } from "../../linalg/errors.js";
+import type { FactorBatch } from "./kronecker-block.js";
 import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext } from "../../nn/types.js";
 
 export type FisherKind = "empirical" | "sampled";
@@ -84,17 +85,16 @@ export function perExampleGradients(optimizer: string, s: DiagonalStats, fisher:
 
 /**
  * The batch's Kronecker factors with the convention of Grosse & Martens 2016 (KFC) for T positions per example:
- * A = (1/n) Σ_{i,t} a a ᵀ (summed over positions), G = (1/(nT)) Σ_{i,t} g gᵀ (averaged over positions). For a
- * dense layer (T = 1) these are E[aaᵀ] and E[ggᵀ] of Martens & Grosse 2015. (kfac-pytorch splits T differently
- * between the two factors; with the π-split damping the preconditioned step is the same.)
+ * A = (1/n) Σ_{i,t} a aᵀ (summed over positions), G = (1/(nT)) Σ_{i,t} g gᵀ (averaged over positions), returned as
+ * the Gram matrices with their scales (so the scaling rides on the moving-average pass). For a dense layer (T = 1)
+ * these are E[aaᵀ] and E[ggᵀ] of Martens & Grosse 2015. (kfac-pytorch splits T differently between the two
+ * factors; with the π-split damping the preconditioned step is the same.)
  */
-export function batchFactors(s: KroneckerStats, g: Matrix): { A: Matrix; G: Matrix } {
-  const A = gram(s.a);
-  const G = gram(g);
-  const n = s.batchSize;
-  for (let i = 0; i < A.data.length; i++) A.data[i] /= n;
-  for (let i = 0; i < G.data.length; i++) G.data[i] /= n * s.positions;
-  return { A, G };
+export function batchFactors(s: KroneckerStats, g: Matrix): { A: FactorBatch; G: FactorBatch } {
+  return {
+    A: { batch: gram(s.a), scale: 1 / s.batchSize },
+    G: { batch: gram(g), scale: 1 / (s.batchSize * s.positions) },
+  };
 }
 
 /** The layer's gradient as one out×(in [+1]) matrix [∇W | ∇bᵀ]. */

@@ -158,7 +158,13 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           const next: KroneckerBlock[] = [];
           tiles(g.rows, g.cols, maxDim).forEach((tile, i) => {
             const Gt = readTile(g, tile);
-            const folded = updateStatistics(blocks[key][i], gram(Gt, { trans: true }), gram(Gt), beta2, 1);
+            const folded = updateStatistics(
+              blocks[key][i],
+              { batch: gram(Gt, { trans: true }), scale: 1 },
+              { batch: gram(Gt), scale: 1 },
+              beta2,
+              1,
+            );
             let block = folded.block;
             let error = folded.error;
             if (precondition && error === null && (refreshNow || block.leftCache === null)) {

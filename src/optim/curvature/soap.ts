@@ -50,7 +50,7 @@ export interface SoapOptions {
 
 export interface SoapState {
   count: number;
-  /** Adam's first moment, in the parameters' own coordinates. */
+  /** Adam's first moment, in each parameter's eigenbasis coordinates. */
   m: Params;
   /** Adam's second moment, in each parameter's eigenbasis coordinates. */
   v: Params;
@@ -71,8 +71,9 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
 
 /**
  * SOAP. For a matrix parameter with gradient ∇ and eigenbases Q_L, Q_R of L ← βL + (1−β)∇∇ᵀ and
- * R ← βR + (1−β)∇ᵀ∇: m ← β₁m + (1−β₁)∇ (original coordinates), ∇' = Q_Lᵀ∇Q_R, v ← β₂v + (1−β₂)∇'² (basis
- * coordinates), step −η·Q_L [Adam(Q_Lᵀ m Q_R, v)] Q_Rᵀ − η·λθ, with Adam's bias-corrected direction as in `adam`.
+ * R ← βR + (1−β)∇ᵀ∇: ∇' = Q_Lᵀ∇Q_R, m ← β₁m + (1−β₁)∇', v ← β₂v + (1−β₂)∇'² (both in basis coordinates; m is
+ * rotated exactly when the basis changes, which equals the reference's m kept in the original coordinates), step
+ * −η·Q_L [Adam(m, v)] Q_Rᵀ − η·λθ, with Adam's bias-corrected direction as in `adam`.
  * The factors are updated after the step and the basis refreshed every `preconditionEvery` steps by one power
  * iteration and QR (`powerIterationBases`, v permuted with the basis); the first basis is the eigendecomposition of
  * the first gradient's factors, computed before the first step (the reference spends the first step on it alone).
@@ -104,8 +105,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
     updateStatistics(
       block,
-      g.rows <= maxDim ? gram(g, { trans: true }) : null,
-      g.cols <= maxDim ? gram(g) : null,
+      g.rows <= maxDim ? { batch: gram(g, { trans: true }), scale: 1 } : null,
+      g.cols <= maxDim ? { batch: gram(g), scale: 1 } : null,
       beta,
       1 - beta,
     );
@@ -130,38 +131,47 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
       for (const [key, g] of Object.entries(grads)) {
         let block = blocks[key];
         let error: string | null = null;
+        let mPrev = state.m[key];
         const firstBasis = block !== undefined && block.leftCache === null && block.rightCache === null;
         if (block && firstBasis) {
           const folded = fold(block, g);
           const r = refresh(folded.block, rule);
+          // m was kept in the identity basis until now.
+          if (r.error === null) mPrev = rotate(r.block, mPrev);
           block = r.block;
           error = folded.error ?? r.error;
         }
-        const mk = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < mk.data.length; i++) mk.data[i] = h.b1 * state.m[key].data[i] + (1 - h.b1) * g.data[i];
-        m[key] = mk;
+        // m and v both live in the basis coordinates: m ← β₁m + (1−β₁)∇' is the projection of the reference's
+        // m (kept in the parameter's coordinates and projected every step), two products cheaper.
         const gp = block ? rotate(block, g) : g;
+        const mk = new Matrix(g.rows, g.cols);
         const vk = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < vk.data.length; i++)
+        for (let i = 0; i < mk.data.length; i++) {
+          mk.data[i] = h.b1 * mPrev.data[i] + (1 - h.b1) * gp.data[i];
           vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
-        const mp = block ? rotate(block, mk) : mk;
-        const step = new Matrix(g.rows, g.cols, adamDirection(mp.data, vk.data, t, h));
+        }
+        const step = new Matrix(g.rows, g.cols, adamDirection(mk.data, vk.data, t, h));
         const dir = block ? rotateBack(block, step) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
         for (let i = 0; i < u.data.length; i++)
           u.data[i] = w ? -eta * dir.data[i] - eta * wd * w[i] : -eta * dir.data[i];
         updates[key] = u;
+        m[key] = mk;
         v[key] = vk;
         if (block && !firstBasis) {
           const folded = fold(block, g);
           block = folded.block;
           error = folded.error;
-          if (t % every === 0) {
+          if (t % every === 0 && error === null) {
             const r = refresh(block, rule);
+            error = r.error;
+            if (r.result) {
+              // m moves to the new basis exactly; v is carried over with the basis columns' new order.
+              m[key] = rotate(r.block, rotateBack(block, mk));
+              v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
+            }
             block = r.block;
-            error ??= r.error;
-            if (r.result) v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
           }
         }
         if (block)

@@ -26,15 +26,17 @@ describe("Kronecker block verbs", () => {
   const rng = new Rng(1);
   const G = spd(rng, 3);
   const A = spd(rng, 4);
-  const block: KroneckerBlock = updateStatistics(emptyKroneckerBlock(), G, A, 0, 1).block;
+  const fold = (left: Matrix, right: Matrix): KroneckerBlock =>
+    updateStatistics(emptyKroneckerBlock(), { batch: left.clone(), scale: 1 }, { batch: right.clone(), scale: 1 }, 0, 1)
+      .block;
+  const block = fold(G, A);
 
   it("the π-split damped step is invariant to moving a scale c between the factors", () => {
     // (cA + π'√λ) ⊗ (G/c + √λ/π') with π' = cπ equals (A + π√λ) ⊗ (G + √λ/π): the step must not change.
     const M = gaussianMatrix(rng, 3, 4);
     const base = applyTwoSided(refresh(block, dampedInverses(0.2)).block, M);
     const c = 37;
-    const moved = updateStatistics(
-      emptyKroneckerBlock(),
+    const moved = fold(
       new Matrix(
         3,
         3,
@@ -45,9 +47,7 @@ describe("Kronecker block verbs", () => {
         4,
         A.data.map((x) => x * c),
       ),
-      0,
-      1,
-    ).block;
+    );
     const other = applyTwoSided(refresh(moved, dampedInverses(0.2)).block, M);
     other.data.forEach((x, i) => expect(x).toBeCloseTo(base.data[i], 12));
   });

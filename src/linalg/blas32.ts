@@ -1,0 +1,83 @@
+/**
+ * Float32 products on `Matrix32`: `matmul32` / `matmul32Into` (BLAS sgemm) and `gram32` (ssyrk), computed by the
+ * f32x4 SIMD kernels of asm/blas32.ts (the packed, cache-blocked design of the float64 GEMM with a 4×8 tile),
+ * accumulating in float32 like numpy's float32 matmul. Every size goes to WebAssembly (there is no small-size
+ * TypeScript path: float32 rounding after every operation would cost more in JavaScript than the call does).
+ *
+ * Accuracy: each entry of op(A)·op(B) carries the usual float32 bound |Ĉᵢⱼ − Cᵢⱼ| ≤ γ_k Σₚ |Aᵢₚ||Bₚⱼ| with
+ * γ_k = k·u/(1 − k·u), u = 2⁻²⁴ (Higham, "Accuracy and Stability of Numerical Algorithms", §3.5), plus the
+ * rounding of the inputs to float32 when they come from float64 data.
+ */
+import { ShapeError } from "./errors.js";
+import { Matrix32 } from "./matrix32.js";
+import { flag, productShape, scalar } from "./product-args.js";
+import { alloc, kernels, mark, release } from "./wasm.js";
+import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
+
+let f32View = new Float32Array(kernels.memory.buffer);
+
+/** A Float32Array over the whole linear memory; refreshed whenever memory grows (old views detach). */
+function heap32(): Float32Array {
+  if (f32View.buffer !== kernels.memory.buffer) f32View = new Float32Array(kernels.memory.buffer);
+  return f32View;
+}
+
+/** Copies float32 values into a fresh allocation (the allocator counts 8-byte units); returns the byte offset. */
+function copyIn32(values: Float32Array): number {
+  const ptr = alloc(Math.ceil(values.length / 2));
+  heap32().set(values, ptr >>> 2);
+  return ptr;
+}
+
+/** C = op(A)·op(B) in float32 (BLAS sgemm with α = 1, β = 0). Throws `ShapeError` when inner dimensions differ. */
+export function matmul32(A: Matrix32, B: Matrix32, options: MatmulOptions = {}): Matrix32 {
+  const { m, n } = productShape("matmul32", A, B, options);
+  return matmul32Into(new Matrix32(m, n), A, B, { transA: options.transA, transB: options.transB });
+}
+
+/**
+ * C ← α·op(A)·op(B) + β·C in float32, in place (BLAS sgemm), returning C; α and β are rounded to float32. With
+ * β = 0 (the default) C is only written. C must not share its data with A or B.
+ */
+export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: MatmulIntoOptions = {}): Matrix32 {
+  const { m, n, k, transA, transB } = productShape("matmul32Into", A, B, options);
+  const alpha = scalar("matmul32Into", "alpha", options.alpha, 1);
+  const beta = scalar("matmul32Into", "beta", options.beta, 0);
+  if (C.rows !== m || C.cols !== n) {
+    throw new ShapeError(`matmul32Into: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
+  }
+  if (C.data === A.data || C.data === B.data) {
+    throw new RangeError("matmul32Into: C must not be A or B (the product would read entries it has overwritten)");
+  }
+  if (m === 0 || n === 0) return C;
+  const top = mark();
+  try {
+    const pA = copyIn32(A.data);
+    const pB = copyIn32(B.data);
+    const pC = beta === 0 ? alloc(Math.ceil((m * n) / 2)) : copyIn32(C.data);
+    kernels.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
+    C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + m * n));
+    return C;
+  } finally {
+    release(top);
+  }
+}
+
+/** The float32 Gram matrix XᵀX (default) or XXᵀ (`trans: true`), exactly symmetric (BLAS ssyrk). */
+export function gram32(X: Matrix32, options: GramOptions = {}): Matrix32 {
+  const trans = flag("gram32", "trans", options.trans);
+  const n = trans ? X.rows : X.cols;
+  const k = trans ? X.cols : X.rows;
+  const C = new Matrix32(n, n);
+  if (n === 0) return C;
+  const top = mark();
+  try {
+    const pX = copyIn32(X.data);
+    const pC = alloc(Math.ceil((n * n) / 2));
+    kernels.ssyrk(trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
+    C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + n * n));
+    return C;
+  } finally {
+    release(top);
+  }
+}
