@@ -6,14 +6,15 @@
 import { z } from "zod";
 import { DATA_DIR_ENV, FASHION_MNIST_INSTALL, fashionMnistDir } from "../../data/fashion-mnist.js";
 import { DATASET_CHOICES, DATASET_SIZES, fashionMnistPresent, type DatasetChoice } from "./data.js";
-import { OPTIMIZERS, type OptimizerName } from "./optimizers.js";
+import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "./optimizers.js";
 
 const optimizerSchema = z.enum(OPTIMIZERS);
 const count = (min: number, max: number) => z.int().min(min).max(max);
 const positive = z.number().positive();
-const perOptimizer = (value: z.ZodType<number>) =>
+/** One optional value per optimizer; `what(o)` describes optimizer o's entry. */
+const perOptimizer = (value: z.ZodType<number>, what: (o: OptimizerName) => string) =>
   z.strictObject(
-    Object.fromEntries(OPTIMIZERS.map((o) => [o, value.optional()])) as Record<
+    Object.fromEntries(OPTIMIZERS.map((o) => [o, value.optional().describe(what(o))])) as Record<
       OptimizerName,
       z.ZodOptional<z.ZodType<number>>
     >,
@@ -70,12 +71,12 @@ export function fashionFields(defaults: { epochs: number; targetAccuracy: number
       .describe(
         "test accuracy whose first crossing (checked after each epoch) gives stepsToTarget and secondsToTarget",
       ),
-    lr: perOptimizer(positive)
+    lr: perOptimizer(positive, (o) => `learning rate of ${o} (unset: its tuned default)`)
       .default({})
       .describe(
         "learning rate by optimizer, e.g. lr.kfac=0.1 (unset: the tuned default, or the search when tune=true)",
       ),
-    second: perOptimizer(z.number().min(0))
+    second: perOptimizer(z.number().min(0), (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its tuned default)`)
       .default({})
       .describe(
         "second hyperparameter by optimizer: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac)",
