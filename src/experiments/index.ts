@@ -6,6 +6,8 @@ import { singleIndexRisk } from "./single-index/risk.js";
 import { linrepCurves } from "./linrep/curves.js";
 import { linrepKappa } from "./linrep/kappa.js";
 import { linrepStability } from "./linrep/stability.js";
+import { anisotropy } from "./anisotropy/index.js";
+import { robustness } from "./robustness/index.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
 export const experiments: readonly Experiment<any, any>[] = [
@@ -15,6 +17,8 @@ export const experiments: readonly Experiment<any, any>[] = [
   linrepCurves,
   linrepKappa,
   linrepStability,
+  anisotropy,
+  robustness,
 ];
 
 /** The experiment called `name`, or undefined. */
