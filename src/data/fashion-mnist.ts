@@ -15,7 +15,8 @@ export const DATA_DIR_ENV = "LAYERWISE_DATA_DIR";
 /** How to install the files on Debian/Ubuntu. */
 export const FASHION_MNIST_INSTALL = "apt-get install dataset-fashion-mnist";
 
-const FILES = {
+/** The four file names (each may also carry a .gz suffix). */
+export const FASHION_MNIST_FILES = {
   trainImages: "train-images-idx3-ubyte",
   trainLabels: "train-labels-idx1-ubyte",
   testImages: "t10k-images-idx3-ubyte",
@@ -47,12 +48,12 @@ export function fashionMnistDir(dataDir?: string): string {
  * The paths of the four files in `dir` (each `name.gz` or `name`), or a `DatasetNotFoundError` naming the
  * directory, the missing files and the install command.
  */
-export async function findFashionMnistFiles(dir: string): Promise<Record<keyof typeof FILES, string>> {
+export async function findFashionMnistFiles(dir: string): Promise<Record<keyof typeof FASHION_MNIST_FILES, string>> {
   const { access } = await import("node:fs/promises");
   const { join } = await import("node:path");
-  const found: Partial<Record<keyof typeof FILES, string>> = {};
+  const found: Partial<Record<keyof typeof FASHION_MNIST_FILES, string>> = {};
   const missing: string[] = [];
-  for (const [key, name] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
+  for (const [key, name] of Object.entries(FASHION_MNIST_FILES) as [keyof typeof FASHION_MNIST_FILES, string][]) {
     for (const candidate of [`${name}.gz`, name]) {
       const path = join(dir, candidate);
       if (
@@ -73,7 +74,7 @@ export async function findFashionMnistFiles(dir: string): Promise<Record<keyof t
         `\`${FASHION_MNIST_INSTALL}\`, or point \`dataDir\` or $${DATA_DIR_ENV} at a directory holding the four IDX files`,
     );
   }
-  return found as Record<keyof typeof FILES, string>;
+  return found as Record<keyof typeof FASHION_MNIST_FILES, string>;
 }
 
 /** Whether the four files are present in the directory `fashionMnistDir(dataDir)` resolves to. */

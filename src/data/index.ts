@@ -8,6 +8,7 @@ export { IdxFormatError, IdxDecoder, decodeIdx, readIdxFile, type IdxArray } fro
 export {
   DATA_DIR_ENV,
   DEFAULT_FASHION_MNIST_DIR,
+  FASHION_MNIST_FILES,
   FASHION_MNIST_INSTALL,
   DatasetNotFoundError,
   fashionMnistDir,

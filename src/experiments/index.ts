@@ -6,6 +6,8 @@ import { singleIndexRisk } from "./single-index/risk.js";
 import { linrepCurves } from "./linrep/curves.js";
 import { linrepKappa } from "./linrep/kappa.js";
 import { linrepStability } from "./linrep/stability.js";
+import { fashionMlp } from "./fashion/mlp.js";
+import { fashionCnn } from "./fashion/cnn.js";
 import { anisotropy } from "./anisotropy/index.js";
 import { robustness } from "./robustness/index.js";
 
@@ -17,6 +19,8 @@ export const experiments: readonly Experiment<any, any>[] = [
   linrepCurves,
   linrepKappa,
   linrepStability,
+  fashionMlp,
+  fashionCnn,
   anisotropy,
   robustness,
 ];

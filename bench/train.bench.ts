@@ -1,0 +1,78 @@
+/**
+ * `npm run bench -- train`: seconds per training epoch of fashion-mlp (784-256-256-10, ReLU, batch 128, float64,
+ * one worker) with sgd against the same network and step in numpy (bench/peer/train.py, OpenBLAS pinned to one
+ * thread), timed in the same run; then kfac, shampoo, soap and muon per epoch relative to sgd.
+ * Data: Fashion-MNIST when installed, else the MNIST digits (timing does not depend on the pixel values; numpy
+ * then trains on random pixels of the same shape). Sizes: TRAIN_BENCH_SIZE examples per epoch (default 60000,
+ * capped by the dataset) for sgd vs numpy, and TRAIN_BENCH_OPT_SIZE (default 10000) for the optimizer ratios,
+ * where sgd is timed again on the same examples.
+ */
+import { fashionMnistDir } from "../src/data/fashion-mnist.js";
+import { loadTrialData, resolveDataset } from "../src/experiments/fashion/data.js";
+import { MLP_DEFAULTS } from "../src/experiments/fashion/mlp.js";
+import { mlp } from "../src/experiments/fashion/networks.js";
+import { makeOptimizer, needsLayerStats, type OptimizerName } from "../src/experiments/fashion/optimizers.js";
+import { trainClassifier } from "../src/experiments/fashion/train.js";
+import { printTable, runNumpy } from "./numpy.js";
+
+const EPOCHS = 2;
+
+function sizeFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 128) throw new RangeError(`bench: ${name} must be an integer ≥ 128, got ${raw}`);
+  return n;
+}
+
+/** Median seconds per epoch over EPOCHS epochs of the MLP with `optimizer` at its tuned defaults. */
+async function ourSecondsPerEpoch(optimizer: OptimizerName, trainSize: number): Promise<number> {
+  const dataset = await resolveDataset({ dataset: "auto" });
+  const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
+  const result = await trainClassifier({
+    network: mlp(784, [256, 256], 10),
+    optimizer: makeOptimizer(optimizer, MLP_DEFAULTS[optimizer]),
+    layerStats: needsLayerStats(optimizer),
+    train: data.train,
+    evaluation: data.test,
+    epochs: EPOCHS,
+    batchSize: 128,
+    seed: 0,
+  });
+  const perEpoch = result.epochs.map((e, i) => e.seconds - (i > 0 ? result.epochs[i - 1].seconds : 0));
+  return perEpoch.sort((a, b) => a - b)[Math.floor(perEpoch.length / 2)];
+}
+
+export default async function bench(): Promise<void> {
+  const dataset = await resolveDataset({ dataset: "auto" });
+  const cap = dataset === "fashion-mnist" ? 60_000 : 8000;
+  const size = Math.min(cap, sizeFromEnv("TRAIN_BENCH_SIZE", 60_000));
+  const optSize = Math.min(cap, sizeFromEnv("TRAIN_BENCH_OPT_SIZE", 10_000));
+  const sgd = MLP_DEFAULTS.sgd;
+  const peer = runNumpy<{ secondsPerEpoch: number[] }>(
+    "train.py",
+    [
+      dataset === "fashion-mnist" ? fashionMnistDir() : "random",
+      String(size),
+      String(EPOCHS),
+      String(sgd.learningRate),
+      String(sgd.second),
+    ],
+    { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
+  );
+  const numpySeconds = [...peer.secondsPerEpoch].sort((a, b) => a - b)[Math.floor(peer.secondsPerEpoch.length / 2)];
+  const ours = await ourSecondsPerEpoch("sgd", size);
+  printTable(
+    `fashion-mlp epoch, sgd, ${size} examples of ${dataset}, batch 128, float64 (median of ${EPOCHS} epochs)`,
+    [
+      { implementation: "layerwise (one worker)", secondsPerEpoch: ours, ratio: ours / numpySeconds },
+      { implementation: "numpy (OpenBLAS, 1 thread)", secondsPerEpoch: numpySeconds, ratio: 1 },
+    ],
+  );
+  const base = await ourSecondsPerEpoch("sgd", optSize);
+  const rows: Record<string, string | number>[] = [{ optimizer: "sgd", secondsPerEpoch: base, relativeToSgd: 1 }];
+  for (const optimizer of ["kfac", "shampoo", "soap", "muon"] as const) {
+    const s = await ourSecondsPerEpoch(optimizer, optSize);
+    rows.push({ optimizer, secondsPerEpoch: s, relativeToSgd: s / base });
+  }
+  printTable(`fashion-mlp epoch by optimizer, ${optSize} examples (tuned defaults; refreshes every 10 steps)`, rows);
+}

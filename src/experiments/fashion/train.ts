@@ -1,0 +1,139 @@
+/**
+ * Mini-batch training of a classifier with softmax cross-entropy, any `src/optim` transform, and per-epoch
+ * evaluation: the loop shared by the fashion experiments and their hyperparameter search.
+ */
+import { epochBatches } from "../../data/batches.js";
+import { selectRows, type Dataset } from "../../data/dataset.js";
+import { Matrix } from "../../linalg/matrix.js";
+import type { Network } from "../../nn/sequential.js";
+import type { NetworkState } from "../../nn/layer.js";
+import { accuracy, softmaxCrossEntropy } from "../../nn/losses.js";
+import type { Params } from "../../nn/types.js";
+import type { GradientTransformation } from "../../optim/transform.js";
+import { applyUpdates } from "../../optim/transforms/combine.js";
+import { Rng } from "../../random/rng.js";
+
+/** Examples per forward pass when evaluating (bounds the memory of a conv network's activations). */
+const EVAL_CHUNK = 1000;
+/**
+ * Longest stretch of training (ms) between yields to the event loop, so a worker thread keeps answering the
+ * platform's messages (progress, cancellation) during a long epoch.
+ */
+const YIELD_EVERY_MS = 500;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Test accuracy and mean softmax cross-entropy of `params` on `data` (evaluation mode: running statistics). */
+export function evaluate(
+  network: Network,
+  params: Params,
+  state: NetworkState,
+  data: Dataset,
+): { accuracy: number; loss: number } {
+  let correct = 0;
+  let loss = 0;
+  const n = data.y.length;
+  for (let start = 0; start < n; start += EVAL_CHUNK) {
+    const end = Math.min(n, start + EVAL_CHUNK);
+    const x = new Matrix(end - start, data.x.cols, data.x.data.subarray(start * data.x.cols, end * data.x.cols));
+    const y = data.y.subarray(start, end);
+    const logits = network.forward(params, x, { train: false, state });
+    correct += accuracy(logits, y) * (end - start);
+    loss += softmaxCrossEntropy(logits, y) * (end - start);
+  }
+  return { accuracy: correct / n, loss: loss / n };
+}
+
+/** What happens at the end of an epoch (1-based), with the cumulative training seconds (evaluation excluded). */
+export interface EpochReport {
+  epoch: number;
+  step: number;
+  seconds: number;
+  /** Mean training loss over the epoch's batches. */
+  trainLoss: number;
+  evaluation: { accuracy: number; loss: number };
+}
+
+export interface TrainOptions {
+  network: Network;
+  optimizer: GradientTransformation;
+  /** Compute the per-layer curvature statistics (KFAC, EKFAC); other optimizers skip that work. */
+  layerStats: boolean;
+  train: Dataset;
+  /** Evaluated after every epoch. */
+  evaluation: Dataset;
+  epochs: number;
+  batchSize: number;
+  /** Seeds the initialisation (`seed`) and the batch order (a stream split from it). */
+  seed: number;
+  /** Called after every step with the batch loss. */
+  onStep?(step: number, loss: number): void;
+  onEpoch?(report: EpochReport): void;
+}
+
+export interface TrainResult {
+  params: Params;
+  state: NetworkState;
+  epochs: EpochReport[];
+  /** True when the loss became NaN/∞; training stopped there. */
+  diverged: boolean;
+}
+
+/**
+ * Trains for `epochs` passes over `train` (each example exactly once per epoch, batches from a seeded permutation):
+ * per step, the loss and gradients of the mean softmax cross-entropy (with the layer statistics when asked),
+ * the optimizer's update (given the statistics and the loss in its context), and θ ← θ + update.
+ * Stops early when the loss is not finite. The seconds reported count training steps only (not evaluation, nor the
+ * brief yields to the event loop).
+ */
+export async function trainClassifier(options: TrainOptions): Promise<TrainResult> {
+  const { network, optimizer, train, epochs, batchSize } = options;
+  let params = network.init(options.seed);
+  let state = network.initState();
+  let optState = optimizer.init(params);
+  const order = new Rng(options.seed).split(1);
+  const reports: EpochReport[] = [];
+  let step = 0;
+  let seconds = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    let started = performance.now();
+    let lossSum = 0;
+    const batches = epochBatches(train.y.length, batchSize, order);
+    for (const indices of batches) {
+      const batch = selectRows(train, indices);
+      const pass = network.lossAndGrad(params, batch.x, batch.y, softmaxCrossEntropy, {
+        state,
+        stats: options.layerStats,
+      });
+      step++;
+      options.onStep?.(step, pass.loss);
+      if (!Number.isFinite(pass.loss)) {
+        return { params, state, epochs: reports, diverged: true };
+      }
+      lossSum += pass.loss;
+      const { updates, state: next } = optimizer.update(pass.grads, optState, params, {
+        stats: pass.stats,
+        loss: pass.loss,
+      });
+      optState = next;
+      params = applyUpdates(params, updates);
+      state = pass.state;
+      if (performance.now() - started > YIELD_EVERY_MS) {
+        seconds += (performance.now() - started) / 1000;
+        await yieldToEventLoop();
+        started = performance.now();
+      }
+    }
+    seconds += (performance.now() - started) / 1000;
+    const report = {
+      epoch,
+      step,
+      seconds,
+      trainLoss: lossSum / batches.length,
+      evaluation: evaluate(network, params, state, options.evaluation),
+    };
+    reports.push(report);
+    options.onEpoch?.(report);
+  }
+  return { params, state, epochs: reports, diverged: false };
+}
