@@ -79,7 +79,7 @@ export const anisotropySchema = z
       .default(2000)
       .describe("training examples (a fixed subset) on which the training loss is evaluated"),
     targetLoss: positive
-      .default(0.4)
+      .default(0.3)
       .describe("stepsToTarget counts the steps until the evaluated training loss first falls below this"),
     tuneAt: z
       .enum(TUNE_AT)
@@ -88,9 +88,9 @@ export const anisotropySchema = z
     lrFactors: z
       .array(positive)
       .min(1, { error: "needs at least one factor" })
-      .default([1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10])
+      .default([0.01, 0.03, 0.1, 0.3, 1, 3, 10])
       .describe("step sizes tried by the search: multiples of the optimizer's tuned fashion-mlp default"),
-    tuneEpochs: count(1, 1000).default(3).describe("budget of each run of the step-size search, in epochs"),
+    tuneEpochs: count(1, 1000).default(2).describe("budget of each run of the step-size search, in epochs"),
     lr: perOptimizer(positive)
       .default({})
       .describe("fixed step size by optimizer, e.g. lr.sgd=0.05 (skips the search for that optimizer)"),

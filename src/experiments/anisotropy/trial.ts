@@ -39,14 +39,14 @@ const SEARCH_STREAM = 11;
  * training loss L(θ_t) = (1/m) Σ ℓ(f_θt(x_i), y_i) over the fixed training-loss subset after every `evalEvery`-th
  * update and after the last one.
  */
-export function trackTraining(
+export async function trackTraining(
   point: AnisotropyPoint,
   data: AnisotropyData,
   hp: Hyperparameters,
   epochs: number,
   seed: number,
   onProgress: (fraction: number) => void = () => {},
-): LossTrack {
+): Promise<LossTrack> {
   const { splits, trainEval } = data;
   const network = mlp(splits.train.x.cols, point.hidden, splits.train.classes);
   const steps: number[] = [];
@@ -58,7 +58,7 @@ export function trackTraining(
   let diverged = false;
   let final: { params: Parameters<typeof evaluate>[1]; state: Parameters<typeof evaluate>[2] } | null = null;
   try {
-    const result = trainClassifier({
+    const result = await trainClassifier({
       network,
       optimizer: makeOptimizer(point.optimizer, hp),
       layerStats: needsLayerStats(point.optimizer),
@@ -138,21 +138,22 @@ export function searchStepSize(
     search = (async () => {
       const data = await anisotropyData(point, kappa);
       const base = MLP_DEFAULTS[point.optimizer].learningRate;
-      const candidates = point.lrFactors.map((factor): SearchCandidate => {
+      const candidates: SearchCandidate[] = [];
+      for (const factor of point.lrFactors) {
         const learningRate = base * factor;
-        const run = trackTraining(
+        const run = await trackTraining(
           point,
           data,
           { learningRate, second },
           point.tuneEpochs,
           deriveSeed(point.dataSeed, SEARCH_STREAM),
         );
-        return {
+        candidates.push({
           learningRate,
           stepsToTarget: run.stepsToTarget,
           finalTrainLoss: run.diverged ? null : run.finalTrainLoss,
-        };
-      });
+        });
+      }
       const best = [...candidates].sort(compareCandidates)[0];
       return { best: best.learningRate, candidates };
     })();
@@ -176,7 +177,9 @@ export async function runAnisotropyTrial(point: AnisotropyPoint, ctx: TrialConte
   const data = await anisotropyData(point);
   ctx.info("dataset", data.splits.name);
   ctx.info("spectrum", { largest: point.kappa, smallest: 1, dims: data.splits.train.x.cols });
-  const run = trackTraining(point, data, { learningRate, second }, point.epochs, ctx.seed, (f) => ctx.progress(f));
+  const run = await trackTraining(point, data, { learningRate, second }, point.epochs, ctx.seed, (f) =>
+    ctx.progress(f),
+  );
   ctx.series("trainLoss", run.steps, run.trainLoss);
   ctx.scalar("stepsToTarget", run.stepsToTarget);
   ctx.scalar("finalTrainLoss", run.diverged ? null : run.finalTrainLoss);

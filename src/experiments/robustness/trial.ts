@@ -60,7 +60,7 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
   const losses: number[] = [];
   const steps: number[] = [];
   try {
-    const result = trainClassifier({
+    const result = await trainClassifier({
       network: network(point, splits),
       optimizer: makeOptimizer(point.optimizer, hp),
       layerStats: needsLayerStats(point.optimizer),
