@@ -104,6 +104,7 @@ describe("the κ map as a trial sees it", () => {
     pcaDims: 16,
     rotate: true,
     rotationSeed: 4,
+    normalize: "none" as const,
     trainEvalSize: 200,
   };
 
@@ -121,6 +122,18 @@ describe("the κ map as a trial sees it", () => {
       expect(values[15] / values[0]).toBeLessThan(kappa * 1.01);
       expect(linearPredictions(splits.train.x, splits.train.y, splits.test.x)).toEqual(reference);
     }
+  });
+
+  it("normalize=trace rescales to mean input variance 1 and keeps the condition number", async () => {
+    const { splits } = await anisotropyData({ ...fields, normalize: "trace", kappa: 1000 });
+    const { values } = eigh(covariance(splits.train.x));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean).toBeCloseTo(1, 10);
+    expect(values[15] / values[0]).toBeCloseTo(1000, 6);
+    // The log-spaced spectrum κ^{i/15} divided by its mean.
+    const raw = Array.from({ length: 16 }, (_, i) => 1000 ** (i / 15));
+    const m = raw.reduce((a, b) => a + b, 0) / 16;
+    for (let i = 0; i < 16; i++) expect(values[i]).toBeCloseTo(raw[i] / m, 8);
   });
 });
 

@@ -34,6 +34,7 @@ type DataFields = Pick<
   | "pcaDims"
   | "rotate"
   | "rotationSeed"
+  | "normalize"
   | "trainEvalSize"
 >;
 
@@ -66,16 +67,36 @@ function pick(p: DataFields): DataFields {
     pcaDims: p.pcaDims,
     rotate: p.rotate,
     rotationSeed: p.rotationSeed,
+    normalize: p.normalize,
     trainEvalSize: p.trainEvalSize,
   };
 }
 
+/**
+ * The splits scaled by one factor c = 1/√(tr Σ̂/k) (Σ̂ the k×k training covariance), so that the mean input
+ * variance is 1 at every κ: the spectrum then runs from κ/m down to 1/m (m its mean) and only its shape, not the
+ * inputs' overall size (which changes a fixed initialisation's pre-activations), varies with κ.
+ */
+function traceNormalized(splits: DatasetSplits): DatasetSplits {
+  const x = splits.train.x;
+  let squares = 0;
+  for (const v of x.data) squares += v * v;
+  const c = 1 / Math.sqrt(squares / x.data.length);
+  const scale = (d: Dataset): Dataset => {
+    const out = d.x.clone();
+    for (let i = 0; i < out.data.length; i++) out.data[i] *= c;
+    return { ...d, x: out };
+  };
+  return { ...splits, train: scale(splits.train), test: scale(splits.test) };
+}
+
 async function build(p: DataFields): Promise<AnisotropyData> {
   const standardised = await loadTrialData(p);
-  const splits = preprocess(
+  const mapped = preprocess(
     standardised,
     anisotropic(p.kappa, { pcaDims: p.pcaDims, rotate: p.rotate, seed: p.rotationSeed }),
   );
+  const splits = p.normalize === "trace" ? traceNormalized(mapped) : mapped;
   const trainEval =
     p.trainEvalSize >= splits.train.y.length
       ? splits.train

@@ -65,6 +65,12 @@ export const anisotropySchema = z
         "rotate the re-scaled principal axes by a fixed Haar-random rotation (so they are not coordinate axes)",
       ),
     rotationSeed: z.int().min(0).default(0).describe("seed of that rotation (the same for every κ and optimizer)"),
+    normalize: z
+      .enum(["none", "trace"])
+      .default("none")
+      .describe(
+        "none: the spectrum runs from κ down to 1 (the mean input variance grows with κ); trace: scaled to mean variance 1 at every κ",
+      ),
     hidden: z
       .array(count(1, 8192))
       .min(1, { error: "needs at least one hidden layer" })
@@ -114,6 +120,7 @@ export interface AnisotropyConfig {
   pcaDims: number;
   rotate: boolean;
   rotationSeed: number;
+  normalize: "none" | "trace";
   hidden: number[];
   epochs: number;
   batchSize: number;
