@@ -12,6 +12,9 @@ import type { AnisotropyConfig, AnisotropyPoint } from "./schema.js";
 
 type Trials = TrialRecord<AnisotropyPoint>[];
 
+const REACHED = "reached";
+const CENSORED = "not reached (at the budget)";
+
 /**
  * One row per (optimizer, κ): stepsToTarget = median over seeds (null when the median run did not reach the
  * target within the budget), finalTrainLoss = median (diverged runs count as +∞), testAccuracy = mean over the
@@ -58,7 +61,7 @@ export function anisotropyPlots(trials: Trials, config: AnisotropyConfig): PlotS
     optimizer: r.optimizer,
     kappa: r.kappa,
     steps: r.stepsToTarget === null ? budget : Math.max(1, r.stepsToTarget as number),
-    outcome: r.stepsToTarget === null ? "not reached (drawn at the budget)" : "reached",
+    outcome: r.stepsToTarget === null ? CENSORED : REACHED,
   }));
   const color = {
     field: "optimizer",
@@ -73,7 +76,7 @@ export function anisotropyPlots(trials: Trials, config: AnisotropyConfig): PlotS
     name: "steps-vs-kappa",
     title:
       `Steps until the training loss falls below ${config.targetLoss} vs κ (median over seeds; ${config.pcaDims} ` +
-      `principal components, ${rotation}; open marks: not reached within the ${budget}-step budget, drawn at it)`,
+      `principal components, ${rotation}; triangles: not reached within the ${budget}-step budget, drawn at it)`,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       title: `Steps to training loss ${config.targetLoss} vs κ (dashed: budget)`,
@@ -84,20 +87,17 @@ export function anisotropyPlots(trials: Trials, config: AnisotropyConfig): PlotS
       layer: [
         { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y, color } },
         {
-          mark: { type: "point", size: 70, strokeWidth: 2 },
+          mark: { type: "point", size: 90, filled: true, opacity: 1 },
           encoding: {
             x,
             y,
             color,
-            shape: { field: "outcome", type: "nominal", title: "outcome" },
-            fill: {
-              condition: {
-                test: "datum.outcome === 'reached'",
-                field: "optimizer",
-                type: "nominal",
-                scale: color.scale,
-              },
-              value: "#ffffff",
+            shape: {
+              field: "outcome",
+              type: "nominal",
+              title: "outcome",
+              scale: { domain: [REACHED, CENSORED], range: ["circle", "triangle-up"] },
+              legend: { labelLimit: 300 },
             },
           },
         },
