@@ -104,9 +104,12 @@ export function robustnessRows(trials: Trials, config: Pick<RobustnessConfig, "g
   });
 }
 
-/** Compact label of a hyperparameter value (3 significant digits). */
+/** Compact label of a hyperparameter value (3 significant digits; powers of ten below 10⁻³ as 1e-6). */
 function label(value: number): string {
-  return value === 0 ? "0" : Number(value.toPrecision(3)).toString();
+  if (value === 0) return "0";
+  return Math.abs(value) < 1e-3
+    ? Number(value.toPrecision(3)).toExponential()
+    : Number(value.toPrecision(3)).toString();
 }
 
 /**
@@ -154,8 +157,8 @@ export function robustnessPlots(trials: Trials, config: RobustnessConfig): PlotS
         data: { values },
         config: FIGURE_CONFIG,
         facet: {
-          row: { field: "architecture", type: "nominal", title: null },
-          column: { field: "optimizer", type: "nominal", title: null },
+          row: { field: "architecture", type: "nominal", title: null, sort: config.architecture },
+          column: { field: "optimizer", type: "nominal", title: null, sort: config.optimizer },
         },
         spec: {
           width: 170,
