@@ -26,7 +26,7 @@ function sizeFromEnv(name: string, fallback: number): number {
 
 /** Median seconds per epoch over EPOCHS epochs of the MLP with `optimizer` at its tuned defaults. */
 async function ourSecondsPerEpoch(optimizer: OptimizerName, trainSize: number): Promise<number> {
-  const dataset = await resolveDataset({ dataset: "auto" });
+  const dataset = resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
   const result = await trainClassifier({
     network: mlp(784, [256, 256], 10),
@@ -43,7 +43,7 @@ async function ourSecondsPerEpoch(optimizer: OptimizerName, trainSize: number): 
 }
 
 export default async function bench(): Promise<void> {
-  const dataset = await resolveDataset({ dataset: "auto" });
+  const dataset = resolveDataset({ dataset: "auto" });
   const cap = dataset === "fashion-mnist" ? 60_000 : 8000;
   const size = Math.min(cap, sizeFromEnv("TRAIN_BENCH_SIZE", 60_000));
   const optSize = Math.min(cap, sizeFromEnv("TRAIN_BENCH_OPT_SIZE", 10_000));

@@ -4,7 +4,7 @@
  */
 import type { Dataset, DatasetSplits } from "../../data/dataset.js";
 import { randomSubset } from "../../data/batches.js";
-import { FASHION_MNIST_FILES, fashionMnistDir, hasFashionMnist, loadFashionMnist } from "../../data/fashion-mnist.js";
+import { FASHION_MNIST_FILES, fashionMnistDir, loadFashionMnist } from "../../data/fashion-mnist.js";
 import { loadMnistDigits } from "../../data/mnist-digits.js";
 import { preprocess, standardization } from "../../data/standardize.js";
 
@@ -50,14 +50,14 @@ export function fashionMnistPresent(dataDir: string | undefined): boolean | unde
   return Object.values(FASHION_MNIST_FILES).every((name) => exists(`${dir}/${name}.gz`) || exists(`${dir}/${name}`));
 }
 
-/** The dataset a trial actually uses: "auto" becomes Fashion-MNIST when it is installed, else MNIST. */
-export async function resolveDataset(
-  config: Pick<DataConfig, "dataset" | "dataDir">,
-): Promise<"fashion-mnist" | "mnist"> {
+/**
+ * The dataset a trial actually uses: "auto" becomes Fashion-MNIST when its files are found, else MNIST (also
+ * where there is no file system to look in).
+ */
+export function resolveDataset(config: Pick<DataConfig, "dataset" | "dataDir">): "fashion-mnist" | "mnist" {
   if (config.dataset !== "auto") return config.dataset;
-  return (await hasFashionMnist(config.dataDir)) ? "fashion-mnist" : "mnist";
+  return fashionMnistPresent(config.dataDir) === true ? "fashion-mnist" : "mnist";
 }
-
 const prepared = new Map<string, Promise<DatasetSplits>>();
 
 /**
@@ -76,7 +76,7 @@ export function loadTrialData(config: DataConfig): Promise<DatasetSplits> {
 }
 
 async function prepare(config: DataConfig): Promise<DatasetSplits> {
-  const name = await resolveDataset(config);
+  const name = resolveDataset(config);
   const raw = name === "mnist" ? await loadMnistDigits() : await loadFashionMnist({ dataDir: config.dataDir });
   const limit = (data: Dataset, size: number | undefined, seed: number) =>
     size === undefined || size >= data.y.length ? data : randomSubset(data, size, seed);

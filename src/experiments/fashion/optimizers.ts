@@ -37,7 +37,8 @@ export function needsLayerStats(name: OptimizerName): boolean {
 
 /**
  * The optimizer `name` with these hyperparameters. Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
- * inverses (eigenbases) refreshed every 10 steps (Martens & Grosse 2015 §6; kfac-pytorch's defaults); Shampoo
+ * inverses (eigenbases) refreshed every 10 steps and KL-clipping at c = 10⁻³ (Martens & Grosse 2015 §6;
+ * kfac-pytorch's defaults; without the clip, steps large enough to be fast diverge in the first epoch); Shampoo
  * with Adam grafting and β₁ = 0.9, roots refreshed every 10 steps (Anil et al. 2020); SOAP with β = (0.95, 0.95),
  * no weight decay, basis refreshed every 10 steps (Vyas et al. 2024); Muon with Nesterov momentum, its non-matrix
  * parameters (biases, batch-norm) on Adam with the same step size divided by 10 (Jordan et al. 2024).

@@ -154,8 +154,9 @@ export function checkFashionConfig(c: FashionSharedConfig, ctx: z.RefinementCtx)
   if (c.batchSize > train) {
     ctx.addIssue({
       code: "custom",
-      path: ["batchSize"],
-      message: `batchSize ${c.batchSize} exceeds the ${train} training examples; allowed 1…${train}`,
+      // On trainSize when it was set (batchSize may be the default, which the message would quote as "nothing").
+      path: [c.trainSize === undefined ? "batchSize" : "trainSize"],
+      message: `batchSize ${c.batchSize} exceeds the ${train} training examples; batchSize must be ≤ the training set size`,
     });
   }
   if (c.tune && c.tuning.validationSize >= train) {

@@ -72,7 +72,9 @@ async function searchHyperparameters(
 export async function runFashionTrial(point: FashionSharedPoint, ctx: TrialContext, arch: Architecture): Promise<void> {
   const splits = await loadTrialData(point);
   const name = point.optimizer;
-  ctx.info("dataset", splits.name);
+  // dataset=auto without Fashion-MNIST: say so wherever the dataset is shown (summary table, figure titles).
+  const fellBack = point.dataset === "auto" && splits.name === "mnist";
+  ctx.info("dataset", fellBack ? "mnist (Fashion-MNIST not installed)" : splits.name);
   ctx.info("trainExamples", splits.train.y.length);
   ctx.info("testExamples", splits.test.y.length);
 
