@@ -8,6 +8,8 @@ import { linrepKappa } from "./linrep/kappa.js";
 import { linrepStability } from "./linrep/stability.js";
 import { fashionMlp } from "./fashion/mlp.js";
 import { fashionCnn } from "./fashion/cnn.js";
+import { anisotropy } from "./anisotropy/index.js";
+import { robustness } from "./robustness/index.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
 export const experiments: readonly Experiment<any, any>[] = [
@@ -19,6 +21,8 @@ export const experiments: readonly Experiment<any, any>[] = [
   linrepStability,
   fashionMlp,
   fashionCnn,
+  anisotropy,
+  robustness,
 ];
 
 /** The experiment called `name`, or undefined. */

@@ -66,8 +66,11 @@ export interface TrainOptions {
   batchSize: number;
   /** Seeds the initialisation (`seed`) and the batch order (a stream split from it). */
   seed: number;
-  /** Called after every step with the batch loss. */
-  onStep?(step: number, loss: number): void;
+  /**
+   * Called at every step with the batch loss and the parameters and network state it was computed at (those
+   * before update `step`, i.e. after step − 1 updates), so a caller can evaluate the model between steps.
+   */
+  onStep?(step: number, loss: number, params: Params, state: NetworkState): void;
   onEpoch?(report: EpochReport): void;
 }
 
@@ -106,7 +109,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
         stats: options.layerStats,
       });
       step++;
-      options.onStep?.(step, pass.loss);
+      options.onStep?.(step, pass.loss, params, state);
       if (!Number.isFinite(pass.loss)) {
         return { params, state, epochs: reports, diverged: true };
       }

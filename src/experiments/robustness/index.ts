@@ -1,0 +1,35 @@
+/**
+ * `robustness`: how sensitive is each optimizer to its hyperparameters on real images? For each optimizer and
+ * architecture (mlp, cnn) a grid of learning rate × its second hyperparameter (damping for kfac/ekfac, ε for
+ * adam/shampoo/soap, momentum for sgd/muon) is trained for a small budget, every cell × seed one trial; the summary
+ * counts the cells within one accuracy point of the optimizer's best (robustness = good cells / cells) and the
+ * heat maps show the whole grid.
+ */
+import type { z } from "zod";
+import type { Experiment } from "../types.js";
+import { robustnessSchema, type RobustnessConfig, type RobustnessPoint } from "./schema.js";
+import { robustnessPlots, robustnessRows } from "./summary.js";
+import { runRobustnessTrial } from "./trial.js";
+
+export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
+  name: "robustness",
+  description:
+    "Hyperparameter robustness on real images: test accuracy over learning rate × damping/ε/momentum grids, each optimizer, MLP and CNN",
+  schema: robustnessSchema as unknown as z.ZodType<RobustnessConfig>,
+  sweepable: ["optimizer", "architecture", "lrFactor", "secondIndex"],
+  quick: {
+    dataset: "auto",
+    optimizer: ["sgd", "kfac"],
+    architecture: ["mlp"],
+    lrFactor: [0.1, 1, 10],
+    secondIndex: [0, 2, 4],
+    trainSize: 2000,
+    testSize: 500,
+    batchSize: 64,
+    epochs: 1,
+  },
+  quickSeeds: 1,
+  run: runRobustnessTrial,
+  summarize: robustnessRows,
+  plots: robustnessPlots,
+};
