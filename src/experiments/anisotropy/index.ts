@@ -12,9 +12,11 @@ import type { Experiment } from "../types.js";
 import { anisotropySchema, type AnisotropyConfig, type AnisotropyPoint } from "./schema.js";
 import { anisotropyPlots, anisotropyRows } from "./summary.js";
 import { runAnisotropyTrial } from "./trial.js";
+import { anisotropyClaims } from "./claims.js";
 
 export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
   name: "anisotropy",
+  paperOrder: "4.3",
   description:
     "Real images re-conditioned to condition number κ (PCA, whiten, log-spaced spectrum): MLP steps to a target training loss vs κ, each optimizer",
   schema: anisotropySchema as unknown as z.ZodType<AnisotropyConfig>,
@@ -34,4 +36,5 @@ export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
   run: runAnisotropyTrial,
   summarize: anisotropyRows,
   plots: anisotropyPlots,
+  claims: anisotropyClaims,
 };

@@ -36,6 +36,7 @@ type Point = FashionSharedPoint & { channels: number[]; denseWidth: number };
 
 export const fashionCnn: Experiment<Config, Point> = {
   name: "fashion-cnn",
+  paperOrder: "4.2",
   description: "Fashion-MNIST CNN (2 conv + batch-norm): test accuracy, loss and time per epoch of every optimizer",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["optimizer"],

@@ -44,6 +44,7 @@ type Point = FashionSharedPoint & { hidden: number[] };
 
 export const fashionMlp: Experiment<Config, Point> = {
   name: "fashion-mlp",
+  paperOrder: "4.1",
   description: "Fashion-MNIST MLP (784-256-256-10): test accuracy, loss and time per epoch of every optimizer",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["optimizer"],

@@ -13,6 +13,7 @@ import { runRobustnessTrial } from "./trial.js";
 
 export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
   name: "robustness",
+  paperOrder: "4.4",
   description:
     "Hyperparameter robustness on real images: test accuracy over learning rate × damping/ε/momentum grids, each optimizer, MLP and CNN",
   schema: robustnessSchema as unknown as z.ZodType<RobustnessConfig>,
