@@ -9,25 +9,11 @@ import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
 import { flag, productShape, scalar } from "./product-args.js";
 import { ELEMENTWISE_KINDS, applyElementwise, type ElementwiseKind } from "./elementwise.js";
-import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
+import { type GemmKernel, alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
 
 /** The kernels of asm/blas.ts this module calls (pointers are byte offsets; see asm/blas.ts). */
 interface BlasKernels {
-  dgemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    pA: number,
-    lda: number,
-    pB: number,
-    ldb: number,
-    beta: number,
-    pC: number,
-    ldc: number,
-  ): void;
+  dgemm: GemmKernel;
   dsyrk(
     trans: number,
     n: number,

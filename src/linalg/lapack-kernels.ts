@@ -2,28 +2,14 @@
  * Typed access to the LAPACK-like WebAssembly kernels of asm/lapack*.ts, and a scratch-memory bracket.
  * Kernels work in place on byte offsets into the module's linear memory (see wasm.ts for the allocator).
  */
-import { kernels, mark, release } from "./wasm.js";
+import { type GemmKernel, kernels, mark, release } from "./wasm.js";
 
 /**
  * The kernels exported by asm/lapack.ts, and the GEMM of asm/blas.ts that the TypeScript parts of these algorithms
  * compose them with (signatures mirror the AssemblyScript sources).
  */
 export interface LapackKernels {
-  dgemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    pA: number,
-    lda: number,
-    pB: number,
-    ldb: number,
-    beta: number,
-    pC: number,
-    ldc: number,
-  ): void;
+  dgemm: GemmKernel;
   dpotrf(n: number, pA: number): number;
   dgetrf(n: number, pA: number, pPiv: number, pTiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;

@@ -11,6 +11,26 @@
  * for browsers); in Node, importing `./wasm-node.js` reads wasm/layerwise.wasm synchronously.
  */
 
+/**
+ * C ← α·op(A)·op(B) + β·C on row-major matrices in linear memory (BLAS gemm; op = transpose when the flag is 1):
+ * the signature shared by the float64 (dgemm) and float32 (sgemm) kernels. Pointers are byte offsets.
+ */
+export type GemmKernel = (
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  pA: number,
+  lda: number,
+  pB: number,
+  ldb: number,
+  beta: number,
+  pC: number,
+  ldc: number,
+) => void;
+
 /** The kernel exports of `asm/index.ts`. Extend this type when you add a kernel. */
 export interface Kernels {
   memory: WebAssembly.Memory;
@@ -26,21 +46,7 @@ export interface Kernels {
   softmaxRows(rows: number, cols: number, px: number, py: number, pwork: number): void;
   logSumExpRows(rows: number, cols: number, px: number, pout: number, pwork: number): void;
   // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
-  sgemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    pA: number,
-    lda: number,
-    pB: number,
-    ldb: number,
-    beta: number,
-    pC: number,
-    ldc: number,
-  ): void;
+  sgemm: GemmKernel;
   ssyrk(
     trans: number,
     n: number,
