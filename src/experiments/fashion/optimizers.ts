@@ -51,15 +51,8 @@ export function makeOptimizer(name: OptimizerName, hp: Hyperparameters): Gradien
     case "adam":
       return adam({ learningRate, eps: second }) as GradientTransformation;
     case "kfac":
-      return kfac({
-        learningRate,
-        damping: second,
-        momentum: 0.9,
-        inverseEvery: 10,
-        klClip: 1e-3,
-      }) as GradientTransformation;
     case "ekfac":
-      return ekfac({
+      return (name === "kfac" ? kfac : ekfac)({
         learningRate,
         damping: second,
         momentum: 0.9,
