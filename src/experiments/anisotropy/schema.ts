@@ -4,8 +4,8 @@
  * re-conditioning (κ, pcaDims, rotation), the MLP, the training budget, the target loss and the step-size search.
  */
 import { z } from "zod";
-import { checkFashionConfig, fashionFields, type FashionSharedConfig } from "../fashion/schema.js";
-import { OPTIMIZERS, type OptimizerName } from "../fashion/optimizers.js";
+import { checkFashionConfig, fashionFields, perOptimizer, type FashionSharedConfig } from "../fashion/schema.js";
+import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "../fashion/optimizers.js";
 import { DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
 
 /** Pixels of one example of either dataset: the largest pcaDims can be. */
@@ -20,14 +20,6 @@ const count = (min: number, max: number) =>
     .min(min, { error: (issue) => `must be ≥ ${min}, got ${String(issue.input)}` })
     .max(max, { error: (issue) => `must be ≤ ${max}, got ${String(issue.input)}` });
 const positive = z.number().positive({ error: (issue) => `must be > 0, got ${String(issue.input)}` });
-const perOptimizer = (value: z.ZodType<number>) =>
-  z.strictObject(
-    Object.fromEntries(OPTIMIZERS.map((o) => [o, value.optional()])) as Record<
-      OptimizerName,
-      z.ZodOptional<z.ZodType<number>>
-    >,
-  );
-
 /** A condition number: finite and ≥ 1 (1 = whitened inputs). */
 export const kappaSchema = z
   .number({ error: "must be a number ≥ 1" })
@@ -97,10 +89,13 @@ export const anisotropySchema = z
       .default([0.01, 0.03, 0.1, 0.3, 1, 3, 10])
       .describe("step sizes tried by the search: multiples of the optimizer's tuned fashion-mlp default"),
     tuneEpochs: count(1, 1000).default(2).describe("budget of each run of the step-size search, in epochs"),
-    lr: perOptimizer(positive)
+    lr: perOptimizer(positive, (o) => `fixed step size of ${o} (unset: searched)`)
       .default({})
       .describe("fixed step size by optimizer, e.g. lr.sgd=0.05 (skips the search for that optimizer)"),
-    second: perOptimizer(z.number().min(0, { error: (issue) => `must be ≥ 0, got ${String(issue.input)}` }))
+    second: perOptimizer(
+      z.number().min(0, { error: (issue) => `must be ≥ 0, got ${String(issue.input)}` }),
+      (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its fashion-mlp default)`,
+    )
       .default({})
       .describe(
         "second hyperparameter by optimizer: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac); unset: the fashion-mlp default",

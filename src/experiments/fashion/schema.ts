@@ -12,7 +12,8 @@ const optimizerSchema = z.enum(OPTIMIZERS);
 const count = (min: number, max: number) => z.int().min(min).max(max);
 const positive = z.number().positive();
 /** One optional value per optimizer; `what(o)` describes optimizer o's entry. */
-const perOptimizer = (value: z.ZodType<number>, what: (o: OptimizerName) => string) =>
+/** An object with one optional number per optimizer name, each key described by `what` (for --help). */
+export const perOptimizer = (value: z.ZodType<number>, what: (o: OptimizerName) => string) =>
   z.strictObject(
     Object.fromEntries(OPTIMIZERS.map((o) => [o, value.optional().describe(what(o))])) as Record<
       OptimizerName,
