@@ -24,7 +24,12 @@ function byKappa(rows: readonly SummaryRow[], optimizer: string): SummaryRow[] |
 }
 
 const describeSteps = (rows: readonly SummaryRow[]): string =>
-  rows.map((r) => `κ = ${num(r.kappa as number)}: ${num(r.stepsToTarget as number | null)}`).join(", ");
+  rows
+    .map((r) => {
+      const steps = r.stepsToTarget as number | null;
+      return `κ = ${num(r.kappa as number)}: ${steps === null ? "not reached" : `${num(steps)} steps`}`;
+    })
+    .join(", ");
 
 export const anisotropyClaims: readonly Claim<AnisotropyConfig, AnisotropyPoint>[] = [
   {
@@ -38,7 +43,7 @@ export const anisotropyClaims: readonly Claim<AnisotropyConfig, AnisotropyPoint>
       const { ratio } = stepsSpread(rows).kfac;
       return {
         pass: ratio !== null && ratio <= KFAC_MAX_GROWTH,
-        measured: `${describeSteps(rows)} steps${ratio === null ? "" : ` (${num(ratio)}×)`}`,
+        measured: `${describeSteps(rows)}${ratio === null ? "" : ` (${num(ratio)}×)`}`,
       };
     },
   },
@@ -52,11 +57,10 @@ export const anisotropyClaims: readonly Claim<AnisotropyConfig, AnisotropyPoint>
       if (!rows) return null;
       const first = rows[0].stepsToTarget as number | null;
       const last = rows[rows.length - 1].stepsToTarget as number | null;
-      if (first === null)
-        return { pass: false, measured: `${describeSteps(rows)} steps (not reached at the smallest κ)` };
+      if (first === null) return { pass: false, measured: `${describeSteps(rows)} (not reached at the smallest κ)` };
       return {
         pass: last === null || last >= SGD_MIN_GROWTH * Math.max(1, first),
-        measured: `${describeSteps(rows)} steps`,
+        measured: describeSteps(rows),
       };
     },
   },
