@@ -9,22 +9,12 @@ import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
 import { flag, productShape, scalar } from "./product-args.js";
 import { ELEMENTWISE_KINDS, applyElementwise, type ElementwiseKind } from "./elementwise.js";
-import { type GemmKernel, alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
+import { type GemmKernel, type SyrkKernel, alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
 
 /** The kernels of asm/blas.ts this module calls (pointers are byte offsets; see asm/blas.ts). */
 interface BlasKernels {
   dgemm: GemmKernel;
-  dsyrk(
-    trans: number,
-    n: number,
-    k: number,
-    alpha: number,
-    pA: number,
-    lda: number,
-    beta: number,
-    pC: number,
-    ldc: number,
-  ): void;
+  dsyrk: SyrkKernel;
 }
 
 const blas = kernels as unknown as BlasKernels;

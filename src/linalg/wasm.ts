@@ -31,6 +31,22 @@ export type GemmKernel = (
   ldc: number,
 ) => void;
 
+/**
+ * C ← α·X·Xᵀ + β·C (n×n) with X = A (n×k) or Aᵀ when trans is 1 (BLAS syrk, both triangles written): the signature
+ * shared by the float64 (dsyrk) and float32 (ssyrk) kernels. Pointers are byte offsets.
+ */
+export type SyrkKernel = (
+  trans: number,
+  n: number,
+  k: number,
+  alpha: number,
+  pA: number,
+  lda: number,
+  beta: number,
+  pC: number,
+  ldc: number,
+) => void;
+
 /** The kernel exports of `asm/index.ts`. Extend this type when you add a kernel. */
 export interface Kernels {
   memory: WebAssembly.Memory;
@@ -47,17 +63,7 @@ export interface Kernels {
   logSumExpRows(rows: number, cols: number, px: number, pout: number, pwork: number): void;
   // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
   sgemm: GemmKernel;
-  ssyrk(
-    trans: number,
-    n: number,
-    k: number,
-    alpha: number,
-    pA: number,
-    lda: number,
-    beta: number,
-    pC: number,
-    ldc: number,
-  ): void;
+  ssyrk: SyrkKernel;
   [name: string]: unknown;
 }
 
