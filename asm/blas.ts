@@ -36,7 +36,8 @@ const EDGE_BYTES: i32 = MR * NR * 8;
 export const GEMM_WORKSPACE_BYTES: i32 = PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES;
 
 // The static workspace that `dgemm` and `dsyrk` pack into: zero-initialised memory in the data segment (it adds
-// nothing to the .wasm file). Kernels are single-threaded and never nest, so one buffer suffices.
+// nothing to the .wasm file). Kernels never nest, so one buffer suffices for the calling thread; other threads
+// call the *Ws variants with workspaces of their own.
 const WORKSPACE: usize = memory.data(GEMM_WORKSPACE_BYTES, 64);
 
 /** Dot product Σ x[i]·y[i] of two contiguous float64 vectors of length n. */
@@ -119,7 +120,32 @@ export function dsyrk(
   pC: usize,
   ldc: i32,
 ): void {
-  gemmBlocked(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, WORKSPACE, true);
+  dsyrkUpperWs(trans, n, k, alpha, pA, lda, beta, pC, ldc, WORKSPACE);
+  dmirrorUpper(n, pC, ldc);
+}
+
+/**
+ * The first half of `dsyrk`, packing into the caller's workspace at pWork (`dgemmWorkspaceBytes(n, n, k)`
+ * bytes): computes the 4×4 tiles of C = α·X·Xᵀ + β·C that touch the upper triangle and leaves the rest of C
+ * as it was. Threads split a large syrk into such diagonal blocks plus GEMMs above them (src/linalg/threads.ts).
+ */
+export function dsyrkUpperWs(
+  trans: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  pA: usize,
+  lda: i32,
+  beta: f64,
+  pC: usize,
+  ldc: i32,
+  pWork: usize,
+): void {
+  gemmBlocked(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, pWork, true);
+}
+
+/** The second half of `dsyrk`: C[i, j] ← C[j, i] for i > j (the strict lower triangle mirrors the upper one). */
+export function dmirrorUpper(n: i32, pC: usize, ldc: i32): void {
   // Mirror in 32×32 tiles so the column-wise reads stay in L1 (a plain loop strides through all of C).
   const ld = <usize>ldc;
   for (let i0 = 0; i0 < n; i0 += 32) {

@@ -19,9 +19,20 @@ const PACK_A_BYTES: i32 = MC * KC * 16;
 const PACK_B_BYTES: i32 = KC * NC * 4;
 const EDGE_BYTES: i32 = MR * NR * 4;
 
-// The static workspace of `sgemm` and `ssyrk` (zero-initialised data, nothing in the .wasm file): kernels are
-// single-threaded and never nest.
+// The static workspace of `sgemm` and `ssyrk` (zero-initialised data, nothing in the .wasm file): kernels never
+// nest; other threads call the *Ws variants with workspaces of their own.
 const WORKSPACE: usize = memory.data(PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES, 64);
+
+/**
+ * The workspace `sgemmWs` needs for an m×n×k product, in bytes: packed blocks of min(m, MC)×min(k, KC)
+ * broadcast values (16 bytes each) and min(k, KC)×min(n, NC) values, rounded up to whole micro-panels.
+ */
+export function sgemmWorkspaceBytes(m: i32, n: i32, k: i32): i32 {
+  const mc = min(roundUp(m, MR), MC);
+  const nc = min(roundUp(n, NR), NC);
+  const kc = min(k, KC);
+  return roundUp(mc * kc * 16, 64) + roundUp(kc * nc * 4, 64) + EDGE_BYTES;
+}
 
 /**
  * C ← α·op(A)·op(B) + β·C in float32 (BLAS sgemm, row-major). op(A) is m×k, op(B) is k×n; transA/transB ≠ 0
@@ -42,7 +53,27 @@ export function sgemm(
   pC: usize,
   ldc: i32,
 ): void {
-  gemmBlocked32(transA, transB, m, n, k, alpha, pA, lda, pB, ldb, beta, pC, ldc, false);
+  gemmBlocked32(transA, transB, m, n, k, alpha, pA, lda, pB, ldb, beta, pC, ldc, WORKSPACE, false);
+}
+
+/** `sgemm` packing into the caller's workspace at pWork (at least `sgemmWorkspaceBytes(m, n, k)` bytes). */
+export function sgemmWs(
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  pA: usize,
+  lda: i32,
+  pB: usize,
+  ldb: i32,
+  beta: f32,
+  pC: usize,
+  ldc: i32,
+  pWork: usize,
+): void {
+  gemmBlocked32(transA, transB, m, n, k, alpha, pA, lda, pB, ldb, beta, pC, ldc, pWork, false);
 }
 
 /**
@@ -61,7 +92,31 @@ export function ssyrk(
   pC: usize,
   ldc: i32,
 ): void {
-  gemmBlocked32(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, true);
+  ssyrkUpperWs(trans, n, k, alpha, pA, lda, beta, pC, ldc, WORKSPACE);
+  smirrorUpper(n, pC, ldc);
+}
+
+/**
+ * The first half of `ssyrk`, packing into the caller's workspace (`sgemmWorkspaceBytes(n, n, k)` bytes): the
+ * 4×8 tiles of C = α·X·Xᵀ + β·C that touch the upper triangle; the rest of C is left as it was.
+ */
+export function ssyrkUpperWs(
+  trans: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  pA: usize,
+  lda: i32,
+  beta: f32,
+  pC: usize,
+  ldc: i32,
+  pWork: usize,
+): void {
+  gemmBlocked32(trans, trans ? 0 : 1, n, n, k, alpha, pA, lda, pA, lda, beta, pC, ldc, pWork, true);
+}
+
+/** The second half of `ssyrk`: C[i, j] ← C[j, i] for i > j, in 32×32 tiles (see `dmirrorUpper`). */
+export function smirrorUpper(n: i32, pC: usize, ldc: i32): void {
   const ld = <usize>ldc;
   for (let i0 = 0; i0 < n; i0 += 32) {
     const i1 = min(i0 + 32, n);
@@ -92,6 +147,7 @@ function gemmBlocked32(
   beta: f32,
   pC: usize,
   ldc: i32,
+  pWork: usize,
   upper: bool,
 ): void {
   if (m <= 0 || n <= 0) return;
@@ -113,9 +169,9 @@ function gemmBlocked32(
 
   const kcMax = evenBlock(k, KC, 1);
   const mcMax = evenBlock(m, MC, MR);
-  const pAp = WORKSPACE;
-  const pBp = WORKSPACE + <usize>PACK_A_BYTES;
-  const pEdge = pBp + <usize>PACK_B_BYTES;
+  const pAp = pWork;
+  const pBp = pWork + <usize>roundUp(mcMax * kcMax * 16, 64);
+  const pEdge = pBp + <usize>roundUp(kcMax * min(roundUp(n, NR), NC) * 4, 64);
 
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);

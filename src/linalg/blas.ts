@@ -3,21 +3,14 @@
  *
  * Small products run in a register-blocked TypeScript loop; larger ones go to the WebAssembly SIMD kernels in
  * asm/blas.ts (packed, cache-blocked GEMM), because below a few thousand multiply-adds the cost of crossing
- * into WebAssembly and copying the operands dominates.
+ * into WebAssembly and copying the operands dominates; the largest are split across threads (./parallel.ts).
  */
 import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
 import { flag, productShape, scalar } from "./product-args.js";
 import { ELEMENTWISE_KINDS, applyElementwise, type ElementwiseKind } from "./elementwise.js";
-import { type GemmKernel, type SyrkKernel, alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
-
-/** The kernels of asm/blas.ts this module calls (pointers are byte offsets; see asm/blas.ts). */
-interface BlasKernels {
-  dgemm: GemmKernel;
-  dsyrk: SyrkKernel;
-}
-
-const blas = kernels as unknown as BlasKernels;
+import { gemm, syrk } from "./parallel.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
 
 /**
  * Products with fewer multiply-adds than this (m·n·k) stay in TypeScript: below it, copying the operands into
@@ -95,7 +88,7 @@ export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoO
       const pA = copyIn(A.data);
       const pB = copyIn(B.data);
       const pC = beta === 0 ? alloc(m * n) : copyIn(C.data);
-      blas.dgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
+      gemm("f64", transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
       if (activation !== undefined) kernels.activate(ELEMENTWISE_KINDS[activation], m * n, pC, pC);
       C.data.set(heap().subarray(pC >>> 3, (pC >>> 3) + m * n));
       return C;
@@ -126,7 +119,7 @@ export function gram(X: Matrix, options: GramOptions = {}): Matrix {
   try {
     const pX = copyIn(X.data);
     const pC = alloc(n * n);
-    blas.dsyrk(trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
+    syrk("f64", trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
     return new Matrix(n, n, copyOut(pC, n * n));
   } finally {
     release(top);

@@ -1,8 +1,9 @@
 /**
  * Float32 products on `Matrix32`: `matmul32` / `matmul32Into` (BLAS sgemm) and `gram32` (ssyrk), computed by the
  * f32x4 SIMD kernels of asm/blas32.ts (the packed, cache-blocked design of the float64 GEMM with a 4×8 tile),
- * accumulating in float32 like numpy's float32 matmul. Every size goes to WebAssembly (there is no small-size
- * TypeScript path: float32 rounding after every operation would cost more in JavaScript than the call does).
+ * accumulating in float32 like numpy's float32 matmul; the largest are split across threads (./parallel.ts).
+ * Every size goes to WebAssembly (there is no small-size TypeScript path: float32 rounding after every
+ * operation would cost more in JavaScript than the call does).
  *
  * Accuracy: each entry of op(A)·op(B) carries the usual float32 bound |Ĉᵢⱼ − Cᵢⱼ| ≤ γ_k Σₚ |Aᵢₚ||Bₚⱼ| with
  * γ_k = k·u/(1 − k·u), u = 2⁻²⁴ (Higham, "Accuracy and Stability of Numerical Algorithms", §3.5), plus the
@@ -11,15 +12,16 @@
 import { ShapeError } from "./errors.js";
 import { Matrix32 } from "./matrix32.js";
 import { flag, productShape, scalar } from "./product-args.js";
-import { alloc, kernels, mark, release } from "./wasm.js";
+import { gemm, syrk } from "./parallel.js";
+import { alloc, kernels, mark, release, staleView } from "./wasm.js";
 import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
 
 // Made on first use: in browsers the kernels (and their memory) load after this module is evaluated.
 let f32View = new Float32Array(0);
 
-/** A Float32Array over the whole linear memory; refreshed whenever memory grows (old views detach). */
+/** A Float32Array over the whole linear memory; refreshed whenever memory grows. */
 function heap32(): Float32Array {
-  if (f32View.buffer !== kernels.memory.buffer) f32View = new Float32Array(kernels.memory.buffer);
+  if (staleView(f32View)) f32View = new Float32Array(kernels.memory.buffer);
   return f32View;
 }
 
@@ -56,7 +58,7 @@ export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: Mat
     const pA = copyIn32(A.data);
     const pB = copyIn32(B.data);
     const pC = beta === 0 ? alloc(Math.ceil((m * n) / 2)) : copyIn32(C.data);
-    kernels.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
+    gemm("f32", transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
     C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + m * n));
     return C;
   } finally {
@@ -75,7 +77,7 @@ export function gram32(X: Matrix32, options: GramOptions = {}): Matrix32 {
   try {
     const pX = copyIn32(X.data);
     const pC = alloc(Math.ceil((n * n) / 2));
-    kernels.ssyrk(trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
+    syrk("f32", trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
     C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + n * n));
     return C;
   } finally {

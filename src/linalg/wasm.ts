@@ -1,15 +1,21 @@
 /**
  * Bridge to the WebAssembly kernels built from `asm/` (AssemblyScript, f64x2 SIMD).
  *
- * Memory model: the module exports one linear memory. Kernels never allocate; the bridge hands them byte
- * offsets from a bump allocator on the JavaScript side. Callers bracket their use with `mark()` / `release()`
- * so nested calls (a decomposition that calls GEMM) compose without a free list. Everything is synchronous and
- * single-threaded (each worker thread loads its own instance), so no locking is needed.
+ * Memory model: one linear memory. Kernels never allocate; the bridge hands them byte offsets from a bump
+ * allocator on the JavaScript side. Callers bracket their use with `mark()` / `release()` so nested calls (a
+ * decomposition that calls GEMM) compose without a free list. The allocator is synchronous and belongs to the
+ * thread that loaded the kernels (each pool worker loads its own instance), so no locking is needed.
+ *
+ * Two builds (scripts/build-wasm.mjs): wasm/layerwise.wasm defines its own memory; wasm/layerwise-shared.wasm
+ * imports a shared one (SharedArrayBuffer-backed), which the loader creates with the limits the module declares.
+ * With a shared memory, helper threads (./threads.ts, Node only) run parts of large GEMM/SYRK calls on the
+ * same data; the allocator still belongs to the loading thread alone.
  *
  * Loading: this module has no platform imports, so browsers can bundle it. The kernels are installed once per
  * thread by `initKernels` (from bytes, a compiled module or an instance) or `loadKernels(url)` (asynchronous,
- * for browsers); in Node, importing `./wasm-node.js` reads wasm/layerwise.wasm synchronously.
+ * for browsers); in Node, importing `./wasm-node.js` reads wasm/layerwise-shared.wasm synchronously.
  */
+import { importedMemoryLimits } from "./wasm-binary.js";
 
 /**
  * C ← α·op(A)·op(B) + β·C on row-major matrices in linear memory (BLAS gemm; op = transpose when the flag is 1):
@@ -88,19 +94,56 @@ export function kernelsLoaded(): boolean {
   return loaded;
 }
 
+/** The binary and memory of kernels whose memory is shared, for helper threads to instantiate on it. */
+export interface SharedKernels {
+  bytes: Uint8Array<ArrayBuffer>;
+  memory: WebAssembly.Memory;
+}
+
+let shared: SharedKernels | undefined;
+
+/** The loaded kernels' binary and memory when that memory is shared (else undefined: no helper threads). */
+export function sharedKernels(): SharedKernels | undefined {
+  return shared;
+}
+
 /**
- * Installs the kernels from the bytes of wasm/layerwise.wasm, a compiled module or a ready instance
+ * The imports of the module in `bytes`: the abort hook, plus a fresh memory with the module's declared
+ * limits when it imports its memory (the shared build).
+ */
+function importsFor(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Imports {
+  const limits = importedMemoryLimits(bytes);
+  if (!limits) return IMPORTS;
+  const memory = new WebAssembly.Memory(limits);
+  if (limits.shared) shared = { bytes, memory };
+  return { env: { ...IMPORTS.env, memory } };
+}
+
+function asBytes(source: BufferSource): Uint8Array<ArrayBuffer> {
+  return ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : new Uint8Array(source);
+}
+
+/**
+ * Installs the kernels from the bytes of a build in wasm/, a compiled module or a ready instance
  * (synchronous; browsers refuse to compile large modules synchronously on their main thread, so there use
- * `loadKernels`). A second call is ignored: allocations already handed out point into the first instance.
+ * `loadKernels`). A build that imports its memory must be given as bytes (its memory limits are read from
+ * them). A second call is ignored: allocations already handed out point into the first instance.
  */
 export function initKernels(source: BufferSource | WebAssembly.Module | WebAssembly.Instance): void {
   if (loaded) return;
   let instance: WebAssembly.Instance;
   if (source instanceof WebAssembly.Instance) instance = source;
+  else if (source instanceof WebAssembly.Module) instance = new WebAssembly.Instance(source, IMPORTS);
   else {
-    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
-    instance = new WebAssembly.Instance(module, IMPORTS);
+    const bytes = asBytes(source);
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), importsFor(bytes));
   }
+  install(instance);
+}
+
+function install(instance: WebAssembly.Instance): void {
   Object.assign(kernels, instance.exports);
   const base = (kernels as unknown as { __heap_base?: WebAssembly.Global }).__heap_base;
   top = Math.ceil((base ? Number(base.value) : 1024) / ALIGN) * ALIGN;
@@ -108,14 +151,15 @@ export function initKernels(source: BufferSource | WebAssembly.Module | WebAssem
   loaded = true;
 }
 
-/** Fetches and instantiates the kernels from `url` (the served wasm/layerwise.wasm), then installs them. */
+/** Fetches and instantiates the kernels from `url` (a served build from wasm/), then installs them. */
 export async function loadKernels(url: string | URL): Promise<void> {
   if (loaded) return;
   const response = await fetch(url);
   if (!response.ok)
     throw new Error(`layerwise: cannot fetch the WebAssembly kernels from ${String(url)} (${response.status})`);
-  const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), IMPORTS);
-  initKernels(instance);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes), importsFor(bytes));
+  if (!loaded) install(instance);
 }
 
 function notLoaded(): never {
@@ -130,10 +174,18 @@ const ALIGN = 64; // cache-line alignment keeps SIMD loads aligned and packed pa
 let top = 0;
 let f64View = new Float64Array(0);
 
-/** A Float64Array over the whole linear memory; refreshed whenever memory grows (old views detach). */
+/**
+ * Whether `view` no longer covers all of linear memory: after `memory.grow` a plain memory's old buffer is
+ * detached (length 0) while a shared memory's old buffer keeps its old length; either way the lengths differ.
+ */
+export function staleView(view: ArrayBufferView): boolean {
+  return view.byteLength !== kernels.memory.buffer.byteLength;
+}
+
+/** A Float64Array over the whole linear memory; refreshed whenever memory grows. */
 export function heap(): Float64Array {
   if (!loaded) notLoaded();
-  if (f64View.buffer !== kernels.memory.buffer) f64View = new Float64Array(kernels.memory.buffer);
+  if (staleView(f64View)) f64View = new Float64Array(kernels.memory.buffer);
   return f64View;
 }
 
