@@ -5,3 +5,4 @@
 import "./linalg/wasm-node.js";
 
 export * from "./index.js";
+export { getThreads, setThreads, shutdownThreads, startThreads } from "./linalg/threads.js";

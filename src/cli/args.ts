@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
+import { THREADS_ENV, explicitThreads, setThreads } from "../linalg/threads.js";
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -80,4 +81,17 @@ export function outDirFlag(raw: string | boolean | string[] | undefined, fallbac
     throw new InputError(`--out ${typeof raw === "string" ? raw : fallback}: ${what}; choose a directory`);
   }
   return dir;
+}
+
+/**
+ * `--threads N`: threads for each trial's large matrix products (setThreads). Without the flag, checks
+ * LAYERWISE_THREADS so that a bad value is reported as invalid input before any work starts.
+ */
+export function applyThreadsFlag(raw: string | boolean | string[] | undefined): void {
+  if (raw !== undefined) return setThreads(integerFlag("threads", raw, 1, 1, 1024));
+  try {
+    explicitThreads();
+  } catch (e) {
+    throw new InputError(`${THREADS_ENV}: ${(e as Error).message}`);
+  }
 }

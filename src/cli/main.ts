@@ -27,7 +27,7 @@ import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
-import { type FlagSpec, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
+import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 import { WORKER_HELP, workerCommand } from "./worker.js";
 import { EXPLORE_HELP, explore } from "./explore.js";
 
@@ -61,6 +61,8 @@ Options:
   --seeds N         repeats of every sweep point, each with its own seed (default 1)
   --seed S          run seed; trial seeds derive from (S, point, repeat) (default 0)
   --workers N       worker threads (default: number of CPU cores)
+  --threads N       threads inside each trial's large matrix products (default: cores ÷ workers,
+                    at least 1; also LAYERWISE_THREADS)
   --out DIR         output directory (default results/<experiment>); rerunning into the same
                     directory resumes: finished trials are skipped, failed ones rerun
   --fresh           delete results stored in --out and start over
@@ -87,13 +89,16 @@ Prints the results stored in DIR (a run's directory, or a directory holding exac
 on stdout:
   csv   one row per metric value: point_index, repeat, seed, status, <swept keys>, metric, step, value, error
   json  {"run": {...}, "trials": [{point, seed, status, scalars, series: {name: {steps, values}}, ...}]}`,
-  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--fresh] [--only NAME,NAME...] [--json]
+  reproduce: `Usage: layerwise reproduce [--out DIR] [--workers N] [--threads N] [--fresh] [--only NAME,NAME...] [--json]
 
 Runs every experiment (or those named by --only) with its quick settings, each into DIR/<experiment> (default
 DIR: results), checks the paper's claims on the stored results and writes one combined DIR/report.html that
 opens with the verdicts. Rerunning resumes finished work; a run whose settings changed starts over.
 Ends with the verdict table: each claim, the numbers measured, and ✓ / ✗ / not run.
 --json prints only one JSON object on stdout: {"outDir", "report", "experiments", "verdicts"}.
+
+--threads N sets the threads inside each trial's large matrix products (default: cores ÷ workers, at
+least 1; also LAYERWISE_THREADS).
 
 Exit codes: 0 every claim that ran held, 1 a claim failed at the size it ran or a trial failed, 2 invalid input.`,
 };
@@ -106,6 +111,7 @@ const RUN_FLAGS: FlagSpec = {
   seeds: { type: "string" },
   seed: { type: "string" },
   workers: { type: "string" },
+  threads: { type: "string" },
   out: { type: "string" },
   fresh: { type: "boolean" },
   json: { type: "boolean" },
@@ -193,6 +199,7 @@ async function run(argv: string[]): Promise<number> {
   const seeds = integerFlag("seeds", values.seeds, 1, 1, 1_000_000);
   const runSeed = integerFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  applyThreadsFlag(values.threads);
   const queue = typeof values.queue === "string" ? parseQueueUrl(values.queue) : undefined;
   const config = resolveConfig(experiment, {
     configFile: values.config as string | undefined,
@@ -313,12 +320,14 @@ async function reproduce(argv: string[]): Promise<number> {
     ...COMMON,
     out: { type: "string" },
     workers: { type: "string" },
+    threads: { type: "string" },
     fresh: { type: "boolean" },
     only: { type: "string" },
     json: { type: "boolean" },
   });
   if (values.help) return (say(HELP.reproduce), 0);
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
+  applyThreadsFlag(values.threads);
   const dir = outDirFlag(values.out, "results");
   const json = values.json === true;
   const only =

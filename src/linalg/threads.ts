@@ -35,12 +35,13 @@ const FAILED = 2;
 /** Doubles in a helper's argument block: a call count, then per call (kernel index, argc, args…). */
 const ARG_CAPACITY = 64;
 const MESSAGE_BYTES = 1024;
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 30_000;
 
-// The helper's program (CommonJS, evaluated by Worker with eval: true, so it needs no file next to this one
-// and runs the same from src/ under vitest and from dist/). Its constants are the ones above.
+// The helper's program, evaluated by Worker with eval: true, so it needs no file next to this one and runs the
+// same from src/ under vitest and from dist/. It must parse as a script and as a module (workers inherit
+// --input-type), hence getBuiltinModule rather than require or import. Its constants are the ones above.
 const HELPER_SOURCE = `"use strict";
-const { workerData } = require("node:worker_threads");
+const { workerData } = process.getBuiltinModule("node:worker_threads");
 const { module, memory, control, args, message, names } = workerData;
 const GO = ${GO}, DONE = ${DONE}, STATE = ${STATE}, MESSAGE_LENGTH = ${MESSAGE_LENGTH};
 const STOP = ${STOP}, READY = ${READY}, FAILED = ${FAILED};
@@ -115,7 +116,7 @@ export function explicitThreads(): number | undefined {
   const raw = process.env[THREADS_ENV];
   if (raw === undefined || raw.trim() === "") return undefined;
   const value = Number(raw.trim());
-  return checkThreads(`${THREADS_ENV}`, Number.isInteger(value) ? value : raw);
+  return checkThreads(THREADS_ENV, Number.isInteger(value) ? value : raw);
 }
 
 /**
@@ -134,6 +135,14 @@ export function getThreads(): number {
 export function setThreads(n: number): void {
   requested = checkThreads("setThreads: n", n);
   if (helpers.length > n - 1) void stopHelpers(helpers.splice(n - 1));
+}
+
+/**
+ * Starts the helper threads now rather than on the first large product (startup takes tens of milliseconds
+ * per thread), e.g. before timing a workload.
+ */
+export function startThreads(): void {
+  ensureHelpers(getThreads() - 1);
 }
 
 /** Stops every helper thread and waits until they have exited (they restart on the next large product). */
@@ -215,7 +224,8 @@ function encode(calls: readonly KernelCall[], into: Float64Array): void {
   into[0] = calls.length;
 }
 
-const nodeTeam: KernelTeam = {
+/** The Node team (installed when this module loads): this thread plus up to getThreads() − 1 helpers. */
+export const threadTeam: KernelTeam = {
   threads: getThreads,
   run(jobs) {
     const used: Helper[] = [];
@@ -251,4 +261,4 @@ const nodeTeam: KernelTeam = {
 };
 
 // Installed even before the kernels load (imports run first): with an unshared memory it offers one thread.
-installKernelTeam(nodeTeam);
+installKernelTeam(threadTeam);

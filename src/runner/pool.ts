@@ -9,10 +9,30 @@
  * runs a known list of trials on one and closes it.
  *
  * Workers run compiled JavaScript (`worker.js` next to this module in dist/).
+ *
+ * Threads inside a trial's large matrix products (src/linalg/threads.ts): the pool decides how many each worker
+ * uses, so that workers × threads do not exceed the cores (`kernelThreadsPerWorker`); the user overrides it.
  */
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TrialRecord } from "../experiments/types.js";
+import { explicitThreads } from "../linalg/threads.js";
 import type { PlannedTrial } from "./sweep.js";
+
+/** What a worker thread of the pool is started with. */
+export interface WorkerSetup {
+  /** Threads for the large matrix products of its trials (setThreads in the worker). */
+  kernelThreads: number;
+}
+
+/**
+ * Threads per pool worker for large matrix products: the count the user set (setThreads, --threads or
+ * LAYERWISE_THREADS) when there is one, else ⌊cores / workers⌋ and at least 1, so that a full pool does not
+ * oversubscribe the cores (one worker gets them all; as many workers as cores get one each).
+ */
+export function kernelThreadsPerWorker(workers: number, cores: number, explicit: number | undefined): number {
+  return explicit ?? Math.max(1, Math.floor(cores / workers));
+}
 
 /** Main thread → worker. */
 export interface ToWorker {
@@ -76,9 +96,18 @@ export class ThreadPool {
   private broken: Error | undefined;
   private closed = false;
 
-  constructor(readonly size: number) {
+  /**
+   * `size` worker threads at most, each splitting its large matrix products over `kernelThreads` threads
+   * (default: `kernelThreadsPerWorker(size, cores, the user's count)`).
+   */
+  constructor(
+    readonly size: number,
+    readonly kernelThreads: number = kernelThreadsPerWorker(size, availableParallelism(), explicitThreads()),
+  ) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`ThreadPool: size must be an integer ≥ 1, got ${size}`);
+    if (!Number.isInteger(kernelThreads) || kernelThreads < 1)
+      throw new RangeError(`ThreadPool: kernelThreads must be an integer ≥ 1, got ${kernelThreads}`);
   }
 
   /** Runs `trial` of `experiment` on the next free thread. */
@@ -128,7 +157,8 @@ export class ThreadPool {
   }
 
   private spawn(): void {
-    const slot: Slot = { worker: new Worker(WORKER_URL), ready: false, task: undefined };
+    const workerData: WorkerSetup = { kernelThreads: this.kernelThreads };
+    const slot: Slot = { worker: new Worker(WORKER_URL, { workerData }), ready: false, task: undefined };
     this.slots.add(slot);
     const lose = (reason: string): void => {
       if (!this.slots.delete(slot) || this.closed) return;

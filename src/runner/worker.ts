@@ -1,16 +1,19 @@
 /**
  * A worker thread of the pool (pool.ts). It imports the experiment registry once (and with it the WebAssembly
- * kernels), then runs the trials the main thread sends, one at a time, posting progress and the finished
- * record (series buffers are transferred, not copied).
+ * kernels), sets the thread count of its large matrix products as the pool decided, then runs the trials the
+ * main thread sends, one at a time, posting progress and the finished record (series buffers are transferred,
+ * not copied).
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import "../linalg/wasm-node.js";
+import { setThreads } from "../linalg/threads.js";
 import { lookupExperiment } from "./registry.js";
 import { executeTrial } from "./trial.js";
-import type { FromWorker, ToWorker } from "./pool.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./pool.js";
 
 const port = parentPort;
 if (!port) throw new Error("runner/worker.js must run in a worker thread");
+setThreads((workerData as WorkerSetup).kernelThreads);
 
 port.on("message", (message: ToWorker) => {
   void (async () => {
