@@ -6,7 +6,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Matrix } from "../../src/linalg/matrix.js";
 import { PARALLEL_MIN_FLOPS, type KernelTeam, gemm, installKernelTeam, syrk } from "../../src/linalg/parallel.js";
 import {
   getThreads,
