@@ -2,10 +2,11 @@
  * Invalid input through the real CLI: exit code 2, a message naming the field/flag and what is allowed, and no
  * output directory created.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cli, tempDir } from "./helpers.js";
+import { ROOT, cli, tempDir } from "./helpers.js";
 
 const tmp = tempDir("invalid");
 afterAll(() => tmp.cleanup());
@@ -55,6 +56,18 @@ describe("layerwise run refuses invalid input with exit code 2", () => {
     const file = join(tmp.dir, "typo.json");
     writeFileSync(file, JSON.stringify({ stpes: 3 }));
     refuses(["run", "selftest", "--config", file], "unknown key `stpes`", "did you mean `steps`");
+  });
+
+  it("bad thread count: --threads or LAYERWISE_THREADS, naming the value", () => {
+    refuses(["run", "selftest", "--threads", "0"], "--threads 0: expected an integer from 1 to 1024");
+    const out = join(tmp.dir, `out-${n++}`);
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "layerwise.js"), "run", "selftest", "--out", out], {
+      encoding: "utf8",
+      env: { ...process.env, LAYERWISE_THREADS: "1.5" },
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('LAYERWISE_THREADS must be an integer ≥ 1, got "1.5"');
+    expect(existsSync(out)).toBe(false);
   });
 
   it("bad flags: unknown flag, bad integer, missing value", () => {
