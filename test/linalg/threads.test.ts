@@ -117,8 +117,8 @@ describe("threaded GEMM equals the single-threaded kernel bit for bit", () => {
   const shapes: [number, number, number][] = [
     [203, 157, 311],
     [97, 301, 200],
-    [300, 41, 129],
-    [131, 133, 70],
+    [300, 41, 200],
+    [131, 133, 130],
   ];
   for (const precision of ["f64", "f32"] as const) {
     for (const [m, n, k] of shapes) {
@@ -187,12 +187,13 @@ describe("threaded GEMM equals the single-threaded kernel bit for bit", () => {
 describe("threaded SYRK equals the single-threaded kernel bit for bit", () => {
   const shapes: [number, number][] = [
     [203, 311],
-    [97, 300],
-    [130, 120],
+    [97, 500],
+    [130, 260],
   ];
   for (const precision of ["f64", "f32"] as const) {
     for (const [n, k] of shapes) {
       it(`${precision} n=${n} k=${k}, trans 0/1, α = 2, β ∈ {0, −1} (strict lower triangle of C holds NaN)`, () => {
+        expect((n * n * k) / 2).toBeGreaterThanOrEqual(PARALLEL_MIN_FLOPS);
         const rng = new Rng(n * 11 + k);
         for (const trans of [0, 1]) {
           for (const beta of [0, -1]) {
