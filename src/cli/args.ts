@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
-import { THREADS_ENV, explicitThreads, setThreads } from "../linalg/threads.js";
+import { explicitThreads, setThreads } from "../linalg/threads.js";
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -92,6 +92,6 @@ export function applyThreadsFlag(raw: string | boolean | string[] | undefined): 
   try {
     explicitThreads();
   } catch (e) {
-    throw new InputError(`${THREADS_ENV}: ${(e as Error).message}`);
+    throw new InputError((e as Error).message);
   }
 }
