@@ -119,13 +119,15 @@ export function explicitThreads(): number | undefined {
   return checkThreads(THREADS_ENV, Number.isInteger(value) ? value : raw);
 }
 
+let cores: number | undefined;
+
 /**
  * How many threads (this one included) large GEMM / SYRK calls use: `setThreads(n)`, else LAYERWISE_THREADS,
  * else os.availableParallelism(). Always 1 when the kernels' memory is not shared.
  */
 export function getThreads(): number {
   if (!sharedKernels()) return 1;
-  return explicitThreads() ?? availableParallelism();
+  return explicitThreads() ?? (cores ??= availableParallelism());
 }
 
 /**

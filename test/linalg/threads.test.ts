@@ -18,7 +18,7 @@ import {
 import { alloc, heap, kernels, mark, release, sharedKernels } from "../../src/linalg/wasm.js";
 import { importedMemoryLimits, withoutDataSegments } from "../../src/linalg/wasm-binary.js";
 import { locateWasm } from "../../src/linalg/wasm-node.js";
-import { kernelThreadsPerWorker } from "../../src/runner/pool.js";
+import { ThreadPool, kernelThreadsPerWorker } from "../../src/runner/pool.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import { ROOT } from "../cli/helpers.js";
 
@@ -341,6 +341,10 @@ describe("thread count", () => {
     expect(kernelThreadsPerWorker(3, 8, undefined)).toBe(2);
     expect(kernelThreadsPerWorker(16, 8, undefined)).toBe(1);
     expect(kernelThreadsPerWorker(2, 2, 4)).toBe(4);
+    // The pool takes the user's count (setThreads(3) above) and refuses a bad one.
+    expect(new ThreadPool(2).kernelThreads).toBe(3);
+    expect(new ThreadPool(2, 1).kernelThreads).toBe(1);
+    expect(() => new ThreadPool(2, 0)).toThrow("ThreadPool: kernelThreads must be an integer ≥ 1, got 0");
     // Never more threads in all than cores, when the user did not ask for more.
     for (let cores = 1; cores <= 16; cores++)
       for (let workers = 1; workers <= cores; workers++)
