@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
-import { explicitThreads, setThreads } from "../linalg/threads.js";
+import { MAX_THREADS, explicitThreads, setThreads } from "../linalg/threads.js";
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -88,7 +88,7 @@ export function outDirFlag(raw: string | boolean | string[] | undefined, fallbac
  * LAYERWISE_THREADS so that a bad value is reported as invalid input before any work starts.
  */
 export function applyThreadsFlag(raw: string | boolean | string[] | undefined): void {
-  if (raw !== undefined) return setThreads(integerFlag("threads", raw, 1, 1, 1024));
+  if (raw !== undefined) return setThreads(integerFlag("threads", raw, 1, 1, MAX_THREADS));
   try {
     explicitThreads();
   } catch (e) {

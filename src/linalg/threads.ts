@@ -97,19 +97,21 @@ const helpers: Helper[] = [];
 let helperModule: WebAssembly.Module | undefined;
 let generation = 0;
 
-/** Throws unless `n` is an integer ≥ 1, naming `field` and the value. */
+/** The most threads a product may use (a bound against typos such as 1e6, which would start that many). */
+export const MAX_THREADS = 1024;
+
+/** Throws unless `n` is an integer from 1 to MAX_THREADS, naming `field` and the value. */
 function checkThreads(field: string, n: unknown): number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
-    throw new RangeError(
-      `${field} must be an integer ≥ 1, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`,
-    );
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    const shown = typeof n === "string" ? JSON.stringify(n) : String(n);
+    throw new RangeError(`${field} must be an integer from 1 to ${MAX_THREADS}, got ${shown}`);
   }
   return n;
 }
 
 /**
  * The thread count the user asked for: `setThreads(n)`, else LAYERWISE_THREADS, else undefined. Throws a
- * RangeError naming LAYERWISE_THREADS when it is set to anything but an integer ≥ 1.
+ * RangeError naming LAYERWISE_THREADS when it is set to anything but an integer from 1 to MAX_THREADS.
  */
 export function explicitThreads(): number | undefined {
   if (requested !== undefined) return requested;
@@ -131,8 +133,8 @@ export function getThreads(): number {
 }
 
 /**
- * Sets how many threads (this one included) large GEMM / SYRK calls are split over; `n` must be an integer ≥ 1
- * (1: single-threaded). Results do not depend on it (the split is bit-identical). Helpers beyond n − 1 stop.
+ * Sets how many threads (this one included) large GEMM / SYRK calls are split over; `n` must be an integer from
+ * 1 (single-threaded) to MAX_THREADS. Results do not depend on it (the split is bit-identical). Helpers beyond n − 1 stop.
  */
 export function setThreads(n: number): void {
   requested = checkThreads("setThreads: n", n);

@@ -66,7 +66,7 @@ describe("layerwise run refuses invalid input with exit code 2", () => {
       env: { ...process.env, LAYERWISE_THREADS: "1.5" },
     });
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toContain('LAYERWISE_THREADS must be an integer ≥ 1, got "1.5"');
+    expect(r.stderr).toContain('LAYERWISE_THREADS must be an integer from 1 to 1024, got "1.5"');
     expect(existsSync(out)).toBe(false);
   });
 

@@ -310,9 +310,9 @@ describe("helper threads", () => {
 });
 
 describe("thread count", () => {
-  it("setThreads refuses anything but an integer ≥ 1, naming the value", () => {
-    for (const bad of [0, -1, 1.5, NaN, Infinity]) {
-      expect(() => setThreads(bad)).toThrow(`setThreads: n must be an integer ≥ 1, got ${bad}`);
+  it("setThreads refuses anything but an integer from 1 to 1024, naming the value", () => {
+    for (const bad of [0, -1, 1.5, NaN, Infinity, 1025]) {
+      expect(() => setThreads(bad)).toThrow(`setThreads: n must be an integer from 1 to 1024, got ${bad}`);
     }
     expect(() => setThreads("2" as unknown as number)).toThrow('got "2"');
     expect(getThreads()).toBe(3);
@@ -332,7 +332,7 @@ describe("thread count", () => {
     expect(run("5").stdout.trim()).toBe("5");
     const bad = run("two");
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toContain('LAYERWISE_THREADS must be an integer ≥ 1, got "two"');
+    expect(bad.stderr).toContain('LAYERWISE_THREADS must be an integer from 1 to 1024, got "two"');
   });
 
   it("the sweep pool gives each worker ⌊cores / workers⌋ threads (at least 1) unless the user set a count", () => {
@@ -344,7 +344,7 @@ describe("thread count", () => {
     // The pool takes the user's count (setThreads(3) above) and refuses a bad one.
     expect(new ThreadPool(2).kernelThreads).toBe(3);
     expect(new ThreadPool(2, 1).kernelThreads).toBe(1);
-    expect(() => new ThreadPool(2, 0)).toThrow("ThreadPool: kernelThreads must be an integer ≥ 1, got 0");
+    expect(() => new ThreadPool(2, 0)).toThrow("ThreadPool: kernelThreads must be an integer from 1 to 1024, got 0");
     // Never more threads in all than cores, when the user did not ask for more.
     for (let cores = 1; cores <= 16; cores++)
       for (let workers = 1; workers <= cores; workers++)
