@@ -16,7 +16,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TrialRecord } from "../experiments/types.js";
-import { explicitThreads } from "../linalg/threads.js";
+import { MAX_THREADS, explicitThreads } from "../linalg/threads.js";
 import type { PlannedTrial } from "./sweep.js";
 
 /** What a worker thread of the pool is started with. */
@@ -106,8 +106,10 @@ export class ThreadPool {
   ) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`ThreadPool: size must be an integer ≥ 1, got ${size}`);
-    if (!Number.isInteger(kernelThreads) || kernelThreads < 1)
-      throw new RangeError(`ThreadPool: kernelThreads must be an integer ≥ 1, got ${kernelThreads}`);
+    if (!Number.isInteger(kernelThreads) || kernelThreads < 1 || kernelThreads > MAX_THREADS)
+      throw new RangeError(
+        `ThreadPool: kernelThreads must be an integer from 1 to ${MAX_THREADS}, got ${kernelThreads}`,
+      );
   }
 
   /** Runs `trial` of `experiment` on the next free thread. */
