@@ -1,6 +1,7 @@
 /**
- * The package root for Node: installs the WebAssembly kernels synchronously from wasm/layerwise.wasm, then
- * re-exports everything of ./index.js (the platform-neutral exports, which the browser build re-exports too).
+ * The package root for Node: installs the WebAssembly kernels synchronously from wasm/layerwise-shared.wasm, then
+ * re-exports everything of ./index.js (the platform-neutral exports, which the browser build re-exports too) and
+ * the thread controls of large matrix products (Node only).
  */
 import "./linalg/wasm-node.js";
 

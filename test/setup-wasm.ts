@@ -1,2 +1,2 @@
-/** Vitest setup: install the WebAssembly kernels from wasm/layerwise.wasm before any test module runs. */
+/** Vitest setup: install the WebAssembly kernels (wasm/layerwise-shared.wasm) before any test module runs. */
 import "../src/linalg/wasm-node.js";
