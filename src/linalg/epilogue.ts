@@ -39,7 +39,9 @@ export function readEpilogue(op: string, options: EpilogueOptions, n: number): E
   }
   if (bias !== undefined && (!(bias instanceof Float64Array) || bias.length !== n)) {
     const got = bias instanceof Float64Array ? `length ${bias.length}` : typeof bias;
-    throw new ShapeError(`${op}: options.bias must be a Float64Array of length ${n} (the result's columns), got ${got}`);
+    throw new ShapeError(
+      `${op}: options.bias must be a Float64Array of length ${n} (the result's columns), got ${got}`,
+    );
   }
   if (activation === undefined && bias === undefined) return null;
   return { kind: activation ?? "identity", bias };

@@ -243,9 +243,9 @@ describe("matmulInto", () => {
         expect(Array.from(fused.data)).toEqual(Array.from(want.data));
       }
     }
-    expect(() => matmulInto(new Matrix(2, 4), new Matrix(2, 3), new Matrix(3, 4), { bias: new Float64Array(3) })).toThrow(
-      /options.bias must be a Float64Array of length 4 \(the result's columns\), got length 3/,
-    );
+    expect(() =>
+      matmulInto(new Matrix(2, 4), new Matrix(2, 3), new Matrix(3, 4), { bias: new Float64Array(3) }),
+    ).toThrow(/options.bias must be a Float64Array of length 4 \(the result's columns\), got length 3/);
   });
 
   it("refuses a C of the wrong shape, a C that is an operand, and non-finite scalars", () => {
