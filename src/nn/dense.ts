@@ -33,7 +33,8 @@ export function dense(inFeatures: number, outFeatures: number, options: DenseOpt
   const bias = booleanOption(where, "bias", options.bias, true);
   return {
     kind: "dense",
-    build: (input, index, build) => buildDense(input, index, inF, outF, bias, productFor(build?.dtype ?? "float64")),
+    build: (input, index, options) =>
+      buildDense(input, index, inF, outF, bias, productFor(options?.dtype ?? "float64")),
   };
 }
 
