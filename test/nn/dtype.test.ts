@@ -5,9 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
+import { batchNorm } from "../../src/nn/batch-norm-layer.js";
+import { conv2d } from "../../src/nn/conv2d.js";
 import { dense } from "../../src/nn/dense.js";
+import { flatten } from "../../src/nn/flatten.js";
+import { maxPool2d } from "../../src/nn/pooling.js";
 import { relu, tanh } from "../../src/nn/elementwise.js";
-import { mse } from "../../src/nn/losses.js";
+import { mse, softmaxCrossEntropy } from "../../src/nn/losses.js";
 import { sequential } from "../../src/nn/sequential.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import { naiveMatmul } from "../helpers/naive.js";
@@ -102,6 +106,36 @@ describe("sequential with a dtype", () => {
       const worst = Math.max(...a.map((v, i) => Math.abs(v - d[i])));
       expect(worst, key).toBeLessThan(1e-5 * scale);
       expect(worst, key).toBeGreaterThan(0); // really computed in float32
+    }
+  });
+
+  it("a float32 CNN (conv2d's im2col products in float32) agrees with the float64 one to float32 accuracy", () => {
+    const cnnLayers = () => [
+      conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1 }),
+      batchNorm(4),
+      relu(),
+      maxPool2d(2),
+      flatten(),
+      dense(4 * 3 * 3, 5),
+    ];
+    const rng = new Rng(9);
+    const x = gaussianMatrix(rng, 6, 2 * 6 * 6);
+    const y = Int32Array.from({ length: 6 }, (_, i) => i % 5);
+    const n64 = sequential(cnnLayers(), { inputShape: [2, 6, 6] });
+    const n32 = sequential(cnnLayers(), { inputShape: [2, 6, 6], dtype: "float32" });
+    const params = n64.init(11);
+    const state = n64.initState();
+    const r64 = n64.lossAndGrad(params, x, y, softmaxCrossEntropy, { state });
+    const r32 = n32.lossAndGrad(params, x, y, softmaxCrossEntropy, { state });
+    expect(Math.abs(r32.loss - r64.loss)).toBeLessThan(1e-5 * r64.loss);
+    // 0.bias is left out: batch-norm removes it, so its exact gradient is 0 and both dtypes give rounding noise.
+    for (const key of Object.keys(r64.grads).filter((k) => k !== "0.bias")) {
+      const a = r64.grads[key].data;
+      const d = r32.grads[key].data;
+      const scale = Math.max(...a.map(Math.abs));
+      const worst = Math.max(...a.map((v, i) => Math.abs(v - d[i])));
+      expect(worst, key).toBeLessThan(1e-4 * scale);
+      expect(worst, key).toBeGreaterThan(0);
     }
   });
 
