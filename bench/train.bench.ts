@@ -7,7 +7,7 @@
  * Data: Fashion-MNIST when installed, else the MNIST digits (timing does not depend on the pixel values; numpy
  * then trains on random pixels of the same shape). Sizes: TRAIN_BENCH_SIZE examples per epoch (default 60000,
  * capped by the dataset) for sgd vs numpy, and TRAIN_BENCH_OPT_SIZE (default 10000) for the optimizer ratios,
- * where sgd is timed again on the same examples.
+ * where sgd is timed again on the same examples; TRAIN_BENCH_EPOCHS (default 2) epochs per configuration.
  */
 import { fashionMnistDir } from "../src/data/fashion-mnist.js";
 import { loadTrialData, resolveDataset } from "../src/experiments/fashion/data.js";
@@ -18,7 +18,17 @@ import { trainClassifier } from "../src/experiments/fashion/train.js";
 import type { Dtype } from "../src/nn/dtype.js";
 import { printTable, runNumpy } from "./numpy.js";
 
-const EPOCHS = 2;
+/** Epochs timed per configuration (TRAIN_BENCH_EPOCHS, default 2); the tables report the median. */
+const EPOCHS = epochsFromEnv();
+
+function epochsFromEnv(): number {
+  const raw = process.env.TRAIN_BENCH_EPOCHS;
+  const n = raw === undefined ? 2 : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new RangeError(`bench: TRAIN_BENCH_EPOCHS must be an integer in 1…100, got ${raw}`);
+  }
+  return n;
+}
 
 function sizeFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
