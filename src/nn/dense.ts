@@ -99,7 +99,7 @@ function buildDense(
 }
 
 /** The column means of G as a 1×cols matrix (the bias gradient (1/n) 1ᵀG; sums by the SIMD column-sum kernel). */
-export function columnMeans(G: Matrix): Matrix {
+function columnMeans(G: Matrix): Matrix {
   const out = new Matrix(1, G.cols, colSums(G));
   scaleInPlace(out.data, 1 / G.rows);
   return out;
