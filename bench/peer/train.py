@@ -1,5 +1,5 @@
 """numpy peer of bench/train.bench.ts: one epoch of the fashion-mlp network trained with SGD, written the way a
-numpy user would (float64, whatever threads OPENBLAS_NUM_THREADS allows).
+numpy user would (in DTYPE, float64 or float32, whatever threads OPENBLAS_NUM_THREADS allows).
 
 The network and the step are fashion-mlp's: 784-256-256-10 with ReLU, softmax cross-entropy averaged over the
 batch, PyTorch's default initialisation (weights and biases U(−1/√fan_in, 1/√fan_in)), SGD with heavy-ball
@@ -7,10 +7,11 @@ momentum as PyTorch applies it (buf ← μ·buf + g, p ← p − lr·buf), a fre
 batches of 128. Inputs are standardised with the training split's per-pixel mean and global std.
 
 Usage:
-  python3 train.py DATA_DIR N_TRAIN EPOCHS LR MOMENTUM
+  python3 train.py DATA_DIR N_TRAIN EPOCHS LR MOMENTUM [DTYPE]
     -> {"secondsPerEpoch": [...], "trainLoss": last-epoch mean, "testAccuracy": after the last epoch}
 DATA_DIR holds Fashion-MNIST's IDX files; "random" uses random pixels and labels of the same shape instead
-(the timing does not depend on the values).
+(the timing does not depend on the values). DTYPE (default float64) is the dtype of the data, the parameters and
+every array of the step, as a numpy user training in float32 would write it.
 """
 import gzip
 import json
@@ -50,12 +51,12 @@ def load(data_dir, n_train, rng):
     return xtr[:n_train], ytr[:n_train], xte, yte
 
 
-def init(rng, sizes):
+def init(rng, sizes, dtype):
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         bound = 1 / np.sqrt(fan_in)
-        params.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)))
-        params.append(rng.uniform(-bound, bound, size=fan_out))
+        params.append(rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(dtype))
+        params.append(rng.uniform(-bound, bound, size=fan_out).astype(dtype))
     return params
 
 
@@ -92,13 +93,16 @@ def loss_and_grads(params, x, y):
 
 def main():
     data_dir, n_train, epochs, lr, momentum = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+    dtype = np.dtype(sys.argv[6] if len(sys.argv) > 6 else "float64")
+    if dtype not in (np.float32, np.float64):
+        raise SystemExit(f"DTYPE must be float32 or float64, got {dtype}")
     rng = np.random.default_rng(0)
     xtr, ytr, xte, yte = load(data_dir, n_train, rng)
     mean = xtr.mean(axis=0)
     std = np.sqrt(((xtr - mean) ** 2).mean())
-    xtr = (xtr - mean) / std
-    xte = (xte - mean) / std
-    params = init(rng, [784, 256, 256, 10])
+    xtr = ((xtr - mean) / std).astype(dtype)
+    xte = ((xte - mean) / std).astype(dtype)
+    params = init(rng, [784, 256, 256, 10], dtype)
     bufs = [None] * len(params)
     seconds = []
     losses = []
@@ -115,6 +119,7 @@ def main():
                 params[i] -= lr * bufs[i]
         seconds.append(time.perf_counter() - t0)
     accuracy = float((forward(params, xte)[-1].argmax(axis=1) == yte).mean())
+    assert all(p.dtype == dtype for p in params), "a parameter changed dtype during training"
     print(json.dumps({"secondsPerEpoch": seconds, "trainLoss": float(np.mean(losses)), "testAccuracy": accuracy}))
 
 

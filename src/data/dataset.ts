@@ -21,12 +21,21 @@ export interface DatasetSplits {
   imageShape: [number, number, number];
 }
 
-/** The examples at `indices` (in that order), copied. Throws when an index is out of range. */
-export function selectRows(data: Dataset, indices: ArrayLike<number>): Dataset {
+/**
+ * The examples at `indices` (in that order), copied; into `into` when given (a dataset with `indices.length` rows
+ * of the same width, reused by a training loop so that each batch does not allocate). Throws when an index is out
+ * of range or `into` has the wrong shape.
+ */
+export function selectRows(data: Dataset, indices: ArrayLike<number>, into?: Dataset): Dataset {
   const { x, y } = data;
   const d = x.cols;
-  const out = new Matrix(indices.length, d);
-  const labels = new Int32Array(indices.length);
+  if (into && (into.x.rows !== indices.length || into.x.cols !== d || into.y.length !== indices.length)) {
+    throw new RangeError(
+      `selectRows: into must hold ${indices.length} rows of ${d} values, got ${into.x.shape()} with ${into.y.length} labels`,
+    );
+  }
+  const out = into?.x ?? new Matrix(indices.length, d);
+  const labels = into?.y ?? new Int32Array(indices.length);
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r];
     if (!Number.isInteger(i) || i < 0 || i >= x.rows) {

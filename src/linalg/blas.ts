@@ -8,7 +8,7 @@
 import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
 import { flag, productShape, scalar } from "./product-args.js";
-import { ELEMENTWISE_KINDS, applyElementwise, type ElementwiseKind } from "./elementwise.js";
+import { readEpilogue, runEpilogue, runEpilogueOnMatrix, type EpilogueOptions } from "./epilogue.js";
 import { gemm, syrk } from "./parallel.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
 
@@ -27,17 +27,15 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
-/** Options of `matmulInto`: the transposes of `matmul` and BLAS's scalars α and β. */
-export interface MatmulIntoOptions extends MatmulOptions {
+/**
+ * Options of `matmulInto`: the transposes of `matmul`, BLAS's scalars α and β, and an epilogue (a bias row and an
+ * activation: C ← σ(α·op(A)·op(B) + β·C + 1bᵀ)).
+ */
+export interface MatmulIntoOptions extends MatmulOptions, EpilogueOptions {
   /** Multiplies the product (default 1). */
   alpha?: number;
   /** Multiplies C's previous contents (default 0: C is overwritten and never read, so NaN in it does not leak). */
   beta?: number;
-  /**
-   * An entrywise function applied to the result, C ← σ(α·op(A)·op(B) + β·C), while it is still in WebAssembly
-   * memory (a dense layer's forward pass in one call, without copying the pre-activations out and back in).
-   */
-  activation?: ElementwiseKind;
 }
 
 /** Options of `gram`. */
@@ -62,7 +60,8 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
 }
 
 /**
- * C ← α·op(A)·op(B) + β·C in place (BLAS dgemm), optionally followed by an entrywise σ, returning C. With β = 0 (the default) C is only written, so it can
+ * C ← α·op(A)·op(B) + β·C in place (BLAS dgemm), optionally followed by the epilogue C ← σ(C + 1bᵀ) (a bias row b
+ * and an entrywise σ: `bias`, `activation`), returning C. With β = 0 (the default) C is only written, so it can
  * be a reused buffer of any contents. C must not share its data with A or B.
  * Throws `ShapeError` when the inner dimensions differ or C is not m×n.
  */
@@ -70,12 +69,7 @@ export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoO
   const { m, n, k, transA, transB } = productShape("matmulInto", A, B, options);
   const alpha = scalar("matmulInto", "alpha", options.alpha, 1);
   const beta = scalar("matmulInto", "beta", options.beta, 0);
-  const activation = options.activation;
-  if (activation !== undefined && !(activation in ELEMENTWISE_KINDS)) {
-    throw new RangeError(
-      `matmulInto: options.activation must be one of ${Object.keys(ELEMENTWISE_KINDS).join(", ")}, got ${JSON.stringify(activation)}`,
-    );
-  }
+  const epilogue = readEpilogue("matmulInto", options, n);
   if (C.rows !== m || C.cols !== n) {
     throw new ShapeError(`matmulInto: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
   }
@@ -89,7 +83,7 @@ export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoO
       const pB = copyIn(B.data);
       const pC = beta === 0 ? alloc(m * n) : copyIn(C.data);
       gemm("f64", transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
-      if (activation !== undefined) kernels.activate(ELEMENTWISE_KINDS[activation], m * n, pC, pC);
+      if (epilogue) runEpilogue(epilogue, m, n, pC);
       C.data.set(heap().subarray(pC >>> 3, (pC >>> 3) + m * n));
       return C;
     } finally {
@@ -103,7 +97,8 @@ export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoO
   const brs = transB ? 1 : B.cols;
   const bcs = transB ? B.cols : 1;
   gemmSmall(m, n, k, alpha, A.data, ars, acs, B.data, brs, bcs, beta, C.data);
-  return activation === undefined ? C : applyElementwise(activation, C, C);
+  if (epilogue) runEpilogueOnMatrix(epilogue, C);
+  return C;
 }
 
 /**

@@ -5,15 +5,21 @@
  * Every size goes to WebAssembly (there is no small-size TypeScript path: float32 rounding after every
  * operation would cost more in JavaScript than the call does).
  *
+ * `matmulFloat32Into` runs the same sgemm on float64 `Matrix` operands: it copies them into WebAssembly memory,
+ * rounds them to float32 there (asm/convert.ts), multiplies, and widens the result back to float64, so a float64
+ * program gets float32 products without conversion loops in JavaScript.
+ *
  * Accuracy: each entry of op(A)·op(B) carries the usual float32 bound |Ĉᵢⱼ − Cᵢⱼ| ≤ γ_k Σₚ |Aᵢₚ||Bₚⱼ| with
  * γ_k = k·u/(1 − k·u), u = 2⁻²⁴ (Higham, "Accuracy and Stability of Numerical Algorithms", §3.5), plus the
  * rounding of the inputs to float32 when they come from float64 data.
  */
 import { ShapeError } from "./errors.js";
+import { readEpilogue, runEpilogue } from "./epilogue.js";
+import type { Matrix } from "./matrix.js";
 import { Matrix32 } from "./matrix32.js";
 import { flag, productShape, scalar } from "./product-args.js";
 import { gemm, syrk } from "./parallel.js";
-import { alloc, kernels, mark, release, staleView } from "./wasm.js";
+import { alloc, copyIn, heap, kernels, mark, release, staleView } from "./wasm.js";
 import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
 
 // Made on first use: in browsers the kernels (and their memory) load after this module is evaluated.
@@ -38,12 +44,18 @@ export function matmul32(A: Matrix32, B: Matrix32, options: MatmulOptions = {}):
   return matmul32Into(new Matrix32(m, n), A, B, { transA: options.transA, transB: options.transB });
 }
 
+/** Options of `matmul32Into`: those of `matmulInto` without the epilogue (there are no float32 entrywise kernels). */
+export type Matmul32IntoOptions = Omit<MatmulIntoOptions, "activation" | "bias">;
+
 /**
  * C ← α·op(A)·op(B) + β·C in float32, in place (BLAS sgemm), returning C; α and β are rounded to float32. With
  * β = 0 (the default) C is only written. C must not share its data with A or B.
  */
-export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: MatmulIntoOptions = {}): Matrix32 {
+export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: Matmul32IntoOptions = {}): Matrix32 {
   const { m, n, k, transA, transB } = productShape("matmul32Into", A, B, options);
+  if ("activation" in options || "bias" in options) {
+    throw new RangeError("matmul32Into: options.activation and options.bias are not supported (use matmulFloat32Into)");
+  }
   const alpha = scalar("matmul32Into", "alpha", options.alpha, 1);
   const beta = scalar("matmul32Into", "beta", options.beta, 0);
   if (C.rows !== m || C.cols !== n) {
@@ -60,6 +72,49 @@ export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: Mat
     const pC = beta === 0 ? alloc(Math.ceil((m * n) / 2)) : copyIn32(C.data);
     gemm("f32", transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
     C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + m * n));
+    return C;
+  } finally {
+    release(top);
+  }
+}
+
+/**
+ * C ← σ(fl32(α·op(A)·op(B) + β·C) + 1bᵀ) for float64 matrices with the product computed in float32: A, B (and C when
+ * β ≠ 0) are rounded to float32 inside WebAssembly memory (round to nearest, as `Math.fround`), multiplied by sgemm
+ * with float32 accumulation, and the result is widened to float64 exactly; the optional epilogue (`bias` b,
+ * `activation` σ, as in `matmulInto`) then runs in float64 on that result. Returns C.
+ *
+ * This is the product of a float32 training path whose parameters and everything else stay float64 (numpy's
+ * `(A.astype(float32) @ B.astype(float32)).astype(float64)`). Error per entry: the float32 GEMM bound of the
+ * module comment with |A|, |B| the float64 values, plus u·|Aᵢₚ||Bₚⱼ| per term from rounding the inputs.
+ * Throws `ShapeError` when the inner dimensions differ, C is not m×n, or the bias is not of length n.
+ */
+export function matmulFloat32Into(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoOptions = {}): Matrix {
+  const op = "matmulFloat32Into";
+  const { m, n, k, transA, transB } = productShape(op, A, B, options);
+  const alpha = scalar(op, "alpha", options.alpha, 1);
+  const beta = scalar(op, "beta", options.beta, 0);
+  const epilogue = readEpilogue(op, options, n);
+  if (C.rows !== m || C.cols !== n) {
+    throw new ShapeError(`${op}: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
+  }
+  if (C.data === A.data || C.data === B.data) {
+    throw new RangeError(`${op}: C must not be A or B (the product would read entries it has overwritten)`);
+  }
+  if (m === 0 || n === 0) return C;
+  const top = mark();
+  try {
+    // Each operand is copied in as float64 and rounded in place: its float32 values fill the first half.
+    const pA = copyIn(A.data);
+    kernels.demoteF64(A.data.length, pA, pA);
+    const pB = copyIn(B.data);
+    kernels.demoteF64(B.data.length, pB, pB);
+    const pC = beta === 0 ? alloc(m * n) : copyIn(C.data);
+    if (beta !== 0) kernels.demoteF64(m * n, pC, pC);
+    gemm("f32", transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pA, A.cols, pB, B.cols, beta, pC, n);
+    kernels.promoteF32(m * n, pC, pC);
+    if (epilogue) runEpilogue(epilogue, m, n, pC);
+    C.data.set(heap().subarray(pC >>> 3, (pC >>> 3) + m * n));
     return C;
   } finally {
     release(top);

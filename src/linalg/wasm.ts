@@ -70,6 +70,9 @@ export interface Kernels {
   // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
   sgemm: GemmKernel;
   ssyrk: SyrkKernel;
+  // asm/convert.ts (float64 → float32 rounding and float32 → float64; both may run in place)
+  demoteF64(n: number, px: number, py: number): void;
+  promoteF32(n: number, px: number, py: number): void;
   [name: string]: unknown;
 }
 

@@ -3,9 +3,8 @@
  * over im2col patches.
  */
 import { ShapeError } from "../linalg/errors.js";
-import { matmul } from "../linalg/blas.js";
 import { Matrix } from "../linalg/matrix.js";
-import { scaleInPlace } from "./dense.js";
+import { productFor, type ProductInto } from "./dtype.js";
 import { col2im, convGeometry, im2col, type ConvGeometry } from "./im2col.js";
 import { booleanOption, checkKeys, integerOption, pairOption } from "./options.js";
 import { formatShape, type BuiltLayer, type Layer, type ParamSpec, type Shape } from "./layer.js";
@@ -29,7 +28,8 @@ export interface Conv2dOptions {
  * in[i, c, y·s − p + ki, x·s − p + kj] (zero outside the image). With the im2col patch matrix P ((n·T)×K,
  * T = outH·outW, K = inC·kh·kw) and a ones column for the bias, the outputs are P̃ [W | b]ᵀ; backward with the
  * per-example output gradients G ((n·T)×outC) gives ∇_[W|b] L = Gᵀ P̃ / n and patch gradients G W, scattered back
- * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC).
+ * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC). The three products run in
+ * the network's dtype (src/nn/dtype.ts); the weight gradient takes its 1/n as the GEMM's α.
  */
 export function conv2d(options: Conv2dOptions): Layer {
   const where = "conv2d";
@@ -42,7 +42,7 @@ export function conv2d(options: Conv2dOptions): Layer {
   const bias = booleanOption(where, "bias", options.bias, true);
   return {
     kind: "conv2d",
-    build(input, index) {
+    build(input, index, options) {
       if (input.length !== 3) {
         throw new ShapeError(`layer ${index} (conv2d): needs inputs [C, H, W] but receives ${formatShape(input)}`);
       }
@@ -57,7 +57,7 @@ export function conv2d(options: Conv2dOptions): Layer {
           `layer ${index} (conv2d): kernelSize [${kernel.join(", ")}] with padding [${padding.join(", ")}] does not fit the input ${formatShape(input)}`,
         );
       }
-      return buildConv2d(input, index, geo, outC, bias);
+      return buildConv2d(input, index, geo, outC, bias, productFor(options?.dtype ?? "float64"));
     },
   };
 }
@@ -68,6 +68,7 @@ function buildConv2d(
   geo: ConvGeometry,
   outC: number,
   hasBias: boolean,
+  product: ProductInto,
 ): BuiltLayer<Matrix> {
   const K = geo.channels * geo.kernelH * geo.kernelW;
   const T = geo.outH * geo.outW;
@@ -98,7 +99,8 @@ function buildConv2d(
     state: [],
     forward(p, x) {
       const patches = im2col(x, geo, hasBias);
-      const Y = matmul(patches, augmentedWeight(p), { transB: true }); // (n·T)×outC, rows (example, position)
+      // (n·T)×outC, rows (example, position)
+      const Y = product(new Matrix(patches.rows, outC), patches, augmentedWeight(p), { transB: true });
       return { out: positionsToChannels(Y, x.rows, T, outC), cache: patches };
     },
     backward(dOut, patches, p, request) {
@@ -106,8 +108,7 @@ function buildConv2d(
       const G = channelsToPositions(dOut, n, T, outC);
       const result: { dIn?: Matrix; grads?: Params; g: Matrix } = { g: G };
       if (request.grads) {
-        const dWb = matmul(G, patches, { transA: true }); // outC×(K [+1])
-        scaleInPlace(dWb.data, 1 / n);
+        const dWb = product(new Matrix(outC, patches.cols), G, patches, { transA: true, alpha: 1 / n }); // outC×(K [+1])
         if (bias) {
           const dW = new Matrix(outC, K);
           const db = new Matrix(1, outC);
@@ -120,7 +121,7 @@ function buildConv2d(
           result.grads = { [weight]: dWb };
         }
       }
-      if (request.inputGrad) result.dIn = col2im(matmul(G, p[weight]), geo, n);
+      if (request.inputGrad) result.dIn = col2im(product(new Matrix(G.rows, K), G, p[weight]), geo, n);
       return result;
     },
     stats(patches, result, sampled): KroneckerStats {

@@ -1,9 +1,10 @@
 /**
  * The fully connected layer s = W a + b (PyTorch's nn.Linear): weight out×in, bias 1×out.
  */
+import { colSums } from "../linalg/elementwise.js";
 import { ShapeError } from "../linalg/errors.js";
-import { matmul } from "../linalg/blas.js";
 import { Matrix } from "../linalg/matrix.js";
+import { productFor, type ProductInto } from "./dtype.js";
 import { booleanOption, checkKeys, integerOption } from "./options.js";
 import { formatShape, type BuiltLayer, type Layer, type ParamSpec, type Shape } from "./layer.js";
 import type { KroneckerStats } from "./types.js";
@@ -19,6 +20,10 @@ export interface DenseOptions {
  * row), S = X Wᵀ + 1 bᵀ. Backward with per-example output gradients G (n×out): ∇_W L = Gᵀ X / n,
  * ∇_b L = 1ᵀ G / n, input gradients G W. Its curvature statistics are a = [X | 1] and g = G, so
  * ∇_[W|b] L = gᵀ a / n (Martens & Grosse 2015, §3).
+ *
+ * Each pass is one GEMM call: the forward pass adds the bias and applies a following activation in the GEMM's
+ * epilogue (`sequential` fuses them), ∇_W L takes its 1/n as the GEMM's α, and ∇_b L is a column-sum kernel. The
+ * products run in the network's dtype (src/nn/dtype.ts).
  */
 export function dense(inFeatures: number, outFeatures: number, options: DenseOptions = {}): Layer {
   const where = "dense";
@@ -26,10 +31,21 @@ export function dense(inFeatures: number, outFeatures: number, options: DenseOpt
   const inF = integerOption(where, "inFeatures", inFeatures);
   const outF = integerOption(where, "outFeatures", outFeatures);
   const bias = booleanOption(where, "bias", options.bias, true);
-  return { kind: "dense", build: (input, index) => buildDense(input, index, inF, outF, bias) };
+  return {
+    kind: "dense",
+    build: (input, index, options) =>
+      buildDense(input, index, inF, outF, bias, productFor(options?.dtype ?? "float64")),
+  };
 }
 
-function buildDense(input: Shape, index: number, inF: number, outF: number, hasBias: boolean): BuiltLayer<Matrix> {
+function buildDense(
+  input: Shape,
+  index: number,
+  inF: number,
+  outF: number,
+  hasBias: boolean,
+  product: ProductInto,
+): BuiltLayer<Matrix> {
   if (input.length !== 1) {
     throw new ShapeError(
       `layer ${index} (dense): needs flat inputs but receives shape ${formatShape(input)}; put flatten() before it`,
@@ -48,21 +64,23 @@ function buildDense(input: Shape, index: number, inF: number, outF: number, hasB
     outputShape: [outF],
     params,
     state: [],
-    forward(p, x) {
-      const out = matmul(x, p[weight], { transB: true });
-      if (bias) addRowToEachRow(out, p[bias].data);
+    appliesActivation: true,
+    forward(p, x, _ctx, activation) {
+      const out = product(new Matrix(x.rows, outF), x, p[weight], {
+        transB: true,
+        bias: bias ? p[bias].data : undefined,
+        activation,
+      });
       return { out, cache: x };
     },
     backward(dOut, x, p, request) {
       const n = dOut.rows;
       const result: { dIn?: Matrix; grads?: Record<string, Matrix>; g: Matrix } = { g: dOut };
       if (request.grads) {
-        const dW = matmul(dOut, x, { transA: true });
-        scaleInPlace(dW.data, 1 / n);
-        result.grads = { [weight]: dW };
+        result.grads = { [weight]: product(new Matrix(outF, inF), dOut, x, { transA: true, alpha: 1 / n }) };
         if (bias) result.grads[bias] = columnMeans(dOut);
       }
-      if (request.inputGrad) result.dIn = matmul(dOut, p[weight]);
+      if (request.inputGrad) result.dIn = product(new Matrix(n, inF), dOut, p[weight]);
       return result;
     },
     stats(x, result, sampled): KroneckerStats {
@@ -80,19 +98,10 @@ function buildDense(input: Shape, index: number, inF: number, outF: number, hasB
   };
 }
 
-/** out[i, :] += b for every row i. */
-export function addRowToEachRow(out: Matrix, b: Float64Array): void {
-  const { rows, cols, data } = out;
-  for (let i = 0; i < rows; i++) for (let j = 0, k = i * cols; j < cols; j++, k++) data[k] += b[j];
-}
-
-/** The column means of G as a 1×cols matrix (the bias gradient (1/n) 1ᵀG). */
-export function columnMeans(G: Matrix): Matrix {
-  const { rows, cols, data } = G;
-  const out = new Matrix(1, cols);
-  const s = out.data;
-  for (let i = 0; i < rows; i++) for (let j = 0, k = i * cols; j < cols; j++, k++) s[j] += data[k];
-  scaleInPlace(s, 1 / rows);
+/** The column means of G as a 1×cols matrix (the bias gradient (1/n) 1ᵀG; sums by the SIMD column-sum kernel). */
+function columnMeans(G: Matrix): Matrix {
+  const out = new Matrix(1, G.cols, colSums(G));
+  scaleInPlace(out.data, 1 / G.rows);
   return out;
 }
 

@@ -19,5 +19,6 @@ export { flatten } from "./flatten.js";
 export { maxPool2d, avgPool2d } from "./pooling.js";
 export { softmaxCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
 export { INIT_SCHEMES, type InitScheme } from "./init.js";
-export type { Layer, BuiltLayer, Shape, NetworkState, ParamSpec } from "./layer.js";
+export { DTYPES, type Dtype } from "./dtype.js";
+export type { Layer, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";
 export type { Params, KroneckerStats, DiagonalStats, LayerStats, UpdateContext } from "./types.js";

@@ -9,7 +9,9 @@
  * those of the mean loss L (divided by n). Every backward pass here is linear in the incoming gradient, so for
  * batch-norm in training mode the carried quantity is n·∂L/∂out, the usual convention of KFAC implementations.
  */
+import type { BackwardKind } from "../linalg/elementwise.js";
 import type { Matrix } from "../linalg/matrix.js";
+import type { Dtype } from "./dtype.js";
 import type { LayerStats, Params } from "./types.js";
 
 /** The shape of one example: [features] or [channels, height, width] (NCHW, flattened row-major per row). */
@@ -71,6 +73,12 @@ export interface BackwardResult {
   perExample?: Record<string, Matrix>;
 }
 
+/** What a layer is built with besides its input shape and position. */
+export interface BuildOptions {
+  /** The precision of the layer's matrix products (src/nn/dtype.ts). */
+  dtype: Dtype;
+}
+
 /** A layer built for a known input shape. `C` is what its forward pass keeps for the backward pass. */
 export interface BuiltLayer<C = unknown> {
   /** "dense", "conv2d", "batchNorm", "relu", ... (for messages). */
@@ -79,8 +87,19 @@ export interface BuiltLayer<C = unknown> {
   readonly outputShape: Shape;
   readonly params: readonly ParamSpec[];
   readonly state: readonly StateSpec[];
-  /** x: n × size(inputShape) → out: n × size(outputShape). */
-  forward(params: Params, x: Matrix, ctx: ForwardContext): { out: Matrix; cache: C };
+  /**
+   * For an activation layer σ that a product's epilogue can apply (src/linalg/epilogue.ts): its kernel. When the
+   * layer before it `appliesActivation`, `sequential` lets that layer compute σ(its output) in the same call and
+   * gives this layer the activated output as its cache, so this layer's backward pass must need only its output.
+   */
+  readonly fusedActivation?: BackwardKind;
+  /** Whether `forward` accepts an `activation` to apply to its output (a dense layer's GEMM epilogue). */
+  readonly appliesActivation?: boolean;
+  /**
+   * x: n × size(inputShape) → out: n × size(outputShape); with `activation` (only when `appliesActivation`),
+   * out = σ(the layer's output) and the cache is the one of the layer alone.
+   */
+  forward(params: Params, x: Matrix, ctx: ForwardContext, activation?: BackwardKind): { out: Matrix; cache: C };
   /** dOut: per-example gradients n × size(outputShape), as produced by the layer above. */
   backward(dOut: Matrix, cache: C, params: Params, request: BackwardRequest): BackwardResult;
   /** The curvature statistics of a layer with parameters, from its cache and its backward results. */
@@ -90,8 +109,11 @@ export interface BuiltLayer<C = unknown> {
 /** A layer description, built by `sequential` once the shape it receives is known. */
 export interface Layer {
   readonly kind: string;
-  /** Builds the layer at position `index` of a network for inputs of shape `input`; throws on a mismatch. */
-  build(input: Shape, index: number): BuiltLayer;
+  /**
+   * Builds the layer at position `index` of a network for inputs of shape `input` (products in float64 unless
+   * `options.dtype` says otherwise); throws on a mismatch.
+   */
+  build(input: Shape, index: number, options?: BuildOptions): BuiltLayer;
 }
 
 /** The number of entries of one example of this shape. */

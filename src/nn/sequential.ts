@@ -6,6 +6,7 @@ import { show } from "../config/errors.js";
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
 import { Rng, deriveSeed } from "../random/rng.js";
+import { DTYPES, type Dtype } from "./dtype.js";
 import { INIT_SCHEMES, initParam, type InitScheme } from "./init.js";
 import { booleanOption, checkKeys, choiceOption, numberOption } from "./options.js";
 import {
@@ -28,6 +29,13 @@ export interface SequentialOptions {
   inputShape: readonly number[];
   /** How `init` draws weights (see init.ts); default "pytorch". */
   init?: InitScheme;
+  /**
+   * The precision of the dense and conv2d products, "float32" or "float64" (default). With "float32" those
+   * products (forward, weight gradient, input gradient) round their operands to float32 and accumulate in float32;
+   * parameters, biases, activations, batch-norm, the loss, bias gradients and the curvature statistics stay float64
+   * (mixed precision by design: see src/nn/dtype.ts and docs/models.md).
+   */
+  dtype?: Dtype;
 }
 
 /** Options of `forward`. */
@@ -68,6 +76,8 @@ export interface LossAndGradResult {
 export interface Network {
   readonly inputShape: Shape;
   readonly outputShape: Shape;
+  /** The precision of its products (`SequentialOptions.dtype`). */
+  readonly dtype: Dtype;
   /** Each layer's kind and shapes, in order. */
   readonly layers: readonly { kind: string; inputShape: Shape; outputShape: Shape }[];
   /** Every trainable parameter: key, shape and role. */
@@ -106,11 +116,15 @@ function parseShape(value: unknown): Shape {
  * backward pass starts from targets drawn from the model's predictive distribution (categorical for softmax
  * cross-entropy, N(output, I) for mse), giving the Monte-Carlo Fisher statistics gSampled (Martens & Grosse 2015,
  * §5), whose expectation over the draws is the true Fisher rather than the empirical one.
+ *
+ * A dense layer followed by relu or tanh computes both in one GEMM call (the activation in the product's
+ * epilogue); the activation layer then caches the activated output, exactly as if it had run on its own.
  */
 export function sequential(layers: readonly Layer[], options: SequentialOptions): Network {
-  checkKeys("sequential", options, ["inputShape", "init"]);
+  checkKeys("sequential", options, ["inputShape", "init", "dtype"]);
   const inputShape = parseShape(options.inputShape);
   const scheme = choiceOption("sequential", "init", options.init ?? "pytorch", INIT_SCHEMES);
+  const dtype = choiceOption("sequential", "dtype", options.dtype ?? "float64", DTYPES);
   if (!Array.isArray(layers) || layers.length === 0) {
     throw new RangeError(`sequential: layers must be a non-empty list of layers, got ${show(layers)}`);
   }
@@ -122,7 +136,7 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
         `sequential: layers[${index}] is not a layer (dense(), conv2d(), relu(), ...), got ${show(layer)}`,
       );
     }
-    const b = layer.build(shape, index);
+    const b = layer.build(shape, index, { dtype });
     built.push(b);
     shape = b.outputShape;
   });
@@ -184,10 +198,15 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
   const runForward = (params: Params, x: Matrix, ctx: ForwardContext): { output: Matrix; caches: unknown[] } => {
     const caches: unknown[] = [];
     let h = x;
-    for (const layer of built) {
-      const { out, cache } = layer.forward(params, h, ctx);
+    for (let l = 0; l < built.length; l++) {
+      const activation = built[l].appliesActivation ? built[l + 1]?.fusedActivation : undefined;
+      const { out, cache } = built[l].forward(params, h, ctx, activation);
       caches.push(cache);
       h = out;
+      if (activation !== undefined) {
+        caches.push(out); // the activation layer's cache: its output
+        l++;
+      }
     }
     return { output: h, caches };
   };
@@ -207,6 +226,7 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
   return {
     inputShape,
     outputShape: shape,
+    dtype,
     layers: built.map((b) => ({ kind: b.kind, inputShape: b.inputShape, outputShape: b.outputShape })),
     paramSpecs,
 

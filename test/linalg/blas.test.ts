@@ -224,6 +224,30 @@ describe("matmulInto", () => {
     ).toThrow(/options.activation must be one of identity, relu, tanh, sigmoid, exp, log, got "gelu"/);
   });
 
+  it("adds the bias row before the activation: σ(α·op(A)·op(B) + β·C + 1bᵀ), on both the small and the WebAssembly path", () => {
+    const rng = new Rng(44);
+    for (const [m, n, k] of [
+      [3, 5, 2],
+      [40, 33, 17],
+    ] as const) {
+      const A = gaussianMatrix(rng, m, k);
+      const B = gaussianMatrix(rng, n, k);
+      const C0 = gaussianMatrix(rng, m, n);
+      const b = Float64Array.from({ length: n }, () => rng.normal());
+      for (const activation of [undefined, "relu", "tanh"] as const) {
+        const fused = matmulInto(C0.clone(), A, B, { transB: true, alpha: 0.5, beta: 2, bias: b, activation });
+        // Reference: the product, then the bias added row by row in TypeScript, then σ as a separate pass.
+        const sum = matmulInto(C0.clone(), A, B, { transB: true, alpha: 0.5, beta: 2 });
+        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) sum.data[i * n + j] += b[j];
+        const want = activation === undefined ? sum : applyElementwise(activation, sum);
+        expect(Array.from(fused.data)).toEqual(Array.from(want.data));
+      }
+    }
+    expect(() =>
+      matmulInto(new Matrix(2, 4), new Matrix(2, 3), new Matrix(3, 4), { bias: new Float64Array(3) }),
+    ).toThrow(/options.bias must be a Float64Array of length 4 \(the result's columns\), got length 3/);
+  });
+
   it("refuses a C of the wrong shape, a C that is an operand, and non-finite scalars", () => {
     const A = new Matrix(2, 3);
     const B = new Matrix(3, 4);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { Matrix32 } from "../../src/linalg/matrix32.js";
-import { gram32, matmul32, matmul32Into } from "../../src/linalg/blas32.js";
+import { gram32, matmul32, matmul32Into, matmulFloat32Into } from "../../src/linalg/blas32.js";
+import { applyElementwise } from "../../src/linalg/elementwise.js";
 import { ShapeError } from "../../src/linalg/errors.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import { naiveMatmul } from "../helpers/naive.js";
@@ -112,5 +113,81 @@ describe("float32 GEMM (sgemm) against the float64 product of the same inputs", 
     expect(() => matmul32(new Matrix32(2, 3), new Matrix32(2, 3))).toThrow(ShapeError);
     expect(() => matmul32Into(new Matrix32(3, 3), new Matrix32(2, 3), new Matrix32(3, 3))).toThrow(/C is 3×3/);
     expect(() => new Matrix32(2, 2, new Float32Array(3))).toThrow(ShapeError);
+  });
+});
+
+describe("matmulFloat32Into: float64 operands, float32 product", () => {
+  function fround(M: Matrix): Matrix {
+    return new Matrix(M.rows, M.cols, M.data.map(Math.fround));
+  }
+
+  it("equals sgemm on the inputs rounded with Math.fround, widened to float64, for every transpose", () => {
+    const rng = new Rng(21);
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [7, 9, 5],
+      [129, 33, 260],
+    ] as const) {
+      for (const [tA, tB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        const A = tA ? gaussianMatrix(rng, k, m) : gaussianMatrix(rng, m, k);
+        const B = tB ? gaussianMatrix(rng, n, k) : gaussianMatrix(rng, k, n);
+        const C = new Matrix(m, n, new Float64Array(m * n).fill(NaN));
+        matmulFloat32Into(C, A, B, { transA: tA, transB: tB, alpha: 0.25 });
+        const A32 = Matrix32.fromMatrix(A);
+        const B32 = Matrix32.fromMatrix(B);
+        const want = matmul32Into(new Matrix32(m, n), A32, B32, { transA: tA, transB: tB, alpha: 0.25 });
+        expect(Array.from(C.data)).toEqual(Array.from(want.data));
+        expectWithinFloat32Bound(Matrix32.fromMatrix(C), A32, B32, tA, tB, 0.25);
+      }
+    }
+  });
+
+  it("is within float32's bound of the exact float64 product (input rounding included)", () => {
+    const rng = new Rng(22);
+    const A = gaussianMatrix(rng, 64, 300);
+    const B = gaussianMatrix(rng, 300, 48);
+    const C = matmulFloat32Into(new Matrix(64, 48), A, B);
+    const exact = naiveMatmul(A, B);
+    const magnitude = naiveMatmul(abs(A), abs(B));
+    // Input rounding adds 2u per term, the float32 dot product γ_k: (k + 4)·u/(1 − (k + 4)·u) in all.
+    const gamma = (304 * U32) / (1 - 304 * U32);
+    let worst = 0;
+    for (let i = 0; i < C.data.length; i++) {
+      worst = Math.max(worst, Math.abs(C.data[i] - exact.data[i]) / (gamma * magnitude.data[i]));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    // …and it really is float32: every entry is a float32 value, and the whole is not the float64 product.
+    expect(C.data.every((v) => Math.fround(v) === v)).toBe(true);
+    expect(Array.from(C.data)).not.toEqual(Array.from(exact.data));
+  });
+
+  it("β·C uses C rounded to float32, and the bias + activation epilogue runs in float64 on the product", () => {
+    const rng = new Rng(23);
+    const A = gaussianMatrix(rng, 20, 30);
+    const B = gaussianMatrix(rng, 30, 10);
+    const C0 = gaussianMatrix(rng, 20, 10);
+    const b = Float64Array.from({ length: 10 }, () => rng.normal() / 3);
+    const got = matmulFloat32Into(C0.clone(), A, B, { beta: -1, bias: b, activation: "relu" });
+    const P = matmul32Into(Matrix32.fromMatrix(C0), Matrix32.fromMatrix(A), Matrix32.fromMatrix(B), { beta: -1 });
+    const want = P.toMatrix();
+    for (let i = 0; i < 20; i++) for (let j = 0; j < 10; j++) want.data[i * 10 + j] += b[j];
+    expect(Array.from(got.data)).toEqual(Array.from(applyElementwise("relu", want).data));
+    expect(fround(got).data.every((v, i) => v === got.data[i])).toBe(false); // the float64 bias is not rounded
+  });
+
+  it("refuses mismatched shapes, a C that is an operand, and a bias of the wrong length", () => {
+    const A = new Matrix(2, 3);
+    expect(() => matmulFloat32Into(new Matrix(2, 2), A, new Matrix(2, 2))).toThrow(ShapeError);
+    expect(() => matmulFloat32Into(new Matrix(2, 4), A, new Matrix(3, 3))).toThrow(/C is 2×4/);
+    const S = new Matrix(3, 3);
+    expect(() => matmulFloat32Into(S, S, S)).toThrow(/must not be A or B/);
+    expect(() => matmulFloat32Into(new Matrix(2, 3), A, S, { bias: new Float64Array(2) })).toThrow(
+      /matmulFloat32Into: options.bias must be a Float64Array of length 3/,
+    );
   });
 });

@@ -4,7 +4,14 @@
  * re-conditioning (κ, pcaDims, rotation), the MLP, the training budget, the target loss and the step-size search.
  */
 import { z } from "zod";
-import { checkFashionConfig, fashionFields, perOptimizer, type FashionSharedConfig } from "../fashion/schema.js";
+import {
+  checkFashionConfig,
+  dtypeSchema,
+  fashionFields,
+  perOptimizer,
+  type FashionSharedConfig,
+} from "../fashion/schema.js";
+import type { Dtype } from "../../nn/dtype.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "../fashion/optimizers.js";
 import { DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
 
@@ -68,6 +75,7 @@ export const anisotropySchema = z
       .min(1, { error: "needs at least one hidden layer" })
       .default([256])
       .describe("widths of the MLP's hidden layers (ReLU after each)"),
+    dtype: dtypeSchema,
     epochs: count(1, 1000).default(10).describe("training budget in passes over the training subset"),
     batchSize: count(1, 60_000).default(128).describe("examples per step"),
     evalEvery: count(1, 1_000_000)
@@ -117,6 +125,7 @@ export interface AnisotropyConfig {
   rotationSeed: number;
   normalize: "none" | "trace";
   hidden: number[];
+  dtype: Dtype;
   epochs: number;
   batchSize: number;
   evalEvery: number;

@@ -48,7 +48,7 @@ export async function trackTraining(
   onProgress: (fraction: number) => void = () => {},
 ): Promise<LossTrack> {
   const { splits, trainEval } = data;
-  const network = mlp(splits.train.x.cols, point.hidden, splits.train.classes);
+  const network = mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
   const steps: number[] = [];
   const trainLoss: number[] = [];
   const record = (t: number, loss: number) => {

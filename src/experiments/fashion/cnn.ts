@@ -46,7 +46,7 @@ export const fashionCnn: Experiment<Config, Point> = {
   async run(point, ctx) {
     const arch: Architecture = {
       name: "cnn",
-      build: (splits) => cnn(splits.imageShape, point.channels, point.denseWidth, splits.train.classes),
+      build: (splits) => cnn(splits.imageShape, point.channels, point.denseWidth, splits.train.classes, point.dtype),
       defaults: CNN_DEFAULTS,
     };
     await runFashionTrial(point, ctx, arch);

@@ -53,7 +53,7 @@ export const fashionMlp: Experiment<Config, Point> = {
   async run(point, ctx) {
     const arch: Architecture = {
       name: "mlp",
-      build: (splits) => mlp(splits.train.x.cols, point.hidden, splits.train.classes),
+      build: (splits) => mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype),
       defaults: MLP_DEFAULTS,
     };
     await runFashionTrial(point, ctx, arch);

@@ -7,9 +7,13 @@ import { flatten } from "../../nn/flatten.js";
 import type { Layer } from "../../nn/layer.js";
 import { maxPool2d } from "../../nn/pooling.js";
 import { sequential, type Network } from "../../nn/sequential.js";
+import type { Dtype } from "../../nn/dtype.js";
 
-/** An MLP inputs → hidden[0] → … → classes with ReLU between the dense layers (PyTorch initialisation). */
-export function mlp(inputs: number, hidden: readonly number[], classes: number): Network {
+/**
+ * An MLP inputs → hidden[0] → … → classes with ReLU between the dense layers (PyTorch initialisation), its
+ * products in `dtype` (src/nn/dtype.ts).
+ */
+export function mlp(inputs: number, hidden: readonly number[], classes: number, dtype: Dtype = "float64"): Network {
   const layers: Layer[] = [];
   let width = inputs;
   for (const h of hidden) {
@@ -17,19 +21,20 @@ export function mlp(inputs: number, hidden: readonly number[], classes: number):
     width = h;
   }
   layers.push(dense(width, classes));
-  return sequential(layers, { inputShape: [inputs] });
+  return sequential(layers, { inputShape: [inputs], dtype });
 }
 
 /**
  * A small CNN for [channels, side, side] images: per entry c of `channels`, conv 3×3 (padding 1) → batch-norm →
  * ReLU → 2×2 max-pool; then dense `denseWidth` → ReLU → classes (the 2-conv layout of Fashion-MNIST's benchmark
- * table, with batch normalisation).
+ * table, with batch normalisation), its products in `dtype`.
  */
 export function cnn(
   imageShape: readonly [number, number, number],
   channels: readonly number[],
   denseWidth: number,
   classes: number,
+  dtype: Dtype = "float64",
 ): Network {
   const [inC, height, width] = imageShape;
   const layers: Layer[] = [];
@@ -48,5 +53,5 @@ export function cnn(
     w = Math.floor(w / 2);
   }
   layers.push(flatten(), dense(c * h * w, denseWidth), relu(), dense(denseWidth, classes));
-  return sequential(layers, { inputShape: [inC, height, width] });
+  return sequential(layers, { inputShape: [inC, height, width], dtype });
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DATA_DIR_ENV, FASHION_MNIST_INSTALL, fashionMnistDir } from "../../data/fashion-mnist.js";
+import { DTYPES, type Dtype } from "../../nn/dtype.js";
 import { DATASET_CHOICES, DATASET_SIZES, fashionMnistPresent, type DatasetChoice } from "./data.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "./optimizers.js";
 
@@ -19,6 +20,17 @@ export const perOptimizer = (value: z.ZodType<number>, what: (o: OptimizerName) 
       OptimizerName,
       z.ZodOptional<z.ZodType<number>>
     >,
+  );
+
+/**
+ * The `dtype` key of the real-data experiments: the precision of the network's dense and conv products (float32 by
+ * default, as numpy/PyTorch users train; src/nn/dtype.ts says exactly what runs in float32).
+ */
+export const dtypeSchema = z
+  .enum(DTYPES)
+  .default("float32")
+  .describe(
+    "precision of the network's matrix products: float32 (default) or float64; parameters, activations, loss and curvature statistics stay float64",
   );
 
 /** Sizes of the validation search that picks each optimizer's hyperparameters when `tune` is on. */
@@ -92,6 +104,7 @@ export function fashionFields(defaults: { epochs: number; targetAccuracy: number
       .default({ validationSize: 5000, trainSize: 10_000, epochs: 1 })
       .describe("sizes of that search"),
     logEvery: count(1, 1_000_000).default(1).describe("steps between entries of the training-loss series"),
+    dtype: dtypeSchema,
   };
 }
 
@@ -111,6 +124,7 @@ export interface FashionSharedConfig {
   tune: boolean;
   tuning: { validationSize: number; trainSize: number; epochs: number };
   logEvery: number;
+  dtype: Dtype;
 }
 
 /** One point: a single optimizer. */

@@ -98,12 +98,22 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
   const reports: EpochReport[] = [];
   let step = 0;
   let seconds = 0;
+  // One buffer per batch size (the last batch of an epoch may be smaller), refilled at every step.
+  const buffers = new Map<number, Dataset>();
+  const batchBuffer = (size: number): Dataset => {
+    let b = buffers.get(size);
+    if (!b) {
+      b = { x: new Matrix(size, train.x.cols), y: new Int32Array(size), classes: train.classes };
+      buffers.set(size, b);
+    }
+    return b;
+  };
   for (let epoch = 1; epoch <= epochs; epoch++) {
     let started = performance.now();
     let lossSum = 0;
     const batches = epochBatches(train.y.length, batchSize, order);
     for (const indices of batches) {
-      const batch = selectRows(train, indices);
+      const batch = selectRows(train, indices, batchBuffer(indices.length));
       const pass = network.lossAndGrad(params, batch.x, batch.y, softmaxCrossEntropy, {
         state,
         stats: options.layerStats,

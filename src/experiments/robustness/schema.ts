@@ -4,7 +4,8 @@
  * fields of the fashion experiments, with their checks.
  */
 import { z } from "zod";
-import { checkFashionConfig, fashionFields, type FashionSharedConfig } from "../fashion/schema.js";
+import { checkFashionConfig, dtypeSchema, fashionFields, type FashionSharedConfig } from "../fashion/schema.js";
+import type { Dtype } from "../../nn/dtype.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "../fashion/optimizers.js";
 import type { DatasetChoice } from "../fashion/data.js";
 
@@ -96,6 +97,7 @@ export const robustnessSchema = z
       .default([8, 16])
       .describe("cnn: output channels of the conv 3×3 → batch-norm → ReLU → max-pool 2×2 stages"),
     denseWidth: count(1, 8192).default(64).describe("cnn: width of the dense layer before the classifier"),
+    dtype: dtypeSchema,
     goodMargin: z
       .number()
       .min(0)
@@ -122,6 +124,7 @@ export interface RobustnessConfig {
   hidden: number[];
   channels: number[];
   denseWidth: number;
+  dtype: Dtype;
   goodMargin: number;
 }
 

@@ -42,8 +42,8 @@ export function cellHyperparameters(point: RobustnessPoint): { learningRate: num
 
 function network(point: RobustnessPoint, splits: DatasetSplits): Network {
   return point.architecture === "cnn"
-    ? cnn(splits.imageShape, point.channels, point.denseWidth, splits.train.classes)
-    : mlp(splits.train.x.cols, point.hidden, splits.train.classes);
+    ? cnn(splits.imageShape, point.channels, point.denseWidth, splits.train.classes, point.dtype)
+    : mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
 }
 
 /**
