@@ -431,8 +431,14 @@ function microKernel(
   }
 }
 
-/** c + a·b lane-wise (a separate multiply and add: WebAssembly SIMD has no portable fused multiply-add). */
+/**
+ * c + a·b on f64x2 lanes. One source for both builds of the kernels: ASC_FEATURE_RELAXED_SIMD is a compile-time
+ * constant, so wasm/layerwise.wasm holds a separate multiply and add (two roundings, the same bits on every
+ * engine) and wasm/layerwise-relaxed.wasm (`--enable relaxed-simd`) holds `f64x2.relaxed_madd`, which the engine
+ * lowers to a fused multiply-add (one rounding) where the CPU has one, else to multiply + add.
+ */
 function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
   return f64x2.add(c, f64x2.mul(a, b));
 }
 

@@ -1,30 +1,60 @@
 /**
- * Node-only loader of the WebAssembly kernels: importing this module finds wasm/layerwise.wasm by walking up
- * from here (works from src/ under vitest and from dist/) and installs it synchronously, so every Node entry
- * point (the package root, the CLI, pool workers, benchmarks, tests) can use the kernels as soon as its
- * imports are evaluated. Browsers load the same file with `loadKernels(url)` from ./wasm.js instead.
+ * Node-only loader of the WebAssembly kernels: importing this module finds wasm/layerwise.wasm (or the relaxed
+ * build, see below) by walking up from here (works from src/ under vitest and from dist/) and installs it
+ * synchronously, so every Node entry point (the package root, the CLI, pool workers, benchmarks, tests) can use
+ * the kernels as soon as its imports are evaluated. Browsers load the same file with `loadKernels(url)` from
+ * ./wasm.js instead.
+ *
+ * The environment variable LAYERWISE_SIMD picks the build (./simd-build.js): `plain` (the default: the same bits
+ * on every machine, so stored results reproduce), `relaxed` (fused multiply-add in the GEMM micro-kernels) or
+ * `auto` (relaxed where the engine supports it).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { KERNEL_FILES, chooseSimdBuild, parseSimdChoice, relaxedSimdSupported, type SimdBuild } from "./simd-build.js";
 import { initKernels, kernelsLoaded } from "./wasm.js";
 
-const WASM_FILE = join("wasm", "layerwise.wasm");
-
-/** Finds wasm/layerwise.wasm in this module's directory or the nearest one above it. */
-export function locateWasm(): string {
+/** Finds wasm/<file> (by default the plain build) in this module's directory or the nearest one above it. */
+export function locateWasm(file: string = KERNEL_FILES.plain): string {
+  const wasmFile = join("wasm", file);
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, WASM_FILE);
+    const candidate = join(dir, wasmFile);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) {
       throw new Error(
-        `layerwise: cannot find ${WASM_FILE} above ${fileURLToPath(import.meta.url)}; run "npm run build" to compile the kernels`,
+        `layerwise: cannot find ${wasmFile} above ${fileURLToPath(import.meta.url)}; run "npm run build" to compile the kernels`,
       );
     }
     dir = parent;
   }
 }
 
-if (!kernelsLoaded()) initKernels(readFileSync(locateWasm()));
+/** Node 20 (V8 11.3) compiles relaxed SIMD only with this flag, which takes effect for modules compiled later. */
+function enableRelaxedSimdFlag(): void {
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+}
+
+/**
+ * The build to load for the value of LAYERWISE_SIMD (`plain` when unset): when relaxed SIMD is asked for and the
+ * engine refuses it, the V8 flag is set and support probed again. `probe` and `enable` are parameters so tests
+ * can stand in an engine without relaxed SIMD.
+ */
+export function resolveNodeSimdBuild(
+  value: string | undefined,
+  probe: () => boolean = relaxedSimdSupported,
+  enable: () => void = enableRelaxedSimdFlag,
+): SimdBuild {
+  const choice = parseSimdChoice(value, "plain");
+  if (choice === "plain") return "plain";
+  if (!probe()) enable();
+  return chooseSimdBuild(choice, probe());
+}
+
+/** The build this process loaded its kernels from. */
+export const simdBuild: SimdBuild = resolveNodeSimdBuild(process.env.LAYERWISE_SIMD);
+
+if (!kernelsLoaded()) initKernels(readFileSync(locateWasm(KERNEL_FILES[simdBuild])));
