@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { KERNEL_FILES, chooseSimdBuild, parseSimdChoice, relaxedSimdSupported, type SimdBuild } from "./simd-build.js";
-import { initKernels, kernelsLoaded } from "./wasm.js";
+import { type Kernels, initKernels, kernelsLoaded } from "./wasm.js";
 
 /** Finds wasm/<file> (by default the plain build) in this module's directory or the nearest one above it. */
 export function locateWasm(file: string = KERNEL_FILES.plain): string {
@@ -52,6 +52,23 @@ export function resolveNodeSimdBuild(
   if (choice === "plain") return "plain";
   if (!probe()) enable();
   return chooseSimdBuild(choice, probe());
+}
+
+/**
+ * A separate instance of one build's kernels on its own memory, for running the two builds side by side (tests
+ * and benchmarks compare them); the package's own kernels are not affected. The relaxed build needs relaxed SIMD
+ * (on Node 20, the V8 flag that `resolveNodeSimdBuild("relaxed")` sets).
+ */
+export function instantiateBuild(build: SimdBuild): Kernels {
+  const imports = {
+    env: {
+      abort(): never {
+        throw new Error(`layerwise: WebAssembly kernel aborted (${KERNEL_FILES[build]})`);
+      },
+    },
+  };
+  const module = new WebAssembly.Module(readFileSync(locateWasm(KERNEL_FILES[build])));
+  return new WebAssembly.Instance(module, imports).exports as unknown as Kernels;
 }
 
 /** The build this process loaded its kernels from. */

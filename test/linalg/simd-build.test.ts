@@ -9,20 +9,11 @@
  * process), so their kernels run on the same bytes in memory.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { setFlagsFromString } from "node:v8";
 import { describe, expect, it } from "vitest";
-import {
-  KERNEL_FILES,
-  SIMD_CHOICES,
-  chooseSimdBuild,
-  parseSimdChoice,
-  relaxedSimdSupported,
-  type SimdBuild,
-} from "../../src/linalg/simd-build.js";
-import { locateWasm, resolveNodeSimdBuild } from "../../src/linalg/wasm-node.js";
+import { SIMD_CHOICES, chooseSimdBuild, parseSimdChoice, type SimdBuild } from "../../src/linalg/simd-build.js";
+import { instantiateBuild, resolveNodeSimdBuild } from "../../src/linalg/wasm-node.js";
 import { Rng } from "../../src/random/index.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -37,20 +28,11 @@ interface RawKernels {
   ssyrk(...args: number[]): void;
 }
 
-function instantiate(build: SimdBuild): RawKernels {
-  const bytes = readFileSync(locateWasm(KERNEL_FILES[build]));
-  const imports = {
-    env: {
-      abort: () => {
-        throw new Error("abort");
-      },
-    },
-  };
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports as unknown as RawKernels;
-}
-
-if (!relaxedSimdSupported()) setFlagsFromString("--experimental-wasm-relaxed-simd");
-const BUILDS: Record<SimdBuild, RawKernels> = { plain: instantiate("plain"), relaxed: instantiate("relaxed") };
+resolveNodeSimdBuild("relaxed"); // sets the V8 flag where the engine needs it (Node 20)
+const BUILDS: Record<SimdBuild, RawKernels> = {
+  plain: instantiateBuild("plain") as unknown as RawKernels,
+  relaxed: instantiateBuild("relaxed") as unknown as RawKernels,
+};
 
 type Dtype = "float64" | "float32";
 
