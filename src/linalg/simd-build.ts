@@ -10,8 +10,10 @@
  * γ_m·(|α|·Σ_p |a_ip||b_pj| + |β||c_ij|) of the exact value, γ_m = m·u/(1 − m·u), m = k + 2⌈k/256⌉, so the two
  * builds agree to within twice that.
  *
- * This module has no platform imports (browsers bundle it): Node's loader (./wasm-node.js) reads the choice from
- * the environment, the browser build of the explorable detects support and loads the relaxed file when it can.
+ * The plain build is the default everywhere: its numbers are the same on every machine and engine, which the
+ * explorable's promise (a trial gives the same bits in the browser as in Node) and stored results rely on. Node's
+ * loader (./wasm-node.js) loads the relaxed build when LAYERWISE_SIMD asks for it; in a browser, pass the URL of
+ * KERNEL_FILES.relaxed to `loadKernels` when `relaxedSimdSupported()`. This module has no platform imports.
  */
 
 /** The two builds of the kernels. */
