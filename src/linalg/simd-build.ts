@@ -15,6 +15,7 @@
  * loader (./wasm-node.js) loads the relaxed build when LAYERWISE_SIMD asks for it; in a browser, pass the URL of
  * KERNEL_FILES.relaxed to `loadKernels` when `relaxedSimdSupported()`. This module has no platform imports.
  */
+import { InputError } from "../config/errors.js";
 
 /** The two builds of the kernels. */
 export const SIMD_BUILDS = ["plain", "relaxed"] as const;
@@ -53,7 +54,7 @@ export function relaxedSimdSupported(): boolean {
 
 /**
  * Validates a requested build (the LAYERWISE_SIMD environment variable in Node; `source` names it in the
- * message). `undefined` or the empty string means `fallback`.
+ * message). `undefined` or the empty string means `fallback`. Throws `InputError` for anything else.
  */
 export function parseSimdChoice(
   value: string | undefined,
@@ -62,7 +63,7 @@ export function parseSimdChoice(
 ): SimdChoice {
   if (value === undefined || value === "") return fallback;
   if ((SIMD_CHOICES as readonly string[]).includes(value)) return value as SimdChoice;
-  throw new Error(
+  throw new InputError(
     `layerwise: ${source}=${JSON.stringify(value)} is not a kernel build; allowed: ${SIMD_CHOICES.join(", ")}`,
   );
 }
@@ -76,7 +77,7 @@ export function chooseSimdBuild(choice: SimdChoice, supported: boolean, source =
   if (choice === "plain") return "plain";
   if (supported) return "relaxed";
   if (choice === "auto") return "plain";
-  throw new Error(
+  throw new InputError(
     `layerwise: ${source}=relaxed but this engine does not support relaxed SIMD (WebAssembly.validate refused f64x2.relaxed_madd); use plain or auto`,
   );
 }

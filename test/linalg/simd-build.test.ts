@@ -348,4 +348,16 @@ describe("choosing the build", () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('LAYERWISE_SIMD="avx512" is not a kernel build; allowed: plain, relaxed, auto');
   });
+
+  it("the CLI reports a bad LAYERWISE_SIMD as invalid input: exit 2, the message and no stack trace", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "layerwise.js"), "list"], {
+      env: { ...process.env, LAYERWISE_SIMD: "fma" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'layerwise: LAYERWISE_SIMD="fma" is not a kernel build; allowed: plain, relaxed, auto',
+    );
+    expect(r.stdout).toBe("");
+  });
 });
