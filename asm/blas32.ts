@@ -6,6 +6,7 @@
 // vectors, so the same 8 accumulators + 2 B vectors + broadcast A values fit V8's 15 vector registers while each
 // multiply-add instruction does four products instead of two. A is packed pre-broadcast ((a, a, a, a) per
 // value, 16 bytes) for the reason given in asm/blas.ts. Accumulation is in float32, as in reference BLAS sgemm.
+// The multiply-adds go through `madd32`, fused in the relaxed-SIMD build as `madd` is in asm/blas.ts.
 
 import { evenBlock, roundUp } from "./blocking";
 
