@@ -8,7 +8,7 @@
  * Both builds are instantiated here as separate raw instances (the V8 flag Node 20 needs is set in this test
  * process), so their kernels run on the same bytes in memory.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -316,23 +316,42 @@ describe("choosing the build", () => {
     expect(untouched.log).toEqual([]);
   });
 
+  /**
+   * Runs `node …args` to completion without blocking this worker's event loop (a blocked test worker cannot answer
+   * vitest's calls, which time out on a loaded machine).
+   */
+  function runNode(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
   /** Imports the built package (dist/, built by `pretest`) in a fresh Node with LAYERWISE_SIMD set. */
   function packageWith(value: string | undefined) {
     const env = { ...process.env };
     if (value === undefined) delete env.LAYERWISE_SIMD;
     else env.LAYERWISE_SIMD = value;
     const url = pathToFileURL(join(ROOT, "dist", "src", "linalg", "wasm-node.js")).href;
-    const node = pathToFileURL(join(ROOT, "dist", "src", "node.js")).href;
+    const root = pathToFileURL(join(ROOT, "dist", "src", "node.js")).href;
     const script = [
       `const { simdBuild } = await import(${JSON.stringify(url)});`,
-      `const { Matrix, linalg } = await import(${JSON.stringify(node)});`,
+      `const { Matrix, linalg } = await import(${JSON.stringify(root)});`,
       `const C = linalg.matmul(new Matrix(2, 3, [1, 2, 3, 4, 5, 6]), new Matrix(3, 2, [7, 8, 9, 10, 11, 12]));`,
       `console.log(JSON.stringify({ simdBuild, C: Array.from(C.data) }));`,
     ].join("\n");
-    return spawnSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" });
+    return runNode(["--input-type=module", "-e", script], env);
   }
 
-  it("the package loads plain by default, relaxed with LAYERWISE_SIMD=relaxed or auto (Node 20: via the V8 flag), and refuses a bad value", () => {
+  it("the package loads plain by default, relaxed with LAYERWISE_SIMD=relaxed or auto (Node 20: via the V8 flag), and refuses a bad value", async () => {
     const expected = [58, 64, 139, 154];
     for (const [value, build] of [
       [undefined, "plain"],
@@ -340,20 +359,17 @@ describe("choosing the build", () => {
       ["relaxed", "relaxed"],
       ["auto", "relaxed"],
     ] as const) {
-      const r = packageWith(value);
+      const r = await packageWith(value);
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ simdBuild: build, C: expected });
     }
-    const bad = packageWith("avx512");
+    const bad = await packageWith("avx512");
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('LAYERWISE_SIMD="avx512" is not a kernel build; allowed: plain, relaxed, auto');
   });
 
-  it("the CLI reports a bad LAYERWISE_SIMD as invalid input: exit 2, the message and no stack trace", () => {
-    const r = spawnSync(process.execPath, [join(ROOT, "bin", "layerwise.js"), "list"], {
-      env: { ...process.env, LAYERWISE_SIMD: "fma" },
-      encoding: "utf8",
-    });
+  it("the CLI reports a bad LAYERWISE_SIMD as invalid input: exit 2, the message and no stack trace", async () => {
+    const r = await runNode([join(ROOT, "bin", "layerwise.js"), "list"], { ...process.env, LAYERWISE_SIMD: "fma" });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       'layerwise: LAYERWISE_SIMD="fma" is not a kernel build; allowed: plain, relaxed, auto',
