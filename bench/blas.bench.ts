@@ -3,7 +3,7 @@
  * the same matrices (written to a temp folder as float64 files, read by bench/peer/blas.py), timed in the same
  * run. At 8×8 and 16×16 it also times a plain TypeScript triple loop, which `matmul` must not be slower than.
  * The float32 rows time `matmul32` (Matrix32) against numpy on float32 arrays of the same (rounded) values.
- * A second table times the GEMM kernels alone (dgemm, sgemm at 512) in both builds of the kernels, plain SIMD and
+ * A second table times the GEMM kernels alone (dgemm, sgemm at 256 and 512) in both builds of the kernels, plain SIMD and
  * relaxed SIMD (fused multiply-add), each on its own instance, against the same numpy rows.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -182,16 +182,16 @@ export default function blasBench(): void {
 }
 
 /**
- * dgemm and sgemm on the 512×512 matmul cases, timed as bare kernel calls (operands already in linear memory) on a
+ * dgemm and sgemm on the 256×256 and 512×512 matmul cases, timed as bare kernel calls (operands already in linear memory) on a
  * separate instance of each build, against numpy's time for the same product. The builds are timed alternately
- * (one call each per round, 15 rounds; median and fastest call) so a change of load hits both alike. Each build's result must
+ * (one call each per round; median and fastest call) so a change of load hits both alike. Each build's result must
  * agree with numpy's Frobenius norm as the main table's do.
  */
 function kernelBuildRows(all: Case[], peer: PeerResult): Record<string, string | number>[] {
   resolveNodeSimdBuild("relaxed"); // the relaxed build needs relaxed SIMD (Node 20: a V8 flag, set here)
-  const n = 512;
   const rows: Record<string, string | number>[] = [];
-  for (const c of all.filter((x) => x.op === "matmul" && x.inputs[0].rows === n)) {
+  for (const c of all.filter((x) => x.op === "matmul" && (x.inputs[0].rows === 256 || x.inputs[0].rows === 512))) {
+    const n = c.inputs[0].rows;
     const theirs = peer.cases[c.name];
     const View = c.dtype === "float64" ? Float64Array : Float32Array;
     const runs = SIMD_BUILDS.map((build) => {
@@ -211,7 +211,9 @@ function kernelBuildRows(all: Case[], peer: PeerResult): Record<string, string |
       }
       return { build, call, times: [] as number[] };
     });
-    for (let round = 0; round < 15; round++) {
+    // 15 rounds at 512, 120 at 256 (a call is 8× shorter): about a second per case either way.
+    const rounds = Math.round(15 * (512 / n) ** 3);
+    for (let round = 0; round < rounds; round++) {
       for (const run of runs) {
         const t0 = performance.now();
         run.call();
@@ -223,7 +225,7 @@ function kernelBuildRows(all: Case[], peer: PeerResult): Record<string, string |
     for (const { build, times } of runs) {
       const ms = median(times);
       rows.push({
-        case: `${c.dtype === "float64" ? "dgemm" : "sgemm"} 512, ${build} build`,
+        case: `${c.dtype === "float64" ? "dgemm" : "sgemm"} ${n}, ${build} build`,
         "ours ms": ms,
         "numpy ms": theirs.ms,
         "ours/numpy": ms / theirs.ms,
