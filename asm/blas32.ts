@@ -6,6 +6,7 @@
 // vectors, so the same 8 accumulators + 2 B vectors + broadcast A values fit V8's 15 vector registers while each
 // multiply-add instruction does four products instead of two. A is packed pre-broadcast ((a, a, a, a) per
 // value, 16 bytes) for the reason given in asm/blas.ts. Accumulation is in float32, as in reference BLAS sgemm.
+// The multiply-adds go through `madd32`, fused in the relaxed-SIMD build as `madd` is in asm/blas.ts.
 
 import { evenBlock, roundUp } from "./blocking";
 
@@ -335,17 +336,17 @@ function microKernel32(
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd32(a, b0, c00);
+    c01 = madd32(a, b1, c01);
     a = v128.load(pa, 16);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd32(a, b0, c10);
+    c11 = madd32(a, b1, c11);
     a = v128.load(pa, 32);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd32(a, b0, c20);
+    c21 = madd32(a, b1, c21);
     a = v128.load(pa, 48);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd32(a, b0, c30);
+    c31 = madd32(a, b1, c31);
     pa += 64;
     pb += 32;
   }
@@ -366,6 +367,12 @@ function microKernel32(
       }
     }
   }
+}
+
+/** c + a·b on f32x4 lanes: fused (`f32x4.relaxed_madd`) in the relaxed build, as `madd` in asm/blas.ts. */
+function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 /** Writes one 8-wide row of a tile: out[0..8) ← α·(v0, v1) + β·out[0..8) (β = 0: out is not read). */

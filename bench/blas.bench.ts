@@ -3,6 +3,8 @@
  * the same matrices (written to a temp folder as float64 files, read by bench/peer/blas.py), timed in the same
  * run. At 8×8 and 16×16 it also times a plain TypeScript triple loop, which `matmul` must not be slower than.
  * The float32 rows time `matmul32` (Matrix32) against numpy on float32 arrays of the same (rounded) values.
+ * A second table times the GEMM kernels alone (dgemm, sgemm at 256 and 512) in both builds of the kernels, plain SIMD and
+ * relaxed SIMD (fused multiply-add), each on its own instance, against the same numpy rows.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,8 @@ import { Matrix32 } from "../src/linalg/matrix32.js";
 import { matmul32 } from "../src/linalg/blas32.js";
 import { frobeniusNorm } from "../src/linalg/ops.js";
 import { Rng, deriveSeed, gaussianMatrix } from "../src/random/index.js";
+import { instantiateBuild, resolveNodeSimdBuild, simdBuild } from "../src/linalg/wasm-node.js";
+import { SIMD_BUILDS } from "../src/linalg/simd-build.js";
 import { printTable, runNumpy } from "./numpy.js";
 
 interface Case {
@@ -168,7 +172,70 @@ export default function blasBench(): void {
     return row;
   });
   printTable(
-    `matmul and XᵀX, float64 and float32, one thread (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,
+    `matmul and XᵀX, float64 and float32, one thread, ${simdBuild} kernels (numpy: OpenBLAS ${peer.corename} kernel, ${peer.threads} thread)`,
     rows,
   );
+  printTable(
+    `GEMM kernel alone, plain vs relaxed SIMD build (numpy: the matmul rows above)`,
+    kernelBuildRows(all, peer),
+  );
+}
+
+/**
+ * dgemm and sgemm on the 256×256 and 512×512 matmul cases, timed as bare kernel calls (operands already in linear memory) on a
+ * separate instance of each build, against numpy's time for the same product. The builds are timed alternately
+ * (one call each per round; median and fastest call) so a change of load hits both alike. Each build's result must
+ * agree with numpy's Frobenius norm as the main table's do.
+ */
+function kernelBuildRows(all: Case[], peer: PeerResult): Record<string, string | number>[] {
+  resolveNodeSimdBuild("relaxed"); // the relaxed build needs relaxed SIMD (Node 20: a V8 flag, set here)
+  const rows: Record<string, string | number>[] = [];
+  for (const c of all.filter((x) => x.op === "matmul" && (x.inputs[0].rows === 256 || x.inputs[0].rows === 512))) {
+    const n = c.inputs[0].rows;
+    const theirs = peer.cases[c.name];
+    const View = c.dtype === "float64" ? Float64Array : Float32Array;
+    const runs = SIMD_BUILDS.map((build) => {
+      const k = instantiateBuild(build);
+      const pA = Math.ceil(Number((k.__heap_base as WebAssembly.Global).value) / 64) * 64;
+      const [pB, pC] = [pA + n * n * View.BYTES_PER_ELEMENT, pA + 2 * n * n * View.BYTES_PER_ELEMENT];
+      const end = pC + n * n * View.BYTES_PER_ELEMENT;
+      if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+      new View(k.memory.buffer, pA, n * n).set(c.inputs[0].data);
+      new View(k.memory.buffer, pB, n * n).set(c.inputs[1].data);
+      const gemm = (c.dtype === "float64" ? k.dgemm : k.sgemm) as (...args: number[]) => void;
+      const call = () => gemm(0, 0, n, n, n, 1, pA, n, pB, n, 0, pC, n);
+      call();
+      const norm = frobeniusNorm(new Matrix(n, n, Float64Array.from(new View(k.memory.buffer, pC, n * n))));
+      if (Math.abs(norm - theirs.norm) > (c.dtype === "float32" ? 1e-5 : 1e-10) * theirs.norm) {
+        throw new Error(`blas bench: ${c.name} (${build} build): ‖ours‖ = ${norm} but ‖numpy‖ = ${theirs.norm}`);
+      }
+      return { build, call, times: [] as number[] };
+    });
+    // 15 rounds at 512, 120 at 256 (a call is 8× shorter): about a second per case either way.
+    const rounds = Math.round(15 * (512 / n) ** 3);
+    for (let round = 0; round < rounds; round++) {
+      for (const run of runs) {
+        const t0 = performance.now();
+        run.call();
+        run.times.push(performance.now() - t0);
+      }
+    }
+    const median = (times: number[]) => [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)];
+    const plainMs = median(runs[0].times);
+    for (const { build, times } of runs) {
+      const ms = median(times);
+      rows.push({
+        case: `${c.dtype === "float64" ? "dgemm" : "sgemm"} ${n}, ${build} build`,
+        "ours ms": ms,
+        "numpy ms": theirs.ms,
+        "ours/numpy": ms / theirs.ms,
+        "ours/plain": ms / plainMs,
+        "ours GFLOP/s": c.flops / ms / 1e6,
+        // The fastest call: the micro-kernel's rate when the load let it run undisturbed.
+        "ours best GFLOP/s": c.flops / Math.min(...times) / 1e6,
+        "numpy GFLOP/s": c.flops / theirs.ms / 1e6,
+      });
+    }
+  }
+  return rows;
 }

@@ -1,9 +1,12 @@
 // Builds the WebAssembly kernels (asm/index.ts) into wasm/, one file per variant. Every variant compiles the
 // same sources with the common flags plus its own; add a variant by adding an entry to VARIANTS.
 //
-//   layerwise.wasm         the plain build: its own (non-shared) memory; browsers and the fallback.
-//   layerwise-shared.wasm  imports a shared memory (SharedArrayBuffer-backed), so worker threads can run
-//                          kernels on the same data (src/linalg/threads.ts); Node loads this one.
+//   layerwise.wasm                 the plain build: its own (non-shared) memory; browsers and the fallback.
+//   layerwise-shared.wasm          imports a shared memory (SharedArrayBuffer-backed), so worker threads can
+//                                  run kernels on the same data (src/linalg/threads.ts); Node loads this one.
+//   layerwise-relaxed[-shared].wasm  the same two with relaxed SIMD: the GEMM micro-kernels accumulate with
+//                                  relaxed_madd (fused multiply-add where the CPU has it); opt-in, see
+//                                  src/linalg/simd-build.ts.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,9 +25,13 @@ const SHARED = [
   "65536",
 ];
 
+const RELAXED = ["--enable", "relaxed-simd"];
+
 const VARIANTS = [
   { name: "layerwise", flags: [] },
   { name: "layerwise-shared", flags: SHARED },
+  { name: "layerwise-relaxed", flags: RELAXED },
+  { name: "layerwise-relaxed-shared", flags: [...SHARED, ...RELAXED] },
 ];
 
 const asc = createRequire(import.meta.url).resolve("assemblyscript/bin/asc.js");

@@ -11,3 +11,4 @@ export * as optim from "./optim/index.js";
 export * as experiments from "./runner/programmatic.js";
 export type { TrialResult, RunTrialOptions } from "./runner/programmatic.js";
 export { loadKernels, initKernels, kernelsLoaded } from "./linalg/wasm.js";
+export { relaxedSimdSupported, KERNEL_FILES, type SimdBuild } from "./linalg/simd-build.js";
