@@ -8,8 +8,8 @@ import { gram } from "../../linalg/blas.js";
 import { pow } from "../../linalg/elementary.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
-import { adamDirection, adamMoments } from "../transforms/first-order.js";
-import { graftOne } from "../transforms/graft.js";
+import { adamPass } from "../transforms/first-order.js";
+import { graftScale } from "../transforms/graft.js";
 import {
   checkChoice,
   checkInteger,
@@ -140,18 +140,28 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
       const updates: Params = {};
       for (const [key, g] of Object.entries(grads)) {
         // M and the Adam graft's v share Adam's moment arithmetic (the graft then equals adam exactly).
-        const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(g.data.length);
-        const moments = adamMoments(g.data, state.momentum[key].data, v0, graftHyper);
-        momentum[key] = new Matrix(g.rows, g.cols, moments.m);
-        if (graftMoments) graftMoments[key] = new Matrix(g.rows, g.cols, moments.v);
+        const n = g.data.length;
+        const mk = new Matrix(g.rows, g.cols);
+        const Mhat = new Matrix(g.rows, g.cols);
         const bc1 = 1 - pow(beta1, t);
-        const Mhat = new Matrix(
-          g.rows,
-          g.cols,
-          moments.m.map((x) => x / bc1),
-        );
-        const D =
-          graftKind === "adam" ? new Matrix(g.rows, g.cols, adamDirection(moments.m, moments.v, t, graftHyper)) : Mhat;
+        let D = Mhat;
+        if (graftMoments) {
+          const vk = new Matrix(g.rows, g.cols);
+          D = new Matrix(g.rows, g.cols);
+          const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(n);
+          adamPass(g.data, state.momentum[key].data, v0, t, graftHyper, mk.data, vk.data, D.data);
+          graftMoments[key] = vk;
+          for (let i = 0; i < n; i++) Mhat.data[i] = mk.data[i] / bc1;
+        } else {
+          const m0 = state.momentum[key].data;
+          const c1 = 1 - beta1;
+          for (let i = 0; i < n; i++) {
+            const mi = beta1 * m0[i] + c1 * g.data[i];
+            mk.data[i] = mi;
+            Mhat.data[i] = mi / bc1;
+          }
+        }
+        momentum[key] = mk;
 
         let S: Matrix;
         if (key in blocks) {
@@ -194,9 +204,15 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           };
           S = applyDiagonal(folded.block, Mhat, -0.5, eps);
         }
-        const dir = !precondition ? D : graftKind === "none" ? S : graftOne(D, S);
         const u = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
+        if (precondition && graftKind !== "none") {
+          // −η·(c·S) with c = ‖D‖/‖S‖: the graft and the step in one pass.
+          const c = graftScale(D, S);
+          for (let i = 0; i < n; i++) u.data[i] = -eta * (c * S.data[i]);
+        } else {
+          const dir = precondition ? S.data : D.data;
+          for (let i = 0; i < n; i++) u.data[i] = -eta * dir[i];
+        }
         updates[key] = u;
       }
       return { updates, state: { count: t, momentum, graftMoments, blocks, diagonals } };

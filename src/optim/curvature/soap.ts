@@ -6,7 +6,7 @@ import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
-import { adamDirection, adamHyper, requireParams } from "../transforms/first-order.js";
+import { adamHyper, adamPass, requireParams } from "../transforms/first-order.js";
 import {
   checkInteger,
   checkKnownFields,
@@ -146,11 +146,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         const gp = block ? rotate(block, g) : g;
         const mk = new Matrix(g.rows, g.cols);
         const vk = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < mk.data.length; i++) {
-          mk.data[i] = h.b1 * mPrev.data[i] + (1 - h.b1) * gp.data[i];
-          vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
-        }
-        const step = new Matrix(g.rows, g.cols, adamDirection(mk.data, vk.data, t, h));
+        const step = new Matrix(g.rows, g.cols);
+        adamPass(gp.data, mPrev.data, state.v[key].data, t, h, mk.data, vk.data, step.data);
         const dir = block ? rotateBack(block, step) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
