@@ -64,6 +64,9 @@ export interface Kernels {
   // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
   sgemm: GemmKernel;
   ssyrk: SyrkKernel;
+  // asm/optim.ts (optimizers' element-wise kernels)
+  /** out ← a·x + b·y over n float64 values (out may be x or y). */
+  axpby(n: number, a: number, px: number, b: number, py: number, pout: number): void;
   [name: string]: unknown;
 }
 
