@@ -20,6 +20,7 @@ import {
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { Scratch } from "../scratch.js";
 import { readTile, tiles, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { nextFailureCount } from "./failures.js";
@@ -110,6 +111,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
+  const scratch = new Scratch();
 
   return {
     init(params) {
@@ -142,12 +144,12 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         // M and the Adam graft's v share Adam's moment arithmetic (the graft then equals adam exactly).
         const n = g.data.length;
         const mk = new Matrix(g.rows, g.cols);
-        const Mhat = new Matrix(g.rows, g.cols);
+        const Mhat = scratch.matrix(`${key}:Mhat`, g.rows, g.cols);
         const bc1 = 1 - pow(beta1, t);
         let D = Mhat;
         if (graftMoments) {
           const vk = new Matrix(g.rows, g.cols);
-          D = new Matrix(g.rows, g.cols);
+          D = scratch.matrix(`${key}:D`, g.rows, g.cols);
           const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(n);
           adamPass(g.data, state.momentum[key].data, v0, t, graftHyper, mk.data, vk.data, D.data);
           graftMoments[key] = vk;
@@ -165,9 +167,11 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
 
         let S: Matrix;
         if (key in blocks) {
-          S = new Matrix(g.rows, g.cols);
+          const grid = tiles(g.rows, g.cols, maxDim);
+          // One tile covering g: its product is S itself; otherwise the tiles' products are assembled in S.
+          S = grid.length === 1 ? Mhat : scratch.matrix(`${key}:S`, g.rows, g.cols);
           const next: KroneckerBlock[] = [];
-          tiles(g.rows, g.cols, maxDim).forEach((tile, i) => {
+          grid.forEach((tile, i) => {
             const Gt = readTile(g, tile);
             const folded = updateStatistics(
               blocks[key][i],
@@ -187,7 +191,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
               ...block,
               failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
             });
-            writeTile(S, tile, applyTwoSided(block, readTile(Mhat, tile)));
+            const St = applyTwoSided(block, readTile(Mhat, tile), scratch, `${key}[${i}]`);
+            if (grid.length === 1) S = St;
+            else writeTile(S, tile, St);
           });
           blocks[key] = next;
         } else {
