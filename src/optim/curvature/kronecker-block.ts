@@ -275,11 +275,12 @@ export function powerIterationBases(): RefreshRule {
     if (!Q) return { Q: descendingEigenbasis(S).Q };
     const n = S.rows;
     const SQ = matmul(S, Q);
+    // Row by row (i outer) so both matrices are read contiguously; each est[k] still sums over i in order.
     const est = new Float64Array(n);
-    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
     const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => est[y] - est[x] || x - y);
     const sorted = new Matrix(n, n);
-    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) sorted.data[i * n + k] = SQ.data[i * n + order[k]];
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) sorted.data[i * n + k] = SQ.data[i * n + order[k]];
     return { Q: qr(sorted).Q, order };
   };
   return (block) => {
