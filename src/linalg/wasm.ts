@@ -73,6 +73,9 @@ export interface Kernels {
   // asm/convert.ts (float64 → float32 rounding and float32 → float64; both may run in place)
   demoteF64(n: number, px: number, py: number): void;
   promoteF32(n: number, px: number, py: number): void;
+  // asm/optim.ts (optimizers' element-wise kernels)
+  /** out ← a·x + b·y over n float64 values (out may be x or y). */
+  axpby(n: number, a: number, px: number, b: number, py: number, pout: number): void;
   [name: string]: unknown;
 }
 

@@ -5,7 +5,7 @@
  */
 export type { GradientTransformation, Params, UpdateContext } from "./transform.js";
 export type { KroneckerStats, DiagonalStats, LayerStats } from "../nn/types.js";
-export { applyUpdates, chain } from "./transforms/combine.js";
+export { applyUpdates, applyUpdatesInPlace, chain } from "./transforms/combine.js";
 export { constant, cosine, linearWarmup, type Schedule, type LearningRate } from "./transforms/schedule.js";
 export type { CosineOptions, LinearWarmupOptions } from "./transforms/schedule.js";
 export { saveState, loadState } from "./transforms/state-io.js";

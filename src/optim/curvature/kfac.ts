@@ -19,6 +19,7 @@ import {
 } from "../transforms/options.js";
 import { allFinite, treeDot } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { Scratch } from "../scratch.js";
 import { nextFailureCount } from "./failures.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
@@ -130,14 +131,15 @@ type Variant = (
   grad: Matrix,
   refreshNow: boolean,
   o: Resolved,
+  scratch: Scratch,
 ) => LayerStep;
 
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹. */
-const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
+const kfacLayer: Variant = (s, _g, block, _scaling, grad, refreshNow, o, scratch) => {
   let error: string | null = null;
   if (refreshNow || (block.leftCache === null && block.left !== null))
     ({ block, error } = refresh(block, dampedInverses(o.damping)));
-  return { block, scaling: null, direction: applyTwoSided(block, grad), error };
+  return { block, scaling: null, direction: applyTwoSided(block, grad, scratch, s.weight), error };
 };
 
 /**
@@ -145,7 +147,7 @@ const kfacLayer: Variant = (_s, _g, block, _scaling, grad, refreshNow, o) => {
  * every step the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the step is
  * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ.
  */
-const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o) => {
+const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch) => {
   let error: string | null = null;
   if (refreshNow || (block.leftCache === null && block.left !== null)) {
     const r = refresh(block, eigenbases());
@@ -159,17 +161,18 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o) => {
         for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
     }
   }
-  if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad.clone(), error };
+  if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad, error };
   const batch = projectedSecondMoments(s, g, block.leftCache, block.rightCache);
   if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
   else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
-  const P = rotate(block, grad);
+  const P = rotate(block, grad, scratch, `${s.weight}:in`);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P), error };
+  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`), error };
 };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
+  const scratch = new Scratch();
   return {
     init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
     update(grads, state, params, ctx) {
@@ -217,7 +220,8 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         block = folded.block;
         // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
         const refreshThis = refreshNow && folded.error === null;
-        const step = variant(s, g, block, scalings[s.weight] ?? null, joinedGradient(grads, s), refreshThis, o);
+        const grad = joinedGradient(grads, s, scratch);
+        const step = variant(s, g, block, scalings[s.weight] ?? null, grad, refreshThis, o, scratch);
         const error = folded.error ?? step.error;
         layers[s.weight] = {
           ...step.block,
@@ -228,29 +232,51 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       }
       for (const [key, g] of Object.entries(grads)) if (!(key in direction)) direction[key] = g.clone();
       // KL-clipping (kfac-pytorch): ν = min(1, √(c / (η² Σ⟨Δ, ∇⟩))).
+      let nu = 1;
       if (o.klClip !== null) {
         const vg = eta * eta * treeDot(direction, grads);
-        const nu = vg > 0 ? Math.min(1, Math.sqrt(o.klClip / vg)) : 1;
-        if (nu < 1) for (const d of Object.values(direction)) for (let i = 0; i < d.data.length; i++) d.data[i] *= nu;
+        nu = vg > 0 ? Math.min(1, Math.sqrt(o.klClip / vg)) : 1;
       }
       const momentum: Params | null = o.mu > 0 ? {} : null;
       const updates: Params = {};
       for (const key of Object.keys(grads)) {
         const d = direction[key];
-        if (theta) for (let i = 0; i < d.data.length; i++) d.data[i] += o.wd * theta[key].data[i];
-        if (momentum) {
-          // PyTorch's SGD buffer: b ← Δ at the first step, then b ← μb + Δ; the step follows b.
-          const prev = state.momentum?.[key];
-          if (prev) for (let i = 0; i < d.data.length; i++) d.data[i] += o.mu * prev.data[i];
-          momentum[key] = d;
-        }
         const u = new Matrix(d.rows, d.cols);
-        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * d.data[i];
+        // PyTorch's SGD buffer: b ← Δ at the first step, then b ← μb + Δ; the step follows b.
+        const prev = momentum ? state.momentum?.[key]?.data : undefined;
+        finishStep(d.data, nu, theta?.[key].data, o.wd, prev, o.mu, eta, u.data);
+        if (momentum) momentum[key] = d;
         updates[key] = u;
       }
       return { updates, state: { count: t, layers, scalings, diagonals, momentum } };
     },
   };
+}
+
+/**
+ * The tail of a KFAC step over one parameter, in one pass: Δ ← ν·Δ (KL-clipping, skipped when ν = 1),
+ * Δ ← Δ + λθ (with θ), Δ ← Δ + μ·b_prev (with a previous buffer), u ← −η·Δ. Δ is overwritten (it becomes the
+ * momentum buffer); each entry sees the same operations in the same order as separate passes would apply them.
+ */
+function finishStep(
+  d: Float64Array,
+  nu: number,
+  theta: Float64Array | undefined,
+  wd: number,
+  prev: Float64Array | undefined,
+  mu: number,
+  eta: number,
+  u: Float64Array,
+): void {
+  const clip = nu < 1;
+  for (let i = 0; i < d.length; i++) {
+    let x = d[i];
+    if (clip) x *= nu;
+    if (theta) x += wd * theta[i];
+    if (prev) x += mu * prev[i];
+    d[i] = x;
+    u[i] = -eta * x;
+  }
 }
 
 /**

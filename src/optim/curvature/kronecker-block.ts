@@ -10,13 +10,14 @@
  * paths. On failure the block keeps its previous factors/cache (see failures.ts). All state is plain data.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram, matmul } from "../../linalg/blas.js";
+import { gram, matmul, matmulInto } from "../../linalg/blas.js";
 import { solveSPD } from "../../linalg/cholesky.js";
 import { eigh } from "../../linalg/eigh.js";
 import { pow } from "../../linalg/elementary.js";
 import { qr } from "../../linalg/qr.js";
 import { LinalgError, NonFiniteError } from "../../linalg/errors.js";
 import { allFinite } from "../transforms/params.js";
+import type { Scratch } from "../scratch.js";
 import { attempt } from "./failures.js";
 
 export interface KroneckerBlock {
@@ -50,22 +51,24 @@ export function ema(S: Matrix | null, B: Matrix, decay: number, weight: number):
  */
 function foldInPlace(S: Matrix | null, B: Matrix, decay: number, weight: number): boolean {
   const b = B.data;
-  let finite = true;
+  // x·0 is ±0 for a finite x and NaN for NaN and ±Inf, so the sum stays 0 exactly when every entry is finite:
+  // the check costs one multiply-add per entry and no branch.
+  let poison = 0;
   if (S) {
     const s = S.data;
     for (let i = 0; i < b.length; i++) {
       const x = b[i];
-      if (x - x !== 0) finite = false; // NaN or ±Inf
+      poison += x * 0;
       b[i] = decay * s[i] + weight * x;
     }
   } else {
     for (let i = 0; i < b.length; i++) {
       const x = b[i];
-      if (x - x !== 0) finite = false;
+      poison += x * 0;
       b[i] = weight * x;
     }
   }
-  return finite;
+  return poison === 0;
 }
 
 /** A batch factor to fold in: the statistic is `scale`·`batch` (e.g. a Gram matrix and 1/n). */
@@ -272,11 +275,12 @@ export function powerIterationBases(): RefreshRule {
     if (!Q) return { Q: descendingEigenbasis(S).Q };
     const n = S.rows;
     const SQ = matmul(S, Q);
+    // Row by row (i outer) so both matrices are read contiguously; each est[k] still sums over i in order.
     const est = new Float64Array(n);
-    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
     const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => est[y] - est[x] || x - y);
     const sorted = new Matrix(n, n);
-    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) sorted.data[i * n + k] = SQ.data[i * n + order[k]];
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) sorted.data[i * n + k] = SQ.data[i * n + order[k]];
     return { Q: qr(sorted).Q, order };
   };
   return (block) => {
@@ -291,26 +295,40 @@ function requireFactors(block: KroneckerBlock): { left: Matrix; right: Matrix } 
   return { left: block.left, right: block.right };
 }
 
-/** leftCache · M · rightCache (a null cache is the identity). */
-export function applyTwoSided(block: KroneckerBlock, M: Matrix): Matrix {
-  let out = M;
-  if (block.leftCache) out = matmul(block.leftCache, out);
-  if (block.rightCache) out = matmul(out, block.rightCache);
-  return out === M ? M.clone() : out;
+/**
+ * op(L)·M·op(R) for square L, R (null: the identity), as a new matrix, or, given `scratch`, in matrices reused
+ * from it under `name` (the result then belongs to the scratch: copy it before it leaves the optimizer).
+ */
+function twoSided(
+  L: Matrix | null,
+  transL: boolean,
+  M: Matrix,
+  R: Matrix | null,
+  transR: boolean,
+  scratch?: Scratch,
+  name = "",
+): Matrix {
+  const fresh = (part: string): Matrix =>
+    scratch ? scratch.matrix(`${name}:${part}`, M.rows, M.cols) : new Matrix(M.rows, M.cols);
+  const out = fresh("out");
+  if (L && R) matmulInto(out, matmulInto(fresh("mid"), L, M, { transA: transL }), R, { transB: transR });
+  else if (L) matmulInto(out, L, M, { transA: transL });
+  else if (R) matmulInto(out, M, R, { transB: transR });
+  else out.data.set(M.data);
+  return out;
 }
 
-/** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity). */
-export function rotate(block: KroneckerBlock, M: Matrix): Matrix {
-  let out = M;
-  if (block.leftCache) out = matmul(block.leftCache, out, { transA: true });
-  if (block.rightCache) out = matmul(out, block.rightCache);
-  return out === M ? M.clone() : out;
+/** leftCache · M · rightCache (a null cache is the identity); `scratch`/`name`: see `twoSided`. */
+export function applyTwoSided(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
+  return twoSided(block.leftCache, false, M, block.rightCache, false, scratch, name);
 }
 
-/** Back from the eigenbasis: Q_L M Q_Rᵀ. */
-export function rotateBack(block: KroneckerBlock, M: Matrix): Matrix {
-  let out = M;
-  if (block.leftCache) out = matmul(block.leftCache, out);
-  if (block.rightCache) out = matmul(out, block.rightCache, { transB: true });
-  return out === M ? M.clone() : out;
+/** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity); `scratch`/`name`: see `twoSided`. */
+export function rotate(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
+  return twoSided(block.leftCache, true, M, block.rightCache, false, scratch, name);
+}
+
+/** Back from the eigenbasis: Q_L M Q_Rᵀ; `scratch`/`name`: see `twoSided`. */
+export function rotateBack(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
+  return twoSided(block.leftCache, false, M, block.rightCache, true, scratch, name);
 }

@@ -7,6 +7,7 @@ import { Matrix } from "../../linalg/matrix.js";
 import { gram, matmul } from "../../linalg/blas.js";
 import { ShapeError } from "../../linalg/errors.js";
 import type { FactorBatch } from "./kronecker-block.js";
+import type { Scratch } from "../scratch.js";
 import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext } from "../../nn/types.js";
 
 export type FisherKind = "empirical" | "sampled";
@@ -97,13 +98,16 @@ export function batchFactors(s: KroneckerStats, g: Matrix): { A: FactorBatch; G:
   };
 }
 
-/** The layer's gradient as one out×(in [+1]) matrix [∇W | ∇bᵀ]. */
-export function joinedGradient(grads: Params, s: KroneckerStats): Matrix {
+/**
+ * The layer's gradient as one out×(in [+1]) matrix [∇W | ∇bᵀ]: ∇W itself without a bias; with one, a copy in
+ * `scratch` (reused across steps) when given, else a new matrix.
+ */
+export function joinedGradient(grads: Params, s: KroneckerStats, scratch?: Scratch): Matrix {
   const W = grads[s.weight];
   if (s.bias === undefined) return W;
   const b = grads[s.bias];
   const cols = W.cols + 1;
-  const out = new Matrix(W.rows, cols);
+  const out = scratch ? scratch.matrix(`joined:${s.weight}`, W.rows, cols) : new Matrix(W.rows, cols);
   for (let i = 0; i < W.rows; i++) {
     out.data.set(W.data.subarray(i * W.cols, (i + 1) * W.cols), i * cols);
     out.data[i * cols + W.cols] = b.data[i];
@@ -111,10 +115,13 @@ export function joinedGradient(grads: Params, s: KroneckerStats): Matrix {
   return out;
 }
 
-/** Splits an out×(in [+1]) matrix back into the weight and bias entries of `into`. */
+/**
+ * Splits an out×(in [+1]) matrix into new weight and bias matrices in `into` (copies, so M may be a scratch
+ * matrix that the next step overwrites).
+ */
 export function splitJoined(M: Matrix, s: KroneckerStats, into: Params): void {
   if (s.bias === undefined) {
-    into[s.weight] = M;
+    into[s.weight] = M.clone();
     return;
   }
   const inCols = M.cols - 1;

@@ -8,8 +8,8 @@ import { gram } from "../../linalg/blas.js";
 import { pow } from "../../linalg/elementary.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
-import { adamDirection, adamMoments } from "../transforms/first-order.js";
-import { graftOne } from "../transforms/graft.js";
+import { adamPass } from "../transforms/first-order.js";
+import { graftScale } from "../transforms/graft.js";
 import {
   checkChoice,
   checkInteger,
@@ -20,6 +20,7 @@ import {
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { Scratch } from "../scratch.js";
 import { readTile, tiles, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { nextFailureCount } from "./failures.js";
@@ -110,6 +111,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
+  const scratch = new Scratch();
 
   return {
     init(params) {
@@ -140,24 +142,36 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
       const updates: Params = {};
       for (const [key, g] of Object.entries(grads)) {
         // M and the Adam graft's v share Adam's moment arithmetic (the graft then equals adam exactly).
-        const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(g.data.length);
-        const moments = adamMoments(g.data, state.momentum[key].data, v0, graftHyper);
-        momentum[key] = new Matrix(g.rows, g.cols, moments.m);
-        if (graftMoments) graftMoments[key] = new Matrix(g.rows, g.cols, moments.v);
+        const n = g.data.length;
+        const mk = new Matrix(g.rows, g.cols);
+        const Mhat = scratch.matrix(`${key}:Mhat`, g.rows, g.cols);
         const bc1 = 1 - pow(beta1, t);
-        const Mhat = new Matrix(
-          g.rows,
-          g.cols,
-          moments.m.map((x) => x / bc1),
-        );
-        const D =
-          graftKind === "adam" ? new Matrix(g.rows, g.cols, adamDirection(moments.m, moments.v, t, graftHyper)) : Mhat;
+        let D = Mhat;
+        if (graftMoments) {
+          const vk = new Matrix(g.rows, g.cols);
+          D = scratch.matrix(`${key}:D`, g.rows, g.cols);
+          const v0 = state.graftMoments?.[key]?.data ?? new Float64Array(n);
+          adamPass(g.data, state.momentum[key].data, v0, t, graftHyper, mk.data, vk.data, D.data);
+          graftMoments[key] = vk;
+          for (let i = 0; i < n; i++) Mhat.data[i] = mk.data[i] / bc1;
+        } else {
+          const m0 = state.momentum[key].data;
+          const c1 = 1 - beta1;
+          for (let i = 0; i < n; i++) {
+            const mi = beta1 * m0[i] + c1 * g.data[i];
+            mk.data[i] = mi;
+            Mhat.data[i] = mi / bc1;
+          }
+        }
+        momentum[key] = mk;
 
         let S: Matrix;
         if (key in blocks) {
-          S = new Matrix(g.rows, g.cols);
+          const grid = tiles(g.rows, g.cols, maxDim);
+          // One tile covering g: its product is S itself; otherwise the tiles' products are assembled in S.
+          S = grid.length === 1 ? Mhat : scratch.matrix(`${key}:S`, g.rows, g.cols);
           const next: KroneckerBlock[] = [];
-          tiles(g.rows, g.cols, maxDim).forEach((tile, i) => {
+          grid.forEach((tile, i) => {
             const Gt = readTile(g, tile);
             const folded = updateStatistics(
               blocks[key][i],
@@ -177,7 +191,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
               ...block,
               failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
             });
-            writeTile(S, tile, applyTwoSided(block, readTile(Mhat, tile)));
+            const St = applyTwoSided(block, readTile(Mhat, tile), scratch, `${key}[${i}]`);
+            if (grid.length === 1) S = St;
+            else writeTile(S, tile, St);
           });
           blocks[key] = next;
         } else {
@@ -194,9 +210,15 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           };
           S = applyDiagonal(folded.block, Mhat, -0.5, eps);
         }
-        const dir = !precondition ? D : graftKind === "none" ? S : graftOne(D, S);
         const u = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
+        if (precondition && graftKind !== "none") {
+          // −η·(c·S) with c = ‖D‖/‖S‖: the graft and the step in one pass.
+          const c = graftScale(D, S);
+          for (let i = 0; i < n; i++) u.data[i] = -eta * (c * S.data[i]);
+        } else {
+          const dir = precondition ? S.data : D.data;
+          for (let i = 0; i < n; i++) u.data[i] = -eta * dir[i];
+        }
         updates[key] = u;
       }
       return { updates, state: { count: t, momentum, graftMoments, blocks, diagonals } };

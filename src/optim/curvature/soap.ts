@@ -6,7 +6,7 @@ import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
-import { adamDirection, adamHyper, requireParams } from "../transforms/first-order.js";
+import { adamHyper, adamPass, requireParams } from "../transforms/first-order.js";
 import {
   checkInteger,
   checkKnownFields,
@@ -16,6 +16,7 @@ import {
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
+import { Scratch } from "../scratch.js";
 import { nextFailureCount } from "./failures.js";
 import {
   emptyKroneckerBlock,
@@ -100,6 +101,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = powerIterationBases();
+  const scratch = new Scratch();
 
   /** Folds ∇'s factors into the block (only the sides within maxDim). */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
@@ -137,25 +139,22 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
           const folded = fold(block, g);
           const r = refresh(folded.block, rule);
           // m was kept in the identity basis until now.
-          if (r.error === null) mPrev = rotate(r.block, mPrev);
+          if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${key}:m0`);
           block = r.block;
           error = folded.error ?? r.error;
         }
         // m and v both live in the basis coordinates: m ← β₁m + (1−β₁)∇' is the projection of the reference's
         // m (kept in the parameter's coordinates and projected every step), two products cheaper.
-        const gp = block ? rotate(block, g) : g;
+        const gp = block ? rotate(block, g, scratch, `${key}:g`) : g;
         const mk = new Matrix(g.rows, g.cols);
         const vk = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < mk.data.length; i++) {
-          mk.data[i] = h.b1 * mPrev.data[i] + (1 - h.b1) * gp.data[i];
-          vk.data[i] = h.b2 * state.v[key].data[i] + (1 - h.b2) * gp.data[i] * gp.data[i];
-        }
-        const step = new Matrix(g.rows, g.cols, adamDirection(mk.data, vk.data, t, h));
-        const dir = block ? rotateBack(block, step) : step;
+        const step = scratch.matrix(`${key}:step`, g.rows, g.cols);
+        adamPass(gp.data, mPrev.data, state.v[key].data, t, h, mk.data, vk.data, step.data);
+        const dir = block ? rotateBack(block, step, scratch, `${key}:dir`) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
-        for (let i = 0; i < u.data.length; i++)
-          u.data[i] = w ? -eta * dir.data[i] - eta * wd * w[i] : -eta * dir.data[i];
+        if (w) for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i] - eta * wd * w[i];
+        else for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
         updates[key] = u;
         m[key] = mk;
         v[key] = vk;
@@ -168,7 +167,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
             error = r.error;
             if (r.result) {
               // m moves to the new basis exactly; v is carried over with the basis columns' new order.
-              m[key] = rotate(r.block, rotateBack(block, mk));
+              m[key] = rotate(r.block, rotateBack(block, mk, scratch, `${key}:m`));
               v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
             }
             block = r.block;

@@ -57,27 +57,91 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState> {
       const updates: Params = {};
       const momentum: Params | null = mu > 0 ? {} : null;
       for (const [key, g] of Object.entries(grads)) {
-        const n = g.data.length;
-        const d = new Float64Array(n);
-        for (let i = 0; i < n; i++) d[i] = theta ? g.data[i] + wd * theta[key].data[i] : g.data[i];
-        let dir = d;
-        if (momentum) {
-          const prev = state.momentum?.[key]?.data;
-          const b = new Float64Array(n);
-          for (let i = 0; i < n; i++) b[i] = prev ? mu * prev[i] + d[i] : d[i];
-          momentum[key] = new Matrix(g.rows, g.cols, b);
-          if (nesterov) {
-            dir = new Float64Array(n);
-            for (let i = 0; i < n; i++) dir[i] = d[i] + mu * b[i];
-          } else dir = b;
-        }
         const u = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < n; i++) u.data[i] = -eta * dir[i];
+        if (momentum) {
+          const b = new Matrix(g.rows, g.cols);
+          sgdMomentumPass(
+            g.data,
+            theta?.[key].data,
+            wd,
+            state.momentum?.[key]?.data,
+            mu,
+            nesterov,
+            eta,
+            b.data,
+            u.data,
+          );
+          momentum[key] = b;
+        } else sgdPlainPass(g.data, theta?.[key].data, wd, eta, u.data);
         updates[key] = u;
       }
       return { updates, state: { count: state.count + 1, momentum } };
     },
   };
+}
+
+/** u ← −η·(∇ + λθ) (θ absent: −η·∇), one pass. */
+function sgdPlainPass(
+  g: Float64Array,
+  theta: Float64Array | undefined,
+  wd: number,
+  eta: number,
+  u: Float64Array,
+): void {
+  const n = g.length;
+  if (theta) for (let i = 0; i < n; i++) u[i] = -eta * (g[i] + wd * theta[i]);
+  else for (let i = 0; i < n; i++) u[i] = -eta * g[i];
+}
+
+/**
+ * One pass of SGD with momentum over a parameter: d = ∇ + λθ, b ← μ·b_prev + d (b ← d without b_prev),
+ * u ← −η·(d + μb) (Nesterov) or −η·b, writing b and u. The four loops keep the branches out of the hot loop;
+ * each evaluates exactly the expressions of torch.optim.SGD in the same order, so the results are bit-for-bit
+ * those of the unfused rule.
+ */
+function sgdMomentumPass(
+  g: Float64Array,
+  theta: Float64Array | undefined,
+  wd: number,
+  prev: Float64Array | undefined,
+  mu: number,
+  nesterov: boolean,
+  eta: number,
+  b: Float64Array,
+  u: Float64Array,
+): void {
+  const n = g.length;
+  // Weight decay is folded into a read of the gradient: d is g itself when there is none.
+  let d = g;
+  if (theta) {
+    d = b; // b's buffer holds d until b overwrites it entry by entry below (b[i] reads d[i] first)
+    for (let i = 0; i < n; i++) d[i] = g[i] + wd * theta[i];
+  }
+  if (prev && nesterov)
+    for (let i = 0; i < n; i++) {
+      const di = d[i];
+      const bi = mu * prev[i] + di;
+      b[i] = bi;
+      u[i] = -eta * (di + mu * bi);
+    }
+  else if (prev)
+    for (let i = 0; i < n; i++) {
+      const bi = mu * prev[i] + d[i];
+      b[i] = bi;
+      u[i] = -eta * bi;
+    }
+  else if (nesterov)
+    for (let i = 0; i < n; i++) {
+      const di = d[i];
+      b[i] = di;
+      u[i] = -eta * (di + mu * di);
+    }
+  else
+    for (let i = 0; i < n; i++) {
+      const di = d[i];
+      b[i] = di;
+      u[i] = -eta * di;
+    }
 }
 
 export interface AdamOptions {
@@ -124,33 +188,75 @@ export function adamHyper(
   };
 }
 
-/** m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g² (new arrays; Kingma & Ba 2015, Algorithm 1). */
-export function adamMoments(
-  g: Float64Array,
-  m: Float64Array,
-  v: Float64Array,
-  h: AdamHyper,
-): { m: Float64Array; v: Float64Array } {
-  const n = g.length;
-  const m2 = new Float64Array(n);
-  const v2 = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    m2[i] = h.b1 * m[i] + (1 - h.b1) * g[i];
-    v2[i] = h.b2 * v[i] + (1 - h.b2) * g[i] * g[i];
-  }
-  return { m: m2, v: v2 };
+/** What `adamPass` writes to its output: the bare direction, or the update −η·direction (− ηλ·θ with θ). */
+export interface AdamStepScale {
+  /** Step size η. */
+  eta: number;
+  /** Decoupled weight decay λ (read only with theta). */
+  wd: number;
+  /** The parameter θ, for the decoupled decay; omitted: none. */
+  theta?: Float64Array;
 }
 
 /**
- * Adam's direction at step t (1-based) as PyTorch computes it: (m/(1−β₁ᵗ)) / (√v/√(1−β₂ᵗ) + ε), i.e. ε outside the
- * bias-corrected square root.
+ * One fused pass of Adam over a parameter (Kingma & Ba 2015, Algorithm 1, with torch.optim.Adam's ε outside the
+ * bias-corrected square root), for step t (1-based):
+ *   m' = β₁m + (1−β₁)g,  v' = β₂v + (1−β₂)g²,  d = (m'/(1−β₁ᵗ)) / (√v'/√(1−β₂ᵗ) + ε),
+ * writing m' to mOut, v' to vOut and to out either d (`scale` null) or the update −η·d, or −ηλ·θ − η·d with θ
+ * (AdamW's decoupled decay). The inputs are only read; the outputs must be distinct arrays of g's length (out may
+ * not alias m or v). The expressions and their order are those of the per-step formulas, so fusing the passes
+ * changes no bit.
  */
-export function adamDirection(m: Float64Array, v: Float64Array, t: number, h: AdamHyper): Float64Array {
-  const bc1 = 1 - pow(h.b1, t);
-  const bc2Sqrt = Math.sqrt(1 - pow(h.b2, t));
-  const out = new Float64Array(m.length);
-  for (let i = 0; i < m.length; i++) out[i] = m[i] / bc1 / (Math.sqrt(v[i]) / bc2Sqrt + h.eps);
-  return out;
+export function adamPass(
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
+  h: AdamHyper,
+  mOut: Float64Array,
+  vOut: Float64Array,
+  out: Float64Array,
+  scale: AdamStepScale | null = null,
+): void {
+  const { b1, b2, eps } = h;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const bc1 = 1 - pow(b1, t);
+  const bc2Sqrt = Math.sqrt(1 - pow(b2, t));
+  const n = g.length;
+  if (scale === null) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = b1 * m[i] + c1 * gi;
+      const vi = b2 * v[i] + c2 * gi * gi;
+      mOut[i] = mi;
+      vOut[i] = vi;
+      out[i] = mi / bc1 / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+    return;
+  }
+  const eta = scale.eta;
+  const theta = scale.theta;
+  if (theta) {
+    const decay = -eta * scale.wd;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = b1 * m[i] + c1 * gi;
+      const vi = b2 * v[i] + c2 * gi * gi;
+      mOut[i] = mi;
+      vOut[i] = vi;
+      out[i] = decay * theta[i] - eta * (mi / bc1 / (Math.sqrt(vi) / bc2Sqrt + eps));
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + c1 * gi;
+    const vi = b2 * v[i] + c2 * gi * gi;
+    mOut[i] = mi;
+    vOut[i] = vi;
+    out[i] = -eta * (mi / bc1 / (Math.sqrt(vi) / bc2Sqrt + eps));
+  }
 }
 
 function adamLike(name: string, lr: LearningRate, h: AdamHyper, wd: number): GradientTransformation<AdamState> {
@@ -165,13 +271,16 @@ function adamLike(name: string, lr: LearningRate, h: AdamHyper, wd: number): Gra
       const m: Params = {};
       const v: Params = {};
       for (const [key, g] of Object.entries(grads)) {
-        const next = adamMoments(g.data, state.m[key].data, state.v[key].data, h);
-        m[key] = new Matrix(g.rows, g.cols, next.m);
-        v[key] = new Matrix(g.rows, g.cols, next.v);
-        const d = adamDirection(next.m, next.v, t, h);
+        const mk = new Matrix(g.rows, g.cols);
+        const vk = new Matrix(g.rows, g.cols);
         const u = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < d.length; i++)
-          u.data[i] = theta ? -eta * wd * theta[key].data[i] - eta * d[i] : -eta * d[i];
+        adamPass(g.data, state.m[key].data, state.v[key].data, t, h, mk.data, vk.data, u.data, {
+          eta,
+          wd,
+          theta: theta?.[key].data,
+        });
+        m[key] = mk;
+        v[key] = vk;
         updates[key] = u;
       }
       return { updates, state: { count: t, m, v } };

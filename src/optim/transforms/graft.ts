@@ -33,6 +33,11 @@ export function graft(
 
 /** ‖m‖ · d/‖d‖ for one matrix (zeros when d = 0). */
 export function graftOne(magnitude: Matrix, direction: Matrix): Matrix {
+  return scaled(direction, graftScale(magnitude, direction));
+}
+
+/** The factor ‖m‖_F/‖d‖_F that grafting multiplies the direction d by (0 when d = 0). */
+export function graftScale(magnitude: Matrix, direction: Matrix): number {
   const dn = frobenius(direction);
-  return scaled(direction, dn > 0 ? frobenius(magnitude) / dn : 0);
+  return dn > 0 ? frobenius(magnitude) / dn : 0;
 }

@@ -4,7 +4,7 @@
  * momentum's SVD. Parameters that are not matrices (1×n biases, batch-norm scale/shift) go to an auxiliary AdamW.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram, matmul } from "../../linalg/blas.js";
+import { alloc, heap, kernels, mark, release, type GemmKernel, type SyrkKernel } from "../../linalg/wasm.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamw, requireParams, type AdamState } from "./first-order.js";
@@ -16,7 +16,7 @@ import {
   checkNumber,
   OptionError,
 } from "./options.js";
-import { frobenius, isMatrixShaped } from "./params.js";
+import { frobenius, isMatrixShaped, norm2 } from "./params.js";
 import { learningRateAt, type LearningRate } from "./schedule.js";
 
 export interface NewtonSchulzOptions {
@@ -44,22 +44,72 @@ function checkCoefficients(name: string, value: unknown): readonly [number, numb
 export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matrix {
   checkKnownFields("newtonSchulz", options, ["steps", "coefficients"]);
   const steps = checkInteger("newtonSchulz", "steps", options.steps ?? 5, 0);
-  const [a, b, c] = checkCoefficients("newtonSchulz", options.coefficients ?? NEWTON_SCHULZ_COEFFICIENTS);
-  const norm = frobenius(G) + 1e-7;
-  const tall = G.rows > G.cols;
-  let X = tall ? G.transpose() : G.clone();
-  for (let i = 0; i < X.data.length; i++) X.data[i] /= norm;
-  for (let s = 0; s < steps; s++) {
-    const A = gram(X, { trans: true });
-    const A2 = gram(A, { trans: true }); // A is symmetric, so A² = AAᵀ: half the work of a general product
-    const B = new Matrix(A.rows, A.cols);
-    for (let i = 0; i < B.data.length; i++) B.data[i] = b * A.data[i] + c * A2.data[i];
-    const BX = matmul(B, X);
-    const next = new Matrix(X.rows, X.cols);
-    for (let i = 0; i < next.data.length; i++) next.data[i] = a * X.data[i] + BX.data[i];
-    X = next;
+  const coefficients = checkCoefficients("newtonSchulz", options.coefficients ?? NEWTON_SCHULZ_COEFFICIENTS);
+  const out = new Matrix(G.rows, G.cols);
+  const top = mark();
+  try {
+    const X = iterate(G.rows, G.cols);
+    X.load(G.data, frobenius(G));
+    X.run(steps, coefficients);
+    X.store(out.data);
+  } finally {
+    release(top);
   }
-  return tall ? X.transpose() : X;
+  return out;
+}
+
+/** The kernels the iteration calls on operands in linear memory (pointers are byte offsets). */
+interface IterationKernels {
+  dgemm: GemmKernel;
+  dsyrk: SyrkKernel;
+  axpby(n: number, a: number, px: number, b: number, py: number, pout: number): void;
+}
+
+const wasm = kernels as unknown as IterationKernels;
+
+/**
+ * The Newton–Schulz iterate of a rows×cols matrix, held in WebAssembly linear memory (allocated from the caller's
+ * mark) as the wide r×c orientation (r ≤ c): the iteration's products (syrk, syrk, GEMM) and its two element-wise
+ * updates then run there with no operand copied in or out between iterations. The caller loads G, runs, and
+ * stores the result; the transposition of a tall G is folded into those two copies.
+ */
+function iterate(rows: number, cols: number) {
+  const tall = rows > cols;
+  const r = tall ? cols : rows;
+  const c = tall ? rows : cols;
+  const pX = alloc(r * c);
+  const pA = alloc(r * r);
+  const pB = alloc(r * r);
+  const pBX = alloc(r * c);
+  return {
+    /** X ← G/(norm + 1e-7) for the rows×cols G (row-major data), where norm = ‖G‖_F. */
+    load(data: Float64Array, norm: number): void {
+      const h = heap();
+      const base = pX >>> 3;
+      const scale = norm + 1e-7;
+      if (!tall) for (let k = 0; k < r * c; k++) h[base + k] = data[k] / scale;
+      else
+        for (let i = 0; i < rows; i++)
+          for (let j = 0; j < cols; j++) h[base + j * rows + i] = data[i * cols + j] / scale;
+    },
+    /** `steps` iterations A = XXᵀ, B = bA + cA², X ← aX + BX. */
+    run(steps: number, [a, b, cc]: readonly [number, number, number]): void {
+      for (let s = 0; s < steps; s++) {
+        wasm.dsyrk(0, r, c, 1, pX, c, 0, pA, r); // A = XXᵀ
+        wasm.dsyrk(0, r, r, 1, pA, r, 0, pB, r); // A² = AAᵀ (A is symmetric): half the work of a general product
+        wasm.axpby(r * r, b, pA, cc, pB, pB); // B = bA + cA²
+        wasm.dgemm(0, 0, r, c, r, 1, pB, r, pX, c, 0, pBX, c); // BX
+        wasm.axpby(r * c, a, pX, 1, pBX, pX); // X ← aX + BX
+      }
+    },
+    /** Writes the rows×cols result into `out` (row-major). */
+    store(out: Float64Array): void {
+      const h = heap();
+      const base = pX >>> 3;
+      if (!tall) out.set(h.subarray(base, base + r * c));
+      else for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = h[base + j * rows + i];
+    },
+  };
 }
 
 export interface MuonOptions {
@@ -120,7 +170,7 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
   const mu = checkNumber(name, "momentum", options.momentum ?? 0.95, 0, 1, { openHigh: true });
   const nesterov = checkBoolean(name, "nesterov", options.nesterov ?? true);
   const wd = checkNumber(name, "weightDecay", options.weightDecay ?? 0, 0, Infinity);
-  const ns: NewtonSchulzOptions = {
+  const ns = {
     steps: checkInteger(name, "nsSteps", options.nsSteps ?? 5, 1),
     coefficients: checkCoefficients(name, options.coefficients ?? NEWTON_SCHULZ_COEFFICIENTS),
   };
@@ -148,19 +198,27 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
       for (const [key, g] of Object.entries(matrices)) {
         const prev = state.momentum?.[key]?.data;
         const buf = new Matrix(g.rows, g.cols);
-        for (let i = 0; i < g.data.length; i++) buf.data[i] = prev ? mu * prev[i] + g.data[i] : g.data[i];
-        momentum[key] = buf;
-        let dir = buf;
-        if (nesterov) {
-          dir = new Matrix(g.rows, g.cols);
-          for (let i = 0; i < g.data.length; i++) dir.data[i] = g.data[i] + mu * buf.data[i];
-        }
-        const O = newtonSchulz(dir, ns);
-        const s = Math.sqrt(Math.max(1, g.rows / g.cols));
         const u = new Matrix(g.rows, g.cols);
-        const w = theta?.[key]?.data;
-        for (let i = 0; i < u.data.length; i++)
-          u.data[i] = w && wd > 0 ? -eta * (s * O.data[i] + wd * w[i]) : -eta * s * O.data[i];
+        const n = g.data.length;
+        if (prev) for (let i = 0; i < n; i++) buf.data[i] = mu * prev[i] + g.data[i];
+        else buf.data.set(g.data);
+        momentum[key] = buf;
+        // The Nesterov direction goes into u's buffer, which holds it until the iteration's result replaces it.
+        const dir = nesterov ? u.data : buf.data;
+        if (nesterov) for (let i = 0; i < n; i++) dir[i] = g.data[i] + mu * buf.data[i];
+        const top = mark();
+        try {
+          const X = iterate(g.rows, g.cols);
+          X.load(dir, norm2(dir));
+          X.run(ns.steps, ns.coefficients);
+          X.store(u.data);
+        } finally {
+          release(top);
+        }
+        const s = Math.sqrt(Math.max(1, g.rows / g.cols));
+        const w = wd > 0 ? theta?.[key]?.data : undefined;
+        if (w) for (let i = 0; i < n; i++) u.data[i] = -eta * (s * u.data[i] + wd * w[i]);
+        else for (let i = 0; i < n; i++) u.data[i] = -eta * s * u.data[i];
         updates[key] = u;
       }
       const r = aux.update(others, state.aux, theta ? split(theta).others : undefined);

@@ -25,24 +25,35 @@ export function zerosLike(params: Params): Params {
   return out;
 }
 
+/** s + Σ x² over `data` in index order (the running sum of squares behind every norm here). */
+function addSquares(s: number, data: Float64Array): number {
+  for (let i = 0; i < data.length; i++) s += data[i] * data[i];
+  return s;
+}
+
 /** √(Σ x²) over every entry of every matrix. */
 export function globalNorm(tree: Params): number {
   let s = 0;
-  for (const m of Object.values(tree)) for (const x of m.data) s += x * x;
+  for (const m of Object.values(tree)) s = addSquares(s, m.data);
   return Math.sqrt(s);
+}
+
+/** ‖x‖₂ of a flat array (‖X‖_F of the matrix it stores). */
+export function norm2(data: Float64Array): number {
+  return Math.sqrt(addSquares(0, data));
 }
 
 /** ‖X‖_F. */
 export function frobenius(m: Matrix): number {
-  let s = 0;
-  for (const x of m.data) s += x * x;
-  return Math.sqrt(s);
+  return norm2(m.data);
 }
 
 /** A new matrix c·X. */
 export function scaled(m: Matrix, c: number): Matrix {
   const out = new Matrix(m.rows, m.cols);
-  for (let i = 0; i < m.data.length; i++) out.data[i] = c * m.data[i];
+  const x = m.data;
+  const y = out.data;
+  for (let i = 0; i < x.length; i++) y[i] = c * x[i];
   return out;
 }
 
@@ -59,7 +70,11 @@ export function treeDot(x: Params, y: Params): number {
 
 /** True when every entry is finite. */
 export function allFinite(data: Float64Array): boolean {
-  for (const x of data) if (!Number.isFinite(x)) return false;
+  // x − x is 0 for a finite x and NaN for NaN and ±Inf: one subtraction and compare per entry, no call.
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) return false;
+  }
   return true;
 }
 
