@@ -10,7 +10,7 @@ import type { NetworkState } from "../../nn/layer.js";
 import { accuracy, softmaxCrossEntropy } from "../../nn/losses.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../../optim/transform.js";
-import { applyUpdates } from "../../optim/transforms/combine.js";
+import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
 import { Rng } from "../../random/rng.js";
 
 /** Examples per forward pass when evaluating (bounds the memory of a conv network's activations). */
@@ -68,7 +68,8 @@ export interface TrainOptions {
   seed: number;
   /**
    * Called at every step with the batch loss and the parameters and network state it was computed at (those
-   * before update `step`, i.e. after step − 1 updates), so a caller can evaluate the model between steps.
+   * before update `step`, i.e. after step − 1 updates), so a caller can evaluate the model between steps. The
+   * parameters are updated in place after the callback returns: copy them to keep them.
    */
   onStep?(step: number, loss: number, params: Params, state: NetworkState): void;
   onEpoch?(report: EpochReport): void;
@@ -91,7 +92,7 @@ export interface TrainResult {
  */
 export async function trainClassifier(options: TrainOptions): Promise<TrainResult> {
   const { network, optimizer, train, epochs, batchSize } = options;
-  let params = network.init(options.seed);
+  const params = network.init(options.seed);
   let state = network.initState();
   let optState = optimizer.init(params);
   const order = new Rng(options.seed).split(1);
@@ -129,7 +130,8 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
         loss: pass.loss,
       });
       optState = next;
-      params = applyUpdates(params, updates);
+      // In place: a fresh multi-megabyte parameter set per step costs page faults, not just the pass that fills it.
+      applyUpdatesInPlace(params, updates);
       state = pass.state;
       if (performance.now() - started > YIELD_EVERY_MS) {
         seconds += (performance.now() - started) / 1000;
