@@ -4,7 +4,8 @@
  * momentum's SVD. Parameters that are not matrices (1×n biases, batch-norm scale/shift) go to an auxiliary AdamW.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { alloc, heap, kernels, mark, release, type GemmKernel, type SyrkKernel } from "../../linalg/wasm.js";
+import { gemm, syrk } from "../../linalg/parallel.js";
+import { alloc, heap, kernels, mark, release } from "../../linalg/wasm.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamw, requireParams, type AdamState } from "./first-order.js";
@@ -58,14 +59,6 @@ export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matr
   return out;
 }
 
-/** The kernels the iteration calls on operands in linear memory (pointers are byte offsets). */
-interface IterationKernels {
-  dgemm: GemmKernel;
-  dsyrk: SyrkKernel;
-  axpby(n: number, a: number, px: number, b: number, py: number, pout: number): void;
-}
-
-const wasm = kernels as unknown as IterationKernels;
 
 /**
  * The Newton–Schulz iterate of a rows×cols matrix, held in WebAssembly linear memory (allocated from the caller's
@@ -95,11 +88,11 @@ function iterate(rows: number, cols: number) {
     /** `steps` iterations A = XXᵀ, B = bA + cA², X ← aX + BX. */
     run(steps: number, [a, b, cc]: readonly [number, number, number]): void {
       for (let s = 0; s < steps; s++) {
-        wasm.dsyrk(0, r, c, 1, pX, c, 0, pA, r); // A = XXᵀ
-        wasm.dsyrk(0, r, r, 1, pA, r, 0, pB, r); // A² = AAᵀ (A is symmetric): half the work of a general product
-        wasm.axpby(r * r, b, pA, cc, pB, pB); // B = bA + cA²
-        wasm.dgemm(0, 0, r, c, r, 1, pB, r, pX, c, 0, pBX, c); // BX
-        wasm.axpby(r * c, a, pX, 1, pBX, pX); // X ← aX + BX
+        syrk("f64", 0, r, c, 1, pX, c, 0, pA, r); // A = XXᵀ
+        syrk("f64", 0, r, r, 1, pA, r, 0, pB, r); // A² = AAᵀ (A is symmetric): half the work of a general product
+        kernels.axpby(r * r, b, pA, cc, pB, pB); // B = bA + cA²
+        gemm("f64", 0, 0, r, c, r, 1, pB, r, pX, c, 0, pBX, c); // BX
+        kernels.axpby(r * c, a, pX, 1, pBX, pX); // X ← aX + BX
       }
     },
     /** Writes the rows×cols result into `out` (row-major). */
