@@ -2,14 +2,13 @@
  * Typed access to the LAPACK-like WebAssembly kernels of asm/lapack*.ts, and a scratch-memory bracket.
  * Kernels work in place on byte offsets into the module's linear memory (see wasm.ts for the allocator).
  */
-import { type GemmKernel, kernels, mark, release } from "./wasm.js";
+import { kernels, mark, release } from "./wasm.js";
 
 /**
- * The kernels exported by asm/lapack.ts, and the GEMM of asm/blas.ts that the TypeScript parts of these algorithms
- * compose them with (signatures mirror the AssemblyScript sources).
+ * The kernels exported by asm/lapack.ts (signatures mirror the AssemblyScript sources); the TypeScript parts of
+ * these algorithms compose them with the (threaded) GEMM of ./parallel.ts.
  */
 export interface LapackKernels {
-  dgemm: GemmKernel;
   dpotrf(n: number, pA: number): number;
   dgetrf(n: number, pA: number, pPiv: number, pTiny: number): number;
   dlaswp(n: number, k: number, pX: number, pPiv: number): void;

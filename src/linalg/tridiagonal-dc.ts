@@ -16,6 +16,7 @@
  * (1993), the "middle way" iteration of dlaed4; Demmel, Applied Numerical Linear Algebra (1997), §5.3.3.
  */
 import { lapack } from "./lapack-kernels.js";
+import { gemm } from "./parallel.js";
 import { alloc, heap } from "./wasm.js";
 import { hypot } from "./elementary.js";
 
@@ -209,10 +210,10 @@ function merge(
   const pOut = w.pOut;
   const pRoots = w.pRoots;
   if (k > 0) {
-    if (c12 > 0) lapack.dgemm(0, 0, k, n1, c12, 1, pRoots, k, w.pPacked, m, 0, pOut, m);
+    if (c12 > 0) gemm("f64", 0, 0, k, n1, c12, 1, pRoots, k, w.pPacked, m, 0, pOut, m);
     else for (let i = 0; i < k; i++) h.fill(0, (pOut >>> 3) + i * m, (pOut >>> 3) + i * m + n1);
     if (k - c1 > 0)
-      lapack.dgemm(0, 0, k, n2, k - c1, 1, pRoots + 8 * c1, k, w.pPacked + 8 * (c1 * m + n1), m, 0, pOut + 8 * n1, m);
+      gemm("f64", 0, 0, k, n2, k - c1, 1, pRoots + 8 * c1, k, w.pPacked + 8 * (c1 * m + n1), m, 0, pOut + 8 * n1, m);
     else for (let i = 0; i < k; i++) h.fill(0, (pOut >>> 3) + i * m + n1, (pOut >>> 3) + (i + 1) * m);
   }
 

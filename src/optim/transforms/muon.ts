@@ -59,7 +59,6 @@ export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matr
   return out;
 }
 
-
 /**
  * The Newton–Schulz iterate of a rows×cols matrix, held in WebAssembly linear memory (allocated from the caller's
  * mark) as the wide r×c orientation (r ≤ c): the iteration's products (syrk, syrk, GEMM) and its two element-wise
