@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- train`: seconds per training epoch of fashion-mlp (784-256-256-10, ReLU, batch 128, one worker)
  * with sgd against the same network and step in numpy (bench/peer/train.py), timed in the same run: in float64
- * and in float32 (our dtype "float32": float32 products, the rest float64; numpy: every array float32) with
- * OpenBLAS pinned to one thread, then float32 against numpy on two threads (ours with the kernels' default
- * threading); then kfac, shampoo, soap and muon per epoch relative to sgd (the experiments' default dtype).
+ * and in float32 (our dtype "float32": float32 products, the rest float64; numpy: every array float32), each on
+ * 1 and 2 threads (ours: `setThreads`; numpy: OPENBLAS_NUM_THREADS). Besides the wall-time ratio each row gives
+ * the ratio of CPU seconds (user + system of each process), which a loaded machine disturbs much less for the
+ * 1-thread rows. Then kfac, shampoo, soap and muon per epoch relative to sgd (float32, 1 thread).
  * Data: Fashion-MNIST when installed, else the MNIST digits (timing does not depend on the pixel values; numpy
  * then trains on random pixels of the same shape). Sizes: TRAIN_BENCH_SIZE examples per epoch (default 60000,
  * capped by the dataset) for sgd vs numpy, and TRAIN_BENCH_OPT_SIZE (default 10000) for the optimizer ratios,
@@ -15,6 +16,7 @@ import { MLP_DEFAULTS } from "../src/experiments/fashion/mlp.js";
 import { mlp } from "../src/experiments/fashion/networks.js";
 import { makeOptimizer, needsLayerStats, type OptimizerName } from "../src/experiments/fashion/optimizers.js";
 import { trainClassifier } from "../src/experiments/fashion/train.js";
+import { setThreads, startThreads } from "../src/linalg/threads.js";
 import type { Dtype } from "../src/nn/dtype.js";
 import { printTable, runNumpy } from "./numpy.js";
 
@@ -37,10 +39,29 @@ function sizeFromEnv(name: string, fallback: number): number {
   return n;
 }
 
-/** Median seconds per epoch over EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`. */
-async function ourSecondsPerEpoch(optimizer: OptimizerName, trainSize: number, dtype: Dtype): Promise<number> {
+/** Seconds per epoch: the median wall time over the epochs, and the mean CPU time (every thread of the process). */
+interface EpochTiming {
+  wall: number;
+  cpu: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`, on `threads` threads. */
+async function ourEpoch(
+  optimizer: OptimizerName,
+  trainSize: number,
+  dtype: Dtype,
+  threads: number,
+): Promise<EpochTiming> {
+  setThreads(threads);
+  startThreads(); // the helpers' startup is not timed
   const dataset = resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
+  const cpuStart = process.cpuUsage();
   const result = await trainClassifier({
     network: mlp(784, [256, 256], 10, dtype),
     optimizer: makeOptimizer(optimizer, MLP_DEFAULTS[optimizer]),
@@ -51,8 +72,12 @@ async function ourSecondsPerEpoch(optimizer: OptimizerName, trainSize: number, d
     batchSize: 128,
     seed: 0,
   });
-  const perEpoch = result.epochs.map((e, i) => e.seconds - (i > 0 ? result.epochs[i - 1].seconds : 0));
-  return perEpoch.sort((a, b) => a - b)[Math.floor(perEpoch.length / 2)];
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    wall: median(result.epochs.map((e, i) => e.seconds - (i > 0 ? result.epochs[i - 1].seconds : 0))),
+    // Includes the evaluation on 1000 test images after each epoch (under 1% of an epoch's work).
+    cpu: (cpu.user + cpu.system) / 1e6 / EPOCHS,
+  };
 }
 
 export default async function bench(): Promise<void> {
@@ -61,8 +86,8 @@ export default async function bench(): Promise<void> {
   const size = Math.min(cap, sizeFromEnv("TRAIN_BENCH_SIZE", 60_000));
   const optSize = Math.min(cap, sizeFromEnv("TRAIN_BENCH_OPT_SIZE", 10_000));
   const sgd = MLP_DEFAULTS.sgd;
-  const numpySecondsPerEpoch = (dtype: Dtype, threads: number): number => {
-    const peer = runNumpy<{ secondsPerEpoch: number[] }>(
+  const numpyEpoch = (dtype: Dtype, threads: number): EpochTiming => {
+    const peer = runNumpy<{ secondsPerEpoch: number[]; cpuSecondsPerEpoch: number[] }>(
       "train.py",
       [
         dataset === "fashion-mnist" ? fashionMnistDir() : "random",
@@ -74,36 +99,38 @@ export default async function bench(): Promise<void> {
       ],
       { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
     );
-    return [...peer.secondsPerEpoch].sort((a, b) => a - b)[Math.floor(peer.secondsPerEpoch.length / 2)];
+    const cpu = peer.cpuSecondsPerEpoch.reduce((a, b) => a + b, 0) / peer.cpuSecondsPerEpoch.length;
+    return { wall: median(peer.secondsPerEpoch), cpu };
   };
-  const title = (what: string) =>
-    `fashion-mlp epoch, sgd, ${size} examples of ${dataset}, batch 128, ${what} (median of ${EPOCHS} epochs)`;
-  for (const dtype of ["float64", "float32"] as const) {
-    const numpySeconds = numpySecondsPerEpoch(dtype, 1);
-    const ours = await ourSecondsPerEpoch("sgd", size, dtype);
-    printTable(title(`${dtype}, 1 thread`), [
-      { implementation: "layerwise (one worker)", secondsPerEpoch: ours, ratio: ours / numpySeconds },
-      { implementation: `numpy ${dtype} (OpenBLAS, 1 thread)`, secondsPerEpoch: numpySeconds, ratio: 1 },
-    ]);
-  }
-  const numpyTwo = numpySecondsPerEpoch("float32", 2);
-  const oursDefault = await ourSecondsPerEpoch("sgd", size, "float32");
-  printTable(title("float32, 2 threads"), [
-    {
-      implementation: "layerwise (one worker, kernels' default threads)",
-      secondsPerEpoch: oursDefault,
-      ratio: oursDefault / numpyTwo,
-    },
-    { implementation: "numpy float32 (OpenBLAS, 2 threads)", secondsPerEpoch: numpyTwo, ratio: 1 },
-  ]);
-  const base = await ourSecondsPerEpoch("sgd", optSize, "float32");
-  const rows: Record<string, string | number>[] = [{ optimizer: "sgd", secondsPerEpoch: base, relativeToSgd: 1 }];
-  for (const optimizer of ["kfac", "shampoo", "soap", "muon"] as const) {
-    const s = await ourSecondsPerEpoch(optimizer, optSize, "float32");
-    rows.push({ optimizer, secondsPerEpoch: s, relativeToSgd: s / base });
+  const rows: Record<string, string | number>[] = [];
+  for (const threads of [1, 2]) {
+    for (const dtype of ["float64", "float32"] as const) {
+      const theirs = numpyEpoch(dtype, threads);
+      const ours = await ourEpoch("sgd", size, dtype, threads);
+      rows.push({
+        case: `${dtype}, ${threads} thread${threads > 1 ? "s" : ""}`,
+        "ours s": ours.wall,
+        "numpy s": theirs.wall,
+        "ours/numpy": ours.wall / theirs.wall,
+        "CPU-time ratio": ours.cpu / theirs.cpu,
+      });
+    }
   }
   printTable(
-    `fashion-mlp epoch by optimizer, ${optSize} examples, float32 (tuned defaults; refreshes every 10 steps)`,
+    `fashion-mlp epoch, sgd, ${size} examples of ${dataset}, batch 128 (wall: median of ${EPOCHS} epochs; numpy with as many OpenBLAS threads)`,
     rows,
+  );
+  setThreads(1);
+  const base = await ourEpoch("sgd", optSize, "float32", 1);
+  const optimizerRows: Record<string, string | number>[] = [
+    { optimizer: "sgd", secondsPerEpoch: base.wall, relativeToSgd: 1 },
+  ];
+  for (const optimizer of ["kfac", "shampoo", "soap", "muon"] as const) {
+    const s = await ourEpoch(optimizer, optSize, "float32", 1);
+    optimizerRows.push({ optimizer, secondsPerEpoch: s.wall, relativeToSgd: s.wall / base.wall });
+  }
+  printTable(
+    `fashion-mlp epoch by optimizer, ${optSize} examples, float32, 1 thread (tuned defaults; refreshes every 10 steps)`,
+    optimizerRows,
   );
 }
