@@ -5,3 +5,4 @@ export * from "./lapack";
 export * from "./elementwise";
 export * from "./blas32";
 export * from "./elementary";
+export * from "./random";

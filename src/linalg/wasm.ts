@@ -64,6 +64,11 @@ export interface Kernels {
   // asm/blas32.ts (float32 GEMM and SYRK; α and β are f32)
   sgemm: GemmKernel;
   ssyrk: SyrkKernel;
+  // asm/random.ts (the generator's state: six u32 at pState, see src/random/rng.ts)
+  zigguratTables(): number;
+  rademacherFill(pState: number, pOut: number, n: number): void;
+  normalFill(pState: number, pOut: number, n: number): void;
+  normalSequence(pState: number, pOut: number, n: number): void;
   [name: string]: unknown;
 }
 
