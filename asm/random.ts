@@ -221,24 +221,59 @@ export function normalFill(pState: usize, pOut: usize, n: i32): void {
 /**
  * n standard normals exactly as n successive `Rng.normal()` calls: an index word is drawn whenever the previous
  * one's four bytes are used up (its remaining bytes and count carried in the state's words 4 and 5), then one
- * magnitude word per draw; misses take the slow path at once.
+ * magnitude word per draw; misses take the slow path at once. The stream is stepped in locals (globals cost a
+ * memory access each in V8) and handed to the globals only around the rare slow path.
  */
 export function normalSequence(pState: usize, pOut: usize, n: i32): void {
   zigguratTables();
-  loadState(pState);
+  let a = load<u32>(pState);
+  let b = load<u32>(pState, 4);
+  let c = load<u32>(pState, 8);
+  let d = load<u32>(pState, 12);
   let indexWord = load<u32>(pState, 16);
   let bitsLeft = load<u32>(pState, 20);
   for (let i = 0; i < n; i++) {
     if (bitsLeft == 0) {
-      indexWord = next();
+      indexWord = rotl<u32>(b * 5, 7) * 9;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl<u32>(d, 11);
       bitsLeft = 4;
     }
     const index = indexWord & 255;
     indexWord >>>= 8;
     bitsLeft--;
-    store<f64>(pOut + ((<usize>i) << 3), zigguratDraw(next() >>> 1, index));
+    const j = (rotl<u32>(b * 5, 7) * 9) >>> 1;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl<u32>(d, 11);
+    const o = (<usize>(index & 127)) << 3;
+    let x = <f64>j * load<f64>(ZW + o);
+    if (<f64>j >= load<f64>(ZK + o)) {
+      s0 = a;
+      s1 = b;
+      s2 = c;
+      s3 = d;
+      x = slowPath(j, index & 127);
+      a = s0;
+      b = s1;
+      c = s2;
+      d = s3;
+    }
+    store<f64>(pOut + ((<usize>i) << 3), index & 128 ? -x : x);
   }
-  storeState(pState);
+  store<u32>(pState, a);
+  store<u32>(pState, b, 4);
+  store<u32>(pState, c, 8);
+  store<u32>(pState, d, 12);
   store<u32>(pState, indexWord, 16);
   store<u32>(pState, bitsLeft, 20);
 }
