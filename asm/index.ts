@@ -6,3 +6,4 @@ export * from "./elementwise";
 export * from "./blas32";
 export * from "./elementary";
 export * from "./random";
+export * from "./two-layer";

@@ -69,6 +69,8 @@ export interface Kernels {
   rademacherFill(pState: number, pOut: number, n: number): void;
   normalFill(pState: number, pOut: number, n: number): void;
   normalSequence(pState: number, pOut: number, n: number): void;
+  // asm/two-layer.ts
+  outerActivationBackward(kind: number, rows: number, cols: number, pr: number, pa: number, pF: number, pRow: number): void;
   [name: string]: unknown;
 }
 
