@@ -10,7 +10,13 @@ import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
 import { alloc, copyIn, copyOut, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
-import { makeCovariance, spectrum, type Covariance, type SpectrumKind } from "./covariance.js";
+import {
+  makeCovariance,
+  spectrum,
+  whitenedRowsInKernelMemory,
+  type Covariance,
+  type SpectrumKind,
+} from "./covariance.js";
 
 const gemm = kernels as unknown as { dgemm: GemmKernel };
 
@@ -145,12 +151,9 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
   function sampleInKernelMemory(rng: Rng, n: number): { X: Matrix; Y: Matrix } {
     const top = mark();
     try {
-      const pXi = alloc(n * dX);
-      if (inputs === "rademacher") rng.fillRademacherAt(pXi, n * dX);
-      else rng.fillNormalAt(pXi, n * dX);
-      const pSqrt = copyIn(cov.sqrt.data);
-      const pX = alloc(n * dX);
-      gemm.dgemm(0, 0, n, dX, dX, 1, pXi, dX, pSqrt, dX, 0, pX, dX);
+      const pX = whitenedRowsInKernelMemory(cov.sqrt, n, (ptr, count) =>
+        inputs === "rademacher" ? rng.fillRademacherAt(ptr, count) : rng.fillNormalAt(ptr, count),
+      );
       const pM = copyIn(M.data);
       const pY = alloc(n * dY);
       gemm.dgemm(0, 1, n, dY, dX, 1, pX, dX, pM, dX, 0, pY, dY);
