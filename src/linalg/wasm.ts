@@ -70,6 +70,7 @@ export interface Kernels {
   normalFill(pState: number, pOut: number, n: number): void;
   normalSequence(pState: number, pOut: number, n: number): void;
   // asm/two-layer.ts
+  activateRowsDot(kind: number, rows: number, cols: number, pH: number, pa: number, pOut: number): void;
   outerActivationBackward(kind: number, rows: number, cols: number, pr: number, pa: number, pF: number, pRow: number): void;
   [name: string]: unknown;
 }

@@ -86,21 +86,14 @@ export class ResidentBatch {
 
   /**
    * F = σ(X Wᵀ) into the activation buffer and the outputs f(x_i) = (1/√N) Σ_j F_ij a_j, summed in j order as
-   * `matvec` does, then scaled.
+   * `matvec` does (in the kernel that applies σ, while the row is in cache), then scaled.
    */
   private forward(): Float64Array {
-    const { n, N, d, pX, pW, pF } = this;
+    const { n, N, d, pX, pW, pF, pr } = this;
     heap().set(this.net.W.data, pW >>> 3);
     gemm.dgemm(0, 1, n, N, d, 1, pX, d, pW, d, 0, pF, N);
-    kernels.activate(this.code, n * N, pF, pF);
-    const h = heap();
-    const a = this.net.a;
-    const out = new Float64Array(n);
-    for (let i = 0, row = pF >>> 3; i < n; i++, row += N) {
-      let s = 0;
-      for (let j = 0; j < N; j++) s += h[row + j] * a[j];
-      out[i] = s;
-    }
+    kernels.activateRowsDot(this.code, n, N, pF, this.pa, pr);
+    const out = copyOut(pr, n);
     const inv = 1 / Math.sqrt(N);
     for (let i = 0; i < n; i++) out[i] *= inv;
     return out;
