@@ -7,7 +7,7 @@
  */
 import { Matrix } from "../linalg/matrix.js";
 import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
-import { alloc, copyIn, copyOut, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
 import {
@@ -158,7 +158,14 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
       const pY = alloc(n * dY);
       gemm.dgemm(0, 1, n, dY, dX, 1, pX, dX, pM, dX, 0, pY, dY);
       const Y = new Matrix(n, dY, copyOut(pY, n * dY));
-      if (noise > 0) addScaledNoise(rng, Y.data, noise);
+      if (noise > 0) {
+        // The noise draws stay in kernel memory too (the same sequence as addScaledNoise's).
+        const pE = alloc(n * dY);
+        rng.fillNormalSequentialAt(pE, n * dY);
+        const e = heap();
+        const y = Y.data;
+        for (let t = 0, at = pE >>> 3; t < y.length; t++, at++) y[t] += noise * e[at];
+      }
       return { X: new Matrix(n, dX, copyOut(pX, n * dX)), Y };
     } finally {
       release(top);
