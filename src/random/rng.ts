@@ -181,7 +181,7 @@ export class Rng {
   /**
    * Fills `out` with N(0, 1) draws and returns it. Order (kept by the kernel `normalFill`): for each chunk of 1024
    * draws, 1024 magnitude words and then 256 index words (byte t gives draw t's layer and sign) are taken from
-   * the stream, the fast test runs on each draw, and the ≈ 1% that miss it take the slow path on the live stream
+   * the stream, the fast test runs on each draw, and the ≈ 2.8% that miss it take the slow path on the live stream
    * after the chunk's words. The values differ from successive `normal()` calls (see `fillNormalSequential`).
    */
   fillNormal(out: Float64Array): Float64Array {

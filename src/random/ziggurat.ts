@@ -4,7 +4,7 @@
  * f(x) = exp(−x²/2), with the base layer's right edge at r = 3.442619855899.
  *
  * Layer i covers |x| < x_i; a 32-bit signed integer j with |j| < k_i = ⌊2³¹·x_{i−1}/x_i⌋ lands inside the part of
- * layer i that lies wholly under the curve, so the sample j·w_i (w_i = x_i/2³¹) is accepted at once (≈ 99% of
+ * layer i that lies wholly under the curve, so the sample j·w_i (w_i = x_i/2³¹) is accepted at once (≈ 97% of
  * draws). The rest go to `Rng`'s slow path, which uses f_i = f(x_i).
  *
  * The tables are computed once inside the WebAssembly module (asm/random.ts, `zigguratTables`), whose bulk
