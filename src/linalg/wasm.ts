@@ -71,7 +71,15 @@ export interface Kernels {
   normalSequence(pState: number, pOut: number, n: number): void;
   // asm/two-layer.ts
   activateRowsDot(kind: number, rows: number, cols: number, pH: number, pa: number, pOut: number): void;
-  outerActivationBackward(kind: number, rows: number, cols: number, pr: number, pa: number, pF: number, pRow: number): void;
+  outerActivationBackward(
+    kind: number,
+    rows: number,
+    cols: number,
+    pr: number,
+    pa: number,
+    pF: number,
+    pRow: number,
+  ): void;
   [name: string]: unknown;
 }
 
