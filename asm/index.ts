@@ -7,3 +7,5 @@ export * from "./blas32";
 export * from "./elementary";
 export * from "./convert";
 export * from "./optim";
+export * from "./random";
+export * from "./two-layer";

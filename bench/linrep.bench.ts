@@ -2,7 +2,8 @@
  * `npm run bench -- linrep`: the linear representation learning loop against its numpy peer (bench/peer/linrep.py,
  * numpy's default BLAS threads), timed in the same run:
  * 1. per-step time of `sgd` and `kfac` at d_X = 100, k = 8, d_Y = 20, n = 1024 (online: each step samples a
- *    fresh batch and updates; metrics only at the first and last step);
+ *    fresh batch and updates; metrics only at the first and last step), against numpy with its default threads
+ *    and pinned to one (the row the target ours/numpy ≤ 1.0 is about: ours is single-threaded);
  * 2. a whole `linrep-kappa` sweep (grid search + training for every algorithm × κₓ × κ_F): ours through the CLI
  *    with the worker pool (2 workers), numpy as one script running the points one after the other. By default at
  *    the quick size (κₓ ∈ {1, 100}, κ_F ∈ {1, 10}, 400 steps, 150 grid-search steps, one seed);
@@ -20,6 +21,9 @@ import { stepScale } from "../src/experiments/linrep/tuning.js";
 import { printTable, runNumpy } from "./numpy.js";
 
 const STEP_SIZE = { dX: 100, k: 8, dY: 20, n: 1024 };
+
+/** numpy pinned to one BLAS thread: ours runs on one, and the issue's targets compare equal thread counts. */
+const ONE_THREAD = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
 
 /** Milliseconds per training step of `algorithm` over `steps` steps (after a short warm-up run). */
 function oursPerStep(algorithm: LinrepAlgorithm, steps: number): number {
@@ -96,23 +100,28 @@ function oursSweep(size: SweepSize): number {
 
 export default function main(): void {
   const steps = 200;
-  const stepRows = (["sgd", "kfac"] as const).map((algorithm) => {
+  const stepRows = (["sgd", "kfac"] as const).flatMap((algorithm) => {
     const ours = oursPerStep(algorithm, steps);
-    const numpy = runNumpy<{ msPerStep: number }>("linrep.py", [
+    const args = [
       "step",
       algorithm,
       String(steps),
-      String(STEP_SIZE.dX),
-      String(STEP_SIZE.k),
-      String(STEP_SIZE.dY),
-      String(STEP_SIZE.n),
-    ]).msPerStep;
-    return {
-      case: `${algorithm} step, dX=100 k=8 dY=20 n=1024`,
-      "ours ms": ours,
-      "numpy ms": numpy,
-      "ours/numpy": ours / numpy,
-    };
+      ...[STEP_SIZE.dX, STEP_SIZE.k, STEP_SIZE.dY, STEP_SIZE.n].map(String),
+    ];
+    return (
+      [
+        ["default threads", {}],
+        ["1 thread", ONE_THREAD],
+      ] as const
+    ).map(([label, env]) => {
+      const numpy = runNumpy<{ msPerStep: number }>("linrep.py", args, env).msPerStep;
+      return {
+        case: `${algorithm} step, dX=100 k=8 dY=20 n=1024, numpy ${label}`,
+        "ours ms": ours,
+        "numpy ms": numpy,
+        "ours/numpy": ours / numpy,
+      };
+    });
   });
 
   const full = process.env.LINREP_BENCH_FULL === "1";

@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- single-index`: the single-index alignment trial and sweep (issue 5 targets) against a numpy
  * script doing the same computations (bench/peer/single-index.py, numpy's default threads), timed in the same run:
- * - one trial at d = 256, N = 1024, n = 8192 (n/d = 32, κ = 10), for gd and for kfac: build the task, sample,
- *   initialise, one step, losses, spike of ΔW and of W₁ (target ours/numpy ≤ 2.0);
+ * - one trial at d = 256, N = 1024, n = 8192 (n/d = 32, κ = 10), for gd and for kfac: sample, initialise, one
+ *   step, losses, spike of ΔW and of W₁ (target ours/numpy ≤ 2.0). The task (Σ, β★) of a κ is built once and
+ *   shared by its trials on both sides (ours caches it per worker; the peer keeps one per κ), so the warm-up
+ *   trial builds it and the timed ones do not;
  * - the whole `single-index-alignment` sweep at its default size (4 algorithms × 3 κ × 7 n/d = 84 trials), ours
  *   through the platform's worker pool (planRun + executeRun, the code path of `layerwise run` minus figures) with
  *   one worker per core, numpy sequentially (target ≤ 1.5).

@@ -1,8 +1,8 @@
 """numpy peer of bench/single-index.bench.ts: the same single-index alignment trial (docs/single-index.md), and the same
 sweep, written the way a numpy user would, with numpy's default threads.
 
-One trial (algorithm gd, kfac, adam or gd-bn): build the task (Haar-rotated log-spaced spectrum with tr Σ = d, random β★ with
-⟨β★, Σβ★⟩ = 1), draw n samples x = Σ^{1/2} ξ and y = tanh(⟨β★, x⟩) + 0.1 ε, initialise W₀ (rows N(0, I/d)) and
+One trial (algorithm gd, kfac, adam or gd-bn): take the task of (d, κ) (Haar-rotated log-spaced spectrum with tr Σ = d,
+random β★ with ⟨β★, Σβ★⟩ = 1; built once per κ and shared by the trials, as ours is), draw n samples x = Σ^{1/2} ξ and y = tanh(⟨β★, x⟩) + 0.1 ε, initialise W₀ (rows N(0, I/d)) and
 a = ±1/√N, take one step (gd: −η√N ∇; kfac: −η√N ∇ (Σ̂ + λI)⁻¹ with λ = 1e-3 tr Σ̂ / d; adam: −η g/(|g| + ε);
 gd-bn: gd through batch-norm on the hidden layer), evaluate the loss
 before and after, and measure the spike: the top two right singular vectors of ΔW and of W₁ (from the
@@ -59,9 +59,21 @@ def spike(M, beta, sb):
     return al, al_sb, np.sqrt(vals[-1] / vals[-2])
 
 
+_tasks = {}
+
+
+def task_for(d, kappa):
+    """The task of (d, κ), built once and shared by every trial at that κ, as src/experiments/single-index/trial.ts
+    does (its task depends only on the problem seed and κ, and each worker keeps recent ones)."""
+    key = (d, kappa)
+    if key not in _tasks:
+        _tasks[key] = task(np.random.default_rng([d, round(1000 * kappa)]), d, kappa)
+    return _tasks[key]
+
+
 def trial(seed, algorithm, d, N, n_over_d, kappa, eta=1.0, damping=1e-3):
     rng = np.random.default_rng(seed)
-    sigma, sqrt, beta = task(rng, d, kappa)
+    sigma, sqrt, beta = task_for(d, kappa)
     n = max(2, round(n_over_d * d))
     X = rng.standard_normal((n, d)) @ sqrt
     y = np.tanh(X @ beta) + 0.1 * rng.standard_normal(n)

@@ -76,6 +76,22 @@ export interface Kernels {
   // asm/optim.ts (optimizers' element-wise kernels)
   /** out ← a·x + b·y over n float64 values (out may be x or y). */
   axpby(n: number, a: number, px: number, b: number, py: number, pout: number): void;
+  // asm/random.ts (the generator's state: six u32 at pState, see src/random/rng.ts)
+  zigguratTables(): number;
+  rademacherFill(pState: number, pOut: number, n: number): void;
+  normalFill(pState: number, pOut: number, n: number): void;
+  normalSequence(pState: number, pOut: number, n: number): void;
+  // asm/two-layer.ts
+  activateRowsDot(kind: number, rows: number, cols: number, pH: number, pa: number, pOut: number): void;
+  outerActivationBackward(
+    kind: number,
+    rows: number,
+    cols: number,
+    pr: number,
+    pa: number,
+    pF: number,
+    pRow: number,
+  ): void;
   [name: string]: unknown;
 }
 

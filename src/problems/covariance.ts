@@ -7,6 +7,9 @@ import { Matrix } from "../linalg/matrix.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
 import { log, pow } from "../linalg/elementary.js";
+import { alloc, copyIn, kernels, type GemmKernel } from "../linalg/wasm.js";
+
+const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 /** How the eigenvalues of Σ are spread. All kinds are scaled so the largest eigenvalue over the smallest is κ. */
 export type SpectrumKind = "logspaced" | "spiked" | "powerlaw";
@@ -95,4 +98,24 @@ export function makeCovariance(rng: Rng, eigenvalues: Float64Array, rotate: bool
     }
   }
   return { sigma, sqrt, basis, eigenvalues: eigenvalues.slice() };
+}
+
+/**
+ * Samples x_i = Σ^{1/2} ξ_i as the rows of X = Ξ Σ^{1/2} (n×d, Σ^{1/2} symmetric), computed inside WebAssembly
+ * memory: `fillXi(ptr, count)` writes Ξ's n·d entries there (a bulk `Rng` fill), then the GEMM kernel forms X with
+ * the call `matmul(Ξ, sqrt)` makes, so X has its bits. Returns X's byte offset; the caller brackets the call with
+ * `mark()` / `release()` and runs its further products on X before copying out what it keeps.
+ */
+export function whitenedRowsInKernelMemory(
+  sqrt: Matrix,
+  n: number,
+  fillXi: (ptr: number, count: number) => void,
+): number {
+  const d = sqrt.rows;
+  const pXi = alloc(n * d);
+  fillXi(pXi, n * d);
+  const pSqrt = copyIn(sqrt.data);
+  const pX = alloc(n * d);
+  gemm.dgemm(0, 0, n, d, d, 1, pXi, d, pSqrt, d, 0, pX, d);
+  return pX;
 }

@@ -6,10 +6,19 @@
  * Data are stored as rows: X is n×d_X (one sample per row) and Y = X (F★G★)ᵀ + E is n×d_Y.
  */
 import { Matrix } from "../linalg/matrix.js";
-import { matmul } from "../linalg/blas.js";
+import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
-import { makeCovariance, spectrum, type Covariance, type SpectrumKind } from "./covariance.js";
+import {
+  makeCovariance,
+  spectrum,
+  whitenedRowsInKernelMemory,
+  type Covariance,
+  type SpectrumKind,
+} from "./covariance.js";
+
+const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 export interface LinrepProblemConfig {
   /** Input dimension d_X. */
@@ -111,11 +120,13 @@ export function makeHead(rng: Rng, dY: number, k: number, kappaF: number): Matri
 
 /**
  * Builds a task sampler for y = F G★ x + ε: X = Ξ Σ^{1/2} (rows x_i = Σ^{1/2} ξ_i, Σ^{1/2} symmetric) and
- * Y = X (F G★)ᵀ + σ E, with Ξ Rademacher or Gaussian and E standard Gaussian.
+ * Y = X (F G★)ᵀ + σ E, with Ξ Rademacher or Gaussian (one bulk fill) and E standard Gaussian (drawn as n·d_Y
+ * successive `normal()` calls).
  */
 function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, inputs: "rademacher" | "gaussian") {
   const M = matmul(Fstar, Gstar); // d_Y×d_X map x ↦ F★G★x
   const dX = Gstar.cols;
+  const dY = M.rows;
   return {
     Gstar,
     Fstar,
@@ -123,15 +134,49 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
     noise,
     sample(rng: Rng, n: number): { X: Matrix; Y: Matrix } {
       positiveInteger("sample size n", n);
+      // Both products large enough for the WebAssembly GEMM (as `matmul` decides): draw and multiply inside its
+      // memory, copying out only X and Y. Otherwise `matmul`'s small-product path, whose sums differ in the last bits.
+      if (n * dX * Math.min(dX, dY) >= WASM_MIN_FLOPS) return sampleInKernelMemory(rng, n);
       const Xi = new Matrix(n, dX);
       if (inputs === "rademacher") rng.fillRademacher(Xi.data);
       else rng.fillNormal(Xi.data);
       const X = matmul(Xi, cov.sqrt);
       const Y = matmul(X, M, { transB: true });
-      if (noise > 0) for (let t = 0; t < Y.data.length; t++) Y.data[t] += noise * rng.normal();
+      if (noise > 0) addScaledNoise(rng, Y.data, noise);
       return { X, Y };
     },
   };
+
+  /** The same draws and products as `sample`, with Ξ, X and Y kept in the kernels' memory between the steps. */
+  function sampleInKernelMemory(rng: Rng, n: number): { X: Matrix; Y: Matrix } {
+    const top = mark();
+    try {
+      const pX = whitenedRowsInKernelMemory(cov.sqrt, n, (ptr, count) =>
+        inputs === "rademacher" ? rng.fillRademacherAt(ptr, count) : rng.fillNormalAt(ptr, count),
+      );
+      const pM = copyIn(M.data);
+      const pY = alloc(n * dY);
+      gemm.dgemm(0, 1, n, dY, dX, 1, pX, dX, pM, dX, 0, pY, dY);
+      const Y = new Matrix(n, dY, copyOut(pY, n * dY));
+      if (noise > 0) {
+        // The noise draws stay in kernel memory too (the same sequence as addScaledNoise's).
+        const pE = alloc(n * dY);
+        rng.fillNormalSequentialAt(pE, n * dY);
+        const e = heap();
+        const y = Y.data;
+        for (let t = 0, at = pE >>> 3; t < y.length; t++, at++) y[t] += noise * e[at];
+      }
+      return { X: new Matrix(n, dX, copyOut(pX, n * dX)), Y };
+    } finally {
+      release(top);
+    }
+  }
+}
+
+/** y[t] ← y[t] + σ·ε_t for ε the next y.length `normal()` draws of `rng`, in order. */
+function addScaledNoise(rng: Rng, y: Float64Array, sigma: number): void {
+  const e = rng.fillNormalSequential(new Float64Array(y.length));
+  for (let t = 0; t < y.length; t++) y[t] += sigma * e[t];
 }
 
 /**

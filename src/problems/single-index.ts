@@ -6,11 +6,20 @@
  * Data are rows: X is n×d, y has length n.
  */
 import { Matrix } from "../linalg/matrix.js";
-import { matmul } from "../linalg/blas.js";
+import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
+import { alloc, copyIn, copyOut, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { gaussianMatrix } from "../random/matrices.js";
-import { makeCovariance, spectrum, type Covariance, type SpectrumKind } from "./covariance.js";
+import {
+  makeCovariance,
+  spectrum,
+  whitenedRowsInKernelMemory,
+  type Covariance,
+  type SpectrumKind,
+} from "./covariance.js";
 import { activation, hermitePolynomial, type Activation } from "../nn/activations.js";
+
+const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 /** How β★ is drawn (before normalisation). */
 export type TeacherDirection = "random" | "top" | "bottom" | "mixture";
@@ -86,11 +95,30 @@ export function makeSingleIndexProblem(rng: Rng, config: SingleIndexConfig): Sin
 
   const sampleRows = (r: Rng, n: number) => {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`single-index: n must be a positive integer, got ${n}`);
-    const X = matmul(gaussianMatrix(r, n, d), cov.sqrt); // rows Σ^{1/2} ξ (Σ^{1/2} is symmetric)
-    const z = matmul(X, Matrix.column(beta)).data;
+    // z = Xβ★ is the smaller product (n·d multiply-adds, X's has n·d²): it decides which path both take.
+    const { X, z } = n * d >= WASM_MIN_FLOPS ? indexInKernelMemory(r, n) : indexByMatmul(r, n);
+    const e = noise > 0 ? r.fillNormalSequential(new Float64Array(n)) : null;
     const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) y[i] = link.f(z[i]) + (noise > 0 ? noise * r.normal() : 0);
+    for (let i = 0; i < n; i++) y[i] = link.f(z[i]) + (e ? noise * e[i] : 0);
     return { X, y, z };
+  };
+  // X = Ξ Σ^{1/2} (rows Σ^{1/2} ξ, Σ^{1/2} symmetric) and z = Xβ★, either with both products inside WebAssembly
+  // memory (X copied out once) or, when `matmul` would keep them in TypeScript, by `matmul` (its bits differ).
+  const indexByMatmul = (r: Rng, n: number) => {
+    const X = matmul(gaussianMatrix(r, n, d), cov.sqrt);
+    return { X, z: matmul(X, Matrix.column(beta)).data };
+  };
+  const indexInKernelMemory = (r: Rng, n: number) => {
+    const top = mark();
+    try {
+      const pX = whitenedRowsInKernelMemory(cov.sqrt, n, (ptr, count) => r.fillNormalAt(ptr, count));
+      const pBeta = copyIn(beta);
+      const pz = alloc(n);
+      gemm.dgemm(0, 0, n, 1, d, 1, pX, d, pBeta, 1, 0, pz, 1);
+      return { X: new Matrix(n, d, copyOut(pX, n * d)), z: copyOut(pz, n) };
+    } finally {
+      release(top);
+    }
   };
   return { config, cov, beta, link, sample: sampleRows };
 }

@@ -6,15 +6,27 @@
  * splitmix32 so nearby seeds give unrelated streams. Doubles use 53 random bits: (a·2²¹ + b) / 2⁵³.
  * Gaussians use the ziggurat method (Marsaglia & Tsang 2000) with its layer index taken from a separate random
  * word (8 bits per draw, so the index is independent of the 32-bit magnitude, the fix Doornik 2005 proposes for the
- * original's correlated low bits); the rare slow path uses `Math.exp`/`Math.log`, which V8 computes with the same
- * fdlibm port on every platform.
+ * original's correlated low bits); the rare slow path uses exp/log from ../linalg/elementary.ts, which give the
+ * same bits on every engine.
+ *
+ * Bulk draws (`fillNormal`, `fillNormalSequential`, `fillRademacher` and their `…At` forms) run in the
+ * WebAssembly kernels of asm/random.ts, which replay exactly the words and operations of the one-draw methods
+ * (their doc comments give the order), so the same seed gives the same numbers on either path.
  */
 
 import { ZIGGURAT_R, fillZigguratTables, zigF, zigK, zigW } from "./ziggurat.js";
 import { exp, log } from "../linalg/elementary.js";
+import { alloc, heap, kernels, mark, release } from "../linalg/wasm.js";
 
-/** `fillNormal` works in chunks: this many magnitude words, then a quarter as many index words (8 bits each). */
-const NORMALS_PER_CHUNK = 1024;
+/**
+ * Bulk fills of JavaScript arrays are streamed through WebAssembly memory in blocks of this many values (256 KiB,
+ * so linear memory does not grow with the request). A multiple of 1024 (`fillNormal`'s chunk) and of 32
+ * (`fillRademacher`'s bits per word), so the blocks draw exactly what one pass would.
+ */
+const BULK_BLOCK = 32768;
+
+/** The kernels' bulk samplers: state = six u32 at pState (s0…s3, normal()'s index word, its bytes left). */
+type BulkKernel = (pState: number, pOut: number, n: number) => void;
 
 /** splitmix32 finaliser: a bijective 32-bit mix (used to expand and derive seeds). */
 function mix32(x: number): number {
@@ -56,7 +68,6 @@ export class Rng {
   private s2: number;
   private s3: number;
   private indexWord = 0;
-  private readonly chunk = new Uint32Array(NORMALS_PER_CHUNK + NORMALS_PER_CHUNK / 4);
   private indexBitsLeft = 0;
 
   constructor(seed: number) {
@@ -167,24 +178,29 @@ export class Rng {
     return new Rng(deriveSeed(mix32(this.s0 ^ mix32(this.s1 ^ mix32(this.s2 ^ this.s3))), index));
   }
 
-  /** Fills `out` with N(0, 1) draws and returns it. */
+  /**
+   * Fills `out` with N(0, 1) draws and returns it. Order (kept by the kernel `normalFill`): for each chunk of 1024
+   * draws, 1024 magnitude words and then 256 index words (byte t gives draw t's layer and sign) are taken from
+   * the stream, the fast test runs on each draw, and the ≈ 2.8% that miss it take the slow path on the live stream
+   * after the chunk's words. The values differ from successive `normal()` calls (see `fillNormalSequential`).
+   */
   fillNormal(out: Float64Array): Float64Array {
-    // Bulk path: draw a chunk of words with the state in locals (no per-draw method calls), then run the
-    // ziggurat's fast test over it; the ≈ 2.8% of draws that miss it take the slow path on the live stream.
-    const words = this.chunk;
-    for (let start = 0; start < out.length; start += NORMALS_PER_CHUNK) {
-      const count = Math.min(NORMALS_PER_CHUNK, out.length - start);
-      this.fillUint32(words);
-      for (let t = 0; t < count; t++) {
-        const index = (words[NORMALS_PER_CHUNK + (t >>> 2)] >>> ((t & 3) << 3)) & 255;
-        const layer = index & 127;
-        const j = words[t] >>> 1;
-        let x = j * zigW[layer];
-        if (j >= zigK[layer]) x = this.normalSlowPath(j, layer);
-        out[start + t] = index & 128 ? -x : x;
-      }
-    }
-    return out;
+    return this.fillThroughKernel(kernels.normalFill, out);
+  }
+
+  /** `fillNormal` into linear memory: `count` draws at byte offset `ptr` (8-byte aligned) of the kernels' memory. */
+  fillNormalAt(ptr: number, count: number): void {
+    this.runKernel(kernels.normalFill, ptr, count);
+  }
+
+  /** Fills `out` with exactly the values `out.length` successive `normal()` calls would return, and returns it. */
+  fillNormalSequential(out: Float64Array): Float64Array {
+    return this.fillThroughKernel(kernels.normalSequence, out);
+  }
+
+  /** `fillNormalSequential` into linear memory at byte offset `ptr`. */
+  fillNormalSequentialAt(ptr: number, count: number): void {
+    this.runKernel(kernels.normalSequence, ptr, count);
   }
 
   /** Fills `out` with raw 32-bit words (the same words successive `nextUint32` calls would return). */
@@ -212,13 +228,61 @@ export class Rng {
 
   /**
    * Fills `out` with ±1 draws and returns it. Uses all 32 bits of each output word (bit b of word w gives entry
-   * 32w + b), branch-free because the bits are random: about 8× faster than one word per sign.
+   * 32w + b: +1 when set), about 8× faster than one word per sign.
    */
   fillRademacher(out: Float64Array): Float64Array {
-    for (let i = 0; i < out.length; i += 32) {
-      const bits = this.nextUint32();
-      const end = Math.min(32, out.length - i);
-      for (let b = 0; b < end; b++) out[i + b] = (((bits >>> b) & 1) << 1) - 1;
+    return this.fillThroughKernel(kernels.rademacherFill, out);
+  }
+
+  /** `fillRademacher` into linear memory at byte offset `ptr`. */
+  fillRademacherAt(ptr: number, count: number): void {
+    this.runKernel(kernels.rademacherFill, ptr, count);
+  }
+
+  /** Runs a bulk kernel on `count` values at `ptr` with this stream's state, which it advances. */
+  private runKernel(kernel: BulkKernel, ptr: number, count: number): void {
+    if (!Number.isInteger(count) || count < 0) {
+      throw new RangeError(`Rng: count must be a non-negative integer, got ${count}`);
+    }
+    if (!Number.isInteger(ptr) || ptr < 0 || ptr % 8 !== 0 || ptr + 8 * count > heap().byteLength) {
+      throw new RangeError(`Rng: ptr must be an 8-byte aligned offset with room for ${count} values, got ${ptr}`);
+    }
+    const top = mark();
+    try {
+      const pState = alloc(3); // six u32
+      let state = new Uint32Array(kernels.memory.buffer, pState, 6);
+      state[0] = this.s0;
+      state[1] = this.s1;
+      state[2] = this.s2;
+      state[3] = this.s3;
+      state[4] = this.indexWord;
+      state[5] = this.indexBitsLeft;
+      kernel(pState, ptr, count);
+      state = new Uint32Array(kernels.memory.buffer, pState, 6);
+      this.s0 = state[0] | 0;
+      this.s1 = state[1] | 0;
+      this.s2 = state[2] | 0;
+      this.s3 = state[3] | 0;
+      this.indexWord = state[4];
+      this.indexBitsLeft = state[5];
+    } finally {
+      release(top);
+    }
+  }
+
+  /** Runs a bulk kernel into `out`, streaming it through linear memory in blocks of `BULK_BLOCK` values. */
+  private fillThroughKernel(kernel: BulkKernel, out: Float64Array): Float64Array {
+    const top = mark();
+    try {
+      const block = Math.min(BULK_BLOCK, out.length);
+      const ptr = alloc(block);
+      for (let start = 0; start < out.length; start += block) {
+        const n = Math.min(block, out.length - start);
+        this.runKernel(kernel, ptr, n);
+        out.set(heap().subarray(ptr >>> 3, (ptr >>> 3) + n), start);
+      }
+    } finally {
+      release(top);
     }
     return out;
   }

@@ -1,6 +1,7 @@
 import { naiveMatmul as mul } from "../helpers/naive.js";
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
+import { matmul } from "../../src/linalg/blas.js";
 import { Rng } from "../../src/random/rng.js";
 import { makeLinrepProblem, type LinrepProblemConfig } from "../../src/problems/linrep.js";
 
@@ -127,6 +128,30 @@ describe("linear representation problem", () => {
     const again = makeLinrepProblem(new Rng(11), base);
     expect(Array.from(again.Gstar.data)).toEqual(Array.from(problem.Gstar.data));
     expect(Array.from(again.sample(new Rng(3), 4).Y.data)).toEqual(Array.from(problem.sample(new Rng(3), 4).Y.data));
+  });
+
+  it("samples exactly X = Ξ Σ^{1/2}, Y = X (F★G★)ᵀ + σ·(one normal() per entry), on both product paths", () => {
+    // Small sizes use matmul's TypeScript path, large ones draw and multiply inside WebAssembly memory: both must
+    // give the bits of the plain recipe (stored results depend on them).
+    for (const [dX, n] of [
+      [6, 4],
+      [40, 300],
+    ]) {
+      for (const inputs of ["rademacher", "gaussian"] as const) {
+        const config = { ...base, dX, dY: 12, inputs };
+        const p = makeLinrepProblem(new Rng(5), config);
+        const { X, Y } = p.sample(new Rng(9), n);
+        const rng = new Rng(9);
+        const Xi = new Matrix(n, dX);
+        if (inputs === "rademacher") rng.fillRademacher(Xi.data);
+        else rng.fillNormal(Xi.data);
+        const Xref = matmul(Xi, p.cov.sqrt);
+        const Yref = matmul(Xref, matmul(p.Fstar, p.Gstar), { transB: true });
+        for (let t = 0; t < Yref.data.length; t++) Yref.data[t] += config.noise * rng.normal();
+        expect(Array.from(X.data)).toEqual(Array.from(Xref.data));
+        expect(Array.from(Y.data)).toEqual(Array.from(Yref.data));
+      }
+    }
   });
 
   it("refuses bad configs with a message naming the field", () => {

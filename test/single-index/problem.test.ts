@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/index.js";
 import { matmul } from "../../src/linalg/blas.js";
 import { Matrix } from "../../src/linalg/matrix.js";
+import { gaussianMatrix } from "../../src/random/matrices.js";
 import { makeSingleIndexProblem, type SingleIndexConfig } from "../../src/problems/single-index.js";
 import { alignment } from "../../src/metrics/alignment.js";
 
@@ -41,6 +42,24 @@ describe("single-index problem", () => {
       const expected = { top: [1, 0], bottom: [0, 1], mixture: [Math.SQRT1_2, Math.SQRT1_2] }[teacher];
       expect(top).toBeCloseTo(expected[0], 10);
       expect(bottom).toBeCloseTo(expected[1], 10);
+    }
+  });
+
+  it("samples exactly X = Ξ Σ^{1/2}, z = Xβ★, y = σ★(z) + σ_ε·(one normal() per row), on both product paths", () => {
+    // d = 4, n = 20 stays in matmul's TypeScript path; d = 40, n = 300 draws and multiplies in WebAssembly memory.
+    for (const [d, n] of [
+      [4, 20],
+      [40, 300],
+    ]) {
+      const p = makeSingleIndexProblem(new Rng(2), { ...base, d });
+      const { X, y, z } = p.sample(new Rng(8), n);
+      const rng = new Rng(8);
+      const Xref = matmul(gaussianMatrix(rng, n, d), p.cov.sqrt);
+      const zref = matmul(Xref, Matrix.column(p.beta)).data;
+      const yref = Array.from(zref, (zi) => p.link.f(zi) + base.noise * rng.normal());
+      expect(Array.from(X.data)).toEqual(Array.from(Xref.data));
+      expect(Array.from(z)).toEqual(Array.from(zref));
+      expect(Array.from(y)).toEqual(yref);
     }
   });
 

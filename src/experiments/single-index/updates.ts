@@ -18,6 +18,7 @@ import { gram } from "../../linalg/blas.js";
 import { kroneckerPrecondition } from "../../optim/kronecker.js";
 import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
 import { pow } from "../../linalg/elementary.js";
+import { ResidentBatch, residentBatchApplies } from "./resident-batch.js";
 
 /** The trained algorithms. */
 export const UPDATE_ALGORITHMS = ["gd", "kfac", "adam", "gd-bn"] as const;
@@ -69,35 +70,42 @@ export function train(
   // KFAC's input factor depends only on the batch: form it once.
   const inputFactor = algorithm === "kfac" ? dampedCovariance(X, options.damping) : null;
   const adamState = algorithm === "adam" ? { m: new Float64Array(W.length), v: new Float64Array(W.length) } : null;
-  for (let t = 1; t <= steps; t++) {
-    const { loss, gradW, dH } = lossAndGradient(net, X, y);
-    losses.push(loss);
-    const g = gradW.data;
-    if (adamState) {
-      const { beta1, beta2, eps } = options.adam;
-      const c1 = 1 - pow(beta1, t);
-      const c2 = 1 - pow(beta2, t);
-      const { m, v } = adamState;
-      for (let k = 0; k < W.length; k++) {
-        m[k] = beta1 * m[k] + (1 - beta1) * g[k];
-        v[k] = beta2 * v[k] + (1 - beta2) * g[k] * g[k];
-        W[k] -= (eta * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+  const wantDH = algorithm === "kfac" && options.leftFactor;
+  // Keep X and the activations in WebAssembly memory across the steps when the network allows it (same values).
+  const resident = residentBatchApplies(net, X) ? new ResidentBatch(net, X, y) : null;
+  try {
+    for (let t = 1; t <= steps; t++) {
+      const { loss, gradW, dH } = resident ? resident.lossAndGradient(wantDH) : lossAndGradient(net, X, y);
+      losses.push(loss);
+      const g = gradW.data;
+      if (adamState) {
+        const { beta1, beta2, eps } = options.adam;
+        const c1 = 1 - pow(beta1, t);
+        const c2 = 1 - pow(beta2, t);
+        const { m, v } = adamState;
+        for (let k = 0; k < W.length; k++) {
+          m[k] = beta1 * m[k] + (1 - beta1) * g[k];
+          v[k] = beta2 * v[k] + (1 - beta2) * g[k] * g[k];
+          W[k] -= (eta * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+        }
+        continue;
       }
-      continue;
+      let direction = gradW;
+      if (inputFactor) {
+        // P⁻¹ ∇ (Σ̂ + λI)⁻¹ through the library's Kronecker curvature block (both factors arrive damped).
+        direction = kroneckerPrecondition(gradW, {
+          right: inputFactor,
+          left: wantDH ? outputFactor(dH!, options.leftDamping) : undefined,
+        });
+      }
+      const s = eta * Math.sqrt(N);
+      const p = direction.data;
+      for (let k = 0; k < W.length; k++) W[k] -= s * p[k];
     }
-    let direction = gradW;
-    if (inputFactor) {
-      // P⁻¹ ∇ (Σ̂ + λI)⁻¹ through the library's Kronecker curvature block (both factors arrive damped).
-      direction = kroneckerPrecondition(gradW, {
-        right: inputFactor,
-        left: options.leftFactor ? outputFactor(dH, options.leftDamping) : undefined,
-      });
-    }
-    const s = eta * Math.sqrt(N);
-    const p = direction.data;
-    for (let k = 0; k < W.length; k++) W[k] -= s * p[k];
+    losses.push(resident ? resident.loss() : lossOf(net, X, y));
+  } finally {
+    resident?.release();
   }
-  losses.push(lossOf(net, X, y));
   return losses;
 }
 
