@@ -7,9 +7,8 @@ import { Matrix } from "../linalg/matrix.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
 import { log, pow } from "../linalg/elementary.js";
-import { alloc, copyIn, kernels, type GemmKernel } from "../linalg/wasm.js";
-
-const gemm = kernels as unknown as { dgemm: GemmKernel };
+import { gemm } from "../linalg/parallel.js";
+import { alloc, copyIn } from "../linalg/wasm.js";
 
 /** How the eigenvalues of Σ are spread. All kinds are scaled so the largest eigenvalue over the smallest is κ. */
 export type SpectrumKind = "logspaced" | "spiked" | "powerlaw";
@@ -116,6 +115,6 @@ export function whitenedRowsInKernelMemory(
   fillXi(pXi, n * d);
   const pSqrt = copyIn(sqrt.data);
   const pX = alloc(n * d);
-  gemm.dgemm(0, 0, n, d, d, 1, pXi, d, pSqrt, d, 0, pX, d);
+  gemm("f64", 0, 0, n, d, d, 1, pXi, d, pSqrt, d, 0, pX, d);
   return pX;
 }

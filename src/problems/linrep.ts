@@ -7,7 +7,8 @@
  */
 import { Matrix } from "../linalg/matrix.js";
 import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
-import { alloc, copyIn, copyOut, heap, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
+import { gemm } from "../linalg/parallel.js";
+import { alloc, copyIn, copyOut, heap, mark, release } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { haarOrthogonal } from "../random/matrices.js";
 import {
@@ -17,8 +18,6 @@ import {
   type Covariance,
   type SpectrumKind,
 } from "./covariance.js";
-
-const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 export interface LinrepProblemConfig {
   /** Input dimension d_X. */
@@ -156,7 +155,7 @@ function makeTask(Gstar: Matrix, Fstar: Matrix, cov: Covariance, noise: number, 
       );
       const pM = copyIn(M.data);
       const pY = alloc(n * dY);
-      gemm.dgemm(0, 1, n, dY, dX, 1, pX, dX, pM, dX, 0, pY, dY);
+      gemm("f64", 0, 1, n, dY, dX, 1, pX, dX, pM, dX, 0, pY, dY);
       const Y = new Matrix(n, dY, copyOut(pY, n * dY));
       if (noise > 0) {
         // The noise draws stay in kernel memory too (the same sequence as addScaledNoise's).

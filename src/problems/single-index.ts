@@ -7,7 +7,8 @@
  */
 import { Matrix } from "../linalg/matrix.js";
 import { WASM_MIN_FLOPS, matmul } from "../linalg/blas.js";
-import { alloc, copyIn, copyOut, kernels, mark, release, type GemmKernel } from "../linalg/wasm.js";
+import { gemm } from "../linalg/parallel.js";
+import { alloc, copyIn, copyOut, mark, release } from "../linalg/wasm.js";
 import { Rng } from "../random/rng.js";
 import { gaussianMatrix } from "../random/matrices.js";
 import {
@@ -18,8 +19,6 @@ import {
   type SpectrumKind,
 } from "./covariance.js";
 import { activation, hermitePolynomial, type Activation } from "../nn/activations.js";
-
-const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 /** How β★ is drawn (before normalisation). */
 export type TeacherDirection = "random" | "top" | "bottom" | "mixture";
@@ -114,7 +113,7 @@ export function makeSingleIndexProblem(rng: Rng, config: SingleIndexConfig): Sin
       const pX = whitenedRowsInKernelMemory(cov.sqrt, n, (ptr, count) => r.fillNormalAt(ptr, count));
       const pBeta = copyIn(beta);
       const pz = alloc(n);
-      gemm.dgemm(0, 0, n, 1, d, 1, pX, d, pBeta, 1, 0, pz, 1);
+      gemm("f64", 0, 0, n, 1, d, 1, pX, d, pBeta, 1, 0, pz, 1);
       return { X: new Matrix(n, d, copyOut(pX, n * d)), z: copyOut(pz, n) };
     } finally {
       release(top);

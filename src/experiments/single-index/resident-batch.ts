@@ -16,10 +16,9 @@ import { Matrix } from "../../linalg/matrix.js";
 import { WASM_MIN_FLOPS } from "../../linalg/blas.js";
 import { ShapeError } from "../../linalg/errors.js";
 import { ELEMENTWISE_KINDS } from "../../linalg/elementwise.js";
-import { alloc, copyIn, copyOut, heap, kernels, mark, release, type GemmKernel } from "../../linalg/wasm.js";
+import { gemm } from "../../linalg/parallel.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../../linalg/wasm.js";
 import type { TwoLayerNet } from "../../nn/two-layer.js";
-
-const gemm = kernels as unknown as { dgemm: GemmKernel };
 
 /**
  * Whether `ResidentBatch` serves (net, X): a SIMD-kernel activation, no batch-norm, and n·N·d at least
@@ -91,7 +90,7 @@ export class ResidentBatch {
   private forward(): Float64Array {
     const { n, N, d, pX, pW, pF, pr } = this;
     heap().set(this.net.W.data, pW >>> 3);
-    gemm.dgemm(0, 1, n, N, d, 1, pX, d, pW, d, 0, pF, N);
+    gemm("f64", 0, 1, n, N, d, 1, pX, d, pW, d, 0, pF, N);
     kernels.activateRowsDot(this.code, n, N, pF, this.pa, pr);
     const out = copyOut(pr, n);
     const inv = 1 / Math.sqrt(N);
@@ -123,7 +122,7 @@ export class ResidentBatch {
       h[(pr >>> 3) + i] = r * scale;
     }
     kernels.outerActivationBackward(this.code, n, N, pr, this.pa, pF, this.pRow);
-    gemm.dgemm(1, 0, N, d, n, 1, pF, N, pX, d, 0, pGrad, d);
+    gemm("f64", 1, 0, N, d, n, 1, pF, N, pX, d, 0, pGrad, d);
     return {
       loss: loss / (2 * n),
       gradW: new Matrix(N, d, copyOut(pGrad, N * d)),
