@@ -9,7 +9,6 @@ import glob
 import json
 import os
 import sys
-import time
 
 # OpenBLAS reads its environment when numpy loads it, so configure before the import: one thread, and let it
 # detect the CPU's own kernel, unless "preset" asks to keep a preset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (which
@@ -23,6 +22,8 @@ if sys.argv[2:] != ["preset"]:
 import ctypes  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+from timing import median_ms  # noqa: E402
 
 
 def openblas_info():
@@ -46,17 +47,6 @@ OPS = {
     "gram": lambda x: x.T @ x,  # numpy dispatches Xᵀ X to syrk
 }
 
-
-def median_ms(fn, inner, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner)
-    times.sort()
-    return times[len(times) // 2] * 1e3
 
 
 def main():

@@ -7,7 +7,6 @@ The values do not matter for the timing of a dense product, so the matrices are 
 import json
 import os
 import sys
-import time
 
 # OpenBLAS reads its thread count when numpy loads it.
 threads = sys.argv[1]
@@ -16,17 +15,8 @@ os.environ["OMP_NUM_THREADS"] = threads
 
 import numpy as np  # noqa: E402
 
+from timing import median_ms  # noqa: E402
 
-def median_ms(fn, inner, repeats=9):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner)
-    times.sort()
-    return times[len(times) // 2] * 1e3
 
 
 rng = np.random.default_rng(0)
