@@ -61,4 +61,11 @@ export interface UpdateContext {
   stats?: readonly LayerStats[];
   /** The batch loss at the current parameters (for transforms that adapt damping or clip by it). */
   loss?: number;
+  /**
+   * Buffer donation (as JAX's `donate_argnums`): the caller will not read `grads` or the previous state again,
+   * so a transform may write its updates into the gradients' arrays and its next state into the previous
+   * state's arrays instead of allocating (a fresh multi-megabyte array per step costs page faults). Permission,
+   * not obligation: transforms that ignore it stay correct. Default false.
+   */
+  donate?: boolean;
 }

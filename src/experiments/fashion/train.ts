@@ -125,9 +125,11 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
         return { params, state, epochs: reports, diverged: true };
       }
       lossSum += pass.loss;
+      // The gradients and the old optimizer state are not read again: donate their buffers.
       const { updates, state: next } = optimizer.update(pass.grads, optState, params, {
         stats: pass.stats,
         loss: pass.loss,
+        donate: true,
       });
       optState = next;
       // In place: a fresh multi-megabyte parameter set per step costs page faults, not just the pass that fills it.

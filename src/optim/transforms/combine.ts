@@ -47,7 +47,9 @@ export function chain(...transforms: GradientTransformation<unknown>[]): Gradien
       let updates = grads;
       const next: unknown[] = [];
       transforms.forEach((t, i) => {
-        const r = t.update(updates, state[i], params, ctx);
+        // Only the caller's gradients are known to be free: a later transform's input may alias its
+        // predecessor's new state, so donation reaches the first transform alone.
+        const r = t.update(updates, state[i], params, i === 0 || !ctx?.donate ? ctx : { ...ctx, donate: false });
         updates = r.updates;
         next.push(r.state);
       });

@@ -51,15 +51,19 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState> {
     throw new OptionError(name, "nesterov", true, "false when momentum is 0 (Nesterov needs a momentum > 0)");
   return {
     init: () => ({ count: 0, momentum: null }),
-    update(grads, state, params) {
+    update(grads, state, params, ctx) {
       const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
       const eta = learningRateAt(name, lr, state.count);
+      const donate = ctx?.donate === true;
       const updates: Params = {};
       const momentum: Params | null = mu > 0 ? {} : null;
       for (const [key, g] of Object.entries(grads)) {
-        const u = new Matrix(g.rows, g.cols);
+        // Donated: u overwrites g entry by entry (each g[i] is read before u[i] is written).
+        const u = donate ? g : new Matrix(g.rows, g.cols);
         if (momentum) {
-          const b = new Matrix(g.rows, g.cols);
+          // b may reuse the previous buffer only without weight decay: with it, b first holds d = ∇ + λθ.
+          const prev = state.momentum?.[key];
+          const b = donate && prev && !theta ? prev : new Matrix(g.rows, g.cols);
           sgdMomentumPass(
             g.data,
             theta?.[key].data,
@@ -97,7 +101,8 @@ function sgdPlainPass(
  * One pass of SGD with momentum over a parameter: d = ∇ + λθ, b ← μ·b_prev + d (b ← d without b_prev),
  * u ← −η·(d + μb) (Nesterov) or −η·b, writing b and u. The four loops keep the branches out of the hot loop;
  * each evaluates exactly the expressions of torch.optim.SGD in the same order, so the results are bit-for-bit
- * those of the unfused rule.
+ * those of the unfused rule. u may be g's array, and b may be b_prev's when there is no θ (every entry is read
+ * before it is written).
  */
 function sgdMomentumPass(
   g: Float64Array,
@@ -203,8 +208,8 @@ export interface AdamStepScale {
  * bias-corrected square root), for step t (1-based):
  *   m' = β₁m + (1−β₁)g,  v' = β₂v + (1−β₂)g²,  d = (m'/(1−β₁ᵗ)) / (√v'/√(1−β₂ᵗ) + ε),
  * writing m' to mOut, v' to vOut and to out either d (`scale` null) or the update −η·d, or −ηλ·θ − η·d with θ
- * (AdamW's decoupled decay). The inputs are only read; the outputs must be distinct arrays of g's length (out may
- * not alias m or v). The expressions and their order are those of the per-step formulas, so fusing the passes
+ * (AdamW's decoupled decay). The outputs are arrays of g's length; each may be its own input's array (mOut = m,
+ * vOut = v, out = g: every entry is read before it is written), but out must not alias m or v. The expressions and their order are those of the per-step formulas, so fusing the passes
  * changes no bit.
  */
 export function adamPass(
@@ -262,18 +267,19 @@ export function adamPass(
 function adamLike(name: string, lr: LearningRate, h: AdamHyper, wd: number): GradientTransformation<AdamState> {
   return {
     init: (params) => ({ count: 0, m: zerosLike(params), v: zerosLike(params) }),
-    update(grads, state, params) {
+    update(grads, state, params, ctx) {
       const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
       checkSameShapes(name, grads, "grads", state.m, "state");
       const t = state.count + 1;
       const eta = learningRateAt(name, lr, state.count);
+      const donate = ctx?.donate === true;
       const updates: Params = {};
       const m: Params = {};
       const v: Params = {};
       for (const [key, g] of Object.entries(grads)) {
-        const mk = new Matrix(g.rows, g.cols);
-        const vk = new Matrix(g.rows, g.cols);
-        const u = new Matrix(g.rows, g.cols);
+        const mk = donate ? state.m[key] : new Matrix(g.rows, g.cols);
+        const vk = donate ? state.v[key] : new Matrix(g.rows, g.cols);
+        const u = donate ? g : new Matrix(g.rows, g.cols);
         adamPass(g.data, state.m[key].data, state.v[key].data, t, h, mk.data, vk.data, u.data, {
           eta,
           wd,

@@ -22,8 +22,10 @@ export function graft(
   return {
     init: (params) => ({ magnitude: magnitude.init(params), direction: direction.init(params) }),
     update(grads, state, params, ctx) {
-      const m = magnitude.update(grads, state.magnitude, params, ctx);
-      const d = direction.update(grads, state.direction, params, ctx);
+      // Both read the same gradients, so neither may overwrite them.
+      const shared = ctx?.donate ? { ...ctx, donate: false } : ctx;
+      const m = magnitude.update(grads, state.magnitude, params, shared);
+      const d = direction.update(grads, state.direction, params, shared);
       const updates: Params = {};
       for (const key of Object.keys(grads)) updates[key] = graftOne(m.updates[key], d.updates[key]);
       return { updates, state: { magnitude: m.state, direction: d.state } };
