@@ -10,6 +10,9 @@
  * γ_m·(|α|·Σ_p |a_ip||b_pj| + |β||c_ij|) of the exact value, γ_m = m·u/(1 − m·u), m = k + 2⌈k/256⌉, so the two
  * builds agree to within twice that.
  *
+ * Each build also exists in a shared-memory form (file name + "-shared", scripts/build-wasm.mjs), which Node
+ * loads so that large products can use helper threads (./wasm-node.ts, ./threads.ts).
+ *
  * The plain build is the default everywhere: its numbers are the same on every machine and engine, which the
  * explorable's promise (a trial gives the same bits in the browser as in Node) and stored results rely on. Node's
  * loader (./wasm-node.js) loads the relaxed build when LAYERWISE_SIMD asks for it; in a browser, pass the URL of
