@@ -7,10 +7,10 @@
  */
 import { ShapeError } from "./errors.js";
 import { Matrix } from "./matrix.js";
-import { flag, productShape, scalar } from "./product-args.js";
+import { flag, productIntoArgs, productShape } from "./product-args.js";
 import { readEpilogue, runEpilogue, runEpilogueOnMatrix, type EpilogueOptions } from "./epilogue.js";
 import { gemm, syrk } from "./parallel.js";
-import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "./wasm.js";
+import { alloc, copyIn, copyOut, heap, mark, release } from "./wasm.js";
 
 /**
  * Products with fewer multiply-adds than this (m·n·k) stay in TypeScript: below it, copying the operands into
@@ -66,16 +66,8 @@ export function matmul(A: Matrix, B: Matrix, options: MatmulOptions = {}): Matri
  * Throws `ShapeError` when the inner dimensions differ or C is not m×n.
  */
 export function matmulInto(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoOptions = {}): Matrix {
-  const { m, n, k, transA, transB } = productShape("matmulInto", A, B, options);
-  const alpha = scalar("matmulInto", "alpha", options.alpha, 1);
-  const beta = scalar("matmulInto", "beta", options.beta, 0);
+  const { m, n, k, transA, transB, alpha, beta } = productIntoArgs("matmulInto", C, A, B, options);
   const epilogue = readEpilogue("matmulInto", options, n);
-  if (C.rows !== m || C.cols !== n) {
-    throw new ShapeError(`matmulInto: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
-  }
-  if (C.data === A.data || C.data === B.data) {
-    throw new RangeError("matmulInto: C must not be A or B (the product would read entries it has overwritten)");
-  }
   if (m * n * k >= WASM_MIN_FLOPS) {
     const top = mark();
     try {

@@ -13,11 +13,10 @@
  * γ_k = k·u/(1 − k·u), u = 2⁻²⁴ (Higham, "Accuracy and Stability of Numerical Algorithms", §3.5), plus the
  * rounding of the inputs to float32 when they come from float64 data.
  */
-import { ShapeError } from "./errors.js";
 import { readEpilogue, runEpilogue } from "./epilogue.js";
 import type { Matrix } from "./matrix.js";
 import { Matrix32 } from "./matrix32.js";
-import { flag, productShape, scalar } from "./product-args.js";
+import { flag, productIntoArgs, productShape } from "./product-args.js";
 import { gemm, syrk } from "./parallel.js";
 import { alloc, copyIn, heap, kernels, mark, release, staleView } from "./wasm.js";
 import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
@@ -52,17 +51,9 @@ export type Matmul32IntoOptions = Omit<MatmulIntoOptions, "activation" | "bias">
  * β = 0 (the default) C is only written. C must not share its data with A or B.
  */
 export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: Matmul32IntoOptions = {}): Matrix32 {
-  const { m, n, k, transA, transB } = productShape("matmul32Into", A, B, options);
+  const { m, n, k, transA, transB, alpha, beta } = productIntoArgs("matmul32Into", C, A, B, options);
   if ("activation" in options || "bias" in options) {
     throw new RangeError("matmul32Into: options.activation and options.bias are not supported (use matmulFloat32Into)");
-  }
-  const alpha = scalar("matmul32Into", "alpha", options.alpha, 1);
-  const beta = scalar("matmul32Into", "beta", options.beta, 0);
-  if (C.rows !== m || C.cols !== n) {
-    throw new ShapeError(`matmul32Into: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
-  }
-  if (C.data === A.data || C.data === B.data) {
-    throw new RangeError("matmul32Into: C must not be A or B (the product would read entries it has overwritten)");
   }
   if (m === 0 || n === 0) return C;
   const top = mark();
@@ -91,16 +82,8 @@ export function matmul32Into(C: Matrix32, A: Matrix32, B: Matrix32, options: Mat
  */
 export function matmulFloat32Into(C: Matrix, A: Matrix, B: Matrix, options: MatmulIntoOptions = {}): Matrix {
   const op = "matmulFloat32Into";
-  const { m, n, k, transA, transB } = productShape(op, A, B, options);
-  const alpha = scalar(op, "alpha", options.alpha, 1);
-  const beta = scalar(op, "beta", options.beta, 0);
+  const { m, n, k, transA, transB, alpha, beta } = productIntoArgs(op, C, A, B, options);
   const epilogue = readEpilogue(op, options, n);
-  if (C.rows !== m || C.cols !== n) {
-    throw new ShapeError(`${op}: C is ${C.shape()} but op(A)·op(B) is ${m}×${n}`);
-  }
-  if (C.data === A.data || C.data === B.data) {
-    throw new RangeError(`${op}: C must not be A or B (the product would read entries it has overwritten)`);
-  }
   if (m === 0 || n === 0) return C;
   const top = mark();
   try {

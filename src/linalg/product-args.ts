@@ -11,6 +11,11 @@ export interface Shaped {
   shape(): string;
 }
 
+/** A matrix with its storage (Matrix and Matrix32 both qualify), for the in-place products' aliasing check. */
+export interface Stored extends Shaped {
+  readonly data: ArrayLike<number>;
+}
+
 /** Reads a boolean option, refusing anything but true/false/undefined (a JavaScript caller may pass 1 or "yes"). */
 export function flag(op: string, field: string, value: unknown): boolean {
   if (value === undefined || typeof value === "boolean") return value === true;
@@ -39,4 +44,28 @@ export function scalar(op: string, field: string, value: unknown, fallback: numb
   if (value === undefined) return fallback;
   if (typeof value === "number" && Number.isFinite(value)) return value;
   throw new TypeError(`${op}: options.${field} must be a finite number, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The checks of an in-place product C ← α·op(A)·op(B) + β·C: op(A)·op(B) is defined, α and β are finite, C is m×n
+ * and does not share its data with A or B (the product would read entries it has overwritten). Returns the shape,
+ * the transpose flags and the scalars.
+ */
+export function productIntoArgs(
+  op: string,
+  C: Stored,
+  A: Stored,
+  B: Stored,
+  options: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number },
+) {
+  const shape = productShape(op, A, B, options);
+  const alpha = scalar(op, "alpha", options.alpha, 1);
+  const beta = scalar(op, "beta", options.beta, 0);
+  if (C.rows !== shape.m || C.cols !== shape.n) {
+    throw new ShapeError(`${op}: C is ${C.shape()} but op(A)·op(B) is ${shape.m}×${shape.n}`);
+  }
+  if (C.data === A.data || C.data === B.data) {
+    throw new RangeError(`${op}: C must not be A or B (the product would read entries it has overwritten)`);
+  }
+  return { ...shape, alpha, beta };
 }
