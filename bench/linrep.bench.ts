@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeLinrepProblem } from "../src/problems/linrep.js";
+import { makeLinrepProblem } from "../src/paper/linrep/problem.js";
 import { Rng } from "../src/random/index.js";
 import { trainLinrep, LINREP_ALGORITHMS, type LinrepAlgorithm } from "../src/experiments/linrep/train.js";
 import { stepScale } from "../src/experiments/linrep/tuning.js";

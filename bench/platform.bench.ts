@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { TrialRecord } from "../src/experiments/types.js";
+import type { TrialRecord } from "../src/results/records.js";
 import { selftest } from "../src/runner/selftest.js";
 import { executeRun, planRun } from "../src/runner/run.js";
 import { ResultStore } from "../src/runner/store.js";

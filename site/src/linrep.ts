@@ -5,7 +5,7 @@
  */
 import { linrepCurves } from "../../src/experiments/linrep/curves.js";
 import { LINREP_ALGORITHMS } from "../../src/experiments/linrep/train.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { TrialRunner, byId, fillTable, latestOnly, markReady, showFigure } from "./shell.js";
 
 const LABELS: Record<string, string> = {

@@ -5,7 +5,7 @@
  * Dropped content is never inserted as HTML: text goes through textContent, figures only as SVG images.
  */
 import { findExperiment } from "../../src/experiments/index.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { byId, fillTable, showFigure } from "./shell.js";
 
 /** A file with its path inside the dropped directory ("" for single files). */

@@ -4,7 +4,7 @@
  * (dashed: the limits, 1 for GD whose spike tends to Σβ★, cos(β★, Σβ★) for KFAC whose spike tends to β★).
  */
 import { LINK_NAMES } from "../../src/experiments/single-index/schema.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { lineChart, scalarBands } from "../../src/report/charts.js";
 import { TrialRunner, byId, fillTable, latestOnly, markReady, showFigure } from "./shell.js";
 

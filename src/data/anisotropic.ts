@@ -6,7 +6,7 @@
 import { gram, matmul } from "../linalg/blas.js";
 import { eigh } from "../linalg/eigh.js";
 import { Matrix } from "../linalg/matrix.js";
-import { spectrum } from "../problems/covariance.js";
+import { spectrum } from "../random/covariance.js";
 import { haarOrthogonal } from "../random/matrices.js";
 import { Rng } from "../random/rng.js";
 import { fitStandardizer, requireInputDim, type InputMap, type InputMapFitter } from "./standardize.js";
@@ -43,7 +43,7 @@ const RANK_TOLERANCE = 1e-10;
  *
  * where μ, σ are the training standardisation statistics (per-feature mean, global std), λ_1 ≥ … ≥ λ_k and V_k the
  * top k = pcaDims eigenpairs of the standardised training covariance C = ZᵀZ/n (PCA via `linalg.eigh`), s the
- * log-spaced spectrum s_i = κ^{(k−i)/(k−1)} from κ down to 1 (`problems/covariance.spectrum`), and R a fixed
+ * log-spaced spectrum s_i = κ^{(k−i)/(k−1)} from κ down to 1 (`random/covariance.spectrum`), and R a fixed
  * Haar-random k×k rotation (`rotate`) or the identity. Then the output training covariance is
  * Rᵀ·diag(s)·R, with condition number exactly κ: projection onto the top components, whitening (÷√λ), and
  * re-scaling (×√s). Restricted to the span of V_k the map is invertible, so a classifier on z can represent

@@ -3,7 +3,7 @@
  * that motivates preconditioning (and the platform's first real experiment).
  *
  * Problem: L(w) = ½ (w − w★)ᵀ A (w − w★) in R^d with A = Q diag(s) Qᵀ, s a spectrum of condition number κ
- * (src/problems/covariance.ts) and Q Haar-random (`rotate`, the default) or the identity. w₀ = 0, w★ ~ N(0, I/d).
+ * (src/random/covariance.ts) and Q Haar-random (`rotate`, the default) or the identity. w₀ = 0, w★ ~ N(0, I/d).
  * Every algorithm iterates w ← w − η P ∇L(w) = w − η P A (w − w★) with its own preconditioner P:
  * - gd: P = I, η = 2/(λ_max + λ_min). The error e = w − w★ evolves as e ← (I − ηA) e, whose eigenvalues
  *   1 − ηλ lie in [−ρ, ρ] with ρ = (κ − 1)/(κ + 1), attained at both ends of the spectrum, so ‖e_t‖_A ≤ ρᵗ‖e₀‖_A,
@@ -24,12 +24,13 @@ import { z } from "zod";
 import { described } from "../config/help.js";
 import * as linalg from "../linalg/index.js";
 import { Matrix } from "../linalg/matrix.js";
-import { makeCovariance, spectrum } from "../problems/covariance.js";
+import { makeCovariance, spectrum } from "../random/covariance.js";
 import { Rng } from "../random/rng.js";
 import { lineChart, meanStd, scalarBands, seriesBands } from "../report/charts.js";
-import type { Experiment, PlotSpec, SummaryRow, TrialContext, TrialRecord } from "./types.js";
+import type { Experiment, TrialContext } from "./types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../results/records.js";
 import { pow } from "../linalg/elementary.js";
-import { type Claim, num } from "./claims.js";
+import { type Claim, num } from "../results/claims.js";
 
 export const QUADRATIC_ALGORITHMS = ["gd", "diagonal", "preconditioned"] as const;
 type Algorithm = (typeof QUADRATIC_ALGORITHMS)[number];

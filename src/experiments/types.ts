@@ -9,7 +9,8 @@
  * repeat), and calls `run(point, ctx)` in a worker thread. `summarize` and `plots` see every stored trial.
  */
 import type { z } from "zod";
-import type { Claim } from "./claims.js";
+import type { Claim } from "../results/claims.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../results/records.js";
 
 /** A per-step series: `values[i]` was measured at step `steps[i]`. */
 export interface Series {
@@ -30,36 +31,6 @@ export interface TrialContext {
   /** Reports the fraction of this trial that is done, in [0, 1] (drives the progress bar's ETA). */
   progress(fraction: number): void;
 }
-
-/** One stored trial, as `summarize` and `plots` receive it. */
-export interface TrialRecord<Point = Record<string, unknown>> {
-  /** The point's config: the resolved config with every sweepable list replaced by one value. */
-  point: Point;
-  pointIndex: number;
-  repeat: number;
-  seed: number;
-  status: "done" | "failed";
-  /** The error message when status is "failed". */
-  error?: string;
-  durationMs: number;
-  scalars: Record<string, number | null>;
-  series: Record<string, { steps: Float64Array; values: Float64Array }>;
-  info: Record<string, unknown>;
-}
-
-/** A named figure: a Vega-Lite specification with its data inlined (`data.values`). */
-export interface PlotSpec {
-  /** File-name stem, e.g. "loss-curves" → loss-curves.svg / loss-curves.png. */
-  name: string;
-  title: string;
-  /** One sentence saying what to look at in the figure (shown first in the report's caption). */
-  caption?: string;
-  /** A Vega-Lite (v6) top-level specification. */
-  spec: Record<string, unknown>;
-}
-
-/** A row of the summary table: plain JSON values. */
-export type SummaryRow = Record<string, string | number | boolean | null>;
 
 /**
  * An experiment. `Config` is the resolved config (sweepable keys hold lists); `Point` is one point of the sweep

@@ -5,7 +5,7 @@
  *
  * Specs keep their data inline (`data.values`), so a spec alone regenerates its figure.
  */
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import { algorithmScale } from "./colors.js";
 
 /** The font every figure uses; `render.ts` ships it (DejaVu Sans from the dejavu-fonts-ttf package). */

@@ -4,8 +4,9 @@
  * (SVG embedded as a data URI, so figures cannot clash with each other's element ids) with a one-sentence
  * caption, the summary table, the resolved config, run facts and failures; the versions that produced it last.
  */
-import type { Verdict } from "../experiments/claims.js";
-import type { SummaryRow } from "../experiments/types.js";
+import type { Verdict } from "../results/claims.js";
+import type { SummaryRow } from "../results/records.js";
+import { escapeHtml } from "./escape.js";
 import { verdictHtml } from "./verdicts.js";
 
 /** Everything the report shows about one experiment's run. */
@@ -36,10 +37,6 @@ export function comparePaperOrder(a: string | undefined, b: string | undefined):
     if (d !== 0) return d;
   }
   return 0;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** A cell value as text: integers as they are, other numbers with 4 significant digits. */

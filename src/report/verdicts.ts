@@ -2,8 +2,8 @@
  * The verdict table: one line per claim (src/experiments/claims.ts) with its measured numbers and ✓ / ✗ /
  * "not run", as plain text for the terminal and as HTML (each claim linking to its figure) for the report.
  */
-import { type Verdict, verdictMark } from "../experiments/claims.js";
-import { escapeHtml } from "./html.js";
+import { type Verdict, verdictMark } from "../results/claims.js";
+import { escapeHtml } from "./escape.js";
 
 /** The anchor of an experiment's figure in a report (`<figure id=…>`), or of its section without a figure. */
 export function figureAnchor(experiment: string, figure: string | null): string {

@@ -6,7 +6,7 @@
  *   step, value, error` (scalars have an empty step; a failed trial without metrics has one row with its error),
  *   ready for pandas/R/spreadsheets.
  */
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import type { RunRecord } from "./store.js";
 
 /** The run and its trials as one JSON document. */

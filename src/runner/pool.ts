@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import { MAX_THREADS, explicitThreads } from "../linalg/threads.js";
 import type { PlannedTrial } from "./sweep.js";
 

@@ -7,7 +7,7 @@
 import { InputError, show } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
 import { validateConfig } from "../config/validate.js";
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import { experimentNames, lookupExperiment, publicExperiments } from "./registry.js";
 import { expandPoints } from "./sweep.js";
 import { executeTrial } from "./trial.js";

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { InputError, show } from "../config/errors.js";
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import { runPool } from "./pool.js";
 import { Progress, type ProgressOptions } from "./progress.js";
 import type { AnyExperiment } from "./registry.js";

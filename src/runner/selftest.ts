@@ -6,7 +6,8 @@
  * parallel speed-up, store throughput) run it through the real CLI.
  */
 import { z } from "zod";
-import type { Experiment, TrialRecord } from "../experiments/types.js";
+import type { Experiment } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import { Rng } from "../random/rng.js";
 import { lineChart, scalarBands, seriesBands } from "../report/charts.js";
 

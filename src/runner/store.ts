@@ -15,7 +15,7 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { TrialRecord } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 
 type Json = Record<string, unknown>;
 

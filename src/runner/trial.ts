@@ -3,7 +3,8 @@
  * becomes a "failed" record carrying the error (message and first stack line), so one bad point never stops a
  * sweep. Used inside worker threads (worker.ts).
  */
-import type { Experiment, TrialContext, TrialRecord } from "../experiments/types.js";
+import type { Experiment, TrialContext } from "../experiments/types.js";
+import type { TrialRecord } from "../results/records.js";
 import type { PlannedTrial } from "./sweep.js";
 
 /** Minimum interval between two progress reports of a trial (keeps messages cheap for chatty trials). */

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fashionMlp } from "../../src/experiments/fashion/mlp.js";
-import type { TrialContext, TrialRecord } from "../../src/experiments/types.js";
+import type { TrialContext } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { cli, lastJson, tempDir } from "../cli/helpers.js";
 
 /** A trial context that keeps what the trial records. */

@@ -1,5 +1,6 @@
 /** Runs an experiment's sweep in-process (no workers, no store), through the platform's own trial runner. */
-import type { Experiment, TrialRecord } from "../../src/experiments/types.js";
+import type { Experiment } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { executeTrial } from "../../src/runner/trial.js";
 import { planTrials } from "../../src/runner/sweep.js";
 

@@ -12,12 +12,12 @@ import type { LinrepSharedPoint } from "../../src/experiments/linrep/schema.js";
 import type { LinrepAlgorithm } from "../../src/experiments/linrep/train.js";
 import type { TrialContext } from "../../src/experiments/types.js";
 import { runExperimentInProcess } from "../helpers/experiment.js";
-import { makeLinrepProblem } from "../../src/problems/linrep.js";
+import { makeLinrepProblem } from "../../src/paper/linrep/problem.js";
 import { Rng, gaussianMatrix, haarOrthogonal } from "../../src/random/index.js";
-import { alternatingStep, amdStep } from "../../src/optim/alternating.js";
-import { subspaceDistance } from "../../src/metrics/subspace.js";
+import { alternatingStep, amdStep } from "../../src/paper/linrep/alternating.js";
+import { subspaceDistance } from "../../src/paper/metrics/subspace.js";
 import { svd } from "../../src/linalg/index.js";
-import { alternatingRate } from "../../src/theory/linrep.js";
+import { alternatingRate } from "../../src/paper/linrep/theory.js";
 
 const SMALL = { dX: 20, k: 2, dY: 6, batch: 512, noise: 0.1, nTransfer: 50, nTest: 200 };
 
@@ -106,7 +106,7 @@ describe("claims at small size (the experiments' own claim checks)", () => {
 });
 
 /**
- * Runs the library's own alternating steps (src/optim/alternating.ts) noise-free with large batches and measures
+ * Runs the library's own alternating steps (src/paper/linrep/alternating.ts) noise-free with large batches and measures
  * the linear rate of tan θ_max from the first distance ≤ 0.1 down to 1e-7. The exact theory is evaluated with the
  * singular values of the head actually reached: G's scale drifts during the transient (G = A G★ + …, A not
  * orthogonal), so σ(F) = σ(F★A⁻¹) need not equal σ(F★) — one-sided's rate max |1 − η σᵢ(F)²| depends on it.

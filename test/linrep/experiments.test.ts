@@ -12,7 +12,7 @@ import { LINREP_ALGORITHMS } from "../../src/experiments/linrep/train.js";
 import { linearPhaseRate } from "../../src/experiments/linrep/rates.js";
 import { median } from "../../src/experiments/linrep/summary.js";
 import { candidateGrid, objective, stepScale } from "../../src/experiments/linrep/tuning.js";
-import { makeLinrepProblem } from "../../src/problems/linrep.js";
+import { makeLinrepProblem } from "../../src/paper/linrep/problem.js";
 import { problemConfig, type LinrepSharedPoint } from "../../src/experiments/linrep/schema.js";
 import { Rng } from "../../src/random/index.js";
 import type { TrainLog } from "../../src/experiments/linrep/train.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/rng.js";
-import { makeLinrepProblem, type LinrepProblemConfig } from "../../src/problems/linrep.js";
+import { makeLinrepProblem, type LinrepProblemConfig } from "../../src/paper/linrep/problem.js";
 import { LINREP_ALGORITHMS, trainLinrep, type TrainOptions } from "../../src/experiments/linrep/train.js";
 
 const config: LinrepProblemConfig = {

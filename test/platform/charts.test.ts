@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lineChart, meanStd, scalarBands, seriesBands } from "../../src/report/charts.js";
 import { renderFigure } from "../../src/report/render.js";
 import { algorithmColor } from "../../src/report/colors.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 
 function trial(
   algorithm: string,

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { experiments } from "../../src/index.js";
 import { planTrials } from "../../src/runner/sweep.js";
 import { linrepCurves } from "../../src/experiments/linrep/curves.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { InputError } from "../../src/config/errors.js";
 
 const LINREP = { algorithm: ["kfac"], kappaX: [30], kappaF: [2], dX: 20, dY: 6, k: 3, batch: 256, steps: 40 };

@@ -11,7 +11,7 @@ import {
   theoryRate,
   type QuadraticPoint,
 } from "../../src/experiments/quadratic.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { executeTrial } from "../../src/runner/trial.js";
 import { planTrials } from "../../src/runner/sweep.js";
 

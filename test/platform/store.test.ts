@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { deriveSeed } from "../../src/random/rng.js";
 import { ResultStore } from "../../src/runner/store.js";
 import { expandPoints, planTrials } from "../../src/runner/sweep.js";

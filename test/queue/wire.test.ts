@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/config/errors.js";
-import type { TrialRecord } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { clientOptions } from "../../src/runner/queue/connection.js";
 import { decodeRecord, encodeRecord, jobId, runId, validatePoint } from "../../src/runner/queue/jobs.js";
 import { parseQueueUrl, redactedUrl } from "../../src/runner/queue/redis-url.js";

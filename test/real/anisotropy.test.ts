@@ -10,7 +10,7 @@ import { anisotropy } from "../../src/experiments/anisotropy/index.js";
 import { anisotropyData } from "../../src/experiments/anisotropy/data.js";
 import { compareCandidates } from "../../src/experiments/anisotropy/trial.js";
 import { stepsSpread } from "../../src/experiments/anisotropy/summary.js";
-import { evaluateClaims } from "../../src/experiments/claims.js";
+import { evaluateClaims } from "../../src/results/claims.js";
 import type { AnisotropyConfig } from "../../src/experiments/anisotropy/schema.js";
 import { experiments } from "../../src/experiments/index.js";
 import type { Experiment } from "../../src/experiments/types.js";

@@ -1,5 +1,6 @@
 /** Runs an experiment's sweep in-process (no worker pool) at a tiny size, as the platform would. */
-import type { Experiment, TrialContext, TrialRecord } from "../../src/experiments/types.js";
+import type { Experiment, TrialContext } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 
 /**
  * Every point of `input` (the cartesian product of the sweepable lists, first key slowest) run once with the

@@ -16,7 +16,8 @@ import { summarizeCells } from "../../src/experiments/robustness/summary.js";
 import type { CellRecord } from "../../src/experiments/robustness/trial.js";
 import { MLP_DEFAULTS } from "../../src/experiments/fashion/mlp.js";
 import { experiments } from "../../src/experiments/index.js";
-import type { Experiment, TrialRecord } from "../../src/experiments/types.js";
+import type { Experiment } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { cli, tempDir } from "../cli/helpers.js";
 import { refusals, runSweep } from "./helpers.js";
 

@@ -3,7 +3,7 @@ import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { svd } from "../../src/linalg/index.js";
 import { Matrix } from "../../src/linalg/matrix.js";
-import { alignment, spikeAlignment, topSingular } from "../../src/metrics/alignment.js";
+import { alignment, spikeAlignment, topSingular } from "../../src/paper/metrics/alignment.js";
 
 describe("alignment metrics", () => {
   it("alignment is |cos| of the angle", () => {

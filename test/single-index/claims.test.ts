@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { singleIndexAlignment } from "../../src/experiments/single-index/alignment.js";
 import { singleIndexRisk } from "../../src/experiments/single-index/risk.js";
-import type { Experiment, TrialRecord } from "../../src/experiments/types.js";
+import type { Experiment } from "../../src/experiments/types.js";
+import type { TrialRecord } from "../../src/results/records.js";
 import { runExperimentInProcess } from "../helpers/experiment.js";
 
 /** The verdict of `experiment`'s claim `id` on a run; the claim must have had what it needs. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { Matrix } from "../../src/linalg/matrix.js";
-import { ridge } from "../../src/metrics/regression.js";
+import { ridge } from "../../src/paper/metrics/regression.js";
 import { ridgeReadout } from "../../src/experiments/single-index/readout.js";
 
 /** y = 2 + Φw + 0.3ε with Φ's columns offset by 1 (so the intercept matters). */
@@ -26,7 +26,7 @@ describe("ridge readout", () => {
   const test = data(rng, 500, p, w);
   const options = { lambdaGrid: [1e-6, 1e-2, 1, 100], validationFraction: 0.25 };
 
-  it("matches metrics/regression.ridge on centred data with the chosen λ, intercept included", () => {
+  it("matches paper/metrics/regression.ridge on centred data with the chosen λ, intercept included", () => {
     const r = ridgeReadout(train.X, train.y, test, options);
     expect(options.lambdaGrid).toContain(r.lambda);
     // Reference: centre with the training means, ridge with λ = ρ tr(ΦᵀΦ)/p, predict with the intercept ȳ.

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { activation } from "../../src/nn/activations.js";
-import { initTwoLayer, loss, lossAndGradient } from "../../src/nn/two-layer.js";
+import { initTwoLayer, loss, lossAndGradient } from "../../src/paper/single-index/two-layer.js";
 import { ResidentBatch, residentBatchApplies } from "../../src/experiments/single-index/resident-batch.js";
 import { train } from "../../src/experiments/single-index/updates.js";
 

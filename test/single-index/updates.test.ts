@@ -3,7 +3,7 @@ import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { inv, matmul } from "../../src/linalg/index.js";
 import { activation } from "../../src/nn/activations.js";
-import { initTwoLayer, lossAndGradient, type TwoLayerNet } from "../../src/nn/two-layer.js";
+import { initTwoLayer, lossAndGradient, type TwoLayerNet } from "../../src/paper/single-index/two-layer.js";
 import { train, type UpdateOptions } from "../../src/experiments/single-index/updates.js";
 
 const opts: UpdateOptions = {

@@ -4,9 +4,9 @@
  * SGD's (at the step size tuned at κ = 1) do. test/real/anisotropy.test.ts runs the real trials at a tiny size and
  * asserts these same checks.
  */
-import type { Claim } from "../claims.js";
-import { num } from "../claims.js";
-import type { SummaryRow } from "../types.js";
+import type { Claim } from "../../results/claims.js";
+import { num } from "../../results/claims.js";
+import type { SummaryRow } from "../../results/records.js";
 import type { AnisotropyConfig, AnisotropyPoint } from "./schema.js";
 import { anisotropyRows, stepsSpread } from "./summary.js";
 

@@ -5,7 +5,7 @@
  */
 import { FIGURE_CONFIG, lineChart, seriesBands } from "../../report/charts.js";
 import { algorithmScale } from "../../report/colors.js";
-import type { PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { median, logAxisBands } from "../linrep/summary.js";
 import { groupBy, scalarStats } from "../single-index/summary.js";
 import type { AnisotropyConfig, AnisotropyPoint } from "./schema.js";

@@ -1,6 +1,6 @@
 /** Summary rows and figures shared by `fashion-mlp` and `fashion-cnn`. */
 import { lineChart, meanStd, seriesBands } from "../../report/charts.js";
-import type { PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { groupBy, scalarStats } from "../single-index/summary.js";
 import type { FashionSharedConfig, FashionSharedPoint } from "./schema.js";
 

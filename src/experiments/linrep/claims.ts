@@ -2,9 +2,9 @@
  * The claims of the linear representation learning experiments (docs/linrep.md, "Claims"), checked on a run's
  * own trials. test/linrep/claims.test.ts runs the real trials at a small size and asserts these same checks.
  */
-import type { Claim, ClaimResult } from "../claims.js";
-import { num } from "../claims.js";
-import type { SummaryRow, TrialRecord } from "../types.js";
+import type { Claim, ClaimResult } from "../../results/claims.js";
+import { num } from "../../results/claims.js";
+import type { SummaryRow, TrialRecord } from "../../results/records.js";
 import type { LinrepSharedConfig, LinrepSharedPoint } from "./schema.js";
 import { kappaRows } from "./summary.js";
 

@@ -4,7 +4,8 @@
  * mean ± std over seeds, with the theory's linear rate drawn from the start of each algorithm's linear phase.
  */
 import { z } from "zod";
-import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { Experiment } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, meanStd, seriesBands } from "../../report/charts.js";
 import { checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
 import { runLinrepTrial } from "./trial.js";

@@ -2,11 +2,12 @@
  * `linrep-kappa`: steps to reach a target subspace distance (default 0.05, budget 2000 steps) against
  * κₓ ∈ {1, 10, 100, 1000} and κ_F ∈ {1, 3, 10}, every algorithm, each with its own tuned step size, on a
  * log–log figure with the theory's prediction drawn dashed (the start t_a of the linear phase plus the steps
- * the linearised theory needs from the run's own point at t_a, src/theory/linrep.ts and trial.ts) and runs that
+ * the linearised theory needs from the run's own point at t_a, src/paper/linrep/theory.ts and trial.ts) and runs that
  * missed the budget drawn at the budget; plus the measured linear rates against the theory's (docs/linrep.md).
  */
 import { z } from "zod";
-import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { Experiment } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart } from "../../report/charts.js";
 import { checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
 import { runLinrepTrial } from "./trial.js";

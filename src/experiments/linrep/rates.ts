@@ -1,10 +1,10 @@
 /**
  * Rates of the subspace distance for the linrep experiments: the theory's prediction for each algorithm at its
- * chosen step size and damping (src/theory/linrep.ts), and the rate measured on a training log.
+ * chosen step size and damping (src/paper/linrep/theory.ts), and the rate measured on a training log.
  */
 import { svd } from "../../linalg/index.js";
 import type { Matrix } from "../../linalg/matrix.js";
-import type { LinrepProblem } from "../../problems/linrep.js";
+import type { LinrepProblem } from "../../paper/linrep/problem.js";
 import {
   alternatingRate,
   dampedGaussNewtonRateBound,
@@ -13,7 +13,7 @@ import {
   jointGradientRateBound,
   type LinrepGeometry,
   type RatePrediction,
-} from "../../theory/linrep.js";
+} from "../../paper/linrep/theory.js";
 import type { LinrepAlgorithm } from "./train.js";
 import { exp, log } from "../../linalg/elementary.js";
 
@@ -60,7 +60,7 @@ export function theoryRate(
 
 /**
  * The linearised theory's distance curve from the point reached at the start of the linear phase, with the head
- * the run reached at each later step (`heads`, `linearisedDistances` in src/theory/linrep.ts); `count` values;
+ * the run reached at each later step (`heads`, `linearisedDistances` in src/paper/linrep/theory.ts); `count` values;
  * null where the theory is not exact.
  */
 export function linearisedCurve(

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { described } from "../../config/help.js";
 import { LINREP_ALGORITHMS, type LinrepAlgorithm } from "./train.js";
-import type { LinrepProblemConfig } from "../../problems/linrep.js";
+import type { LinrepProblemConfig } from "../../paper/linrep/problem.js";
 
 const algorithmNames = LINREP_ALGORITHMS as unknown as [LinrepAlgorithm, ...LinrepAlgorithm[]];
 

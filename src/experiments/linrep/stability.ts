@@ -10,10 +10,11 @@
  * grids cover comparable relative ranges.
  */
 import { z } from "zod";
-import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { Experiment } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { FIGURE_CONFIG } from "../../report/charts.js";
 import { deriveSeed, Rng } from "../../random/index.js";
-import { makeLinrepProblem } from "../../problems/linrep.js";
+import { makeLinrepProblem } from "../../paper/linrep/problem.js";
 import { trainLinrep } from "./train.js";
 import {
   algorithmSchema,

@@ -2,7 +2,7 @@
  * Summaries and figure rows shared by the linrep experiments: grouping trials by sweep point, medians with
  * "not reached" counted as infinitely many steps, and the theory curves drawn over the measured ones.
  */
-import type { SummaryRow, TrialRecord } from "../types.js";
+import type { SummaryRow, TrialRecord } from "../../results/records.js";
 import type { LinrepSharedPoint } from "./schema.js";
 
 /** Finished trials grouped by sweep point, in point order. */

@@ -33,16 +33,16 @@ import { Matrix } from "../../linalg/matrix.js";
 import { LinalgError } from "../../linalg/errors.js";
 import { Rng } from "../../random/rng.js";
 import { gaussianMatrix, haarOrthogonal } from "../../random/matrices.js";
-import type { LinrepProblem } from "../../problems/linrep.js";
-import { linearNetGradients, linearNetLoss, type LinearNetParams } from "../../nn/linear-net.js";
+import type { LinrepProblem } from "../../paper/linrep/problem.js";
+import { linearNetGradients, linearNetLoss, type LinearNetParams } from "../../paper/linrep/linear-net.js";
 import { initBatchNorm } from "../../nn/batchnorm.js";
 import { sgd } from "../../optim/sgd.js";
 import { adam } from "../../optim/adam.js";
 import type { Optimizer } from "../../optim/types.js";
-import { alternatingStep, amdStep, type Batch } from "../../optim/alternating.js";
-import { gaussNewtonStep } from "../../optim/gauss-newton.js";
-import { subspaceDistance } from "../../metrics/subspace.js";
-import { transferExcess } from "../../metrics/transfer.js";
+import { alternatingStep, amdStep, type Batch } from "../../paper/linrep/alternating.js";
+import { gaussNewtonStep } from "../../paper/linrep/gauss-newton.js";
+import { subspaceDistance } from "../../paper/metrics/subspace.js";
+import { transferExcess } from "../../paper/linrep/transfer.js";
 
 export type LinrepAlgorithm = "sgd" | "adam" | "sgd-bn" | "amd" | "one-sided" | "kfac" | "ngd";
 export const LINREP_ALGORITHMS: readonly LinrepAlgorithm[] = [

@@ -5,8 +5,8 @@
  */
 import { deriveSeed, Rng } from "../../random/index.js";
 import type { Matrix } from "../../linalg/matrix.js";
-import { makeLinrepProblem, type LinrepProblem } from "../../problems/linrep.js";
-import { predictedStepsToTarget } from "../../theory/linrep.js";
+import { makeLinrepProblem, type LinrepProblem } from "../../paper/linrep/problem.js";
+import { predictedStepsToTarget } from "../../paper/linrep/theory.js";
 import type { TrialContext } from "../types.js";
 import { trainLinrep, type TrainLog } from "./train.js";
 import { problemConfig, type LinrepSharedPoint } from "./schema.js";

@@ -12,7 +12,7 @@
  * a diverged run loses to every finite one.
  */
 import { deriveSeed, Rng } from "../../random/index.js";
-import { makeLinrepProblem, type LinrepProblem } from "../../problems/linrep.js";
+import { makeLinrepProblem, type LinrepProblem } from "../../paper/linrep/problem.js";
 import { svd } from "../../linalg/index.js";
 import { trainLinrep, type LinrepAlgorithm, type TrainLog, type TrainOptions } from "./train.js";
 import { problemConfig, type LinrepSharedPoint } from "./schema.js";

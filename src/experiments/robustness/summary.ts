@@ -5,7 +5,7 @@
  * accuracy is within `goodMargin` (1 percentage point) of that optimizer's best cell; robustness = good/cells.
  */
 import { FIGURE_CONFIG } from "../../report/charts.js";
-import type { PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { groupBy, scalarStats } from "../single-index/summary.js";
 import type { RobustnessConfig, RobustnessPoint } from "./schema.js";
 import type { CellRecord } from "./trial.js";

@@ -1,12 +1,13 @@
 /**
  * `single-index-alignment`: alignment of the one-step spike with β★ against n/d, for κ ∈ {1, 10, 100}, GD vs KFAC
- * (and Adam, GD + batch-norm), with the theory curves of src/theory/single-index.ts (docs/single-index.md).
+ * (and Adam, GD + batch-norm), with the theory curves of src/paper/single-index/theory.ts (docs/single-index.md).
  *
  * With one step the spike's direction does not depend on η (every rule's update is η times a fixed matrix, or
  * for Adam η times g/(|g| + ε)), so η is only tuned when `steps` > 1; the value used is stored with `ctx.info`.
  */
 import { z } from "zod";
-import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { Experiment } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS } from "./updates.js";

@@ -2,9 +2,9 @@
  * The claims of the single-index experiments (docs/single-index.md, "Claims"), checked on a run's own trials.
  * test/single-index/claims.test.ts runs the real trials at a small size and asserts these same checks.
  */
-import type { Claim } from "../claims.js";
-import { num } from "../claims.js";
-import type { TrialRecord } from "../types.js";
+import type { Claim } from "../../results/claims.js";
+import { num } from "../../results/claims.js";
+import type { TrialRecord } from "../../results/records.js";
 import { groupBy, scalarStats } from "./summary.js";
 import type { SingleIndexPoint } from "./trial.js";
 

@@ -4,7 +4,7 @@
  *
  * Procedure: centre Φ and y with the training rows' means (an unpenalised intercept); split the training rows
  * into a fit part (the first 1 − f) and a validation part (the last f); for each λ = ρ · tr(ΦᵀΦ)/p on the grid of
- * relative penalties ρ solve the ridge problem on the fit part (as `metrics/regression.ridge` does, W =
+ * relative penalties ρ solve the ridge problem on the fit part (as `paper/metrics/regression.ridge` does, W =
  * (ΦᵀΦ + λI)⁻¹Φᵀy) and score it on the validation part; refit on all training rows with the best λ and measure the
  * MSE on the test rows. The Gram matrix ΦᵀΦ is formed once and reused across the grid, which is why the solve is
  * written here rather than calling `ridge` once per λ (that would rebuild it each time).

@@ -1,8 +1,8 @@
 /**
- * Full-batch passes of the two-layer network f(x) = (1/√N) aᵀ σ(W x) (src/nn/two-layer.ts) for the single-index
+ * Full-batch passes of the two-layer network f(x) = (1/√N) aᵀ σ(W x) (src/paper/single-index/two-layer.ts) for the single-index
  * updates, with the batch X and the n×N activations kept in WebAssembly memory from one step to the next.
  *
- * `lossAndGradient` and `loss` of src/nn/two-layer.ts copy X and the n×N activations into WebAssembly memory and
+ * `lossAndGradient` and `loss` of src/paper/single-index/two-layer.ts copy X and the n×N activations into WebAssembly memory and
  * back for every product and elementwise pass (five 8192×1024 transfers per step at the alignment trial's size);
  * here X is copied in once, only W (N×d) goes in and the gradient (N×d) comes out per pass, and the backward step
  * ∂L̂/∂Z = (r aᵀ) ∘ σ′ runs over the stored activations in place (asm/two-layer.ts). The kernels and every
@@ -18,7 +18,7 @@ import { ShapeError } from "../../linalg/errors.js";
 import { ELEMENTWISE_KINDS } from "../../linalg/elementwise.js";
 import { gemm } from "../../linalg/parallel.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../../linalg/wasm.js";
-import type { TwoLayerNet } from "../../nn/two-layer.js";
+import type { TwoLayerNet } from "../../paper/single-index/two-layer.js";
 
 /**
  * Whether `ResidentBatch` serves (net, X): a SIMD-kernel activation, no batch-norm, and n·N·d at least

@@ -8,7 +8,8 @@
  * validation scores stored with `ctx.info`.
  */
 import { z } from "zod";
-import type { Experiment, PlotSpec, SummaryRow, TrialRecord } from "../types.js";
+import type { Experiment } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "./updates.js";

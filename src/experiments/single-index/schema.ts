@@ -5,8 +5,12 @@
  */
 import { z } from "zod";
 import { described } from "../../config/help.js";
-import { samplesFor } from "./trial.js";
 import { ACTIVATION_NAMES } from "../../nn/activations.js";
+
+/** Number of samples for a ratio r = n/d (at least 2). */
+export function samplesFor(ratio: number, d: number): number {
+  return Math.max(2, Math.round(ratio * d));
+}
 
 const positive = (what: string) => z.number().positive({ message: `${what} must be > 0` });
 

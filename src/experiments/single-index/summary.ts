@@ -1,5 +1,5 @@
 /** Grouping and statistics over trials shared by the single-index experiments' summaries and plots. */
-import type { TrialRecord } from "../types.js";
+import type { TrialRecord } from "../../results/records.js";
 import { meanStd } from "../../report/charts.js";
 
 /** Finished trials grouped by `keyOf` (first-seen order). */

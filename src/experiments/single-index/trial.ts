@@ -12,10 +12,10 @@ import { Matrix } from "../../linalg/matrix.js";
 import { matmul } from "../../linalg/blas.js";
 import { sub } from "../../linalg/ops.js";
 import { Rng, deriveSeed } from "../../random/rng.js";
-import { makeSingleIndexProblem, type SingleIndexProblem } from "../../problems/single-index.js";
+import { makeSingleIndexProblem, type SingleIndexProblem } from "../../paper/single-index/problem.js";
 import { activation } from "../../nn/activations.js";
-import { featureMap, initTwoLayer } from "../../nn/two-layer.js";
-import { spikeAlignment } from "../../metrics/alignment.js";
+import { featureMap, initTwoLayer } from "../../paper/single-index/two-layer.js";
+import { spikeAlignment } from "../../paper/metrics/alignment.js";
 import {
   gdAlignment,
   gdAlignmentLimit,
@@ -23,10 +23,10 @@ import {
   kfacAlignmentLimit,
   linkMoments,
   spectralCoordinates,
-} from "../../theory/single-index.js";
+} from "../../paper/single-index/theory.js";
 import { etaUnit, train, type UpdateAlgorithm, type UpdateOptions } from "./updates.js";
 import { ridgeReadout } from "./readout.js";
-import type { BaseFields } from "./schema.js";
+import { samplesFor, type BaseFields } from "./schema.js";
 
 /** A point of either experiment: the base fields plus one algorithm, κ and n/d. */
 export type SingleIndexPoint = BaseFields & { algorithm: string; kappa: number; nOverD: number };
@@ -60,11 +60,6 @@ export function buildProblem(point: SingleIndexPoint): SingleIndexProblem {
     taskCache.set(key, problem);
   }
   return problem;
-}
-
-/** Number of samples for a ratio r = n/d (at least 2). */
-export function samplesFor(ratio: number, d: number): number {
-  return Math.max(2, Math.round(ratio * d));
 }
 
 function updateOptions(point: SingleIndexPoint, eta: number): UpdateOptions {

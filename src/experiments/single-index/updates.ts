@@ -16,7 +16,7 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import { kroneckerPrecondition } from "../../optim/kronecker.js";
-import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../nn/two-layer.js";
+import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../paper/single-index/two-layer.js";
 import { pow } from "../../linalg/elementary.js";
 import { ResidentBatch, residentBatchApplies } from "./resident-batch.js";
 

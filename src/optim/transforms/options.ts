@@ -3,7 +3,6 @@
  * the optimizer, the field, the value and what is allowed, and refuses unknown fields (a typo such as `lr` for
  * `learningRate` would otherwise silently fall back to a default).
  */
-import type { LearningRate } from "./schedule.js";
 
 /** The error every optimizer constructor throws for a bad option. */
 export class OptionError extends RangeError {
@@ -88,9 +87,16 @@ export function checkChoice<T extends string>(
   return value as T;
 }
 
-/** A learning rate: a finite number > 0, or a schedule (a function of the step). */
-export function checkLearningRate(optimizer: string, field: string, value: unknown): LearningRate {
-  if (typeof value === "function") return value as LearningRate;
+/**
+ * A learning rate: a finite number > 0, or a schedule (a function of the step). The return type is schedule.ts's
+ * `LearningRate`, spelled out so that this module stays below schedule.ts (which uses these checks).
+ */
+export function checkLearningRate(
+  optimizer: string,
+  field: string,
+  value: unknown,
+): number | ((step: number) => number) {
+  if (typeof value === "function") return value as (step: number) => number;
   return checkNumber(optimizer, field, value, 0, Infinity, { openLow: true });
 }
 

@@ -15,7 +15,7 @@
  *   stalled too often) is stored as a failed trial with the queue's reason, as a trial that throws locally.
  */
 import { Queue, QueueEvents } from "bullmq";
-import type { TrialRecord } from "../../experiments/types.js";
+import type { TrialRecord } from "../../results/records.js";
 import { type RunPlan, type RunResult, type TrialExecutor, executeRun } from "../run.js";
 import type { PlannedTrial } from "../sweep.js";
 import { packageVersion } from "../version.js";

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { formatIssues } from "../../config/errors.js";
 import { keyPaths } from "../../config/schema.js";
-import type { TrialRecord } from "../../experiments/types.js";
+import type { TrialRecord } from "../../results/records.js";
 import type { AnyExperiment } from "../registry.js";
 import { canonicalJson } from "../run.js";
 import type { PlannedTrial } from "../sweep.js";
