@@ -1,4 +1,4 @@
-// The two-layer network's output layer (src/experiments/single-index/resident-batch.ts), fused so the n×N
+// The two-layer network's output layer (src/paper/single-index/resident-batch.ts), fused so the n×N
 // activations never leave linear memory: forward F = σ(H) with the outputs F a, and backward
 // ∂L̂/∂Z = (r aᵀ) ∘ σ′(Z) (r the scaled residuals, a the fixed second layer, σ′ taken from the stored F).
 // Pointers are byte offsets.

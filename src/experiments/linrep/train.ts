@@ -36,9 +36,10 @@ import { gaussianMatrix, haarOrthogonal } from "../../random/matrices.js";
 import type { LinrepProblem } from "../../paper/linrep/problem.js";
 import { linearNetGradients, linearNetLoss, type LinearNetParams } from "../../paper/linrep/linear-net.js";
 import { initBatchNorm } from "../../nn/batchnorm.js";
-import { sgd } from "../../optim/sgd.js";
-import { adam } from "../../optim/adam.js";
-import type { Optimizer } from "../../optim/types.js";
+import { adam, sgd } from "../../optim/transforms/first-order.js";
+import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
+import type { GradientTransformation } from "../../optim/transform.js";
+import type { Params } from "../../nn/types.js";
 import { alternatingStep, amdStep, type Batch } from "../../paper/linrep/alternating.js";
 import { gaussNewtonStep } from "../../paper/linrep/gauss-newton.js";
 import { subspaceDistance } from "../../paper/metrics/subspace.js";
@@ -361,21 +362,27 @@ function makeStepper(o: TrainOptions): (bG: Batch, bF: Batch, p: LinearNetParams
     case "sgd":
     case "adam":
     case "sgd-bn": {
-      // Two optimizers so G (and the batch-norm parameters) and F can have their own step sizes.
-      const make = (lr: number): Optimizer<unknown> =>
-        (o.algorithm === "adam" ? adam({ lr }) : sgd({ lr })) as Optimizer<unknown>;
+      // Two transforms so G (and the batch-norm parameters) and F can have their own step sizes.
+      const make = (learningRate: number): GradientTransformation<unknown> =>
+        (o.algorithm === "adam" ? adam({ learningRate }) : sgd({ learningRate })) as GradientTransformation<unknown>;
       const optG = make(o.lrG);
       const optF = make(o.lrF);
       let stateG: unknown;
       let stateF: unknown;
       return (bG, _bF, p) => {
         const g = linearNetGradients(p, bG.X, bG.Y);
-        const groupG = p.bn ? [p.G.data, p.bn.gamma, p.bn.beta] : [p.G.data];
-        const gradsG = p.bn ? [g.dG.data, g.dGamma!, g.dBeta!] : [g.dG.data];
+        const groupG: Params = p.bn ? { G: p.G, gamma: row(p.bn.gamma), beta: row(p.bn.beta) } : { G: p.G };
+        const gradsG: Params = p.bn ? { G: g.dG, gamma: row(g.dGamma!), beta: row(g.dBeta!) } : { G: g.dG };
+        const groupF: Params = { F: p.F };
         stateG ??= optG.init(groupG);
-        stateF ??= optF.init([p.F.data]);
-        stateG = optG.step(groupG, gradsG, stateG);
-        stateF = optF.step([p.F.data], [g.dF.data], stateF);
+        stateF ??= optF.init(groupF);
+        const stepG = optG.update(gradsG, stateG, groupG);
+        const stepF = optF.update({ F: g.dF }, stateF, groupF);
+        stateG = stepG.state;
+        stateF = stepF.state;
+        // In place: the matrices (and the batch-norm vectors they view) are the network's own.
+        applyUpdatesInPlace(groupG, stepG.updates);
+        applyUpdatesInPlace(groupF, stepF.updates);
         return p;
       };
     }
@@ -395,4 +402,9 @@ function makeStepper(o: TrainOptions): (bG: Batch, bF: Batch, p: LinearNetParams
     case "ngd":
       return (bG, _bF, p) => gaussNewtonStep(p, bG, { eta: o.lrG, damping: o.damping });
   }
+}
+
+/** A vector as a 1×n matrix over the same memory, so updates applied to the matrix land in the vector. */
+function row(v: Float64Array): Matrix {
+  return new Matrix(1, v.length, v);
 }

@@ -10,7 +10,7 @@ import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
-import { UPDATE_ALGORITHMS } from "./updates.js";
+import { UPDATE_ALGORITHMS } from "../../paper/single-index/updates.js";
 import { groupBy, scalarStats } from "./summary.js";
 import { alignmentClaims } from "./claims.js";
 import { alignmentTheory, buildProblem, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";

@@ -12,7 +12,7 @@ import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
 import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
-import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "./updates.js";
+import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "../../paper/single-index/updates.js";
 import { groupBy, scalarStats } from "./summary.js";
 import { riskClaims } from "./claims.js";
 import { buildProblem, linearRidgeMSE, randomFeaturesMSE, runStep, tuneEta, type SingleIndexPoint } from "./trial.js";

@@ -24,7 +24,7 @@ import {
   linkMoments,
   spectralCoordinates,
 } from "../../paper/single-index/theory.js";
-import { etaUnit, train, type UpdateAlgorithm, type UpdateOptions } from "./updates.js";
+import { etaUnit, train, type UpdateAlgorithm, type UpdateOptions } from "../../paper/single-index/updates.js";
 import { ridgeReadout } from "./readout.js";
 import { samplesFor, type BaseFields } from "./schema.js";
 

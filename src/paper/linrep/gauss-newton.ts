@@ -16,7 +16,6 @@ import { matmul } from "../../linalg/blas.js";
 import { NonFiniteError } from "../../linalg/errors.js";
 import { linearNetGradients } from "./linear-net.js";
 import { secondMoment, type Batch } from "./alternating.js";
-import { checkStepSize } from "../../optim/types.js";
 import { applyFull, emptyFullBlock, refreshFull, updateFull } from "../../optim/curvature/full-block.js";
 
 /** The (d_Y·d_h + d_h·d_X)-square Gauss–Newton matrix JᵀJ/n of the batch X, from the blocks above. */
@@ -58,15 +57,21 @@ export function twoLayerGaussNewton(G: Matrix, F: Matrix, X: Matrix): Matrix {
   return M;
 }
 
+/** Refuses a step size or damping that is not a finite number > 0. */
+function checkPositive(field: string, v: number): void {
+  if (!(v > 0) || !Number.isFinite(v))
+    throw new RangeError(`gaussNewtonStep: ${field} must be a finite number > 0, got ${v}`);
+}
+
 /** One damped Gauss–Newton step on `batch`: θ₊ = θ − η (JᵀJ/n + λI)⁻¹ ∇_θ L̂. Returns the new F, G and L̂(θ). */
 export function gaussNewtonStep(
   params: { G: Matrix; F: Matrix },
   batch: Batch,
   options: { eta: number; damping: number },
 ): { G: Matrix; F: Matrix; loss: number } {
-  checkStepSize("gaussNewtonStep", "eta", options.eta);
+  checkPositive("eta", options.eta);
   // The symmetry null space makes the undamped matrix singular; rounding can hide that from Cholesky.
-  checkStepSize("gaussNewtonStep", "damping", options.damping);
+  checkPositive("damping", options.damping);
   const { G, F } = params;
   const { dG, dF, loss } = linearNetGradients({ G, F }, batch.X, batch.Y);
   // One full curvature block over θ = (vec F, vec G), refreshed from this batch alone (no moving average).

@@ -135,6 +135,16 @@ describe("sgd / adam / adamw follow PyTorch's update rules", () => {
     ours.forEach((p, t) => expect(maxRelDiff(p, ref[t])).toBeLessThan(1e-12));
   });
 
+  it("adam's first step moves every coordinate by lr·sign(g) whatever the gradient's scale (bias correction)", () => {
+    const params: Params = { w: new Matrix(1, 3) };
+    const g: Params = { w: new Matrix(1, 3, Float64Array.from([1e-3, -50, 2])) };
+    const t = optim.adam({ learningRate: 0.01 });
+    const u = t.update(g, t.init(params), params).updates.w.data;
+    expect(u[0]).toBeCloseTo(-0.01, 6);
+    expect(u[1]).toBeCloseTo(0.01, 9);
+    expect(u[2]).toBeCloseTo(-0.01, 9);
+  });
+
   it("a schedule is read at the 0-based step count", () => {
     const lrs: number[] = [];
     const schedule = (t: number): number => {

@@ -18,7 +18,7 @@ import { ShapeError } from "../../linalg/errors.js";
 import { ELEMENTWISE_KINDS } from "../../linalg/elementwise.js";
 import { gemm } from "../../linalg/parallel.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../../linalg/wasm.js";
-import type { TwoLayerNet } from "../../paper/single-index/two-layer.js";
+import type { TwoLayerNet } from "./two-layer.js";
 
 /**
  * Whether `ResidentBatch` serves (net, X): a SIMD-kernel activation, no batch-norm, and n·N·d at least

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Rng } from "../../src/random/index.js";
-import { gaussianMatrix } from "../../src/random/matrices.js";
-import { inv, matmul } from "../../src/linalg/index.js";
-import { activation } from "../../src/nn/activations.js";
-import { initTwoLayer, lossAndGradient, type TwoLayerNet } from "../../src/paper/single-index/two-layer.js";
-import { train, type UpdateOptions } from "../../src/experiments/single-index/updates.js";
+import { Rng } from "../../../src/random/index.js";
+import { gaussianMatrix } from "../../../src/random/matrices.js";
+import { inv, matmul } from "../../../src/linalg/index.js";
+import { activation } from "../../../src/nn/activations.js";
+import { initTwoLayer, lossAndGradient, type TwoLayerNet } from "../../../src/paper/single-index/two-layer.js";
+import { train, type UpdateOptions } from "../../../src/paper/single-index/updates.js";
 
 const opts: UpdateOptions = {
   eta: 0.7,

@@ -3,12 +3,12 @@
  * the same order, so every number must agree bit for bit (stored single-index results depend on it).
  */
 import { describe, expect, it } from "vitest";
-import { Rng } from "../../src/random/index.js";
-import { gaussianMatrix } from "../../src/random/matrices.js";
-import { activation } from "../../src/nn/activations.js";
-import { initTwoLayer, loss, lossAndGradient } from "../../src/paper/single-index/two-layer.js";
-import { ResidentBatch, residentBatchApplies } from "../../src/experiments/single-index/resident-batch.js";
-import { train } from "../../src/experiments/single-index/updates.js";
+import { Rng } from "../../../src/random/index.js";
+import { gaussianMatrix } from "../../../src/random/matrices.js";
+import { activation } from "../../../src/nn/activations.js";
+import { initTwoLayer, loss, lossAndGradient } from "../../../src/paper/single-index/two-layer.js";
+import { ResidentBatch, residentBatchApplies } from "../../../src/paper/single-index/resident-batch.js";
+import { train } from "../../../src/paper/single-index/updates.js";
 
 function problem(act: string, n: number, N: number, d: number, batchNorm = false) {
   const rng = new Rng(3);

@@ -16,8 +16,10 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import { kroneckerPrecondition } from "../../optim/kronecker.js";
-import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "../../paper/single-index/two-layer.js";
-import { pow } from "../../linalg/elementary.js";
+import { loss as lossOf, lossAndGradient, type TwoLayerNet } from "./two-layer.js";
+import type { Params } from "../../nn/types.js";
+import { adam } from "../../optim/transforms/first-order.js";
+import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
 import { ResidentBatch, residentBatchApplies } from "./resident-batch.js";
 
 /** The trained algorithms. */
@@ -69,7 +71,12 @@ export function train(
   const losses: number[] = [];
   // KFAC's input factor depends only on the batch: form it once.
   const inputFactor = algorithm === "kfac" ? dampedCovariance(X, options.damping) : null;
-  const adamState = algorithm === "adam" ? { m: new Float64Array(W.length), v: new Float64Array(W.length) } : null;
+  const weights: Params = { W: net.W };
+  const adamStep =
+    algorithm === "adam"
+      ? adam({ learningRate: eta, b1: options.adam.beta1, b2: options.adam.beta2, eps: options.adam.eps })
+      : null;
+  let adamState = adamStep?.init(weights);
   const wantDH = algorithm === "kfac" && options.leftFactor;
   // Keep X and the activations in WebAssembly memory across the steps when the network allows it (same values).
   const resident = residentBatchApplies(net, X) ? new ResidentBatch(net, X, y) : null;
@@ -77,17 +84,10 @@ export function train(
     for (let t = 1; t <= steps; t++) {
       const { loss, gradW, dH } = resident ? resident.lossAndGradient(wantDH) : lossAndGradient(net, X, y);
       losses.push(loss);
-      const g = gradW.data;
-      if (adamState) {
-        const { beta1, beta2, eps } = options.adam;
-        const c1 = 1 - pow(beta1, t);
-        const c2 = 1 - pow(beta2, t);
-        const { m, v } = adamState;
-        for (let k = 0; k < W.length; k++) {
-          m[k] = beta1 * m[k] + (1 - beta1) * g[k];
-          v[k] = beta2 * v[k] + (1 - beta2) * g[k] * g[k];
-          W[k] -= (eta * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
-        }
+      if (adamStep) {
+        const { updates, state } = adamStep.update({ W: gradW }, adamState!, weights);
+        adamState = state;
+        applyUpdatesInPlace(weights, updates);
         continue;
       }
       let direction = gradW;
