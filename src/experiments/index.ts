@@ -1,13 +1,12 @@
-/** The registry of experiments known to the CLI (`layerwise list`). Add each new experiment here. */
+/**
+ * The registry of experiments known to the CLI (`layerwise list`). Every experiment family is a folder whose
+ * index.ts exports its experiments; add each new one here.
+ */
 import type { Experiment } from "./types.js";
-import { quadratic } from "./quadratic.js";
-import { singleIndexAlignment } from "./single-index/alignment.js";
-import { singleIndexRisk } from "./single-index/risk.js";
-import { linrepCurves } from "./linrep/curves.js";
-import { linrepKappa } from "./linrep/kappa.js";
-import { linrepStability } from "./linrep/stability.js";
-import { fashionMlp } from "./fashion/mlp.js";
-import { fashionCnn } from "./fashion/cnn.js";
+import { quadratic } from "./quadratic/index.js";
+import { singleIndexAlignment, singleIndexRisk } from "./single-index/index.js";
+import { linrepCurves, linrepKappa, linrepStability } from "./linrep/index.js";
+import { fashionCnn, fashionMlp } from "./fashion/index.js";
 import { anisotropy } from "./anisotropy/index.js";
 import { robustness } from "./robustness/index.js";
 

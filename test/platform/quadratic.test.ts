@@ -10,7 +10,7 @@ import {
   quadratic,
   theoryRate,
   type QuadraticPoint,
-} from "../../src/experiments/quadratic.js";
+} from "../../src/experiments/quadratic/index.js";
 import type { TrialRecord } from "../../src/results/records.js";
 import { executeTrial } from "../../src/runner/trial.js";
 import { planTrials } from "../../src/runner/sweep.js";

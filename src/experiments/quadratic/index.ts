@@ -21,16 +21,16 @@
  * the run) and the theoretical rate.
  */
 import { z } from "zod";
-import { described } from "../config/help.js";
-import * as linalg from "../linalg/index.js";
-import { Matrix } from "../linalg/matrix.js";
-import { makeCovariance, spectrum } from "../random/covariance.js";
-import { Rng } from "../random/rng.js";
-import { lineChart, meanStd, scalarBands, seriesBands } from "../report/charts.js";
-import type { Experiment, TrialContext } from "./types.js";
-import type { PlotSpec, SummaryRow, TrialRecord } from "../results/records.js";
-import { pow } from "../linalg/elementary.js";
-import { type Claim, num } from "../results/claims.js";
+import { described } from "../../config/help.js";
+import * as linalg from "../../linalg/index.js";
+import { Matrix } from "../../linalg/matrix.js";
+import { makeCovariance, spectrum } from "../../random/covariance.js";
+import { Rng } from "../../random/rng.js";
+import { lineChart, meanStd, scalarBands, seriesBands } from "../../report/charts.js";
+import type { Experiment, TrialContext } from "../types.js";
+import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
+import { pow } from "../../linalg/elementary.js";
+import { type Claim, num } from "../../results/claims.js";
 
 export const QUADRATIC_ALGORITHMS = ["gd", "diagonal", "preconditioned"] as const;
 type Algorithm = (typeof QUADRATIC_ALGORITHMS)[number];
