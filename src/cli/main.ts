@@ -28,7 +28,7 @@ import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
-import { WORKER_HELP, workerCommand } from "./worker.js";
+import { WORKER_HELP, workerCommand } from "./worker-command.js";
 import { EXPLORE_HELP, explore } from "./explore.js";
 
 const HELP: Record<string, string> = {

@@ -8,7 +8,7 @@
  * `ThreadPool` is the long-lived pool (trials submitted one by one, as a queue worker receives them); `runPool`
  * runs a known list of trials on one and closes it.
  *
- * Workers run compiled JavaScript (`worker.js` next to this module in dist/).
+ * Workers run compiled JavaScript (`pool-worker.js` next to this module in dist/).
  *
  * Threads inside a trial's large matrix products (src/linalg/threads.ts): the pool decides how many each worker
  * uses, so that workers × threads do not exceed the cores (`kernelThreadsPerWorker`); the user overrides it.
@@ -55,7 +55,7 @@ export interface PoolOptions {
   onResult: (record: TrialRecord) => void;
 }
 
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+const WORKER_URL = new URL("./pool-worker.js", import.meta.url);
 
 /** What a caller hears about one trial while it runs. */
 export interface TrialHooks {

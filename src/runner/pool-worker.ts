@@ -12,7 +12,7 @@ import { executeTrial } from "./trial.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool.js";
 
 const port = parentPort;
-if (!port) throw new Error("runner/worker.js must run in a worker thread");
+if (!port) throw new Error("runner/pool-worker.js must run in a worker thread");
 setThreads((workerData as WorkerSetup).kernelThreads);
 
 port.on("message", (message: ToWorker) => {

@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { InputError } from "../config/errors.js";
 import { QueueConnectionError, checkConnection } from "../runner/queue/connection.js";
 import { parseQueueUrl, redactedUrl } from "../runner/queue/redis-url.js";
-import { startTrialWorker } from "../runner/queue/trial-worker.js";
+import { startTrialWorker } from "../runner/queue/consumer.js";
 import { packageVersion } from "../runner/version.js";
 import { integerFlag, parseFlags } from "./args.js";
 
