@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import { layoutPlugin } from "./layout-plugin.js";
 import { mnistPlugin } from "./mnist-plugin.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -14,7 +15,7 @@ export const PAGES = ["index", "linrep", "single-index", "playground", "results"
 export default defineConfig({
   root: here,
   base: "./",
-  plugins: [mnistPlugin()],
+  plugins: [layoutPlugin(), mnistPlugin()],
   publicDir: false,
   build: {
     outDir: resolve(here, "../dist/site"),
