@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertWellFormedXml } from "../platform/xml.js";
+import { assertWellFormedXml } from "../helpers/xml.js";
 import { cli, lastJson, tempDir } from "./helpers.js";
 
 const tmp = tempDir("report");

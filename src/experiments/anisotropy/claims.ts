@@ -1,7 +1,7 @@
 /**
  * The claims of `anisotropy` (docs/claims.md), checked on a run's own trials: the layer-wise preconditioner's
  * input-side factor undoes the re-conditioning, so KFAC's steps to the target loss do not grow with κ, while
- * SGD's (at the step size tuned at κ = 1) do. test/real/anisotropy.test.ts runs the real trials at a tiny size and
+ * SGD's (at the step size tuned at κ = 1) do. test/experiments/anisotropy/anisotropy.test.ts runs the real trials at a tiny size and
  * asserts these same checks.
  */
 import type { Claim } from "../../results/claims.js";

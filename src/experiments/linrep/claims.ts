@@ -1,6 +1,6 @@
 /**
  * The claims of the linear representation learning experiments (docs/linrep.md, "Claims"), checked on a run's
- * own trials. test/linrep/claims.test.ts runs the real trials at a small size and asserts these same checks.
+ * own trials. test/experiments/linrep/claims.test.ts runs the real trials at a small size and asserts these same checks.
  */
 import type { Claim, ClaimResult } from "../../results/claims.js";
 import { num } from "../../results/claims.js";

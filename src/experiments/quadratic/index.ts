@@ -301,7 +301,7 @@ export const GD_RATE_TOLERANCE = 2e-3;
 
 const BACKGROUND = "Background: preconditioned gradient descent on a quadratic (a demo, not a claim of the paper)";
 
-/** The demo's claims, checked on its stored trials (test/platform/quadratic.test.ts asserts the same checks). */
+/** The demo's claims, checked on its stored trials (test/experiments/quadratic/quadratic.test.ts asserts the same checks). */
 export const quadraticClaims: readonly Claim<QuadraticConfig, QuadraticPoint>[] = [
   {
     id: "gd-rate",

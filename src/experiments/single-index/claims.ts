@@ -1,6 +1,6 @@
 /**
  * The claims of the single-index experiments (docs/single-index.md, "Claims"), checked on a run's own trials.
- * test/single-index/claims.test.ts runs the real trials at a small size and asserts these same checks.
+ * test/experiments/single-index/claims.test.ts runs the real trials at a small size and asserts these same checks.
  */
 import type { Claim } from "../../results/claims.js";
 import { num } from "../../results/claims.js";

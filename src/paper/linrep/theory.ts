@@ -67,7 +67,7 @@
  *
  * References: Zhang, Moniri et al., ICML 2025, §3 (eq. 5) and their rate statements; Collins et al. 2021
  * (alternating minimisation–descent); the Schur-complement step is our derivation, checked numerically in
- * test/linrep/theory.test.ts against a population iteration.
+ * test/paper/linrep/theory.test.ts against a population iteration.
  */
 import { Matrix } from "../../linalg/matrix.js";
 import { matmul } from "../../linalg/blas.js";

@@ -7,7 +7,7 @@
  * here X is copied in once, only W (N×d) goes in and the gradient (N×d) comes out per pass, and the backward step
  * ∂L̂/∂Z = (r aᵀ) ∘ σ′ runs over the stored activations in place (asm/two-layer.ts). The kernels and every
  * floating-point operation are those of the two-layer module, in the same order, so the numbers are the same bits
- * (test/single-index/resident-batch.test.ts).
+ * (test/paper/single-index/resident-batch.test.ts).
  *
  * Applies to networks with a kernel activation and no batch-norm, on batches large enough for the WebAssembly
  * GEMM (`residentBatchApplies`); the caller falls back to the two-layer module otherwise.

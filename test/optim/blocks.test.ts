@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { Matrix } from "../../src/linalg/matrix.js";
+import { Rng, gaussianMatrix } from "../../src/random/index.js";
+import {
+  applyTwoSided,
+  dampedInverses,
+  emptyKroneckerBlock,
+  refresh,
+  updateStatistics,
+  type KroneckerBlock,
+} from "../../src/optim/curvature/kronecker-block.js";
+import { nextFailureCount, CurvatureFailureError } from "../../src/optim/curvature/failures.js";
+import { naiveMatmul } from "../helpers/naive.js";
+
+function spd(rng: Rng, n: number, scale = 1): Matrix {
+  const X = gaussianMatrix(rng, n + 2, n);
+  const S = naiveMatmul(X, X, true, false);
+  return new Matrix(
+    n,
+    n,
+    S.data.map((x) => x * scale),
+  );
+}
+
+describe("Kronecker block verbs", () => {
+  const rng = new Rng(1);
+  const G = spd(rng, 3);
+  const A = spd(rng, 4);
+  const fold = (left: Matrix, right: Matrix): KroneckerBlock =>
+    updateStatistics(emptyKroneckerBlock(), { batch: left.clone(), scale: 1 }, { batch: right.clone(), scale: 1 }, 0, 1)
+      .block;
+  const block = fold(G, A);
+
+  it("the π-split damped step is invariant to moving a scale c between the factors", () => {
+    // (cA + π'√λ) ⊗ (G/c + √λ/π') with π' = cπ equals (A + π√λ) ⊗ (G + √λ/π): the step must not change.
+    const M = gaussianMatrix(rng, 3, 4);
+    const base = applyTwoSided(refresh(block, dampedInverses(0.2)).block, M);
+    const c = 37;
+    const moved = fold(
+      new Matrix(
+        3,
+        3,
+        G.data.map((x) => x / c),
+      ),
+      new Matrix(
+        4,
+        4,
+        A.data.map((x) => x * c),
+      ),
+    );
+    const other = applyTwoSided(refresh(moved, dampedInverses(0.2)).block, M);
+    other.data.forEach((x, i) => expect(x).toBeCloseTo(base.data[i], 12));
+  });
+
+  it("a rule that throws or returns NaN keeps the previous cache and reports the error", () => {
+    const good = refresh(block, dampedInverses(0.1)).block;
+    const thrown = refresh(good, () => {
+      throw new Error("boom");
+    });
+    expect(thrown.error).toBe("boom");
+    expect(thrown.block.leftCache).toBe(good.leftCache);
+    const nan = refresh(good, () => ({ leftCache: new Matrix(3, 3, new Float64Array(9).fill(NaN)), rightCache: null }));
+    expect(nan.error).toMatch(/refreshed left operator has NaN\/Inf/);
+    expect(nan.block.leftCache).toBe(good.leftCache);
+    expect(nan.block.rightCache).toBe(good.rightCache);
+  });
+
+  it("failure counts reset on success and raise at maxFailures", () => {
+    expect(nextFailureCount("x", "w", 2, null, 3)).toBe(0);
+    expect(nextFailureCount("x", "w", 0, "bad", 3)).toBe(1);
+    expect(() => nextFailureCount("x", "w", 2, "bad", 3)).toThrow(CurvatureFailureError);
+    expect(() => nextFailureCount("x", "w", 2, "bad", 3)).toThrow(
+      /x: the curvature block of "w" failed 3 steps in a row .*last failure: bad/,
+    );
+  });
+});
