@@ -1,10 +1,10 @@
 /**
  * The batch-normalisation layer of a `sequential` network (PyTorch's BatchNorm1d after dense layers, BatchNorm2d
- * after convolutions), on the kernels of batchnorm.ts.
+ * after convolutions), on the kernels of batch-norm.ts.
  */
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
-import { batchNormBackward, batchNormForward, batchNormWithStatistics, type BatchNormCache } from "./batchnorm.js";
+import { batchNormBackward, batchNormForward, batchNormWithStatistics, type BatchNormCache } from "./batch-norm.js";
 import { scaleInPlace } from "./dense.js";
 import { checkKeys, integerOption, numberOption } from "./options.js";
 import { formatShape, type BuiltLayer, type Layer, type NetworkState, type ParamSpec } from "./layer.js";

@@ -14,7 +14,7 @@ export type {
 export { dense, type DenseOptions } from "./dense.js";
 export { conv2d, type Conv2dOptions } from "./conv2d.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm-layer.js";
-export { relu, tanh, gelu } from "./elementwise.js";
+export { relu, tanh, gelu } from "./activation-layers.js";
 export { flatten } from "./flatten.js";
 export { maxPool2d, avgPool2d } from "./pooling.js";
 export { softmaxCrossEntropy, mse, accuracy, type Loss } from "./losses.js";

@@ -10,7 +10,7 @@ import { conv2d } from "../../src/nn/conv2d.js";
 import { dense } from "../../src/nn/dense.js";
 import { flatten } from "../../src/nn/flatten.js";
 import { maxPool2d } from "../../src/nn/pooling.js";
-import { relu, tanh } from "../../src/nn/elementwise.js";
+import { relu, tanh } from "../../src/nn/activation-layers.js";
 import { mse, softmaxCrossEntropy } from "../../src/nn/losses.js";
 import { sequential } from "../../src/nn/sequential.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";

@@ -2,7 +2,7 @@
 import { batchNorm } from "../../nn/batch-norm-layer.js";
 import { conv2d } from "../../nn/conv2d.js";
 import { dense } from "../../nn/dense.js";
-import { relu } from "../../nn/elementwise.js";
+import { relu } from "../../nn/activation-layers.js";
 import { flatten } from "../../nn/flatten.js";
 import type { Layer } from "../../nn/layer.js";
 import { maxPool2d } from "../../nn/pooling.js";

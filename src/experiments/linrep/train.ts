@@ -35,7 +35,7 @@ import { Rng } from "../../random/rng.js";
 import { gaussianMatrix, haarOrthogonal } from "../../random/matrices.js";
 import type { LinrepProblem } from "../../paper/linrep/problem.js";
 import { linearNetGradients, linearNetLoss, type LinearNetParams } from "../../paper/linrep/linear-net.js";
-import { initBatchNorm } from "../../nn/batchnorm.js";
+import { initBatchNorm } from "../../nn/batch-norm.js";
 import { adam, sgd } from "../../optim/transforms/first-order.js";
 import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
 import type { GradientTransformation } from "../../optim/transform.js";

@@ -7,7 +7,7 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { ShapeError } from "../../linalg/errors.js";
 import { matmul } from "../../linalg/blas.js";
-import { batchNormBackward, batchNormForward, type BatchNormParams } from "../../nn/batchnorm.js";
+import { batchNormBackward, batchNormForward, type BatchNormParams } from "../../nn/batch-norm.js";
 
 /** Weights: G (d_h×d_X, the representation), F (d_Y×d_h, the head), and batch-norm parameters when present. */
 export interface LinearNetParams {

@@ -19,7 +19,7 @@ import {
   initBatchNorm,
   type BatchNormCache,
   type BatchNormParams,
-} from "../../nn/batchnorm.js";
+} from "../../nn/batch-norm.js";
 
 /**
  * How the second layer a is initialised:

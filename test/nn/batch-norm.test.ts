@@ -8,7 +8,7 @@ import {
   batchNormForward,
   initBatchNorm,
   type BatchNormParams,
-} from "../../src/nn/batchnorm.js";
+} from "../../src/nn/batch-norm.js";
 
 /** A scalar loss of the batch-norm output with a non-trivial gradient: L = Σ R⊙out + ½ Σ out³/3. */
 function lossOf(H: Matrix, p: BatchNormParams, R: Matrix): number {
