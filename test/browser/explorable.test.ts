@@ -229,7 +229,7 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
   it("results viewer: opens a results directory written by the CLI and an export, and shows their figures", async () => {
     const dir = join(results.dir, "single-index-alignment");
     const args = ["--set", "d=16", "--set", "N=32", "--set", "kappa=1,10", "--set", "nOverD=1,4"];
-    const run = cli([
+    const run = await cli([
       "run",
       "single-index-alignment",
       ...args,
@@ -241,7 +241,7 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
       dir,
     ]);
     expect(run.status, run.stderr).toBe(0);
-    const exported = cli(["export", "--format", "json", "--out", dir]);
+    const exported = await cli(["export", "--format", "json", "--out", dir]);
     expect(exported.status, exported.stderr).toBe(0);
     writeFileSync(join(results.dir, "export.json"), exported.stdout);
 
