@@ -2,7 +2,7 @@
  * The explorable in real Chromium (Debian's `chromium`, driven by playwright-core), served by the real
  * `layerwise explore`: every page loads without console errors and draws its figures, `runTrial` gives the same
  * numbers in the browser as in Node, moving a slider redraws the figure, Stop stops a run, and no page is wider
- * than a phone's screen. Screenshots go to .vitest-tmp/screenshots (to docs/ with UPDATE_SCREENSHOTS=1).
+ * than a phone's screen. Screenshots go to .vitest-tmp/screenshots (to docs/figures/ with UPDATE_SCREENSHOTS=1).
  *
  * Without Chromium the suite is skipped, except under CI=true, where it fails.
  */
@@ -30,7 +30,7 @@ const executablePath = findChromium();
 const required = process.env.CI === "true";
 if (!executablePath && !required) console.warn("explorable tests skipped: no chromium on the PATH (set CHROMIUM_PATH)");
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs") : join(ROOT, ".vitest-tmp", "screenshots");
+const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "figures") : join(ROOT, ".vitest-tmp", "screenshots");
 const WIDE = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
