@@ -59,7 +59,7 @@ async function ourEpoch(
 ): Promise<EpochTiming> {
   setThreads(threads);
   startThreads(); // the helpers' startup is not timed
-  const dataset = resolveDataset({ dataset: "auto" });
+  const dataset = await resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
   const cpuStart = process.cpuUsage();
   const result = await trainClassifier({
@@ -81,7 +81,7 @@ async function ourEpoch(
 }
 
 export default async function bench(): Promise<void> {
-  const dataset = resolveDataset({ dataset: "auto" });
+  const dataset = await resolveDataset({ dataset: "auto" });
   const cap = dataset === "fashion-mnist" ? 60_000 : 8000;
   const size = Math.min(cap, sizeFromEnv("TRAIN_BENCH_SIZE", 60_000));
   const optSize = Math.min(cap, sizeFromEnv("TRAIN_BENCH_OPT_SIZE", 10_000));

@@ -24,6 +24,7 @@ import { type AnyExperiment, experimentNames, lookupExperiment, publicExperiment
 import { QueueConnectionError } from "../runner/queue/connection.js";
 import { executeQueuedRun } from "../runner/queue/coordinator.js";
 import { parseQueueUrl } from "../runner/queue/redis-url.js";
+import { preflightConfig } from "../runner/preflight.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
 import { ResultStore } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
@@ -201,11 +202,12 @@ async function run(argv: string[]): Promise<number> {
   const workers = integerFlag("workers", values.workers, availableParallelism(), 1, 1024);
   applyThreadsFlag(values.threads);
   const queue = typeof values.queue === "string" ? parseQueueUrl(values.queue) : undefined;
-  const config = resolveConfig(experiment, {
+  const parsed = resolveConfig(experiment, {
     configFile: values.config as string | undefined,
     sets: (values.set as string[] | undefined) ?? [],
   });
   const outDir = outDirFlag(values.out, join("results", experiment.name));
+  const config = await preflightConfig(experiment, parsed, (note) => warn(`${experiment.name}: ${note}`));
   const json = values.json === true;
   const plan = planRun({
     experiment,
@@ -335,8 +337,12 @@ async function reproduce(argv: string[]): Promise<number> {
       ? values.only.split(",").map((n) => requireExperiment(n.trim(), "reproduce"))
       : undefined;
   const experiments = [...(only ?? publicExperiments())].sort((a, b) => comparePaperOrder(a.paperOrder, b.paperOrder));
-  // Validate every quick config before running anything.
-  const configs = experiments.map((e) => resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> }));
+  // Validate every quick config and check its data before running anything.
+  const configs = [];
+  for (const e of experiments) {
+    const config = resolveConfig(e, { base: (e.quick ?? {}) as Record<string, unknown> });
+    configs.push(await preflightConfig(e, config, (note) => warn(`${e.name}: ${note}`)));
+  }
   const sections = [];
   const verdicts: Verdict[] = [];
   const ran: Record<string, unknown>[] = [];

@@ -31,6 +31,14 @@ export class DatasetNotFoundError extends InputError {
   override name = "DatasetNotFoundError";
 }
 
+/**
+ * The four files are there but one is corrupt, truncated or of the wrong shape (an input problem: the CLI exits
+ * with code 2). The message names the file, what is wrong and how to get a good copy.
+ */
+export class DatasetInvalidError extends InputError {
+  override name = "DatasetInvalidError";
+}
+
 /** Options of `loadFashionMnist`. */
 export interface FashionMnistOptions {
   /** Directory holding the four IDX files (gzipped or not). Default: $LAYERWISE_DATA_DIR, else the Debian path. */
@@ -88,8 +96,8 @@ export async function hasFashionMnist(dataDir?: string): Promise<boolean> {
   }
 }
 
-/** Images n×28×28 and labels n → a Dataset with pixels/255; checks shapes and the label range. */
-function toDataset(images: IdxArray, labels: IdxArray, imagesPath: string, labelsPath: string): Dataset {
+/** Checks that `images` are n×28×28 and `labels` n labels in 0…9 (throws `IdxFormatError` naming the file). */
+function checkSplit(images: IdxArray, labels: IdxArray, imagesPath: string, labelsPath: string): void {
   const [n, h, w] = images.dims;
   if (images.dims.length !== 3 || h !== SIDE || w !== SIDE) {
     throw new IdxFormatError(`${imagesPath}: expected n×${SIDE}×${SIDE} images, found ${images.dims.join("×")}`);
@@ -97,17 +105,50 @@ function toDataset(images: IdxArray, labels: IdxArray, imagesPath: string, label
   if (labels.dims.length !== 1 || labels.dims[0] !== n) {
     throw new IdxFormatError(`${labelsPath}: expected ${n} labels (one per image), found ${labels.dims.join("×")}`);
   }
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = labels.data[i];
-    if (label >= CLASSES) {
-      throw new IdxFormatError(`${labelsPath}: label ${label} at index ${i} is outside 0…${CLASSES - 1}`);
-    }
-    y[i] = label;
+  const bad = labels.data.findIndex((label) => label >= CLASSES);
+  if (bad >= 0) {
+    throw new IdxFormatError(`${labelsPath}: label ${labels.data[bad]} at index ${bad} is outside 0…${CLASSES - 1}`);
   }
-  const x = new Matrix(n, SIDE * SIDE);
+}
+
+/** Images n×28×28 and labels n (already checked) → a Dataset with pixels/255. */
+function toDataset(images: IdxArray, labels: IdxArray): Dataset {
+  const x = new Matrix(images.dims[0], SIDE * SIDE);
   for (let i = 0; i < x.data.length; i++) x.data[i] = images.data[i] / 255;
-  return { x, y, classes: CLASSES };
+  return { x, y: Int32Array.from(labels.data), classes: CLASSES };
+}
+
+/** Reads and checks the four files of `dir` (throws `DatasetNotFoundError` or `IdxFormatError`). */
+async function readChecked(dir: string) {
+  const paths = await findFashionMnistFiles(dir);
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
+    readIdxFile(paths.trainImages),
+    readIdxFile(paths.trainLabels),
+    readIdxFile(paths.testImages),
+    readIdxFile(paths.testLabels),
+  ]);
+  checkSplit(trainImages, trainLabels, paths.trainImages, paths.trainLabels);
+  checkSplit(testImages, testLabels, paths.testImages, paths.testLabels);
+  return { trainImages, trainLabels, testImages, testLabels };
+}
+
+/**
+ * Checks the Fashion-MNIST files of `fashionMnistDir(dataDir)` without keeping them: present, valid IDX (magic,
+ * header sizes, exactly the announced bytes, gzip intact), images n×28×28 with n labels in 0…9. Throws
+ * `DatasetNotFoundError` (missing files) or `DatasetInvalidError` (a bad file), each an `InputError` whose message
+ * names the file, the problem and how to fix it. Runs select this once before any trial starts.
+ */
+export async function checkFashionMnist(dataDir?: string): Promise<void> {
+  const dir = fashionMnistDir(dataDir);
+  try {
+    await readChecked(dir);
+  } catch (e) {
+    if (!(e instanceof IdxFormatError)) throw e;
+    throw new DatasetInvalidError(
+      `Fashion-MNIST in ${dir} is unusable: ${e.message}. Reinstall it (\`apt-get install --reinstall dataset-fashion-mnist\`), ` +
+        `or point \`dataDir\` or $${DATA_DIR_ENV} at a directory holding intact copies of the four IDX files`,
+    );
+  }
 }
 
 /**
@@ -115,17 +156,11 @@ function toDataset(images: IdxArray, labels: IdxArray, imagesPath: string, label
  * missing and `IdxFormatError` when one is corrupt, truncated or of the wrong shape.
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<DatasetSplits> {
-  const paths = await findFashionMnistFiles(fashionMnistDir(options.dataDir));
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    readIdxFile(paths.trainImages),
-    readIdxFile(paths.trainLabels),
-    readIdxFile(paths.testImages),
-    readIdxFile(paths.testLabels),
-  ]);
+  const { trainImages, trainLabels, testImages, testLabels } = await readChecked(fashionMnistDir(options.dataDir));
   return {
     name: "fashion-mnist",
-    train: toDataset(trainImages, trainLabels, paths.trainImages, paths.trainLabels),
-    test: toDataset(testImages, testLabels, paths.testImages, paths.testLabels),
+    train: toDataset(trainImages, trainLabels),
+    test: toDataset(testImages, testLabels),
     imageShape: [1, SIDE, SIDE],
   };
 }

@@ -3,7 +3,7 @@
  * src/report) can validate its config, sweep it over cores, store results, summarise and plot them.
  *
  * Life of a run: the CLI parses `--config`/`--set` into an object and validates it with `schema` (zod, which
- * applies the defaults). Every key named in `sweepable` holds a *list* in the resolved config; the platform
+ * applies the defaults), then runs the experiment's `preflight` (data files) once. Every key named in `sweepable` holds a *list* in the resolved config; the platform
  * expands the cartesian product of those lists into points (each list replaced by one of its values, in the
  * order listed), repeats each point `--seeds` times, derives a seed per trial from (run seed, point index,
  * repeat), and calls `run(point, ctx)` in a worker thread. `summarize` and `plots` see every stored trial.
@@ -49,6 +49,13 @@ export interface Experiment<Config = Record<string, unknown>, Point = Record<str
   quick?: Partial<Record<string, unknown>>;
   /** Seeds per point for `npm start` (`layerwise reproduce`); default 1. */
   quickSeeds?: number;
+  /**
+   * Checks what a run needs from its environment (data files) and resolves what depends on it, once, before any
+   * trial; the platform validates the config it returns again (runner/preflight.ts). Rejects with an `InputError`
+   * (exit 2) saying what is missing and how to get it. `notify` takes notes for the user (e.g. a fallback).
+   * Schemas never read the disk; this does.
+   */
+  preflight?(config: Config, notify: (note: string) => void): Promise<Config>;
   /** Runs one trial. Must be deterministic given `point` and `ctx.seed`. */
   run(point: Point, ctx: TrialContext): void | Promise<void>;
   /** The summary rows (each experiment's issue names the fields). Failed trials are included; skip them. */

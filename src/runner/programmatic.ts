@@ -1,13 +1,14 @@
 /**
  * Programmatic runs, exported from the package root as `experiments`: one trial of a registered experiment from
  * a plain config object, taking exactly the path a worker thread of `layerwise run` takes (schema validation
- * with defaults, the sweep point, `executeTrial`). The same name, config and seed therefore give the same
+ * with defaults, the run's pre-flight, the sweep point, `executeTrial`). The same name, config and seed therefore give the same
  * numbers as that trial of a CLI run, in Node and in browsers (no platform imports here).
  */
 import { InputError, show } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
 import { validateConfig } from "../config/validate.js";
 import type { TrialRecord } from "../results/records.js";
+import { preflightConfig } from "./preflight.js";
 import { experimentNames, lookupExperiment, publicExperiments } from "./registry.js";
 import { expandPoints } from "./sweep.js";
 import { executeTrial } from "./trial.js";
@@ -58,7 +59,7 @@ export async function runTrial(
   for (const key of experiment.sweepable) {
     if (key in input && !Array.isArray(input[key])) input[key] = [input[key]];
   }
-  const resolved = validateConfig(experiment, input);
+  const resolved = await preflightConfig(experiment, validateConfig(experiment, input));
   for (const key of experiment.sweepable) {
     const values = resolved[key] as unknown[];
     if (values.length !== 1) {

@@ -15,8 +15,8 @@ afterAll(() => tmp.cleanup());
 
 describe("claim verdicts", () => {
   let json: Record<string, unknown>;
-  beforeAll(() => {
-    const r = cli(["reproduce", "--only", "quadratic", "--out", tmp.dir, "--json"]);
+  beforeAll(async () => {
+    const r = await cli(["reproduce", "--only", "quadratic", "--out", tmp.dir, "--json"]);
     expect(r.status, r.stderr).toBe(0);
     json = lastJson(r.stdout);
   });
@@ -43,7 +43,7 @@ describe("claim verdicts", () => {
     expect(html).toMatch(/<tr class="pass"><td class="mark">✓<\/td>/);
   });
 
-  it("a doctored store (one trial's measured rate changed) turns the verdict into ✗", () => {
+  it("a doctored store (one trial's measured rate changed) turns the verdict into ✗", async () => {
     const db = new Database(join(tmp.dir, "quadratic", "results.sqlite"));
     const changed = db
       .prepare(
@@ -52,13 +52,13 @@ describe("claim verdicts", () => {
       .run().changes;
     db.close();
     expect(changed).toBe(1);
-    const r = cli(["report", "--out", tmp.dir]);
+    const r = await cli(["report", "--out", tmp.dir]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✗\s+quadratic\/gd-rate\s+15 trials, largest error 10%/);
     expect(r.stdout).toMatch(/✓\s+quadratic\/newton-one-step/);
     expect(readFileSync(join(tmp.dir, "report.html"), "utf8")).toMatch(/<tr class="fail"><td class="mark">✗<\/td>/);
     // reproduce resumes from the doctored store (every trial is stored as done): the claim fails, exit 1.
-    const again = cli(["reproduce", "--only", "quadratic", "--out", tmp.dir]);
+    const again = await cli(["reproduce", "--only", "quadratic", "--out", tmp.dir]);
     expect(again.status).toBe(1);
     expect(again.stdout).toContain("1 of 2 claims reproduced, 1 failed, 0 not run");
     expect(again.stderr).toMatch(/1 claim\(s\) did not hold at this size: quadratic\/gd-rate \(15 trials/);

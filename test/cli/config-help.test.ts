@@ -56,8 +56,8 @@ describe("configHelp", () => {
 });
 
 describe("CLI", () => {
-  it("run linrep-kappa --help lists kappaX and kappaF with their defaults, as sweepable", () => {
-    const r = cli(["run", "linrep-kappa", "--help"]);
+  it("run linrep-kappa --help lists kappaX and kappaF with their defaults, as sweepable", async () => {
+    const r = await cli(["run", "linrep-kappa", "--help"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^kappaX\s+list of number\s+1,10,100,1000\s+yes\s+each ≥ 1, ≤ 1e8; ≥ 1 items$/m);
     expect(r.stdout).toMatch(/^kappaF\s+list of number\s+1,3,10\s+yes/m);
@@ -65,14 +65,14 @@ describe("CLI", () => {
     expect(r.stdout).toContain("condition number κ_F of the true head F★");
   });
 
-  it("run with an unknown experiment and --help is refused with exit 2", () => {
-    const r = cli(["run", "linrep-kapa", "--help"]);
+  it("run with an unknown experiment and --help is refused with exit 2", async () => {
+    const r = await cli(["run", "linrep-kapa", "--help"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("did you mean linrep-kappa");
   });
 
-  it("list --json describes every experiment: name, sweepable keys, claims and config keys", () => {
-    const r = cli(["list", "--json"]);
+  it("list --json describes every experiment: name, sweepable keys, claims and config keys", async () => {
+    const r = await cli(["list", "--json"]);
     expect(r.status).toBe(0);
     const list = JSON.parse(r.stdout) as {
       name: string;
@@ -87,13 +87,13 @@ describe("CLI", () => {
     expect(kappa.config.map((c) => c.key)).toContain("tuning.lrFactors");
   });
 
-  it("--out naming an existing file exits 2 with a message, for run and report", () => {
+  it("--out naming an existing file exits 2 with a message, for run and report", async () => {
     const file = join(tmp.dir, "a-file");
     writeFileSync(file, "x");
-    const run = cli(["run", "quadratic", "--out", file]);
+    const run = await cli(["run", "quadratic", "--out", file]);
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(`layerwise: --out ${file}: is a file, not a directory; choose a directory\n`);
-    const report = cli(["report", "--out", join(file, "sub")]);
+    const report = await cli(["report", "--out", join(file, "sub")]);
     expect(report.status).toBe(2);
     expect(report.stderr).toContain(`lies under ${file}, which is a file`);
   });

@@ -43,21 +43,21 @@ describe("layerwise explore", () => {
     }
   });
 
-  it("exits 2 with a message naming the flag and what is allowed on a bad --port or argument", () => {
+  it("exits 2 with a message naming the flag and what is allowed on a bad --port or argument", async () => {
     for (const port of ["70000", "8080.5", "http"]) {
-      const r = cli(["explore", "--port", port]);
+      const r = await cli(["explore", "--port", port]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toContain(`--port ${port}: expected an integer from 0 to 65535`);
     }
-    const r = cli(["explore", "site"]);
+    const r = await cli(["explore", "site"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unexpected argument "site"');
-    expect(cli(["explore", "--prot", "1"]).stderr).toContain("did you mean --port");
+    expect((await cli(["explore", "--prot", "1"])).stderr).toContain("did you mean --port");
   });
 
-  it("documents itself in --help and in the command list", () => {
-    expect(cli(["explore", "--help"]).stdout).toContain("Usage: layerwise explore [--port P]");
-    expect(cli(["--help"]).stdout).toMatch(/explore +serve the interactive explorable/);
+  it("documents itself in --help and in the command list", async () => {
+    expect((await cli(["explore", "--help"])).stdout).toContain("Usage: layerwise explore [--port P]");
+    expect((await cli(["--help"])).stdout).toMatch(/explore +serve the interactive explorable/);
   });
 });
 

@@ -1,5 +1,5 @@
 /** Helpers for tests that spawn the real CLI (`node bin/layerwise.js`, compiled to dist/ by `pretest`). */
-import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,9 +8,33 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "bin", "layerwise.js");
 
-/** Runs the CLI to completion. */
-export function cli(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8" });
+/** What a finished CLI process left: its exit code and its whole stdout and stderr. */
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI to completion, with `env` added to the environment. Asynchronous on purpose: a spawnSync blocks
+ * the test worker's event loop for the whole run, and on a loaded machine vitest's own messages to that worker
+ * then time out.
+ */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode([BIN, ...args], env);
+}
+
+/** Runs `node ...args` in the repository root to completion, asynchronously (as `cli`). */
+export function runNode(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Starts the CLI without waiting. */

@@ -8,9 +8,9 @@ const tmp = tempDir("quadratic");
 afterAll(() => tmp.cleanup());
 
 describe("layerwise run quadratic --json", () => {
-  it("prints the contract object with one summary row per (algorithm, κ) and writes both figures", () => {
+  it("prints the contract object with one summary row per (algorithm, κ) and writes both figures", async () => {
     const out = join(tmp.dir, "q");
-    const r = cli([
+    const r = await cli([
       "run",
       "quadratic",
       "--set",

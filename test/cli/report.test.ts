@@ -14,8 +14,20 @@ afterAll(() => tmp.cleanup());
 const out = join(tmp.dir, "run");
 let stdout = "";
 
-beforeAll(() => {
-  const r = cli(["run", "selftest", "--set", "x=1,2", "--seeds", "3", "--set", "steps=25", "--out", out, "--json"]);
+beforeAll(async () => {
+  const r = await cli([
+    "run",
+    "selftest",
+    "--set",
+    "x=1,2",
+    "--seeds",
+    "3",
+    "--set",
+    "steps=25",
+    "--out",
+    out,
+    "--json",
+  ]);
   expect(r.status, r.stderr).toBe(0);
   stdout = r.stdout;
 });
@@ -77,17 +89,17 @@ describe("figures and report.html", () => {
     expect(html).toContain("better-sqlite3");
   });
 
-  it("layerwise report rebuilds the figures and the report from the store", () => {
+  it("layerwise report rebuilds the figures and the report from the store", async () => {
     rmSync(join(out, "figures"), { recursive: true });
     rmSync(join(out, "report.html"));
-    const r = cli(["report", "--out", out]);
+    const r = await cli(["report", "--out", out]);
     expect(r.status, r.stderr).toBe(0);
     expect(figureFiles()).toEqual(["walks.png", "walks.svg"]);
     expect(statSync(join(out, "report.html")).size).toBeGreaterThan(10_000);
   });
 
-  it("layerwise report over a directory of runs writes a combined report linking each run", () => {
-    const r = cli(["report", "--out", tmp.dir]);
+  it("layerwise report over a directory of runs writes a combined report linking each run", async () => {
+    const r = await cli(["report", "--out", tmp.dir]);
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(join(tmp.dir, "report.html"), "utf8");
     expect(html).toContain('<section id="selftest">');
@@ -96,9 +108,9 @@ describe("figures and report.html", () => {
 });
 
 describe("layerwise export", () => {
-  it("CSV has one row per metric value and agrees with the JSON export", () => {
-    const csv = cli(["export", "--out", out, "--format", "csv"]);
-    const json = cli(["export", "--out", out, "--format", "json"]);
+  it("CSV has one row per metric value and agrees with the JSON export", async () => {
+    const csv = await cli(["export", "--out", out, "--format", "csv"]);
+    const json = await cli(["export", "--out", out, "--format", "json"]);
     expect(csv.status).toBe(0);
     expect(json.status).toBe(0);
     const doc = JSON.parse(json.stdout) as {

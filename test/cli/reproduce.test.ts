@@ -8,8 +8,8 @@ const tmp = tempDir("reproduce");
 afterAll(() => tmp.cleanup());
 
 describe("layerwise reproduce", () => {
-  it("runs the quick settings into DIR/<experiment> and writes one combined report embedding every figure", () => {
-    const r = cli(["reproduce", "--only", "quadratic", "--out", tmp.dir]);
+  it("runs the quick settings into DIR/<experiment> and writes one combined report embedding every figure", async () => {
+    const r = await cli(["reproduce", "--only", "quadratic", "--out", tmp.dir]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`report: ${join(tmp.dir, "report.html")}`);
     expect(existsSync(join(tmp.dir, "quadratic", "results.sqlite"))).toBe(true);
@@ -26,8 +26,8 @@ describe("layerwise reproduce", () => {
     expect(summary).toHaveLength(15);
   });
 
-  it("refuses an unknown experiment in --only with exit 2", () => {
-    const r = cli(["reproduce", "--only", "quadratc", "--out", join(tmp.dir, "x")]);
+  it("refuses an unknown experiment in --only with exit 2", async () => {
+    const r = await cli(["reproduce", "--only", "quadratc", "--out", join(tmp.dir, "x")]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("did you mean quadratic");
   });

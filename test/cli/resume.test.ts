@@ -65,8 +65,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("crash safety and resume", () => {
   const reference = join(tmp.dir, "reference");
 
-  it("an uninterrupted run with 1 worker stores 40 trials", () => {
-    const r = cli([...SWEEP, ...WORK, "--workers", "1", "--out", reference, "--json"]);
+  it("an uninterrupted run with 1 worker stores 40 trials", async () => {
+    const r = await cli([...SWEEP, ...WORK, "--workers", "1", "--out", reference, "--json"]);
     expect(r.status, r.stderr).toBe(0);
     const rows = storedRows(reference);
     expect(rows).toHaveLength(40);
@@ -86,7 +86,7 @@ describe("crash safety and resume", () => {
     expect(stored).toBeGreaterThanOrEqual(6);
     expect(stored).toBeLessThan(40); // killed in the middle, not after the end
 
-    const r = cli(args);
+    const r = await cli(args);
     expect(r.status, r.stderr).toBe(0);
     const trials = lastJson(r.stdout).trials as Record<string, number>;
     expect(trials.skipped).toBe(stored);
@@ -98,9 +98,9 @@ describe("crash safety and resume", () => {
     expect(rows).toEqual(storedRows(reference));
   });
 
-  it("2 workers store exactly the numbers of 1 worker", () => {
+  it("2 workers store exactly the numbers of 1 worker", async () => {
     const out = join(tmp.dir, "two-workers");
-    const r = cli([...SWEEP, ...WORK, "--workers", "2", "--out", out]);
+    const r = await cli([...SWEEP, ...WORK, "--workers", "2", "--out", out]);
     expect(r.status, r.stderr).toBe(0);
     expect(storedRows(out)).toEqual(storedRows(reference));
   });
@@ -110,8 +110,8 @@ describe("failures and resume rules", () => {
   const out = join(tmp.dir, "failing");
   const args = ["run", "selftest", "--set", "x=1,2,3", "--set", "failOn=2", "--seeds", "2", "--out", out, "--json"];
 
-  it("a throwing trial is recorded as failed with its error, the sweep finishes, and the exit code is 1", () => {
-    const r = cli(args);
+  it("a throwing trial is recorded as failed with its error, the sweep finishes, and the exit code is 1", async () => {
+    const r = await cli(args);
     expect(r.status).toBe(1);
     const json = lastJson(r.stdout);
     expect(json.trials).toMatchObject({ total: 6, failed: 2 });
@@ -123,15 +123,15 @@ describe("failures and resume rules", () => {
     for (const e of errors) expect(e.error).toContain("asked to fail at x=2");
   });
 
-  it("the same command reruns only the failed trials", () => {
-    const r = cli(args);
+  it("the same command reruns only the failed trials", async () => {
+    const r = await cli(args);
     expect(r.status).toBe(1);
     expect(lastJson(r.stdout).trials).toMatchObject({ total: 6, ran: 2, skipped: 4, failed: 2 });
   });
 
-  it("a trial that ends its worker thread is recorded as failed, the worker is replaced and the sweep finishes", () => {
+  it("a trial that ends its worker thread is recorded as failed, the worker is replaced and the sweep finishes", async () => {
     const crashing = join(tmp.dir, "crashing");
-    const r = cli([
+    const r = await cli([
       "run",
       "selftest",
       "--set",
@@ -152,13 +152,13 @@ describe("failures and resume rules", () => {
     for (const e of errors) expect(e.error).toContain("exited with code 3");
   });
 
-  it("a different config into the same --out is refused (exit 2); --fresh starts over", () => {
+  it("a different config into the same --out is refused (exit 2); --fresh starts over", async () => {
     const changed = ["run", "selftest", "--set", "x=1,3", "--seeds", "2", "--out", out, "--json"];
-    const refused = cli(changed);
+    const refused = await cli(changed);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain("holds results of a different run");
     expect(refused.stderr).toContain("`x` was [1,2,3], now [1,3]");
-    const fresh = cli([...changed, "--fresh"]);
+    const fresh = await cli([...changed, "--fresh"]);
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(lastJson(fresh.stdout).trials).toMatchObject({ total: 4, ran: 4, skipped: 0, failed: 0 });
     expect(storedRows(out)).toHaveLength(4);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -13,19 +13,7 @@ import {
   readIdxFile,
 } from "../../src/data/index.js";
 import { InputError } from "../../src/config/errors.js";
-
-/** An IDX file of unsigned bytes written by hand: 00 00 08 D, D big-endian sizes, the data. */
-function idxBytes(dims: number[], data: ArrayLike<number>, typeCode = 0x08): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  header[2] = typeCode;
-  header[3] = dims.length;
-  const view = new DataView(header.buffer);
-  dims.forEach((n, i) => view.setUint32(4 + 4 * i, n, false));
-  const out = new Uint8Array(header.length + data.length);
-  out.set(header);
-  out.set(Uint8Array.from(data), header.length);
-  return out;
-}
+import { idxBytes, writeFakeFashion } from "../helpers/fashion-data.js";
 
 const root = mkdtempSync(join(tmpdir(), "layerwise-idx-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -108,24 +96,9 @@ describe("IDX reader", () => {
   });
 });
 
-/** A directory with a tiny Fashion-MNIST look-alike: n images of 28×28 and their labels. */
-function fakeFashion(name: string, labels: { train: number[]; test: number[] }, imageSide = 28): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  for (const [split, prefix] of [
-    ["train", "train"],
-    ["test", "t10k"],
-  ] as const) {
-    const y = labels[split];
-    const pixels = Array.from({ length: y.length * imageSide * imageSide }, (_, i) => (i + y.length) % 256);
-    writeFileSync(
-      join(dir, `${prefix}-images-idx3-ubyte.gz`),
-      gzipSync(idxBytes([y.length, imageSide, imageSide], pixels)),
-    );
-    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idxBytes([y.length], y)); // uncompressed is accepted
-  }
-  return dir;
-}
+/** A directory of `root` with a tiny Fashion-MNIST look-alike: n images of 28×28 and their labels. */
+const fakeFashion = (name: string, labels: { train: number[]; test: number[] }, side = 28) =>
+  writeFakeFashion(join(root, name), labels, side);
 
 describe("Fashion-MNIST loader", () => {
   it("loads the four files from dataDir, pixels scaled to [0, 1], labels as class indices", async () => {

@@ -2,7 +2,7 @@
  * The explorable in real Chromium (Debian's `chromium`, driven by playwright-core), served by the real
  * `layerwise explore`: every page loads without console errors and draws its figures, `runTrial` gives the same
  * numbers in the browser as in Node, moving a slider redraws the figure, Stop stops a run, and no page is wider
- * than a phone's screen. Screenshots go to .vitest-tmp/screenshots (to docs/ with UPDATE_SCREENSHOTS=1).
+ * than a phone's screen. Screenshots go to .vitest-tmp/screenshots (to docs/figures/ with UPDATE_SCREENSHOTS=1).
  *
  * Without Chromium the suite is skipped, except under CI=true, where it fails.
  */
@@ -30,7 +30,7 @@ const executablePath = findChromium();
 const required = process.env.CI === "true";
 if (!executablePath && !required) console.warn("explorable tests skipped: no chromium on the PATH (set CHROMIUM_PATH)");
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs") : join(ROOT, ".vitest-tmp", "screenshots");
+const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "figures") : join(ROOT, ".vitest-tmp", "screenshots");
 const WIDE = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -229,7 +229,7 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
   it("results viewer: opens a results directory written by the CLI and an export, and shows their figures", async () => {
     const dir = join(results.dir, "single-index-alignment");
     const args = ["--set", "d=16", "--set", "N=32", "--set", "kappa=1,10", "--set", "nOverD=1,4"];
-    const run = cli([
+    const run = await cli([
       "run",
       "single-index-alignment",
       ...args,
@@ -241,7 +241,7 @@ describe.skipIf(!executablePath && !required)("the explorable in Chromium", () =
       dir,
     ]);
     expect(run.status, run.stderr).toBe(0);
-    const exported = cli(["export", "--format", "json", "--out", dir]);
+    const exported = await cli(["export", "--format", "json", "--out", dir]);
     expect(exported.status, exported.stderr).toBe(0);
     writeFileSync(join(results.dir, "export.json"), exported.stdout);
 

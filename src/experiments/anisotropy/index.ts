@@ -13,6 +13,7 @@ import { anisotropySchema, type AnisotropyConfig, type AnisotropyPoint } from ".
 import { anisotropyPlots, anisotropyRows } from "./summary.js";
 import { runAnisotropyTrial } from "./trial.js";
 import { anisotropyClaims } from "./claims.js";
+import { preflightData } from "../fashion/data.js";
 
 export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
   name: "anisotropy",
@@ -33,6 +34,7 @@ export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
     lrFactors: [0.3, 1, 3],
   },
   quickSeeds: 1,
+  preflight: preflightData,
   run: runAnisotropyTrial,
   summarize: anisotropyRows,
   plots: anisotropyPlots,

@@ -11,6 +11,7 @@ import { checkFashionConfig, fashionFields, type FashionSharedConfig, type Fashi
 import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { cnn } from "./networks.js";
+import { preflightData } from "./data.js";
 
 /**
  * Defaults: the MLP's searched values (`MLP_DEFAULTS`). A separate search for the CNN did not fit our compute
@@ -43,6 +44,7 @@ export const fashionCnn: Experiment<Config, Point> = {
   // Quick: 8 and 16 channels keep the dense layer's input factor at 16·7·7 = 784 (KFAC inverts it every 10 steps).
   quick: { dataset: "auto", trainSize: 2000, testSize: 1000, epochs: 1, channels: [8, 16], denseWidth: 64 },
   quickSeeds: 1,
+  preflight: preflightData,
   async run(point, ctx) {
     const arch: Architecture = {
       name: "cnn",

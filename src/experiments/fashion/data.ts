@@ -1,10 +1,19 @@
 /**
- * The data of the fashion experiments: which dataset a config names, whether its files are there (checked while
- * the config is validated, so a missing directory is an input error), and the prepared splits a trial trains on.
+ * The data of the fashion experiments: which dataset a config names, the pre-flight that resolves and checks it
+ * once before a run's trials (a missing or corrupt file is an input error, exit code 2), and the prepared splits
+ * a trial trains on.
  */
 import type { Dataset, DatasetSplits } from "../../data/dataset.js";
 import { randomSubset } from "../../data/batches.js";
-import { FASHION_MNIST_FILES, fashionMnistDir, loadFashionMnist } from "../../data/fashion-mnist.js";
+import {
+  DATA_DIR_ENV,
+  DatasetNotFoundError,
+  FASHION_MNIST_INSTALL,
+  checkFashionMnist,
+  fashionMnistDir,
+  hasFashionMnist,
+  loadFashionMnist,
+} from "../../data/fashion-mnist.js";
 import { loadMnistDigits } from "../../data/mnist-digits.js";
 import { preprocess, standardization } from "../../data/standardize.js";
 
@@ -12,7 +21,10 @@ import { preprocess, standardization } from "../../data/standardize.js";
 export const DATASET_CHOICES = ["fashion-mnist", "mnist", "auto"] as const;
 export type DatasetChoice = (typeof DATASET_CHOICES)[number];
 
-/** Training/test split sizes of each dataset (for checking batch sizes while the config is validated). */
+/**
+ * Training/test split sizes of each dataset, for the schemas' size checks (dataset=auto is checked against
+ * Fashion-MNIST's, the larger, and again against the dataset it resolves to by the pre-flight).
+ */
 export const DATASET_SIZES = {
   "fashion-mnist": { train: 60_000, test: 10_000 },
   mnist: { train: 8_000, test: 2_000 },
@@ -30,34 +42,51 @@ export interface DataConfig {
   dataSeed: number;
 }
 
-/** The file checks below use node:fs when it exists (Node), fetched lazily so the module also loads in a browser. */
-function existsSyncOrUndefined(): ((path: string) => boolean) | undefined {
-  const fs =
-    typeof process !== "undefined" && typeof process.getBuiltinModule === "function"
-      ? process.getBuiltinModule("node:fs")
-      : undefined;
-  return fs?.existsSync;
+/** Whether this runtime has a file system to look for Fashion-MNIST in (Node, not a browser). */
+function hasFileSystem(): boolean {
+  return typeof process !== "undefined" && typeof process.versions?.node === "string";
 }
 
 /**
- * Whether the four Fashion-MNIST files are present in the directory `dataDir` resolves to (synchronously, for the
- * schema's checks); `undefined` when that cannot be checked here (no file system).
+ * The dataset a run uses: "auto" becomes Fashion-MNIST when its four files are found, else MNIST (also where there
+ * is no file system to look in). Reads the disk, so it runs at a run's start (`preflightData`) or in a trial, never
+ * while a config is parsed.
  */
-export function fashionMnistPresent(dataDir: string | undefined): boolean | undefined {
-  const exists = existsSyncOrUndefined();
-  if (!exists) return undefined;
-  const dir = fashionMnistDir(dataDir);
-  return Object.values(FASHION_MNIST_FILES).every((name) => exists(`${dir}/${name}.gz`) || exists(`${dir}/${name}`));
-}
-
-/**
- * The dataset a trial actually uses: "auto" becomes Fashion-MNIST when its files are found, else MNIST (also
- * where there is no file system to look in).
- */
-export function resolveDataset(config: Pick<DataConfig, "dataset" | "dataDir">): "fashion-mnist" | "mnist" {
+export async function resolveDataset(
+  config: Pick<DataConfig, "dataset" | "dataDir">,
+): Promise<"fashion-mnist" | "mnist"> {
   if (config.dataset !== "auto") return config.dataset;
-  return fashionMnistPresent(config.dataDir) === true ? "fashion-mnist" : "mnist";
+  return hasFileSystem() && (await hasFashionMnist(config.dataDir)) ? "fashion-mnist" : "mnist";
 }
+
+/**
+ * The pre-flight of the experiments on these datasets, run once before any trial: resolves dataset=auto
+ * (`resolveDataset`) and checks every Fashion-MNIST file the run will read (`checkFashionMnist`), so a missing or
+ * corrupt file stops the run at its start with an `InputError` (exit 2) naming the file, the problem and the fix,
+ * instead of failing each trial. Returns the config with the dataset it resolved to; `notify` hears when auto
+ * fell back to the MNIST digits.
+ */
+export async function preflightData<C extends DataConfig>(config: C, notify: (note: string) => void): Promise<C> {
+  const dataset = await resolveDataset(config);
+  if (dataset === "fashion-mnist" && hasFileSystem()) {
+    try {
+      await checkFashionMnist(config.dataDir);
+    } catch (e) {
+      if (e instanceof DatasetNotFoundError) {
+        throw new DatasetNotFoundError(`${e.message}; or train on the embedded MNIST digits with dataset=mnist`);
+      }
+      throw e;
+    }
+  }
+  if (config.dataset === "auto" && dataset === "mnist") {
+    notify(
+      `Fashion-MNIST not found in ${fashionMnistDir(config.dataDir)}, so dataset=auto uses the MNIST digits ` +
+        `embedded in the package; for Fashion-MNIST run \`${FASHION_MNIST_INSTALL}\` or set $${DATA_DIR_ENV}`,
+    );
+  }
+  return { ...config, dataset };
+}
+
 const prepared = new Map<string, Promise<DatasetSplits>>();
 
 /**
@@ -76,7 +105,7 @@ export function loadTrialData(config: DataConfig): Promise<DatasetSplits> {
 }
 
 async function prepare(config: DataConfig): Promise<DatasetSplits> {
-  const name = resolveDataset(config);
+  const name = await resolveDataset(config);
   const raw = name === "mnist" ? await loadMnistDigits() : await loadFashionMnist({ dataDir: config.dataDir });
   const limit = (data: Dataset, size: number | undefined, seed: number) =>
     size === undefined || size >= data.y.length ? data : randomSubset(data, size, seed);

@@ -9,6 +9,7 @@ import { checkFashionConfig, fashionFields, type FashionSharedConfig, type Fashi
 import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { mlp } from "./networks.js";
+import { preflightData } from "./data.js";
 
 /**
  * Tuned defaults: the most accurate candidate of `searchGrid` around a first guess, scored on 5 000 held-out
@@ -50,6 +51,7 @@ export const fashionMlp: Experiment<Config, Point> = {
   sweepable: ["optimizer"],
   quick: { dataset: "auto", trainSize: 4000, testSize: 2000, epochs: 2 },
   quickSeeds: 1,
+  preflight: preflightData,
   async run(point, ctx) {
     const arch: Architecture = {
       name: "mlp",

@@ -1,12 +1,12 @@
 /**
  * The config fields shared by `fashion-mlp` and `fashion-cnn` (zod, with defaults and descriptions), and the
- * cross-field checks: the batch fits in the training set, subsets fit in their splits, and the Fashion-MNIST
- * files are where the config says (a missing directory is an input error, exit code 2).
+ * cross-field checks: the batch fits in the training set and subsets fit in their splits. Parsing never reads the
+ * disk: whether the Fashion-MNIST files are there (and intact) is checked by the run's pre-flight (data.ts).
  */
 import { z } from "zod";
-import { DATA_DIR_ENV, FASHION_MNIST_INSTALL, fashionMnistDir } from "../../data/fashion-mnist.js";
+import { DATA_DIR_ENV } from "../../data/fashion-mnist.js";
 import { DTYPES, type Dtype } from "../../nn/dtype.js";
-import { DATASET_CHOICES, DATASET_SIZES, fashionMnistPresent, type DatasetChoice } from "./data.js";
+import { DATASET_CHOICES, DATASET_SIZES, type DatasetChoice } from "./data.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "./optimizers.js";
 
 const optimizerSchema = z.enum(OPTIMIZERS);
@@ -131,26 +131,12 @@ export interface FashionSharedConfig {
 export type FashionSharedPoint = Omit<FashionSharedConfig, "optimizer"> & { optimizer: OptimizerName };
 
 /**
- * Cross-field checks, run while the config is validated: Fashion-MNIST present when named (with the directory and
- * the install command in the message), subset sizes within their splits, the batch within the training set, and
- * the validation search within the training set.
+ * Cross-field checks, run while the config is validated: subset sizes within their splits, the batch within the
+ * training set, and the validation search within the training set. dataset=auto is checked against Fashion-MNIST's
+ * sizes here and against the dataset it resolves to by the pre-flight, which validates the config again.
  */
 export function checkFashionConfig(c: FashionSharedConfig, ctx: z.RefinementCtx): void {
-  let dataset: "fashion-mnist" | "mnist" = c.dataset === "mnist" ? "mnist" : "fashion-mnist";
-  if (c.dataset !== "mnist") {
-    const present = fashionMnistPresent(c.dataDir);
-    if (present === false && c.dataset === "fashion-mnist") {
-      ctx.addIssue({
-        code: "custom",
-        path: [c.dataDir === undefined ? "dataset" : "dataDir"],
-        message:
-          `Fashion-MNIST not found in ${fashionMnistDir(c.dataDir)}; install it with \`${FASHION_MNIST_INSTALL}\`, ` +
-          `set dataDir or $${DATA_DIR_ENV} to the directory holding its IDX files, or use dataset=mnist`,
-      });
-      return;
-    }
-    if (present === false) dataset = "mnist";
-  }
+  const dataset = c.dataset === "mnist" ? "mnist" : "fashion-mnist";
   const sizes = DATASET_SIZES[dataset];
   if (c.trainSize !== undefined && c.trainSize > sizes.train) {
     ctx.addIssue({

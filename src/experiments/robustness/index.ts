@@ -10,6 +10,7 @@ import type { Experiment } from "../types.js";
 import { robustnessSchema, type RobustnessConfig, type RobustnessPoint } from "./schema.js";
 import { robustnessPlots, robustnessRows } from "./summary.js";
 import { runRobustnessTrial } from "./trial.js";
+import { preflightData } from "../fashion/data.js";
 
 export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
   name: "robustness",
@@ -30,6 +31,7 @@ export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
     epochs: 1,
   },
   quickSeeds: 1,
+  preflight: preflightData,
   run: runRobustnessTrial,
   summarize: robustnessRows,
   plots: robustnessPlots,

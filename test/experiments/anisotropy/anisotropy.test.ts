@@ -48,7 +48,7 @@ describe("anisotropy config", () => {
     );
   });
 
-  it("exits with code 2 on those configs through the CLI, before creating the output directory", () => {
+  it("exits with code 2 on those configs through the CLI, before creating the output directory", async () => {
     const tmp = tempDir("anisotropy");
     try {
       for (const [set, pattern] of [
@@ -57,7 +57,7 @@ describe("anisotropy config", () => {
         ["kappa=", /kappa/],
       ] as const) {
         const out = join(tmp.dir, "out");
-        const r = cli(["run", "anisotropy", "--set", "dataset=mnist", "--set", set, "--out", out]);
+        const r = await cli(["run", "anisotropy", "--set", "dataset=mnist", "--set", set, "--out", out]);
         expect(r.status, r.stderr).toBe(2);
         expect(r.stderr).toMatch(pattern);
         expect(existsSync(out)).toBe(false);

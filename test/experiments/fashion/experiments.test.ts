@@ -122,41 +122,40 @@ describe("fashion experiments refuse bad configs with exit code 2", () => {
   const tmp = tempDir("fashion");
   afterAll(() => tmp.cleanup());
   let n = 0;
-  function refuses(args: string[], ...patterns: (string | RegExp)[]): void {
+  async function refuses(args: string[], ...patterns: (string | RegExp)[]): Promise<void> {
     const out = join(tmp.dir, `out-${n++}`);
-    const r = cli([...args, "--out", out]);
+    const r = await cli([...args, "--out", out]);
     expect(r.status, r.stderr).toBe(2);
     expect(existsSync(out)).toBe(false);
     for (const p of patterns) expect(r.stderr).toMatch(p);
   }
 
-  it("unknown optimizer, epochs < 1, batch larger than the training set, missing data directory", () => {
-    refuses(
+  it("unknown optimizer, epochs < 1, batch larger than the training set, missing data directory", async () => {
+    await refuses(
       ["run", "fashion-mlp", "--set", "optimizer=sgd,lbfgs"],
       "optimizer[1]",
       /"lbfgs" is not allowed; allowed: "sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"/,
     );
-    refuses(["run", "fashion-cnn", "--set", "epochs=0"], "field `epochs`", /0 is out of range; allowed: >= 1/);
-    refuses(
+    await refuses(["run", "fashion-cnn", "--set", "epochs=0"], "field `epochs`", /0 is out of range; allowed: >= 1/);
+    await refuses(
       ["run", "fashion-mlp", "--set", "dataset=mnist", "--set", "trainSize=100", "--set", "batchSize=128"],
       "field `trainSize`",
       /batchSize 128 exceeds the 100 training examples/,
     );
-    refuses(
+    await refuses(
       ["run", "fashion-mlp", "--set", "dataset=mnist", "--set", "batchSize=9000"],
       /exceeds the 8000 training examples/,
     );
-    refuses(
+    await refuses(
       ["run", "fashion-cnn", "--set", "dataDir=/nonexistent/fashion"],
-      "field `dataDir`",
       "Fashion-MNIST not found in /nonexistent/fashion",
       "apt-get install dataset-fashion-mnist",
     );
   });
 
-  it("runs a tiny CNN end to end through the CLI (summary rows and figures)", () => {
+  it("runs a tiny CNN end to end through the CLI (summary rows and figures)", async () => {
     const out = join(tmp.dir, "cnn");
-    const r = cli([
+    const r = await cli([
       "run",
       "fashion-cnn",
       "--json",

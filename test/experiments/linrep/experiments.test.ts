@@ -3,7 +3,6 @@
  * run of each experiment's run → summarize → plots, plus one CLI spawn for the exit code of a bad config.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { linrepCurves } from "../../../src/experiments/linrep/curves.js";
 import { linrepKappa } from "../../../src/experiments/linrep/kappa.js";
@@ -19,6 +18,7 @@ import type { TrainLog } from "../../../src/experiments/linrep/train.js";
 import type { Experiment } from "../../../src/experiments/types.js";
 import { experiments } from "../../../src/experiments/index.js";
 import { runExperimentInProcess } from "../../helpers/experiment.js";
+import { cli } from "../../cli/helpers.js";
 
 const messages = (experiment: Experiment<unknown, unknown>, input: unknown): string[] => {
   const result = experiment.schema.safeParse(input);
@@ -197,12 +197,9 @@ describe("experiments end to end (tiny)", () => {
 });
 
 describe("CLI", () => {
-  const bin = new URL("../../bin/layerwise.js", import.meta.url).pathname;
   const built = existsSync(new URL("../../dist/src/experiments/linrep/kappa.js", import.meta.url));
-  it.runIf(built)("exits 2 with a message naming k for k > dX", () => {
-    const r = spawnSync("node", [bin, "run", "linrep-kappa", "--set", "k=60", "--out", "/tmp/linrep-cli-test"], {
-      encoding: "utf8",
-    });
+  it.runIf(built)("exits 2 with a message naming k for k > dX", async () => {
+    const r = await cli(["run", "linrep-kappa", "--set", "k=60", "--out", "/tmp/linrep-cli-test"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/k \(60\) must be ≤ dX \(50\)/);
   });

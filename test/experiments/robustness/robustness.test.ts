@@ -64,11 +64,11 @@ describe("robustness config", () => {
     expect(refusals(e, { architecture: ["rnn"] })).toMatch(/^architecture\.0: /m);
   });
 
-  it("exits with code 2 on an empty grid through the CLI, before creating the output directory", () => {
+  it("exits with code 2 on an empty grid through the CLI, before creating the output directory", async () => {
     const tmp = tempDir("robustness");
     try {
       const out = join(tmp.dir, "out");
-      const r = cli(["run", "robustness", "--set", "dataset=mnist", "--set", "lrFactor=", "--out", out]);
+      const r = await cli(["run", "robustness", "--set", "dataset=mnist", "--set", "lrFactor=", "--out", out]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/lrFactor/);
       expect(existsSync(out)).toBe(false);

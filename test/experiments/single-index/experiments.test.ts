@@ -77,14 +77,14 @@ describe("single-index CLI (tiny size)", () => {
   const { dir, cleanup } = tempDir("single-index");
   afterAll(cleanup);
 
-  it("exits 2 on a bad config, with the field in the message", () => {
-    const r = cli(["run", "single-index-alignment", "--set", "kappa=0.5", "--out", `${dir}/bad`]);
+  it("exits 2 on a bad config, with the field in the message", async () => {
+    const r = await cli(["run", "single-index-alignment", "--set", "kappa=0.5", "--out", `${dir}/bad`]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/kappa/);
   });
 
-  it("runs single-index-alignment and reports the promised summary rows", () => {
-    const r = cli([
+  it("runs single-index-alignment and reports the promised summary rows", async () => {
+    const r = await cli([
       "run",
       "single-index-alignment",
       ...["--set", "d=24", "--set", "N=32", "--set", "kappa=1,10", "--set", "nOverD=2,8"],
@@ -102,8 +102,8 @@ describe("single-index CLI (tiny size)", () => {
     }
   });
 
-  it("runs single-index-risk and reports test MSE rows plus the noise floor", () => {
-    const r = cli([
+  it("runs single-index-risk and reports test MSE rows plus the noise floor", async () => {
+    const r = await cli([
       "run",
       "single-index-risk",
       ...["--set", "d=16", "--set", "N=32", "--set", "kappa=10", "--set", "etaGrid=1,4", "--set", "testSamples=256"],

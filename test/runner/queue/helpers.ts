@@ -1,31 +1,12 @@
 /** Helpers for the queue tests: worker processes, the stored trial count, and exported trials to compare runs. */
 import Database from "better-sqlite3";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, cliAsync } from "../../cli/helpers.js";
+import { cli, cliAsync } from "../../cli/helpers.js";
 
-export interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI to completion without blocking the test's event loop (a long spawnSync starves vitest's own
- * messages), with `env` added to the environment.
- */
-export function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "layerwise.js"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("exit", (status) => resolve({ status, stdout, stderr })));
-}
+/** Runs the CLI to completion with `env` added to the environment (asynchronously: see cli/helpers). */
+export const run = cli;
 
 /** Starts `layerwise worker` on `url` (one trial at a time unless `extra` says otherwise). */
 export function startWorker(url: string, extra: string[] = []): ChildProcess {
