@@ -3,11 +3,7 @@
  * hyperparameters (the learning rate and one second knob) and fixed, literature-standard values for the rest.
  */
 import type { GradientTransformation } from "../../optim/transform.js";
-import { adam, sgd } from "../../optim/transforms/first-order.js";
-import { kfac, ekfac } from "../../optim/curvature/kfac.js";
-import { shampoo } from "../../optim/curvature/shampoo.js";
-import { soap } from "../../optim/curvature/soap.js";
-import { muon } from "../../optim/transforms/muon.js";
+import { adam, ekfac, kfac, muon, sgd, shampoo, soap } from "../../optim/guarded.js";
 
 export const OPTIMIZERS = ["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -36,7 +32,8 @@ export function needsLayerStats(name: OptimizerName): boolean {
 }
 
 /**
- * The optimizer `name` with these hyperparameters. Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
+ * The optimizer `name` with these hyperparameters, under the default fault policy (a non-finite step is skipped,
+ * three in a row raise `NonFiniteStepError`; see src/optim/faults.ts). Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
  * inverses (eigenbases) refreshed every 10 steps and KL-clipping at c = 10⁻³ (Martens & Grosse 2015 §6;
  * kfac-pytorch's defaults; without the clip, steps large enough to be fast diverge in the first epoch); Shampoo
  * with Adam grafting and β₁ = 0.9, roots refreshed every 10 steps (Anil et al. 2020); SOAP with β = (0.95, 0.95),
