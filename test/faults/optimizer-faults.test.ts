@@ -82,8 +82,7 @@ function run(
 
 /** The state without its fault counters, as saveState writes it (bit-exact comparison of the whole tree). */
 function withoutFaults(state: unknown): string {
-  const { faults: _faults, ...rest } = state as { faults: unknown };
-  return optim.saveState(rest);
+  return optim.saveState({ ...(state as object), faults: null });
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -159,8 +158,7 @@ describe("fault policy: reports and limits", () => {
     const bad = poisoned(initial, 1, "gradient", "w", 0, -Infinity);
     const r = t.update(bad.grads, s1, initial, { donate: true });
     expect(r.state.faults.total).toBe(1);
-    const { faults: _f, ...kept } = r.state;
-    expect(optim.saveState({ ...kept, faults: s1.faults })).toBe(before);
+    expect(optim.saveState({ ...r.state, faults: s1.faults })).toBe(before);
   });
 
   it("non-finite updates from finite inputs are skipped too (an overflowing step)", () => {
