@@ -8,7 +8,7 @@ export type { KroneckerStats, DiagonalStats, LayerStats } from "../nn/types.js";
 export { applyUpdates, applyUpdatesInPlace, chain } from "./transforms/combine.js";
 export { constant, cosine, linearWarmup, type Schedule, type LearningRate } from "./transforms/schedule.js";
 export type { CosineOptions, LinearWarmupOptions } from "./transforms/schedule.js";
-export { saveState, loadState } from "./transforms/state-io.js";
+export { saveState, loadState, readStateHeader, type StateFileHeader } from "./transforms/state-io.js";
 export { OptionError } from "./transforms/options.js";
 export { clipByGlobalNorm } from "./transforms/clip.js";
 export { graft, type GraftState } from "./transforms/graft.js";
