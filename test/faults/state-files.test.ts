@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Matrix } from "../../src/linalg/matrix.js";
 import * as optim from "../../src/optim/index.js";
 import type { Params } from "../../src/nn/types.js";
 import { bitEqual } from "../optim/api/fixtures.js";
@@ -192,5 +193,27 @@ describe("loadState refuses a damaged or foreign state with the path in the stat
     expect(() => optim.loadState(v1, makers.kfac())).toThrow(
       /loadState: state\.layers is missing \(a kfac state has it\)/,
     );
+  });
+});
+
+describe("symmetric matrices are stored as their upper triangle", () => {
+  it("restores them bit for bit (−0 and NaN payloads included) and stores n(n+1)/2 entries", () => {
+    const nanPayload = new Float64Array(new BigUint64Array([0x7ff8_0000_dead_beefn]).buffer)[0];
+    const s = Matrix.fromRows([
+      [1, -0, nanPayload],
+      [-0, 2, 5e-324],
+      [nanPayload, 5e-324, -Infinity],
+    ]);
+    const nearly = s.clone();
+    nearly.data[1] = 0; // +0 against −0: not bitwise symmetric, stored in full
+    const text = optim.saveState({ s, nearly });
+    const file = JSON.parse(text);
+    expect(file.state.s.$symmetric[0]).toBe(3);
+    expect(atob(file.state.s.$symmetric[1]).length).toBe(6 * 8);
+    expect(file.state.nearly.$matrix).toBeDefined();
+    const back = optim.loadState<{ s: Matrix; nearly: Matrix }>(text);
+    const bytes = (m: Matrix): number[] => Array.from(new Uint8Array(m.data.buffer));
+    expect(bytes(back.s)).toEqual(bytes(s));
+    expect(bytes(back.nearly)).toEqual(bytes(nearly));
   });
 });

@@ -2,7 +2,9 @@
  * Checkpointing optimizer state: `saveState` writes a state (plain data: objects, arrays, numbers, strings,
  * booleans, null, `Matrix`, `Float64Array`) as JSON text `{ format: 2, optimizer, options, state }`, and
  * `loadState` restores it bit for bit. Float64 arrays are stored as base64 of their little-endian IEEE-754 bytes,
- * so NaN payloads, ±Inf and −0 survive; plain numbers that JSON cannot hold (NaN, ±Infinity, −0) are tagged.
+ * so NaN payloads, ±Inf and −0 survive; plain numbers that JSON cannot hold (NaN, ±Infinity, −0) are tagged. A
+ * square matrix that is exactly (bit for bit) symmetric — the curvature factors and their inverses or roots — is
+ * stored as its upper triangle, which halves a KFAC or Shampoo checkpoint.
  * Given the optimizer, `loadState` refuses a state another optimizer wrote and checks the whole tree against a
  * fresh `init` (see state-check.ts). Format 1 (`"layerwise-optim-state/1"`, no optimizer recorded) still loads.
  */
@@ -47,6 +49,36 @@ function fromBase64(text: unknown, length: unknown, where: string): Float64Array
   return out;
 }
 
+/** True when the n×n matrix equals its transpose bit for bit (so its upper triangle restores it exactly). */
+function isExactlySymmetric(m: Matrix): boolean {
+  if (m.rows !== m.cols || m.rows < 2) return false;
+  const n = m.rows;
+  const bits = new BigUint64Array(m.data.buffer, m.data.byteOffset, m.data.length);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (bits[i * n + j] !== bits[j * n + i]) return false;
+  return true;
+}
+
+/** The upper triangle of an n×n matrix, row by row (n(n+1)/2 entries). */
+function upperTriangle(m: Matrix): Float64Array {
+  const n = m.rows;
+  const out = new Float64Array((n * (n + 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) out[k++] = m.data[i * n + j];
+  return out;
+}
+
+/** The symmetric n×n matrix whose upper triangle, row by row, is `upper`. */
+function fromUpperTriangle(n: number, upper: Float64Array): Matrix {
+  const m = new Matrix(n, n);
+  let k = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = i; j < n; j++) {
+      m.data[i * n + j] = upper[k];
+      m.data[j * n + i] = upper[k++];
+    }
+  return m;
+}
+
 function encode(value: unknown, where: string): Encoded {
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
   if (typeof value === "number") {
@@ -56,7 +88,10 @@ function encode(value: unknown, where: string): Encoded {
     if (Object.is(value, -0)) return { $number: "-0" };
     return value;
   }
-  if (value instanceof Matrix) return { $matrix: [value.rows, value.cols, toBase64(value.data)] };
+  if (value instanceof Matrix) {
+    if (isExactlySymmetric(value)) return { $symmetric: [value.rows, toBase64(upperTriangle(value))] };
+    return { $matrix: [value.rows, value.cols, toBase64(value.data)] };
+  }
   if (value instanceof Float64Array) return { $float64: [value.length, toBase64(value)] };
   if (Array.isArray(value)) return value.map((v, i) => encode(v, `${where}[${i}]`));
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
@@ -90,6 +125,13 @@ function decode(value: unknown, where: string): unknown {
       throw new Error(`loadState: ${where} is a matrix with invalid dimensions ${JSON.stringify(dims)}`);
     }
     return new Matrix(rows as number, cols as number, fromBase64(data, (rows as number) * (cols as number), where));
+  }
+  if ("$symmetric" in obj) {
+    const [n, data] = Array.isArray(obj.$symmetric) ? (obj.$symmetric as unknown[]) : [];
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      throw new Error(`loadState: ${where} is a symmetric matrix with an invalid order ${JSON.stringify(n)}`);
+    }
+    return fromUpperTriangle(n, fromBase64(data, (n * (n + 1)) / 2, where));
   }
   if ("$float64" in obj) {
     const [length, data] = Array.isArray(obj.$float64) ? (obj.$float64 as unknown[]) : [];
