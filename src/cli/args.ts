@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
 import { MAX_THREADS, explicitThreads, setThreads } from "../linalg/threads.js";
+import { checkOutputPlace } from "./out-dir.js";
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -70,9 +71,14 @@ export function choiceFlag<T extends string>(name: string, raw: unknown, allowed
 
 /**
  * The `--out` directory, resolved: refused (InputError) when it, or the nearest ancestor that exists, is not a
- * directory — for example `--out /etc/passwd` — so that nothing is created and no run starts.
+ * directory — for example `--out /etc/passwd` —, lies on a kernel filesystem (/proc, /sys) or, for `write`
+ * access, cannot be written (see out-dir.ts), so that nothing is created and no run starts.
  */
-export function outDirFlag(raw: string | boolean | string[] | undefined, fallback: string): string {
+export function outDirFlag(
+  raw: string | boolean | string[] | undefined,
+  fallback: string,
+  access: "write" | "read" = "write",
+): string {
   const dir = resolve(typeof raw === "string" ? raw : fallback);
   let probe = dir;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
@@ -80,6 +86,7 @@ export function outDirFlag(raw: string | boolean | string[] | undefined, fallbac
     const what = probe === dir ? "is a file, not a directory" : `lies under ${probe}, which is a file`;
     throw new InputError(`--out ${typeof raw === "string" ? raw : fallback}: ${what}; choose a directory`);
   }
+  checkOutputPlace(typeof raw === "string" ? raw : fallback, dir, probe, access === "write");
   return dir;
 }
 
