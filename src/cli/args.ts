@@ -17,11 +17,28 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/**
+ * `--seeds -3` as `--seeds=-3`: parseArgs takes a value that starts with a dash for a flag ("ambiguous"), but a
+ * negative number after a flag that takes a value is that value, and its own check then says what is allowed.
+ */
+function joinNegativeValues(argv: readonly string[], flags: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (flag && flags[flag]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 /** Parses `argv` against `flags`; unknown flags are refused with the closest known ones. */
 export function parseFlags(command: string, argv: readonly string[], flags: FlagSpec): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, flags),
       options: flags,
       strict: true,
       allowPositionals: true,

@@ -2,7 +2,9 @@
  * The optimizers the fashion experiments compare, each built from `src/optim` with its two tuned
  * hyperparameters (the learning rate and one second knob) and fixed, literature-standard values for the rest.
  */
+import type { z } from "zod";
 import type { GradientTransformation } from "../../optim/transform.js";
+import { OptionError } from "../../optim/transforms/options.js";
 import { adam, ekfac, kfac, muon, sgd, shampoo, soap } from "../../optim/guarded.js";
 
 export const OPTIMIZERS = ["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"] as const;
@@ -74,4 +76,26 @@ export function searchGrid(name: OptimizerName, base: Hyperparameters): Hyperpar
   const lrs = [base.learningRate / 3, base.learningRate, base.learningRate * 3];
   const seconds = needsLayerStats(name) ? [base.second / 10, base.second, base.second * 10] : [base.second];
   return lrs.flatMap((learningRate) => seconds.map((second) => ({ learningRate, second })));
+}
+
+/**
+ * Config refinement for per-optimizer second hyperparameters (`{ kfac: 0.1, ... }`, or lists of values): each value
+ * is refused exactly when `makeOptimizer` would refuse it, with the optimizer's own message, so the config's
+ * ranges and the optimizers' cannot drift apart (SGD's momentum in [0, 1), KFAC's damping > 0, Adam's ε > 0, …).
+ */
+export function checkSecondValues(
+  values: Partial<Record<OptimizerName, number | readonly number[]>>,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [o, v] of Object.entries(values) as [OptimizerName, number | readonly number[] | undefined][]) {
+    const list = v === undefined ? [] : typeof v === "number" ? [v] : v;
+    list.forEach((second, i) => {
+      try {
+        makeOptimizer(o, { learningRate: 1, second });
+      } catch (e) {
+        if (!(e instanceof OptionError)) throw e;
+        ctx.addIssue({ code: "custom", path: typeof v === "number" ? [o] : [o, i], input: second, message: e.message });
+      }
+    });
+  }
 }
