@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../config/errors.js";
 import { closest } from "../config/suggest.js";
 import { MAX_THREADS, explicitThreads, setThreads } from "../linalg/threads.js";
+import { checkOutputPlace } from "./out-dir.js";
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
@@ -16,11 +17,28 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/**
+ * `--seeds -3` as `--seeds=-3`: parseArgs takes a value that starts with a dash for a flag ("ambiguous"), but a
+ * negative number after a flag that takes a value is that value, and its own check then says what is allowed.
+ */
+function joinNegativeValues(argv: readonly string[], flags: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (flag && flags[flag]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 /** Parses `argv` against `flags`; unknown flags are refused with the closest known ones. */
 export function parseFlags(command: string, argv: readonly string[], flags: FlagSpec): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, flags),
       options: flags,
       strict: true,
       allowPositionals: true,
@@ -70,9 +88,14 @@ export function choiceFlag<T extends string>(name: string, raw: unknown, allowed
 
 /**
  * The `--out` directory, resolved: refused (InputError) when it, or the nearest ancestor that exists, is not a
- * directory — for example `--out /etc/passwd` — so that nothing is created and no run starts.
+ * directory — for example `--out /etc/passwd` —, lies on a kernel filesystem (/proc, /sys) or, for `write`
+ * access, cannot be written (see out-dir.ts), so that nothing is created and no run starts.
  */
-export function outDirFlag(raw: string | boolean | string[] | undefined, fallback: string): string {
+export function outDirFlag(
+  raw: string | boolean | string[] | undefined,
+  fallback: string,
+  access: "write" | "read" = "write",
+): string {
   const dir = resolve(typeof raw === "string" ? raw : fallback);
   let probe = dir;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
@@ -80,6 +103,7 @@ export function outDirFlag(raw: string | boolean | string[] | undefined, fallbac
     const what = probe === dir ? "is a file, not a directory" : `lies under ${probe}, which is a file`;
     throw new InputError(`--out ${typeof raw === "string" ? raw : fallback}: ${what}; choose a directory`);
   }
+  checkOutputPlace(typeof raw === "string" ? raw : fallback, dir, probe, access === "write");
   return dir;
 }
 

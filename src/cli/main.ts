@@ -31,6 +31,7 @@ import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 import { WORKER_HELP, workerCommand } from "./worker-command.js";
 import { EXPLORE_HELP, explore } from "./explore.js";
+import { isSystemError, systemErrorMessage } from "./system-errors.js";
 
 const HELP: Record<string, string> = {
   main: `layerwise ${packageVersion}: layer-wise preconditioned optimization experiments
@@ -305,7 +306,7 @@ function exportCommand(argv: string[]): number {
   const { values } = parseFlags("export", argv, { ...COMMON, out: { type: "string" }, format: { type: "string" } });
   if (values.help) return (say(HELP.export), 0);
   const format = choiceFlag("format", values.format, ["csv", "json"] as const);
-  const dir = outDirFlag(values.out, "results");
+  const dir = outDirFlag(values.out, "results", "read");
   const { dirs } = runDirectories(dir);
   if (dirs.length > 1) {
     throw new InputError(
@@ -442,6 +443,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof QueueConnectionError) {
       warn(`layerwise: ${e.message}`);
+      return 1;
+    }
+    if (isSystemError(e)) {
+      warn(`layerwise: ${systemErrorMessage(e)}`);
       return 1;
     }
     warn(`layerwise: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -55,7 +55,7 @@ function bound(op: "min" | "max", limit: unknown, inclusive: boolean | undefined
  * that was validated (to quote the offending value); `keys` lists the valid key paths (for "did you mean").
  */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, keys: readonly string[]): string {
-  return issues
+  return tightestBounds(issues)
     .map((issue) => {
       const field = formatPath(issue.path);
       const value = valueAt(input, issue.path);
@@ -92,6 +92,25 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       }
     })
     .join("\n");
+}
+
+/**
+ * The issues with, per field and side, only the tightest bound: an integer field has zod's safe-integer bound
+ * besides its own, and a value beyond both would otherwise be told two different limits.
+ */
+function tightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const limitOf = (i: z.core.$ZodIssue): number | null =>
+    i.code === "too_big" ? Number(i.maximum) : i.code === "too_small" ? Number(i.minimum) : null;
+  return issues.filter((issue) => {
+    const limit = limitOf(issue);
+    if (limit === null) return true;
+    const key = `${issue.code}:${formatPath(issue.path)}`;
+    return !issues.some((other) => {
+      const l = limitOf(other);
+      if (other === issue || l === null || `${other.code}:${formatPath(other.path)}` !== key) return false;
+      return issue.code === "too_big" ? l < limit : l > limit;
+    });
+  });
 }
 
 /** "unknown key `kapa`; did you mean `kappa`?" (or the list of valid keys when nothing is close). */

@@ -20,14 +20,15 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidates closest to `word` (case-insensitive), at most `limit`, among those within a distance of
- * max(2, ⌊|word|/3⌋) or having `word` as a prefix; empty when none is close.
+ * max(2, ⌊|word|/3⌋) — but less than the longer word's length, so that nothing is "close" by replacing every
+ * letter (`lr` is not a typo of `d`) — or having `word` as a prefix; empty when none is close.
  */
 export function closest(word: string, candidates: readonly string[], limit = 3): string[] {
   const w = word.toLowerCase();
   const threshold = Math.max(2, Math.floor(word.length / 3));
   return candidates
     .map((c) => ({ c, d: c.toLowerCase().startsWith(w) ? 0.5 : editDistance(w, c.toLowerCase()) }))
-    .filter(({ d }) => d <= threshold)
+    .filter(({ c, d }) => d <= threshold && d < Math.max(w.length, c.length))
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
     .slice(0, limit)
     .map(({ c }) => c);

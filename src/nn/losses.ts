@@ -27,8 +27,7 @@ function makeLoss<T>(parts: Pick<Loss<T>, "valueAndGrad" | "sampleTargets">): Lo
   return Object.assign(call, parts);
 }
 
-function checkClassTargets(output: Matrix, targets: ArrayLike<number>): void {
-  const where = "softmaxCrossEntropy";
+function checkClassTargets(where: string, output: Matrix, targets: ArrayLike<number>): void {
   if (targets === null || typeof targets !== "object" || typeof targets.length !== "number") {
     throw new TypeError(`${where}: targets must be class indices (an Int32Array or number[]), got ${show(targets)}`);
   }
@@ -67,7 +66,7 @@ function softmaxRow(z: Float64Array, offset: number, k: number, p: Float64Array)
  */
 export const softmaxCrossEntropy: Loss<ArrayLike<number>> = makeLoss({
   valueAndGrad(logits, targets) {
-    checkClassTargets(logits, targets);
+    checkClassTargets("softmaxCrossEntropy", logits, targets);
     const { rows: n, cols: k } = logits;
     const g = new Matrix(n, k);
     let total = 0;
@@ -130,7 +129,7 @@ export const mse: Loss<Matrix> = makeLoss({
 
 /** The fraction of rows whose largest logit is at the target class (first maximum on ties). */
 export function accuracy(logits: Matrix, targets: ArrayLike<number>): number {
-  checkClassTargets(logits, targets);
+  checkClassTargets("accuracy", logits, targets);
   const { rows: n, cols: k } = logits;
   let correct = 0;
   for (let i = 0; i < n; i++) {

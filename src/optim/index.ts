@@ -8,24 +8,30 @@ export type { KroneckerStats, DiagonalStats, LayerStats } from "../nn/types.js";
 export { applyUpdates, applyUpdatesInPlace, chain } from "./transforms/combine.js";
 export { constant, cosine, linearWarmup, type Schedule, type LearningRate } from "./transforms/schedule.js";
 export type { CosineOptions, LinearWarmupOptions } from "./transforms/schedule.js";
-export { saveState, loadState } from "./transforms/state-io.js";
+export { saveState, loadState, readStateHeader, type StateFileHeader } from "./transforms/state-io.js";
 export { OptionError } from "./transforms/options.js";
 export { clipByGlobalNorm } from "./transforms/clip.js";
 export { graft, type GraftState } from "./transforms/graft.js";
 export {
-  sgd,
-  adam,
-  adamw,
   type SgdOptions,
   type SgdState,
   type AdamOptions,
   type AdamWOptions,
   type AdamState,
 } from "./transforms/first-order.js";
-export { muon, newtonSchulz, type MuonOptions, type MuonState, type NewtonSchulzOptions } from "./transforms/muon.js";
-export { kfac, ekfac, type KfacOptions, type KfacState } from "./curvature/kfac.js";
-export { shampoo, type ShampooOptions, type ShampooState, type GraftKind } from "./curvature/shampoo.js";
-export { soap, type SoapOptions, type SoapState } from "./curvature/soap.js";
+export { newtonSchulz, type MuonOptions, type MuonState, type NewtonSchulzOptions } from "./transforms/muon.js";
+export type { KfacOptions, KfacState } from "./curvature/kfac.js";
+export type { ShampooOptions, ShampooState, GraftKind } from "./curvature/shampoo.js";
+export type { SoapOptions, SoapState } from "./curvature/soap.js";
+export { sgd, adam, adamw, muon, kfac, ekfac, shampoo, soap } from "./guarded.js";
+export {
+  NonFiniteStepError,
+  DEFAULT_FAULT_TOLERANCE,
+  type FaultOptions,
+  type FaultCounts,
+  type FaultReport,
+  type Guarded,
+} from "./faults.js";
 export { CurvatureFailureError } from "./curvature/failures.js";
 export type { KroneckerBlock } from "./curvature/kronecker-block.js";
 export type { DiagonalBlock } from "./curvature/diagonal-block.js";

@@ -11,6 +11,10 @@ export type { Params, UpdateContext };
 
 /** A gradient transformation with state `S`. `S` is plain data (see saveState/loadState). */
 export interface GradientTransformation<S = unknown> {
+  /** The optimizer's name (set by the exported constructors; recorded by saveState, checked by loadState). */
+  readonly name?: string;
+  /** The options it was built with (recorded by saveState; functions such as schedules are recorded by name). */
+  readonly options?: Readonly<Record<string, unknown>>;
   init(params: Params): S;
   update(grads: Params, state: S, params?: Params, ctx?: UpdateContext): { updates: Params; state: S };
 }

@@ -12,7 +12,7 @@ import type { TrialRecord } from "../results/records.js";
 import { runPool } from "./pool.js";
 import { Progress, type ProgressOptions } from "./progress.js";
 import type { AnyExperiment } from "./registry.js";
-import { ResultStore, trialKey, type RunRecord } from "./store.js";
+import { ResultStore, StoreError, trialKey, type RunRecord } from "./store.js";
 import { type PlannedTrial, planTrials } from "./sweep.js";
 import { packageVersion } from "./version.js";
 
@@ -41,6 +41,8 @@ export interface RunPlan {
   todo: PlannedTrial[];
   /** Whether the stored run must be deleted before starting. */
   clear: boolean;
+  /** With `fresh`: the store is not readable and is renamed aside (kept, not deleted) before starting. */
+  setAside?: boolean;
 }
 
 /** JSON with object keys sorted, so equal configs compare equal whatever their key order. */
@@ -66,12 +68,21 @@ function difference(stored: RunRecord, request: RunRequest): string {
 
 /**
  * Plans a run: expands the sweep and compares with what `outDir` already holds. Throws `InputError` when the
- * directory holds a different run and `fresh` is not set. Creates nothing.
+ * directory holds a different run and `fresh` is not set, and `StoreError` when its store is not readable
+ * (with `fresh`, a broken store is planned to be set aside instead). Creates nothing.
  */
 export function planRun(request: RunRequest): RunPlan {
   const trials = planTrials(request.config, request.experiment.sweepable, request.seeds, request.runSeed);
   if (!ResultStore.exists(request.outDir)) return { request, trials, todo: trials, clear: false };
-  const store = new ResultStore(request.outDir, { readonly: true });
+  let store: ResultStore;
+  try {
+    store = new ResultStore(request.outDir, { readonly: true });
+  } catch (e) {
+    if (request.fresh && e instanceof StoreError && e.broken) {
+      return { request, trials, todo: trials, clear: false, setAside: true };
+    }
+    throw e;
+  }
   try {
     const stored = store.run();
     if (request.fresh || !stored) return { request, trials, todo: trials, clear: true };
@@ -130,6 +141,12 @@ export async function executeRun(
   executor: TrialExecutor = localExecutor(plan.request),
 ): Promise<RunResult> {
   const { request, todo, trials } = plan;
+  if (plan.setAside) {
+    const kept = ResultStore.setAside(request.outDir);
+    (request.progressStream ?? process.stderr).write(
+      `${request.experiment.name}: the result store was not readable; kept it as ${kept} and started over\n`,
+    );
+  }
   mkdirSync(request.outDir, { recursive: true });
   const store = new ResultStore(request.outDir);
   try {

@@ -13,8 +13,9 @@
  * the steps blob is NULL when the steps are 0, 1, 2, … (the common case), halving the storage.
  */
 import Database from "better-sqlite3";
-import { existsSync } from "node:fs";
+import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { InputError } from "../config/errors.js";
 import type { TrialRecord } from "../results/records.js";
 
 type Json = Record<string, unknown>;
@@ -83,6 +84,30 @@ interface TrialRow {
   info: string;
 }
 
+/**
+ * A result store that cannot be opened or read: `broken` when the file is not an SQLite database of ours (damaged,
+ * truncated, or another file under that name), which `--fresh` sets aside; otherwise the directory is the problem
+ * (not writable, full). The CLI prints the message (path, reason, what to do) and exits 2.
+ */
+export class StoreError extends InputError {
+  override name = "StoreError";
+  constructor(
+    readonly path: string,
+    readonly broken: boolean,
+    cause: string,
+  ) {
+    super(
+      broken
+        ? `${path} is not a readable result store (${cause}); rerun with --fresh to set it aside ` +
+            `(kept as ${ResultStore.FILE}.broken-<time>) and start over, or choose another --out`
+        : `cannot open the result store ${path} (${cause}); check that its directory is writable and not full`,
+    );
+  }
+}
+
+/** SQLite result codes that mean the file itself is not a usable store of ours. */
+const BROKEN_CODES = /^SQLITE_(NOTADB|CORRUPT|ERROR)/;
+
 /** A result store in an output directory. */
 export class ResultStore {
   /** The database's file name inside the output directory. */
@@ -95,21 +120,44 @@ export class ResultStore {
   private readonly deleteTrial: Database.Transaction<(p: number, r: number) => void>;
   private readonly writeTx: Database.Transaction<(t: TrialRecord) => void>;
 
+  /**
+   * Renames the store of `dir` (and its WAL files) to `results.sqlite.broken-<time>`, so a run can start over
+   * without destroying what may still be recovered; returns the new path of the database file.
+   */
+  static setAside(dir: string): string {
+    const suffix = `.broken-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    const file = join(dir, ResultStore.FILE);
+    for (const extra of ["-wal", "-shm"]) if (existsSync(file + extra)) renameSync(file + extra, file + suffix + extra);
+    renameSync(file, file + suffix);
+    return file + suffix;
+  }
+
   /** Whether `dir` holds a result store. */
   static exists(dir: string): boolean {
     return existsSync(join(dir, ResultStore.FILE));
   }
 
-  /** Opens (creating if needed, unless `readonly`) the store in directory `dir`, which must exist. */
+  /**
+   * Opens (creating if needed, unless `readonly`) the store in directory `dir`, which must exist; throws
+   * `StoreError` when the file cannot be opened or is not a store.
+   */
   constructor(dir: string, options: { readonly?: boolean } = {}) {
-    this.db = new Database(join(dir, ResultStore.FILE), { readonly: options.readonly ?? false });
-    if (!options.readonly) {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      this.db.exec(SCHEMA);
-      this.db
-        .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)")
-        .run(String(SCHEMA_VERSION));
+    const path = join(dir, ResultStore.FILE);
+    try {
+      this.db = new Database(path, { readonly: options.readonly ?? false });
+      if (!options.readonly) {
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma("synchronous = NORMAL");
+        this.db.exec(SCHEMA);
+        this.db
+          .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)")
+          .run(String(SCHEMA_VERSION));
+      }
+      // Reading the schema: a file that is not a store of ours fails here, not at the first query.
+      this.db.prepare("SELECT 1 FROM trial, scalar, series, run LIMIT 0").all();
+    } catch (e) {
+      if (!(e instanceof Database.SqliteError)) throw e;
+      throw new StoreError(path, BROKEN_CODES.test(e.code), `${e.message} [${e.code}]`);
     }
     this.insertTrial = this.db.prepare(
       `INSERT INTO trial (point_index, repeat, seed, point, status, duration_ms, error, info, finished_at)

@@ -307,7 +307,7 @@ describe("kfac / ekfac failure handling", () => {
 
   for (const name of ["kfac", "ekfac"] as const) {
     it(`${name}: NaN statistics keep the previous factors and preconditioner; maxFailures in a row raise`, () => {
-      const t = optim[name]({ learningRate: 1, inverseEvery: 1, maxFailures: 3 });
+      const t = optim[name]({ learningRate: 1, inverseEvery: 1, maxFailures: 3, skipNonFinite: false });
       let state = t.init(good.grads);
       state = t.update(good.grads, state, undefined, { stats: [good.stats] }).state;
       const before = state.layers.w;

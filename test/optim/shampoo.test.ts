@@ -164,7 +164,7 @@ describe("shampoo", () => {
   });
 
   it("NaN gradients keep the previous statistics and roots; maxFailures in a row raise", () => {
-    const t = optim.shampoo({ learningRate: 0.1, maxFailures: 2 });
+    const t = optim.shampoo({ learningRate: 0.1, maxFailures: 2, skipNonFinite: false });
     let state = t.init(params);
     state = t.update(grads[0], state).state;
     const bad: Params = { w: grads[1].w.clone(), b: grads[1].b };

@@ -12,7 +12,7 @@ import {
   type FashionSharedConfig,
 } from "../fashion/schema.js";
 import type { Dtype } from "../../nn/dtype.js";
-import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "../fashion/optimizers.js";
+import { OPTIMIZERS, SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "../fashion/optimizers.js";
 import { DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
 
 /** Pixels of one example of either dataset: the largest pcaDims can be. */
@@ -104,6 +104,7 @@ export const anisotropySchema = z
       z.number().min(0, { error: (issue) => `must be ≥ 0, got ${String(issue.input)}` }),
       (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its fashion-mlp default)`,
     )
+      .superRefine(checkSecondValues)
       .default({})
       .describe(
         "second hyperparameter by optimizer: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac); unset: the fashion-mlp default",

@@ -5,6 +5,7 @@
  * final training loss and test accuracy.
  */
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
+import { NonFiniteStepError } from "../../optim/faults.js";
 import { deriveSeed } from "../../random/rng.js";
 import type { TrialContext } from "../types.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
@@ -78,7 +79,7 @@ export async function trackTraining(
     diverged = result.diverged;
     final = { params: result.params, state: result.state };
   } catch (e) {
-    if (!(e instanceof CurvatureFailureError)) throw e;
+    if (!(e instanceof CurvatureFailureError || e instanceof NonFiniteStepError)) throw e;
     diverged = true;
   }
   let testAccuracy = NaN;

@@ -2,12 +2,10 @@
  * The optimizers the fashion experiments compare, each built from `src/optim` with its two tuned
  * hyperparameters (the learning rate and one second knob) and fixed, literature-standard values for the rest.
  */
+import type { z } from "zod";
 import type { GradientTransformation } from "../../optim/transform.js";
-import { adam, sgd } from "../../optim/transforms/first-order.js";
-import { kfac, ekfac } from "../../optim/curvature/kfac.js";
-import { shampoo } from "../../optim/curvature/shampoo.js";
-import { soap } from "../../optim/curvature/soap.js";
-import { muon } from "../../optim/transforms/muon.js";
+import { OptionError } from "../../optim/transforms/options.js";
+import { adam, ekfac, kfac, muon, sgd, shampoo, soap } from "../../optim/guarded.js";
 
 export const OPTIMIZERS = ["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -36,7 +34,8 @@ export function needsLayerStats(name: OptimizerName): boolean {
 }
 
 /**
- * The optimizer `name` with these hyperparameters. Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
+ * The optimizer `name` with these hyperparameters, under the default fault policy (a non-finite step is skipped,
+ * three in a row raise `NonFiniteStepError`; see src/optim/faults.ts). Fixed choices: KFAC/EKFAC with momentum 0.9, factor EMA 0.95,
  * inverses (eigenbases) refreshed every 10 steps and KL-clipping at c = 10⁻³ (Martens & Grosse 2015 §6;
  * kfac-pytorch's defaults; without the clip, steps large enough to be fast diverge in the first epoch); Shampoo
  * with Adam grafting and β₁ = 0.9, roots refreshed every 10 steps (Anil et al. 2020); SOAP with β = (0.95, 0.95),
@@ -77,4 +76,26 @@ export function searchGrid(name: OptimizerName, base: Hyperparameters): Hyperpar
   const lrs = [base.learningRate / 3, base.learningRate, base.learningRate * 3];
   const seconds = needsLayerStats(name) ? [base.second / 10, base.second, base.second * 10] : [base.second];
   return lrs.flatMap((learningRate) => seconds.map((second) => ({ learningRate, second })));
+}
+
+/**
+ * Config refinement for per-optimizer second hyperparameters (`{ kfac: 0.1, ... }`, or lists of values): each value
+ * is refused exactly when `makeOptimizer` would refuse it, with the optimizer's own message, so the config's
+ * ranges and the optimizers' cannot drift apart (SGD's momentum in [0, 1), KFAC's damping > 0, Adam's ε > 0, …).
+ */
+export function checkSecondValues(
+  values: Partial<Record<OptimizerName, number | readonly number[]>>,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [o, v] of Object.entries(values) as [OptimizerName, number | readonly number[] | undefined][]) {
+    const list = v === undefined ? [] : typeof v === "number" ? [v] : v;
+    list.forEach((second, i) => {
+      try {
+        makeOptimizer(o, { learningRate: 1, second });
+      } catch (e) {
+        if (!(e instanceof OptionError)) throw e;
+        ctx.addIssue({ code: "custom", path: typeof v === "number" ? [o] : [o, i], input: second, message: e.message });
+      }
+    });
+  }
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { DATA_DIR_ENV } from "../../data/fashion-mnist.js";
 import { DTYPES, type Dtype } from "../../nn/dtype.js";
 import { DATASET_CHOICES, DATASET_SIZES, type DatasetChoice } from "./data.js";
-import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "./optimizers.js";
+import { OPTIMIZERS, SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "./optimizers.js";
 
 const optimizerSchema = z.enum(OPTIMIZERS);
 const count = (min: number, max: number) => z.int().min(min).max(max);
@@ -90,6 +90,7 @@ export function fashionFields(defaults: { epochs: number; targetAccuracy: number
         "learning rate by optimizer, e.g. lr.kfac=0.1 (unset: the tuned default, or the search when tune=true)",
       ),
     second: perOptimizer(z.number().min(0), (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its tuned default)`)
+      .superRefine(checkSecondValues)
       .default({})
       .describe(
         "second hyperparameter by optimizer: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac)",

@@ -59,6 +59,9 @@ export const tuningSchema = z.strictObject(
   ),
 );
 
+/** The algorithms that take a damping (a damped curvature factor); the others have none. */
+const DAMPED_ALGORITHMS: readonly LinrepAlgorithm[] = ["one-sided", "kfac", "ngd"];
+
 /** Per-algorithm meanings of the `lr` and `damping` groups. */
 const perAlgorithmTexts = (what: (a: LinrepAlgorithm) => string) =>
   Object.fromEntries(LINREP_ALGORITHMS.map((a) => [a, what(a)])) as Record<LinrepAlgorithm, string>;
@@ -124,7 +127,7 @@ export function linrepFields(defaults: { steps: number; logEvery: number; kappaX
             ? `absolute damping λ_G added to Σ̂ₓ in ${a}'s input factor; unset: grid search`
             : a === "ngd"
               ? "absolute damping λ added to the Gauss–Newton matrix (> 0); unset: grid search"
-              : `unused (${a} has no damping)`,
+              : `refused (${a} has no damping)`,
         ),
       ).default({}),
       tuning: tuningSchema.default({
@@ -234,6 +237,18 @@ export function checkLinrepConfig(config: LinrepSharedConfig, ctx: z.RefinementC
             `tuning.dampingFactors, or raise batch`,
         });
       }
+    }
+  }
+  // Damping exists only in the algorithms with a damped curvature factor; elsewhere a value would be shown in the
+  // summary while changing nothing.
+  for (const [a, v] of Object.entries(config.damping)) {
+    if (v !== undefined && !DAMPED_ALGORITHMS.includes(a as LinrepAlgorithm)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["damping", a],
+        input: v,
+        message: `${a} has no damping; damping applies to ${DAMPED_ALGORITHMS.join(", ")} only`,
+      });
     }
   }
   if (config.damping.ngd === 0) {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { checkFashionConfig, dtypeSchema, fashionFields, type FashionSharedConfig } from "../fashion/schema.js";
 import type { Dtype } from "../../nn/dtype.js";
-import { OPTIMIZERS, SECOND_HYPERPARAMETER, type OptimizerName } from "../fashion/optimizers.js";
+import { OPTIMIZERS, SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "../fashion/optimizers.js";
 import type { DatasetChoice } from "../fashion/data.js";
 
 export const ARCHITECTURES = ["mlp", "cnn"] as const;
@@ -49,6 +49,7 @@ const secondValuesSchema = z
       ]),
     ) as Record<OptimizerName, z.ZodDefault<z.ZodArray<z.ZodNumber>>>,
   )
+  .superRefine(checkSecondValues)
   .default(DEFAULT_SECOND_VALUES);
 
 export const robustnessSchema = z

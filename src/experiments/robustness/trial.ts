@@ -5,6 +5,7 @@
 import type { DatasetSplits } from "../../data/dataset.js";
 import type { Network } from "../../nn/sequential.js";
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
+import { NonFiniteStepError } from "../../optim/faults.js";
 import type { TrialContext } from "../types.js";
 import { CNN_DEFAULTS } from "../fashion/cnn.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
@@ -83,7 +84,7 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
     testAccuracy = last && Number.isFinite(last.evaluation.accuracy) ? last.evaluation.accuracy : null;
     diverged = result.diverged || finalLoss === null || initialLoss === null || finalLoss > initialLoss;
   } catch (e) {
-    if (!(e instanceof CurvatureFailureError)) throw e;
+    if (!(e instanceof CurvatureFailureError || e instanceof NonFiniteStepError)) throw e;
     diverged = true;
     ctx.info("failure", e.message);
   }

@@ -5,6 +5,7 @@
  */
 import { isIP } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
+import { InputError } from "../../config/errors.js";
 import { type RedisTarget, redactedUrl } from "./redis-url.js";
 
 /** Redis cannot be used: unreachable, login refused, TLS failure. The CLI prints the message and exits 1. */
@@ -15,10 +16,25 @@ export class QueueConnectionError extends Error {
 /** Replies that mean the login (not the network) is wrong. */
 const LOGIN_ERRORS = /^(WRONGPASS|NOAUTH|NOPERM)|invalid (username|password)/i;
 
-/** The error `error` got while talking to `target`, as a message a user can act on. */
-function explain(target: RedisTarget, error: Error): QueueConnectionError {
+/**
+ * The error `error` got while talking to `target`, as a message a user can act on: an `InputError` (exit 2) when
+ * the URL itself is wrong (no such database, not a Redis server at that port), else a `QueueConnectionError`.
+ */
+function explain(target: RedisTarget, error: Error): Error {
   const where = redactedUrl(target);
   const code = (error as NodeJS.ErrnoException).code;
+  if (/DB index is out of range/i.test(error.message)) {
+    return new InputError(
+      `--queue ${where}: database ${target.db} does not exist on that server (${error.message}); ` +
+        `Redis has databases 0 to its "databases" setting − 1 (default 0..15)`,
+    );
+  }
+  if (/Protocol error/i.test(error.message)) {
+    return new InputError(
+      `--queue ${where}: not a Redis server (it answered something that is not the Redis protocol); ` +
+        `check the host and port`,
+    );
+  }
   if (LOGIN_ERRORS.test(error.message)) {
     return new QueueConnectionError(
       `Redis at ${where} refused the login (${error.message}); check the user name and password in --queue ` +
@@ -55,12 +71,15 @@ export function clientOptions(target: RedisTarget): RedisOptions {
 }
 
 /**
- * Connects, logs in and sends PING with a client that never retries; throws `QueueConnectionError` with a
- * clear message when any of it fails or takes longer than `timeoutMs`.
+ * Connects, logs in, sends PING and selects the database with a client that never retries; throws
+ * `QueueConnectionError` (or `InputError` for a wrong URL, see `explain`) with a clear message when any of it
+ * fails or takes longer than `timeoutMs`.
  */
 export async function checkConnection(target: RedisTarget, timeoutMs = 5000): Promise<void> {
   const client = new Redis({
     ...clientOptions(target),
+    // SELECT is sent below, where its refusal is an answer to wait for (ioredis's own SELECT only emits an event).
+    db: 0,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
@@ -83,8 +102,11 @@ export async function checkConnection(target: RedisTarget, timeoutMs = 5000): Pr
   try {
     const reply = await Promise.race([client.connect().then(() => client.ping()), timeout]);
     if (reply !== "PONG") throw new Error(`unexpected reply to PING: ${JSON.stringify(reply)}`);
+    if (target.db !== 0) await Promise.race([client.select(target.db), timeout]);
   } catch (e) {
-    throw explain(target, cause ?? (e instanceof Error ? e : new Error(String(e))));
+    // A reply error (SELECT refused) is the cause itself; a socket error arrives as an event before the rejection.
+    const error = e instanceof Error && e.name === "ReplyError" ? e : (cause ?? e);
+    throw explain(target, error instanceof Error ? error : new Error(String(error)));
   } finally {
     clearTimeout(timer);
     client.disconnect();

@@ -26,6 +26,9 @@ export function parseQueueUrl(raw: string, flag = "queue"): RedisTarget {
     new InputError(
       `--${flag} ${redactedText(raw)}: ${why}; expected redis://[user:password@]host:port[/db] or rediss://... (TLS)`,
     );
+  // WHATWG URL parsing refuses a port above 65535 as "not a URL": name the port instead.
+  const port = /^[a-z]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)(?:\/|$)/i.exec(raw)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) throw bad(`port ${port} must be 1–65535`);
   let url: URL;
   try {
     url = new URL(raw);
@@ -35,8 +38,10 @@ export function parseQueueUrl(raw: string, flag = "queue"): RedisTarget {
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw bad(`unsupported scheme "${url.protocol}"`);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (host === "") throw bad("missing the host");
-  const port = url.port === "" ? DEFAULT_PORT : Number(url.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw bad(`port ${url.port} is not in 1..65535`);
+  const portNumber = url.port === "" ? DEFAULT_PORT : Number(url.port);
+  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+    throw bad(`port ${url.port} must be 1–65535`);
+  }
   const path = url.pathname.replace(/^\//, "");
   const db = path === "" ? 0 : Number(path);
   if (!/^\d*$/.test(path) || !Number.isSafeInteger(db)) throw bad(`database "${path}" is not a number`);
@@ -45,7 +50,7 @@ export function parseQueueUrl(raw: string, flag = "queue"): RedisTarget {
   const password = url.password === "" ? undefined : decodeURIComponent(url.password);
   return {
     host,
-    port,
+    port: portNumber,
     tls: url.protocol === "rediss:",
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),

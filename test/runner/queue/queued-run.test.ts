@@ -154,6 +154,6 @@ describe.skipIf(!queueTestsEnabled())("queued runs", () => {
     expect(r.stderr).toContain('--queue http://127.0.0.1:6379: unsupported scheme "http:"');
     const w = await run(["worker", "--queue", "redis://127.0.0.1:0"]);
     expect(w.status).toBe(2);
-    expect(w.stderr).toContain("port 0 is not in 1..65535");
+    expect(w.stderr).toContain("port 0 must be 1–65535");
   });
 });

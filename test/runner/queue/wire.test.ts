@@ -41,7 +41,9 @@ describe("--queue URL", () => {
       throw new Error(`${url} was accepted`);
     };
     expect(message("http://h:1")).toContain('--queue http://h:1: unsupported scheme "http:"');
-    expect(message("redis://h:0")).toContain("port 0 is not in 1..65535");
+    expect(message("redis://h:0")).toContain("port 0 must be 1–65535");
+    expect(message("redis://h:99999")).toContain("--queue redis://h:99999: port 99999 must be 1–65535");
+    expect(message("redis://u:p@[::1]:70000/2")).toContain("port 70000 must be 1–65535");
     expect(message("redis://h:1/x")).toContain('database "x" is not a number');
     expect(message("redis://h:1?tls=1")).toContain("query strings");
     expect(message("nonsense")).toContain("not a URL");
