@@ -25,7 +25,7 @@ import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
 let f32View = new Float32Array(0);
 
 /** A Float32Array over the whole linear memory; refreshed whenever memory grows. */
-function heap32(): Float32Array {
+export function heap32(): Float32Array {
   if (staleView(f32View)) f32View = new Float32Array(kernels.memory.buffer);
   return f32View;
 }
