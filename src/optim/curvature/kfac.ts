@@ -16,13 +16,14 @@ import {
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { allFinite, treeDot } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
-import { nextFailureCount } from "./failures.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
   applyTwoSided,
@@ -87,6 +88,8 @@ export interface KfacOptions {
   weightDecay?: number;
   /** Consecutive failed steps of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface KfacState {
@@ -114,6 +117,7 @@ interface Resolved {
   mu: number;
   wd: number;
   maxFailures: number;
+  onWarning: WarningHandler;
 }
 
 function resolve(name: string, o: KfacOptions): Resolved {
@@ -130,6 +134,7 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "momentum",
     "weightDecay",
     "maxFailures",
+    "onWarning",
   ]);
   return {
     lr: checkLearningRate(name, "learningRate", o.learningRate),
@@ -144,6 +149,7 @@ function resolve(name: string, o: KfacOptions): Resolved {
     mu: checkNumber(name, "momentum", o.momentum ?? 0, 0, 1, { openHigh: true }),
     wd: checkNumber(name, "weightDecay", o.weightDecay ?? 0, 0, Infinity),
     maxFailures: checkInteger(name, "maxFailures", o.maxFailures ?? DEFAULT_MAX_FAILURES, 1),
+    onWarning: checkWarningHandler(name, o.onWarning),
   };
 }
 
@@ -225,6 +231,7 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch)
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
   const scratch = new Scratch();
+  const failures = failureLog(name, o.maxFailures, o.onWarning);
   return {
     init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
     update(grads, state, params, ctx) {
@@ -259,7 +266,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
             const folded = updateDiagonal(prev, batch, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
             diagonals[key] = {
               ...folded.block,
-              failures: nextFailureCount(name, key, prev.failures, folded.error, o.maxFailures),
+              failures: failures.next(key, prev.failures, folded.error),
             };
             direction[key] = applyDiagonal(folded.block, gradient, -1, o.damping);
           }
@@ -282,7 +289,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         const error = foldError ?? step.error;
         layers[s.weight] = {
           ...step.block,
-          failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures),
+          failures: failures.next(s.weight, block.failures, error),
         };
         if (step.scaling) scalings[s.weight] = step.scaling;
         splitJoined(step.direction, s, direction);

@@ -15,6 +15,7 @@ import {
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
@@ -23,7 +24,7 @@ import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
 import { readTile, tiles, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
-import { nextFailureCount } from "./failures.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import {
   applyTwoSided,
   emptyKroneckerBlock,
@@ -68,6 +69,8 @@ export interface ShampooOptions {
   maxPreconditionerDim?: number;
   /** Consecutive failed refreshes of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface ShampooState {
@@ -106,6 +109,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
     "maxPreconditionerDim",
     "precision",
     "maxFailures",
+    "onWarning",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const beta1 = checkNumber(name, "beta1", options.beta1 ?? 0.9, 0, 1, { openHigh: true });
@@ -124,6 +128,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
   const scratch = new Scratch();
+  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
   return {
     init(params) {
@@ -201,7 +206,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
             }
             next.push({
               ...block,
-              failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
+              failures: failures.next(`${key}[tile ${i}]`, block.failures, error),
             });
             const St = applyTwoSided(block, readTile(Mhat, tile), scratch, `${key}[${i}]`, product);
             if (grid.length === 1) S = St;
@@ -218,7 +223,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           const folded = updateDiagonal(prev, sq, beta2, 1);
           diagonals[key] = {
             ...folded.block,
-            failures: nextFailureCount(name, key, prev.failures, folded.error, maxFailures),
+            failures: failures.next(key, prev.failures, folded.error),
           };
           S = applyDiagonal(folded.block, Mhat, -0.5, eps);
         }

@@ -11,13 +11,14 @@ import {
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
-import { nextFailureCount } from "./failures.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import {
   emptyKroneckerBlock,
   powerIterationBases,
@@ -49,6 +50,8 @@ export interface SoapOptions {
   precision?: Precision;
   /** Consecutive failed refreshes of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface SoapState {
@@ -97,6 +100,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     "maxPreconditionerDim",
     "precision",
     "maxFailures",
+    "onWarning",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const h = adamHyper(name, options, { b1: 0.95, b2: 0.95, eps: 1e-8 });
@@ -108,6 +112,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const { gram, product } = precisionOption(name, options.precision);
   const rule = powerIterationBases();
   const scratch = new Scratch();
+  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
   /** Folds ∇'s factors into the block (only the sides within maxDim). */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
@@ -140,7 +145,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
           const folded = fold(block, grads[key]);
           const r = refresh(folded.block, rule);
           const error = folded.error ?? r.error;
-          blocks[key] = { ...r.block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
+          blocks[key] = { ...r.block, failures: failures.next(key, block.failures, error) };
         }
         for (const [key, g] of Object.entries(grads)) updates[key] = new Matrix(g.rows, g.cols);
         return { updates, state: { count: t, m: state.m, v: state.v, blocks } };
@@ -194,8 +199,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
             block = r.block;
           }
         }
-        if (block)
-          blocks[key] = { ...block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
+        if (block) blocks[key] = { ...block, failures: failures.next(key, block.failures, error) };
       }
       return { updates, state: { count: t, m, v, blocks } };
     },
