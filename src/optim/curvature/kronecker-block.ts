@@ -10,7 +10,7 @@
  * paths. On failure the block keeps its previous factors/cache (see failures.ts). All state is plain data.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram, matmul, matmulInto } from "../../linalg/blas.js";
+import { gram, matmulInto } from "../../linalg/blas.js";
 import { solveSPD } from "../../linalg/cholesky.js";
 import { eigh } from "../../linalg/eigh.js";
 import { pow } from "../../linalg/elementary.js";
@@ -268,14 +268,15 @@ export function eigenbases(): RefreshRule {
  * SOAP's rule (Vyas et al. 2024, Algorithm 4): with the previous basis Q, order its columns by the estimated
  * eigenvalues diag(QᵀSQ) (descending), take one power-iteration step S·Q and re-orthonormalise by QR. Without a
  * previous basis, the eigenbasis by eigh. Returns the column order so the optimizer can permute what it keeps
- * in the basis (Adam's second moment).
+ * in the basis (Adam's second moment). `product` computes S·Q (matmulInto, or its float32 twin: the QR that
+ * follows re-orthonormalises in float64, so the power step's rounding only perturbs the subspace it tracks).
  */
-export function powerIterationBases(): RefreshRule {
+export function powerIterationBases(product: ProductInto = matmulInto): RefreshRule {
   const one = (S: Matrix | null, Q: Matrix | null): { Q: Matrix | null; order?: number[] } => {
     if (!S) return { Q: null };
     if (!Q) return { Q: descendingEigenbasis(S).Q };
     const n = S.rows;
-    const SQ = matmul(S, Q);
+    const SQ = product(new Matrix(n, n), S, Q);
     // Row by row (i outer) so both matrices are read contiguously; each est[k] still sums over i in order.
     const est = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];

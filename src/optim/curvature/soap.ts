@@ -110,7 +110,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const { gram, product } = precisionOption(name, options.precision);
-  const rule = powerIterationBases();
+  const rule = powerIterationBases(product);
   const scratch = new Scratch();
   const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
