@@ -345,8 +345,10 @@ function finishStep(
 
 /**
  * KFAC (Martens & Grosse 2015). Per layer, with the batch factors of `batchFactors` folded into moving averages
- * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch (the first batch initialises them), every `inverseEvery` steps the
- * damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed, and the step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹.
+ * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch every `factorUpdateEvery` steps (the first batch initialises them),
+ * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (float64), and the
+ * step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹, computed as (g G_λ⁻¹)ᵀ(a A_λ⁻¹)/n when that is cheaper (`lowRankApply`), with
+ * the products in `precision` (docs/second-order-cost.md).
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
  * KL-clipping, weight decay and momentum; the update is −η·Δ.
  */
