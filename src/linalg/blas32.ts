@@ -14,7 +14,7 @@
  * rounding of the inputs to float32 when they come from float64 data.
  */
 import { readEpilogue, runEpilogue } from "./epilogue.js";
-import type { Matrix } from "./matrix.js";
+import { Matrix } from "./matrix.js";
 import { Matrix32 } from "./matrix32.js";
 import { flag, productIntoArgs, productShape } from "./product-args.js";
 import { gemm, syrk } from "./parallel.js";
@@ -25,7 +25,7 @@ import type { GramOptions, MatmulIntoOptions, MatmulOptions } from "./blas.js";
 let f32View = new Float32Array(0);
 
 /** A Float32Array over the whole linear memory; refreshed whenever memory grows. */
-function heap32(): Float32Array {
+export function heap32(): Float32Array {
   if (staleView(f32View)) f32View = new Float32Array(kernels.memory.buffer);
   return f32View;
 }
@@ -117,6 +117,31 @@ export function gram32(X: Matrix32, options: GramOptions = {}): Matrix32 {
     const pC = alloc(Math.ceil((n * n) / 2));
     syrk("f32", trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
     C.data.set(heap32().subarray(pC >>> 2, (pC >>> 2) + n * n));
+    return C;
+  } finally {
+    release(top);
+  }
+}
+
+/**
+ * The Gram matrix XᵀX (default) or XXᵀ (`trans: true`) of a float64 matrix computed in float32 (ssyrk on X rounded
+ * to float32 inside WebAssembly memory, float32 accumulation), widened back to float64 exactly: `gram`'s float32
+ * twin for a float64 program, as `matmulFloat32Into` is `matmulInto`'s. Exactly symmetric.
+ */
+export function gramFloat32(X: Matrix, options: GramOptions = {}): Matrix {
+  const trans = flag("gramFloat32", "trans", options.trans);
+  const n = trans ? X.rows : X.cols;
+  const k = trans ? X.cols : X.rows;
+  const C = new Matrix(n, n);
+  if (n === 0) return C;
+  const top = mark();
+  try {
+    const pX = copyIn(X.data);
+    kernels.demoteF64(X.data.length, pX, pX);
+    const pC = alloc(n * n);
+    syrk("f32", trans ? 0 : 1, n, k, 1, pX, X.cols, 0, pC, n);
+    kernels.promoteF32(n * n, pC, pC);
+    C.data.set(heap().subarray(pC >>> 3, (pC >>> 3) + n * n));
     return C;
   } finally {
     release(top);

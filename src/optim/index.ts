@@ -12,6 +12,7 @@ export { saveState, loadState, readStateHeader, type StateFileHeader } from "./t
 export { OptionError } from "./transforms/options.js";
 export { clipByGlobalNorm } from "./transforms/clip.js";
 export { graft, type GraftState } from "./transforms/graft.js";
+export { partition, type ParamLabels, type PartitionState } from "./transforms/partition.js";
 export {
   type SgdOptions,
   type SgdState,

@@ -9,7 +9,7 @@ import {
   updateStatistics,
   type KroneckerBlock,
 } from "../../src/optim/curvature/kronecker-block.js";
-import { nextFailureCount, CurvatureFailureError } from "../../src/optim/curvature/failures.js";
+import { failureLog, CurvatureFailureError } from "../../src/optim/curvature/failures.js";
 import { naiveMatmul } from "../helpers/naive.js";
 
 function spd(rng: Rng, n: number, scale = 1): Matrix {
@@ -65,11 +65,18 @@ describe("Kronecker block verbs", () => {
     expect(nan.block.rightCache).toBe(good.rightCache);
   });
 
-  it("failure counts reset on success and raise at maxFailures", () => {
-    expect(nextFailureCount("x", "w", 2, null, 3)).toBe(0);
-    expect(nextFailureCount("x", "w", 0, "bad", 3)).toBe(1);
-    expect(() => nextFailureCount("x", "w", 2, "bad", 3)).toThrow(CurvatureFailureError);
-    expect(() => nextFailureCount("x", "w", 2, "bad", 3)).toThrow(
+  it("failure counts reset on success, warn once per block and raise at maxFailures", () => {
+    const warnings: string[] = [];
+    const log = failureLog("x", 3, (m) => warnings.push(m));
+    expect(log.next("w", 2, null)).toBe(0);
+    expect(log.next("w", 0, "bad")).toBe(1);
+    expect(log.next("w", 1, "bad")).toBe(2);
+    expect(log.next("v", 0, "worse")).toBe(1);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/x: the curvature block of "w" failed \(bad\); it keeps its last good/);
+    expect(warnings[1]).toMatch(/"v" failed \(worse\)/);
+    expect(() => log.next("w", 2, "bad")).toThrow(CurvatureFailureError);
+    expect(() => log.next("w", 2, "bad")).toThrow(
       /x: the curvature block of "w" failed 3 steps in a row .*last failure: bad/,
     );
   });

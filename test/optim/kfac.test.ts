@@ -8,6 +8,10 @@ import type { DiagonalStats, KroneckerStats, Params } from "../../src/nn/types.j
 import { naiveMatmul } from "../helpers/naive.js";
 import { denseLeastSquares } from "./fixtures.js";
 
+/** The behaviour before the cheaper defaults (float64 products, factors folded every step), which matches the
+ * references to round-off; the low-rank apply stays on, as it computes the same step. */
+const TODAY = { precision: "float64", factorUpdateEvery: 1 } as const;
+
 /** Row-major vec of [W | bᵀ] (out×(in+1)). */
 function joined(W: Matrix, b?: Matrix): number[] {
   const out: number[] = [];
@@ -68,7 +72,7 @@ describe("kfac on a single dense layer with MSE", () => {
 
   it("equals the natural-gradient step from the explicit GGN (damping → 0)", () => {
     const lr = 0.7;
-    const t = optim.kfac({ learningRate: lr, damping: 1e-20, fisher: "sampled", emaDecay: 0 });
+    const t = optim.kfac({ ...TODAY, learningRate: lr, damping: 1e-20, fisher: "sampled", emaDecay: 0 });
     const u = t.update(grads, t.init(grads), undefined, { stats: [exact] }).updates;
     const natural = solveVec(explicitGgn(), joined(grads.w, grads.b)).map((x) => -lr * x);
     expectClose(joined(u.w, u.b), natural, 1e-8);
@@ -76,7 +80,7 @@ describe("kfac on a single dense layer with MSE", () => {
 
   it("with damping λ equals the explicit (A + π√λ I) ⊗ (G + √λ/π I) solve", () => {
     const lambda = 0.3;
-    const t = optim.kfac({ learningRate: 1, damping: lambda, fisher: "sampled" });
+    const t = optim.kfac({ ...TODAY, learningRate: 1, damping: lambda, fisher: "sampled" });
     const u = t.update(grads, t.init(grads), undefined, { stats: [exact] }).updates;
     const d = inp + 1;
     const A = naiveMatmul(stats.a, stats.a, true, false);
@@ -103,7 +107,7 @@ describe("kfac on a single dense layer with MSE", () => {
   });
 
   it("solves the least-squares problem in one step (lr 1, exact curvature)", () => {
-    const t = optim.kfac({ learningRate: 1, damping: 1e-20, fisher: "sampled" });
+    const t = optim.kfac({ ...TODAY, learningRate: 1, damping: 1e-20, fisher: "sampled" });
     const u = t.update(grads, t.init(grads), undefined, { stats: [exact] }).updates;
     const next = optim.applyUpdates({ w: W, b }, u);
     const after = denseLeastSquares(next.w, next.b, X, Y);
@@ -120,7 +124,7 @@ describe("kfac on a single dense layer with MSE", () => {
   });
 
   it("refuses fisher 'sampled' without gSampled and update without stats", () => {
-    const t = optim.kfac({ learningRate: 1, fisher: "sampled" });
+    const t = optim.kfac({ ...TODAY, learningRate: 1, fisher: "sampled" });
     expect(() => t.update(grads, t.init(grads), undefined, { stats: [stats] })).toThrow(/layer "w" has no gSampled/);
     expect(() => t.update(grads, t.init(grads))).toThrow(/needs ctx.stats/);
     const bad: KroneckerStats = { ...stats, a: new Matrix(n, inp) };
@@ -179,7 +183,7 @@ describe("the Kronecker block on a deep linear network", () => {
       batchSize: n,
       positions: 1,
     }));
-    const t = optim.kfac({ learningRate: 1, damping: 1e-20, fisher: "sampled" });
+    const t = optim.kfac({ ...TODAY, learningRate: 1, damping: 1e-20, fisher: "sampled" });
     const u = t.update(grads, t.init(grads), undefined, { stats }).updates;
     for (const l of layers) {
       const d = l.a.cols;
@@ -212,7 +216,7 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
   );
 
   it("moving averages start at the first batch; inverses refresh every inverseEvery steps", () => {
-    const t = optim.kfac({ learningRate: 0.1, emaDecay: 0.25, inverseEvery: 2 });
+    const t = optim.kfac({ ...TODAY, learningRate: 0.1, emaDecay: 0.25, inverseEvery: 2 });
     let state = t.init(batches[0].grads);
     const factors = batches.map((x) => ({
       A: naiveMatmul(x.stats.a, x.stats.a, true, false),
@@ -237,8 +241,8 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
   it("weight decay is added to the preconditioned step, then PyTorch-style momentum", () => {
     const [lr, mu, wd] = [0.4, 0.7, 0.05];
     const theta: Params = { w: W, b };
-    const plain = optim.kfac({ learningRate: lr, inverseEvery: 1 });
-    const heavy = optim.kfac({ learningRate: lr, inverseEvery: 1, momentum: mu, weightDecay: wd });
+    const plain = optim.kfac({ ...TODAY, learningRate: lr, inverseEvery: 1 });
+    const heavy = optim.kfac({ ...TODAY, learningRate: lr, inverseEvery: 1, momentum: mu, weightDecay: wd });
     let sp = plain.init(theta);
     let sh = heavy.init(theta);
     let buf: number[] | null = null;
@@ -260,14 +264,14 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
 
   it("KL-clipping scales the step so that η²ν²⟨Δ, ∇⟩ equals the bound", () => {
     const x = batches[0];
-    const free = optim.kfac({ learningRate: 0.5 });
+    const free = optim.kfac({ ...TODAY, learningRate: 0.5 });
     const u0 = free.update(x.grads, free.init(x.grads), undefined, { stats: [x.stats] }).updates;
     const dg = -(joined(u0.w, u0.b).reduce((s, v, i) => s + v * joined(x.grads.w, x.grads.b)[i], 0) / 0.5);
     const c = (0.5 * 0.5 * dg) / 16; // forces ν = 1/4
-    const clipped = optim.kfac({ learningRate: 0.5, klClip: c });
+    const clipped = optim.kfac({ ...TODAY, learningRate: 0.5, klClip: c });
     const u1 = clipped.update(x.grads, clipped.init(x.grads), undefined, { stats: [x.stats] }).updates;
     joined(u1.w, u1.b).forEach((v, i) => expect(v).toBeCloseTo(0.25 * joined(u0.w, u0.b)[i], 13));
-    const loose = optim.kfac({ learningRate: 0.5, klClip: 1e6 });
+    const loose = optim.kfac({ ...TODAY, learningRate: 0.5, klClip: 1e6 });
     const u2 = loose.update(x.grads, loose.init(x.grads), undefined, { stats: [x.stats] }).updates;
     expect(Array.from(u2.w.data)).toEqual(Array.from(u0.w.data));
   });
@@ -282,7 +286,7 @@ describe("kfac statistics, refresh schedule, KL-clipping, batch norm", () => {
     };
     const bn: DiagonalStats = { kind: "batchNorm", weight: "gamma", bias: "beta", perExample: per, batchSize: 5 };
     const lambda = 0.01;
-    const t = optim.kfac({ learningRate: 2, damping: lambda });
+    const t = optim.kfac({ ...TODAY, learningRate: 2, damping: lambda });
     const u = t.update(grads, t.init(grads), undefined, { stats: [bn] }).updates;
     for (const key of ["gamma", "beta"] as const) {
       for (let j = 0; j < 3; j++) {
@@ -307,7 +311,7 @@ describe("kfac / ekfac failure handling", () => {
 
   for (const name of ["kfac", "ekfac"] as const) {
     it(`${name}: NaN statistics keep the previous factors and preconditioner; maxFailures in a row raise`, () => {
-      const t = optim[name]({ learningRate: 1, inverseEvery: 1, maxFailures: 3, skipNonFinite: false });
+      const t = optim[name]({ ...TODAY, learningRate: 1, inverseEvery: 1, maxFailures: 3, skipNonFinite: false });
       let state = t.init(good.grads);
       state = t.update(good.grads, state, undefined, { stats: [good.stats] }).state;
       const before = state.layers.w;
@@ -363,7 +367,7 @@ describe("ekfac", () => {
     };
     const [b1, b2] = [batch(), batch()];
     const [decay, lambda, lr] = [0.6, 0.05, 0.3];
-    const t = optim.ekfac({ learningRate: lr, damping: lambda, emaDecay: decay, inverseEvery: 100 });
+    const t = optim.ekfac({ ...TODAY, learningRate: lr, damping: lambda, emaDecay: decay, inverseEvery: 100 });
     const r1 = t.update(b1.grads, t.init(b1.grads), undefined, { stats: [b1.stats] });
     const r2 = t.update(b2.grads, r1.state, undefined, { stats: [b2.stats] });
     const second = (x: { stats: KroneckerStats }, k: number, j: number): number => {
@@ -395,7 +399,7 @@ describe("ekfac", () => {
     for (let i = 0; i < gw.data.length; i++) gw.data[i] /= n;
     const stats: KroneckerStats = { kind: "conv2d", weight: "w", a, g, batchSize: n, positions: T };
     const [lambda, decay] = [0.1, 0.3];
-    const t = optim.ekfac({ learningRate: 1, damping: lambda, emaDecay: decay });
+    const t = optim.ekfac({ ...TODAY, learningRate: 1, damping: lambda, emaDecay: decay });
     const u = t.update({ w: gw }, t.init({ w: gw }), undefined, { stats: [stats] }).updates.w;
     // KFC factors: A = (1/n) Σ aaᵀ over all rows, G = (1/(nT)) Σ ggᵀ.
     const A = naiveMatmul(a, a, true, false);

@@ -82,7 +82,14 @@ describe("muon", () => {
     const params = randomParams(5, { w1: [6, 3], w2: [2, 6], b: [1, 6] });
     const grads = gradientSequence(6, params, 5);
     const [lr, mu, wd] = [0.02, 0.9, 0.1];
-    const t = optim.muon({ learningRate: lr, momentum: mu, weightDecay: wd, auxLearningRate: 0.003, auxB2: 0.95 });
+    const t = optim.muon({
+      precision: "float64",
+      learningRate: lr,
+      momentum: mu,
+      weightDecay: wd,
+      auxLearningRate: 0.003,
+      auxB2: 0.95,
+    });
     const aux = optim.adamw({ learningRate: 0.003, b2: 0.95, weightDecay: 0 });
     let state = t.init(params);
     let auxState = aux.init({ b: params.b });
@@ -126,7 +133,7 @@ describe("muon", () => {
   it("without Nesterov uses the momentum buffer itself", () => {
     const params: Params = randomParams(7, { w: [3, 3] });
     const [g1, g2] = gradientSequence(8, params, 2);
-    const t = optim.muon({ learningRate: 1, momentum: 0.5, nesterov: false });
+    const t = optim.muon({ precision: "float64", learningRate: 1, momentum: 0.5, nesterov: false });
     const r1 = t.update(g1, t.init(params), params);
     const r2 = t.update(g2, r1.state, params);
     const b2 = new Matrix(

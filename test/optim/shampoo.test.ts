@@ -21,6 +21,9 @@ function run(t: optim.GradientTransformation<unknown>, params: Params, grads: Pa
   });
 }
 
+/** Shampoo before the cheaper defaults (float64 products, roots every step from step 1): the reference behaviour. */
+const SHAMPOO_TODAY = { precision: "float64", preconditionEvery: 1, startPreconditioningStep: 1 } as const;
+
 const add = (A: Matrix, B: Matrix, s = 1): Matrix =>
   new Matrix(
     A.rows,
@@ -37,13 +40,17 @@ describe("shampoo", () => {
   it("with preconditioning disabled equals its graft (adam, and sgd for β₁ = 0)", () => {
     const never = { startPreconditioningStep: 100 };
     const s = run(
-      optim.shampoo({ learningRate: 0.01, beta1: 0.8, graftBeta2: 0.99, graftEps: 1e-6, ...never }),
+      optim.shampoo({ ...SHAMPOO_TODAY, learningRate: 0.01, beta1: 0.8, graftBeta2: 0.99, graftEps: 1e-6, ...never }),
       params,
       grads,
     );
     const a = run(optim.adam({ learningRate: 0.01, b1: 0.8, b2: 0.99, eps: 1e-6 }), params, grads);
     s.forEach((u, t) => expect(maxRelDiff(u, a[t])).toBe(0));
-    const s2 = run(optim.shampoo({ learningRate: 0.1, beta1: 0, graft: "sgd", ...never }), params, grads);
+    const s2 = run(
+      optim.shampoo({ ...SHAMPOO_TODAY, learningRate: 0.1, beta1: 0, graft: "sgd", ...never }),
+      params,
+      grads,
+    );
     const g2 = run(optim.sgd({ learningRate: 0.1 }), params, grads);
     s2.forEach((u, t) => expect(maxRelDiff(u, g2[t])).toBe(0));
   });
@@ -55,7 +62,15 @@ describe("shampoo", () => {
     ]) {
       const [lr, eps] = [0.05, 1e-3];
       const ours = run(
-        optim.shampoo({ learningRate: lr, beta1, beta2, eps, graft: "none", preconditionEvery: every }),
+        optim.shampoo({
+          ...SHAMPOO_TODAY,
+          learningRate: lr,
+          beta1,
+          beta2,
+          eps,
+          graft: "none",
+          preconditionEvery: every,
+        }),
         params,
         grads,
       );
@@ -120,7 +135,11 @@ describe("shampoo", () => {
     const p = randomParams(3, { w: [5, 3] });
     const gs = gradientSequence(4, p, 2);
     const [lr, eps] = [0.1, 1e-4];
-    const ours = run(optim.shampoo({ learningRate: lr, beta1: 0, eps, graft: "none", maxPreconditionerDim: 2 }), p, gs);
+    const ours = run(
+      optim.shampoo({ ...SHAMPOO_TODAY, learningRate: lr, beta1: 0, eps, graft: "none", maxPreconditionerDim: 2 }),
+      p,
+      gs,
+    );
     const tiles = [
       [0, 2, 0, 2],
       [0, 2, 2, 1],
@@ -150,8 +169,8 @@ describe("shampoo", () => {
 
   it("grafting keeps the graft's per-parameter norm and Shampoo's direction", () => {
     const [lr, eps] = [0.02, 1e-3];
-    const g = run(optim.shampoo({ learningRate: lr, eps, graft: "adam" }), params, grads);
-    const none = run(optim.shampoo({ learningRate: lr, eps, graft: "none" }), params, grads);
+    const g = run(optim.shampoo({ ...SHAMPOO_TODAY, learningRate: lr, eps, graft: "adam" }), params, grads);
+    const none = run(optim.shampoo({ ...SHAMPOO_TODAY, learningRate: lr, eps, graft: "none" }), params, grads);
     const a = run(optim.adam({ learningRate: lr, b1: 0.9, b2: 0.999, eps: 1e-8 }), params, grads);
     for (let t = 0; t < grads.length; t++)
       for (const k of ["w", "b"]) {
@@ -164,7 +183,7 @@ describe("shampoo", () => {
   });
 
   it("NaN gradients keep the previous statistics and roots; maxFailures in a row raise", () => {
-    const t = optim.shampoo({ learningRate: 0.1, maxFailures: 2, skipNonFinite: false });
+    const t = optim.shampoo({ ...SHAMPOO_TODAY, learningRate: 0.1, maxFailures: 2, skipNonFinite: false });
     let state = t.init(params);
     state = t.update(grads[0], state).state;
     const bad: Params = { w: grads[1].w.clone(), b: grads[1].b };
@@ -194,12 +213,22 @@ describe("soap", () => {
       grads.push({ w, b: Matrix.fromRows([[rng.normal(), rng.normal(), rng.normal()]]) });
     }
     const ours = run(
-      optim.soap({ learningRate: 0.01, b1: 0.9, b2: 0.99, eps: 1e-8, weightDecay: 0, preconditionEvery: 2 }),
+      optim.soap({
+        precision: "float64",
+        learningRate: 0.01,
+        b1: 0.9,
+        b2: 0.99,
+        eps: 1e-8,
+        weightDecay: 0,
+        preconditionEvery: 2,
+      }),
       params,
       grads,
     );
-    const ref = run(optim.adam({ learningRate: 0.01, b1: 0.9, b2: 0.99, eps: 1e-8 }), params, grads);
-    ours.forEach((u, t) => expect(maxRelDiff(u, ref[t])).toBeLessThan(1e-12));
+    // The first step moves nothing (as soap.py); from the second on, Adam over the gradients after the first.
+    for (const u of Object.values(ours[0])) expect(u.data.every((x) => x === 0)).toBe(true);
+    const ref = run(optim.adam({ learningRate: 0.01, b1: 0.9, b2: 0.99, eps: 1e-8 }), params, grads.slice(1));
+    ref.forEach((u, t) => expect(maxRelDiff(ours[t + 1], u)).toBeLessThan(1e-12));
   });
 
   it("equals a naive re-implementation (eigh first, then power iteration + QR with sorted columns)", () => {
@@ -209,7 +238,16 @@ describe("soap", () => {
     // by √v + ε; a tiny ε turns that round-off into differences between equivalent computations.
     const [lr, b1, b2, eps, beta, wd, every] = [0.01, 0.9, 0.95, 1e-6, 0.9, 0.1, 2];
     const ours = run(
-      optim.soap({ learningRate: lr, b1, b2, eps, shampooBeta: beta, weightDecay: wd, preconditionEvery: every }),
+      optim.soap({
+        precision: "float64",
+        learningRate: lr,
+        b1,
+        b2,
+        eps,
+        shampooBeta: beta,
+        weightDecay: wd,
+        preconditionEvery: every,
+      }),
       params,
       grads,
     );
@@ -234,7 +272,8 @@ describe("soap", () => {
     let v = new Matrix(4, 3);
     let theta = params.w;
     grads.forEach((g, i) => {
-      const t = i + 1;
+      // soap.py: the first step builds L, R and their eigenbases and moves nothing; Adam counts from the second.
+      const t = i;
       if (!QL || !QR) {
         L = add(
           L,
@@ -256,6 +295,8 @@ describe("soap", () => {
         );
         QL = eigh(L).vectors;
         QR = eigh(R).vectors;
+        expect(ours[i].w.data.every((x) => x === 0)).toBe(true);
+        return;
       }
       m = add(
         m,
@@ -290,34 +331,32 @@ describe("soap", () => {
       );
       expect(maxRelDiff({ w: ours[i].w }, { w: expected })).toBeLessThan(1e-10);
       theta = add(theta, ours[i].w);
-      if (t > 1) {
-        L = add(
-          L,
-          new Matrix(
-            4,
-            4,
-            gg(g.w).data.map((x) => (1 - beta) * x),
-          ),
-          beta,
-        );
-        R = add(
-          R,
-          new Matrix(
-            3,
-            3,
-            gtg(g.w).data.map((x) => (1 - beta) * x),
-          ),
-          beta,
-        );
-        if (t % every === 0) {
-          const l = sortDesc(L, QL);
-          const r = sortDesc(R, QR);
-          QL = qr(naiveMatmul(L, l.Q)).Q;
-          QR = qr(naiveMatmul(R, r.Q)).Q;
-          const vv = new Matrix(4, 3);
-          for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) vv.set(a, b, v.get(l.order[a], r.order[b]));
-          v = vv;
-        }
+      L = add(
+        L,
+        new Matrix(
+          4,
+          4,
+          gg(g.w).data.map((x) => (1 - beta) * x),
+        ),
+        beta,
+      );
+      R = add(
+        R,
+        new Matrix(
+          3,
+          3,
+          gtg(g.w).data.map((x) => (1 - beta) * x),
+        ),
+        beta,
+      );
+      if (t % every === 0) {
+        const l = sortDesc(L, QL);
+        const r = sortDesc(R, QR);
+        QL = qr(naiveMatmul(L, l.Q)).Q;
+        QR = qr(naiveMatmul(R, r.Q)).Q;
+        const vv = new Matrix(4, 3);
+        for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) vv.set(a, b, v.get(l.order[a], r.order[b]));
+        v = vv;
       }
     });
   });

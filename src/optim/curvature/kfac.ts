@@ -10,17 +10,20 @@ import type { KroneckerStats, Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { requireParams } from "../transforms/first-order.js";
 import {
+  checkBoolean,
   checkChoice,
   checkInteger,
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { allFinite, treeDot } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
-import { nextFailureCount } from "./failures.js";
+import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
   applyTwoSided,
@@ -36,6 +39,9 @@ import {
 } from "./kronecker-block.js";
 import {
   batchFactors,
+  factoredIsCheaper,
+  factoredTwoSided,
+  gradientIsFactored,
   joinedGradient,
   outputGradients,
   perExampleGradients,
@@ -54,6 +60,24 @@ export interface KfacOptions {
   emaDecay?: number;
   /** Steps between refreshes of the inverses (KFAC) or eigenbases (EKFAC), default 10; 1 refreshes every step. */
   inverseEvery?: number;
+  /**
+   * Steps between folds of a batch's factors A, G into their moving averages, default 10 (kfac-pytorch's
+   * factor_update_steps in its examples): the Gram matrices of the statistics cost more than the step itself at
+   * batch 1024, and a moving average over every 10th batch estimates the same expectation. 1: every step.
+   */
+  factorUpdateEvery?: number;
+  /**
+   * Precision of the Gram matrices of the statistics, the applies and EKFAC's rotations and projections, default
+   * "float32" (twice the float64 rate); the factors are accumulated and inverted (eigendecomposed) in float64.
+   * "float64" reproduces the reference implementations to round-off. See precision.ts.
+   */
+  precision?: Precision;
+  /**
+   * Apply the step through the layer's statistics, (gL)ᵀ(aR)/n, instead of through the gradient, when that costs
+   * fewer flops (a batch smaller than the layer) and the gradient is checked to be gᵀa/n; default true. The same
+   * step up to round-off. false: always through the gradient.
+   */
+  lowRankApply?: boolean;
   /** "empirical" (default): G from the gradients for the true targets; "sampled": from stats.gSampled. */
   fisher?: FisherKind;
   /** KL-clipping bound c > 0: the step is scaled by min(1, √(c/(η² Σ⟨Δ, ∇⟩))); default: no clipping. */
@@ -64,6 +88,8 @@ export interface KfacOptions {
   weightDecay?: number;
   /** Consecutive failed steps of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface KfacState {
@@ -83,11 +109,15 @@ interface Resolved {
   damping: number;
   decay: number;
   every: number;
+  factorEvery: number;
+  kernels: PrecisionKernels;
+  lowRank: boolean;
   fisher: FisherKind;
   klClip: number | null;
   mu: number;
   wd: number;
   maxFailures: number;
+  onWarning: WarningHandler;
 }
 
 function resolve(name: string, o: KfacOptions): Resolved {
@@ -96,22 +126,30 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "damping",
     "emaDecay",
     "inverseEvery",
+    "factorUpdateEvery",
+    "precision",
+    "lowRankApply",
     "fisher",
     "klClip",
     "momentum",
     "weightDecay",
     "maxFailures",
+    "onWarning",
   ]);
   return {
     lr: checkLearningRate(name, "learningRate", o.learningRate),
     damping: checkNumber(name, "damping", o.damping ?? 1e-3, 0, Infinity, { openLow: true }),
     decay: checkNumber(name, "emaDecay", o.emaDecay ?? 0.95, 0, 1, { openHigh: true }),
     every: checkInteger(name, "inverseEvery", o.inverseEvery ?? 10, 1),
+    factorEvery: checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1),
+    kernels: precisionOption(name, o.precision),
+    lowRank: checkBoolean(name, "lowRankApply", o.lowRankApply ?? true),
     fisher: checkChoice(name, "fisher", o.fisher ?? "empirical", ["empirical", "sampled"] as const),
     klClip: o.klClip === undefined ? null : checkNumber(name, "klClip", o.klClip, 0, Infinity, { openLow: true }),
     mu: checkNumber(name, "momentum", o.momentum ?? 0, 0, 1, { openHigh: true }),
     wd: checkNumber(name, "weightDecay", o.weightDecay ?? 0, 0, Infinity),
     maxFailures: checkInteger(name, "maxFailures", o.maxFailures ?? DEFAULT_MAX_FAILURES, 1),
+    onWarning: checkWarningHandler(name, o.onWarning),
   };
 }
 
@@ -134,18 +172,31 @@ type Variant = (
   scratch: Scratch,
 ) => LayerStep;
 
-/** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹. */
+/**
+ * Whether this layer's two-sided product with caches L (out×out) and R (in×in) should go through the statistics:
+ * allowed, cheaper, and the gradient is the factored one.
+ */
+function useFactored(s: KroneckerStats, grad: Matrix, o: Resolved): boolean {
+  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows) && gradientIsFactored(grad, s);
+}
+
+/** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
 const kfacLayer: Variant = (s, _g, block, _scaling, grad, refreshNow, o, scratch) => {
   let error: string | null = null;
   if (refreshNow || (block.leftCache === null && block.left !== null))
     ({ block, error } = refresh(block, dampedInverses(o.damping)));
-  return { block, scaling: null, direction: applyTwoSided(block, grad, scratch, s.weight), error };
+  const { product } = o.kernels;
+  const direction = useFactored(s, grad, o)
+    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`)
+    : applyTwoSided(block, grad, scratch, s.weight, product);
+  return { block, scaling: null, direction, error };
 };
 
 /**
  * EKFAC: on schedule the eigenbases Q_G, Q_A of the factors, with the scalings reset to the KFAC values λ_G λ_Aᵀ;
  * every step the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the step is
- * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ.
+ * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second moments
+ * ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one.
  */
 const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch) => {
   let error: string | null = null;
@@ -162,17 +213,25 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch)
     }
   }
   if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad, error };
-  const batch = projectedSecondMoments(s, g, block.leftCache, block.rightCache);
+  const { product } = o.kernels;
+  const [QG, QA] = [block.leftCache, block.rightCache];
+  const gp = product(scratch.matrix(`${s.weight}:gp`, g.rows, QG.cols), g, QG);
+  const ap = product(scratch.matrix(`${s.weight}:ap`, s.a.rows, QA.cols), s.a, QA);
+  let P: Matrix;
+  if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
+    P = product(scratch.matrix(`${s.weight}:in`, QG.cols, QA.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
+  const batch = projectedSecondMoments(s, gp, ap, product);
   if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
   else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
-  const P = rotate(block, grad, scratch, `${s.weight}:in`);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`), error };
+  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product), error };
 };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
   const scratch = new Scratch();
+  const failures = failureLog(name, o.maxFailures, o.onWarning);
   return {
     init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
     update(grads, state, params, ctx) {
@@ -181,6 +240,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       const t = state.count + 1;
       const eta = learningRateAt(name, o.lr, state.count);
       const refreshNow = (t - 1) % o.every === 0;
+      const foldNow = (t - 1) % o.factorEvery === 0;
       const layers = { ...state.layers };
       const scalings = { ...state.scalings };
       const diagonals = { ...state.diagonals };
@@ -206,26 +266,30 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
             const folded = updateDiagonal(prev, batch, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
             diagonals[key] = {
               ...folded.block,
-              failures: nextFailureCount(name, key, prev.failures, folded.error, o.maxFailures),
+              failures: failures.next(key, prev.failures, folded.error),
             };
             direction[key] = applyDiagonal(folded.block, gradient, -1, o.damping);
           }
           continue;
         }
         const g = outputGradients(name, s, o.fisher);
-        const { A, G } = batchFactors(s, g);
         let block = layers[s.weight] ?? emptyKroneckerBlock();
         const first = block.left === null;
-        const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
-        block = folded.block;
+        let foldError: string | null = null;
+        if (foldNow || first) {
+          const { A, G } = batchFactors(s, g, o.kernels.gram);
+          const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
+          block = folded.block;
+          foldError = folded.error;
+        }
         // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
-        const refreshThis = refreshNow && folded.error === null;
+        const refreshThis = refreshNow && foldError === null;
         const grad = joinedGradient(grads, s, scratch);
         const step = variant(s, g, block, scalings[s.weight] ?? null, grad, refreshThis, o, scratch);
-        const error = folded.error ?? step.error;
+        const error = foldError ?? step.error;
         layers[s.weight] = {
           ...step.block,
-          failures: nextFailureCount(name, s.weight, block.failures, error, o.maxFailures),
+          failures: failures.next(s.weight, block.failures, error),
         };
         if (step.scaling) scalings[s.weight] = step.scaling;
         splitJoined(step.direction, s, direction);
@@ -281,8 +345,10 @@ function finishStep(
 
 /**
  * KFAC (Martens & Grosse 2015). Per layer, with the batch factors of `batchFactors` folded into moving averages
- * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch (the first batch initialises them), every `inverseEvery` steps the
- * damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed, and the step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹.
+ * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch every `factorUpdateEvery` steps (the first batch initialises them),
+ * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (float64), and the
+ * step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹, computed as (g G_λ⁻¹)ᵀ(a A_λ⁻¹)/n when that is cheaper (`lowRankApply`), with
+ * the products in `precision` (docs/second-order-cost.md).
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
  * KL-clipping, weight decay and momentum; the update is −η·Δ.
  */

@@ -10,7 +10,7 @@
  * paths. On failure the block keeps its previous factors/cache (see failures.ts). All state is plain data.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram, matmul, matmulInto } from "../../linalg/blas.js";
+import { gram, matmulInto } from "../../linalg/blas.js";
 import { solveSPD } from "../../linalg/cholesky.js";
 import { eigh } from "../../linalg/eigh.js";
 import { pow } from "../../linalg/elementary.js";
@@ -18,6 +18,7 @@ import { qr } from "../../linalg/qr.js";
 import { LinalgError, NonFiniteError } from "../../linalg/errors.js";
 import { allFinite } from "../transforms/params.js";
 import type { Scratch } from "../scratch.js";
+import type { ProductInto } from "../../nn/dtype.js";
 import { attempt } from "./failures.js";
 
 export interface KroneckerBlock {
@@ -267,14 +268,15 @@ export function eigenbases(): RefreshRule {
  * SOAP's rule (Vyas et al. 2024, Algorithm 4): with the previous basis Q, order its columns by the estimated
  * eigenvalues diag(QᵀSQ) (descending), take one power-iteration step S·Q and re-orthonormalise by QR. Without a
  * previous basis, the eigenbasis by eigh. Returns the column order so the optimizer can permute what it keeps
- * in the basis (Adam's second moment).
+ * in the basis (Adam's second moment). `product` computes S·Q (matmulInto, or its float32 twin: the QR that
+ * follows re-orthonormalises in float64, so the power step's rounding only perturbs the subspace it tracks).
  */
-export function powerIterationBases(): RefreshRule {
+export function powerIterationBases(product: ProductInto = matmulInto): RefreshRule {
   const one = (S: Matrix | null, Q: Matrix | null): { Q: Matrix | null; order?: number[] } => {
     if (!S) return { Q: null };
     if (!Q) return { Q: descendingEigenbasis(S).Q };
     const n = S.rows;
-    const SQ = matmul(S, Q);
+    const SQ = product(new Matrix(n, n), S, Q);
     // Row by row (i outer) so both matrices are read contiguously; each est[k] still sums over i in order.
     const est = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) est[k] += Q.data[i * n + k] * SQ.data[i * n + k];
@@ -296,8 +298,9 @@ function requireFactors(block: KroneckerBlock): { left: Matrix; right: Matrix } 
 }
 
 /**
- * op(L)·M·op(R) for square L, R (null: the identity), as a new matrix, or, given `scratch`, in matrices reused
- * from it under `name` (the result then belongs to the scratch: copy it before it leaves the optimizer).
+ * op(L)·M·op(R) for square L, R (null: the identity) with `product` (matmulInto or its float32 twin), as a new
+ * matrix, or, given `scratch`, in matrices reused from it under `name` (the result then belongs to the scratch:
+ * copy it before it leaves the optimizer).
  */
 function twoSided(
   L: Matrix | null,
@@ -305,30 +308,49 @@ function twoSided(
   M: Matrix,
   R: Matrix | null,
   transR: boolean,
-  scratch?: Scratch,
-  name = "",
+  scratch: Scratch | undefined,
+  name: string,
+  product: ProductInto,
 ): Matrix {
   const fresh = (part: string): Matrix =>
     scratch ? scratch.matrix(`${name}:${part}`, M.rows, M.cols) : new Matrix(M.rows, M.cols);
   const out = fresh("out");
-  if (L && R) matmulInto(out, matmulInto(fresh("mid"), L, M, { transA: transL }), R, { transB: transR });
-  else if (L) matmulInto(out, L, M, { transA: transL });
-  else if (R) matmulInto(out, M, R, { transB: transR });
+  if (L && R) product(out, product(fresh("mid"), L, M, { transA: transL }), R, { transB: transR });
+  else if (L) product(out, L, M, { transA: transL });
+  else if (R) product(out, M, R, { transB: transR });
   else out.data.set(M.data);
   return out;
 }
 
-/** leftCache · M · rightCache (a null cache is the identity); `scratch`/`name`: see `twoSided`. */
-export function applyTwoSided(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
-  return twoSided(block.leftCache, false, M, block.rightCache, false, scratch, name);
+/** leftCache · M · rightCache (a null cache is the identity); `scratch`/`name`/`product`: see `twoSided`. */
+export function applyTwoSided(
+  block: KroneckerBlock,
+  M: Matrix,
+  scratch?: Scratch,
+  name = "",
+  product: ProductInto = matmulInto,
+): Matrix {
+  return twoSided(block.leftCache, false, M, block.rightCache, false, scratch, name, product);
 }
 
-/** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity); `scratch`/`name`: see `twoSided`. */
-export function rotate(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
-  return twoSided(block.leftCache, true, M, block.rightCache, false, scratch, name);
+/** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity); see `twoSided`. */
+export function rotate(
+  block: KroneckerBlock,
+  M: Matrix,
+  scratch?: Scratch,
+  name = "",
+  product: ProductInto = matmulInto,
+): Matrix {
+  return twoSided(block.leftCache, true, M, block.rightCache, false, scratch, name, product);
 }
 
-/** Back from the eigenbasis: Q_L M Q_Rᵀ; `scratch`/`name`: see `twoSided`. */
-export function rotateBack(block: KroneckerBlock, M: Matrix, scratch?: Scratch, name?: string): Matrix {
-  return twoSided(block.leftCache, false, M, block.rightCache, true, scratch, name);
+/** Back from the eigenbasis: Q_L M Q_Rᵀ; see `twoSided`. */
+export function rotateBack(
+  block: KroneckerBlock,
+  M: Matrix,
+  scratch?: Scratch,
+  name = "",
+  product: ProductInto = matmulInto,
+): Matrix {
+  return twoSided(block.leftCache, false, M, block.rightCache, true, scratch, name, product);
 }

@@ -4,10 +4,11 @@
  * of a layer's gradient that one Kronecker block covers.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram, matmul } from "../../linalg/blas.js";
+import { gram } from "../../linalg/blas.js";
 import { ShapeError } from "../../linalg/errors.js";
 import type { FactorBatch } from "./kronecker-block.js";
 import type { Scratch } from "../scratch.js";
+import type { ProductInto } from "../../nn/dtype.js";
 import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext } from "../../nn/types.js";
 
 export type FisherKind = "empirical" | "sampled";
@@ -89,12 +90,17 @@ export function perExampleGradients(optimizer: string, s: DiagonalStats, fisher:
  * A = (1/n) Σ_{i,t} a aᵀ (summed over positions), G = (1/(nT)) Σ_{i,t} g gᵀ (averaged over positions), returned as
  * the Gram matrices with their scales (so the scaling rides on the moving-average pass). For a dense layer (T = 1)
  * these are E[aaᵀ] and E[ggᵀ] of Martens & Grosse 2015. (kfac-pytorch splits T differently between the two
- * factors; with the π-split damping the preconditioned step is the same.)
+ * factors; with the π-split damping the preconditioned step is the same.) `gramOf` computes the Gram matrices
+ * (`gram`, or its float32 twin).
  */
-export function batchFactors(s: KroneckerStats, g: Matrix): { A: FactorBatch; G: FactorBatch } {
+export function batchFactors(
+  s: KroneckerStats,
+  g: Matrix,
+  gramOf: (X: Matrix) => Matrix = gram,
+): { A: FactorBatch; G: FactorBatch } {
   return {
-    A: { batch: gram(s.a), scale: 1 / s.batchSize },
-    G: { batch: gram(g), scale: 1 / (s.batchSize * s.positions) },
+    A: { batch: gramOf(s.a), scale: 1 / s.batchSize },
+    G: { batch: gramOf(g), scale: 1 / (s.batchSize * s.positions) },
   };
 }
 
@@ -137,27 +143,86 @@ export function splitJoined(M: Matrix, s: KroneckerStats, into: Params): void {
 
 /**
  * EKFAC's batch second moments in the eigenbasis (George et al. 2018, eq. 11): (1/n) Σᵢ (Q_Gᵀ ∇ᵢ Q_A)², squared
- * entry-wise, where ∇ᵢ = Σ_t g_{i,t} a_{i,t}ᵀ is example i's gradient. For T = 1 this is
- * (1/n) (gQ_G)²ᵀ (aQ_A)², one product; for T > 1 one product per example.
+ * entry-wise, where ∇ᵢ = Σ_t g_{i,t} a_{i,t}ᵀ is example i's gradient, from the projections gp = g·Q_G and
+ * ap = a·Q_A (which it overwrites). For T = 1 this is (1/n) (gp)²ᵀ (ap)², one product; for T > 1 one per example.
  */
-export function projectedSecondMoments(s: KroneckerStats, g: Matrix, QG: Matrix, QA: Matrix): Matrix {
-  const gp = matmul(g, QG);
-  const ap = matmul(s.a, QA);
+export function projectedSecondMoments(s: KroneckerStats, gp: Matrix, ap: Matrix, product: ProductInto): Matrix {
   const n = s.batchSize;
   const T = s.positions;
   if (T === 1) {
     for (let i = 0; i < gp.data.length; i++) gp.data[i] *= gp.data[i];
     for (let i = 0; i < ap.data.length; i++) ap.data[i] *= ap.data[i];
-    const S = matmul(gp, ap, { transA: true });
-    for (let i = 0; i < S.data.length; i++) S.data[i] /= n;
-    return S;
+    return product(new Matrix(gp.cols, ap.cols), gp, ap, { transA: true, alpha: 1 / n });
   }
   const S = new Matrix(gp.cols, ap.cols);
+  const P = new Matrix(gp.cols, ap.cols);
   for (let i = 0; i < n; i++) {
     const gi = new Matrix(T, gp.cols, gp.data.subarray(i * T * gp.cols, (i + 1) * T * gp.cols));
     const ai = new Matrix(T, ap.cols, ap.data.subarray(i * T * ap.cols, (i + 1) * T * ap.cols));
-    const P = matmul(gi, ai, { transA: true });
+    product(P, gi, ai, { transA: true });
     for (let k = 0; k < S.data.length; k++) S.data[k] += (P.data[k] * P.data[k]) / n;
   }
   return S;
+}
+
+/** Relative mismatch below which `gradientIsFactored` accepts: far above float32 round-off, far below any change
+ * a transform would make on purpose (weight decay, clipping). */
+const FACTORED_TOLERANCE = 1e-3;
+
+/**
+ * Whether the layer's joined gradient ∇ (out×in [+1]) equals (1/n) gᵀa of its statistics, as it does for the mean
+ * loss through this layer unless something changed the gradient on the way (a transform chained before, a
+ * regulariser). Checked on a fixed ±1 probe vector v (Freivalds' test): ‖∇v − gᵀ(av)/n‖ ≤ 10⁻³·‖∇v‖, in O(size)
+ * work, so the factored forms below are used only where they compute the same step.
+ */
+export function gradientIsFactored(grad: Matrix, s: KroneckerStats): boolean {
+  const [rows, cols, out] = [s.a.rows, grad.cols, grad.rows];
+  // A fixed sign pattern (a multiplicative hash of the index): deterministic and far from any structure.
+  const v = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) v[j] = Math.imul(j + 1, 0x9e3779b1) >>> 31 === 0 ? 1 : -1;
+  const av = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let x = 0;
+    for (let j = 0; j < cols; j++) x += s.a.data[r * cols + j] * v[j];
+    av[r] = x / s.batchSize;
+  }
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < out; i++) {
+    let direct = 0;
+    for (let j = 0; j < cols; j++) direct += grad.data[i * cols + j] * v[j];
+    let factored = 0;
+    for (let r = 0; r < rows; r++) factored += s.g.data[r * out + i] * av[r];
+    diff += (direct - factored) ** 2;
+    norm += direct * direct;
+  }
+  return diff <= FACTORED_TOLERANCE ** 2 * norm;
+}
+
+/**
+ * Whether Lᵀ∇R through the factors, (gL)ᵀ(aR)/n, costs fewer flops than through the out×in gradient ∇ itself: the
+ * low-rank form when the batch (rows of a) is smaller than the layer (Martens & Grosse 2015 §8 note the same
+ * saving for the factored gradient).
+ */
+export function factoredIsCheaper(out: number, cols: number, rows: number): boolean {
+  return rows * (out * out + cols * cols + out * cols) < out * cols * (out + cols);
+}
+
+/**
+ * (g·L)ᵀ(a·R)/n (a null L or R is the identity): Lᵀ∇R for the factored gradient ∇ = gᵀa/n without forming ∇, in
+ * matrices reused from `scratch` under `name` (the out×in result belongs to the scratch). With L = G⁻¹, R = A⁻¹
+ * (symmetric) this is KFAC's step G⁻¹∇A⁻¹; with the eigenbases it is EKFAC's rotation Q_Gᵀ∇Q_A.
+ */
+export function factoredTwoSided(
+  s: KroneckerStats,
+  L: Matrix | null,
+  R: Matrix | null,
+  product: ProductInto,
+  scratch: Scratch,
+  name: string,
+): Matrix {
+  const { a, g } = s;
+  const gl = L ? product(scratch.matrix(`${name}:gL`, g.rows, L.cols), g, L) : g;
+  const ar = R ? product(scratch.matrix(`${name}:aR`, a.rows, R.cols), a, R) : a;
+  return product(scratch.matrix(`${name}:out`, gl.cols, ar.cols), gl, ar, { transA: true, alpha: 1 / s.batchSize });
 }

@@ -4,7 +4,6 @@
  * `inverseRoots` refresh rule, and from the diagonal block for vectors.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram } from "../../linalg/blas.js";
 import { pow } from "../../linalg/elementary.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
@@ -16,14 +15,16 @@ import {
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
+import { precisionOption, type Precision } from "./precision.js";
 import { readTile, tiles, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
-import { nextFailureCount } from "./failures.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import {
   applyTwoSided,
   emptyKroneckerBlock,
@@ -50,14 +51,26 @@ export interface ShampooOptions {
   graftBeta2?: number;
   /** ε of the Adam graft, default 1e-8. */
   graftEps?: number;
-  /** Steps between refreshes of the inverse roots, default 1. */
+  /**
+   * Steps between refreshes of the inverse roots, default 100 (distributed_shampoo's precondition_frequency in its
+   * examples; Anil et al. 2020 refresh every few hundred steps): a root of a 784² factor costs as much as dozens
+   * of training steps, and the factors are sums that change slowly. 1: every step.
+   */
   preconditionEvery?: number;
-  /** First step (1-based) that uses the Shampoo direction; before it the graft's step is used, default 1. */
+  /**
+   * First step (1-based) that uses the Shampoo direction; before it the graft's step is used (the statistics
+   * accumulate from step 1), default `preconditionEvery` (distributed_shampoo's start_preconditioning_step = -1):
+   * the first roots then come from that many gradients rather than one.
+   */
   startPreconditioningStep?: number;
+  /** Precision of the statistics' Gram matrices and of the two-sided apply, default "float32" (precision.ts). */
+  precision?: Precision;
   /** Largest factor dimension; larger dimensions are blocked, default 1024. */
   maxPreconditionerDim?: number;
   /** Consecutive failed refreshes of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface ShampooState {
@@ -94,7 +107,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
     "preconditionEvery",
     "startPreconditioningStep",
     "maxPreconditionerDim",
+    "precision",
     "maxFailures",
+    "onWarning",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const beta1 = checkNumber(name, "beta1", options.beta1 ?? 0.9, 0, 1, { openHigh: true });
@@ -106,12 +121,14 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
     b2: checkNumber(name, "graftBeta2", options.graftBeta2 ?? 0.999, 0, 1, { openHigh: true }),
     eps: checkNumber(name, "graftEps", options.graftEps ?? 1e-8, 0, Infinity, { openLow: true }),
   };
-  const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 1, 1);
-  const start = checkInteger(name, "startPreconditioningStep", options.startPreconditioningStep ?? 1, 1);
+  const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 100, 1);
+  const start = checkInteger(name, "startPreconditioningStep", options.startPreconditioningStep ?? every, 1);
+  const { gram, product } = precisionOption(name, options.precision);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
   const scratch = new Scratch();
+  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
   return {
     init(params) {
@@ -189,9 +206,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
             }
             next.push({
               ...block,
-              failures: nextFailureCount(name, `${key}[tile ${i}]`, block.failures, error, maxFailures),
+              failures: failures.next(`${key}[tile ${i}]`, block.failures, error),
             });
-            const St = applyTwoSided(block, readTile(Mhat, tile), scratch, `${key}[${i}]`);
+            const St = applyTwoSided(block, readTile(Mhat, tile), scratch, `${key}[${i}]`, product);
             if (grid.length === 1) S = St;
             else writeTile(S, tile, St);
           });
@@ -206,7 +223,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           const folded = updateDiagonal(prev, sq, beta2, 1);
           diagonals[key] = {
             ...folded.block,
-            failures: nextFailureCount(name, key, prev.failures, folded.error, maxFailures),
+            failures: failures.next(key, prev.failures, folded.error),
           };
           S = applyDiagonal(folded.block, Mhat, -0.5, eps);
         }

@@ -3,7 +3,6 @@
  * Shampoo's factors, built from the Kronecker curvature block with the `powerIterationBases` refresh rule.
  */
 import { Matrix } from "../../linalg/matrix.js";
-import { gram } from "../../linalg/blas.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamHyper, adamPass, requireParams } from "../transforms/first-order.js";
@@ -12,12 +11,14 @@ import {
   checkKnownFields,
   checkLearningRate,
   checkNumber,
+  checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
 import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
-import { nextFailureCount } from "./failures.js";
+import { precisionOption, type Precision } from "./precision.js";
+import { failureLog, type WarningHandler } from "./failures.js";
 import {
   emptyKroneckerBlock,
   powerIterationBases,
@@ -45,8 +46,12 @@ export interface SoapOptions {
   preconditionEvery?: number;
   /** A side longer than this keeps the identity basis, default 10000. */
   maxPreconditionerDim?: number;
+  /** Precision of the Gram matrices and of the rotations in and out of the basis, default "float32" (precision.ts). */
+  precision?: Precision;
   /** Consecutive failed refreshes of one block before an error is raised, default 3. */
   maxFailures?: number;
+  /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
+  onWarning?: WarningHandler;
 }
 
 export interface SoapState {
@@ -75,9 +80,11 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
  * R ← βR + (1−β)∇ᵀ∇: ∇' = Q_Lᵀ∇Q_R, m ← β₁m + (1−β₁)∇', v ← β₂v + (1−β₂)∇'² (both in basis coordinates; m is
  * rotated exactly when the basis changes, which equals the reference's m kept in the original coordinates), step
  * −η·Q_L [Adam(m, v)] Q_Rᵀ − η·λθ, with Adam's bias-corrected direction as in `adam`.
- * The factors are updated after the step and the basis refreshed every `preconditionEvery` steps by one power
- * iteration and QR (`powerIterationBases`, v permuted with the basis); the first basis is the eigendecomposition of
- * the first gradient's factors, computed before the first step (the reference spends the first step on it alone).
+ * The first call only folds the first gradient's factors and takes their eigenbases, and returns zero updates (as
+ * soap.py, whose first step is skipped: that gradient rotated into its own basis is diagonal up to round-off, and
+ * Adam would divide the round-off by ε); Adam's step count τ starts at the second call. The factors are updated
+ * after each step and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
+ * (`powerIterationBases`, v permuted with the basis).
  * Sides longer than maxPreconditionerDim, and non-matrix parameters, keep the identity basis (plain AdamW).
  */
 export function soap(options: SoapOptions): GradientTransformation<SoapState> {
@@ -91,7 +98,9 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     "shampooBeta",
     "preconditionEvery",
     "maxPreconditionerDim",
+    "precision",
     "maxFailures",
+    "onWarning",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const h = adamHyper(name, options, { b1: 0.95, b2: 0.95, eps: 1e-8 });
@@ -100,8 +109,10 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
-  const rule = powerIterationBases();
+  const { gram, product } = precisionOption(name, options.precision);
+  const rule = powerIterationBases(product);
   const scratch = new Scratch();
+  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
   /** Folds ∇'s factors into the block (only the sides within maxDim). */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
@@ -125,32 +136,47 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
       checkSameShapes(name, grads, "grads", state.m, "state");
       const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
       const t = state.count + 1;
+      const blocks = { ...state.blocks };
+      const updates: Params = {};
+      if (t === 1) {
+        // As soap.py: the first step only builds the statistics and the first bases (eigh), and moves nothing.
+        // Its gradient rotated into its own basis is diagonal up to round-off, which Adam would divide by ε.
+        for (const [key, block] of Object.entries(blocks)) {
+          const folded = fold(block, grads[key]);
+          const r = refresh(folded.block, rule);
+          const error = folded.error ?? r.error;
+          blocks[key] = { ...r.block, failures: failures.next(key, block.failures, error) };
+        }
+        for (const [key, g] of Object.entries(grads)) updates[key] = new Matrix(g.rows, g.cols);
+        return { updates, state: { count: t, m: state.m, v: state.v, blocks } };
+      }
+      // Adam's step count (soap.py's state["step"]): the first call took none.
+      const tau = t - 1;
       const eta = learningRateAt(name, lr, state.count);
       const m: Params = {};
       const v: Params = {};
-      const blocks = { ...state.blocks };
-      const updates: Params = {};
       for (const [key, g] of Object.entries(grads)) {
         let block = blocks[key];
         let error: string | null = null;
         let mPrev = state.m[key];
+        // A block whose first basis failed (non-finite statistics) builds it at the next clean step.
         const firstBasis = block !== undefined && block.leftCache === null && block.rightCache === null;
         if (block && firstBasis) {
           const folded = fold(block, g);
           const r = refresh(folded.block, rule);
           // m was kept in the identity basis until now.
-          if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${key}:m0`);
+          if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${key}:m0`, product);
           block = r.block;
           error = folded.error ?? r.error;
         }
         // m and v both live in the basis coordinates: m ← β₁m + (1−β₁)∇' is the projection of the reference's
         // m (kept in the parameter's coordinates and projected every step), two products cheaper.
-        const gp = block ? rotate(block, g, scratch, `${key}:g`) : g;
+        const gp = block ? rotate(block, g, scratch, `${key}:g`, product) : g;
         const mk = new Matrix(g.rows, g.cols);
         const vk = new Matrix(g.rows, g.cols);
         const step = scratch.matrix(`${key}:step`, g.rows, g.cols);
-        adamPass(gp.data, mPrev.data, state.v[key].data, t, h, mk.data, vk.data, step.data);
-        const dir = block ? rotateBack(block, step, scratch, `${key}:dir`) : step;
+        adamPass(gp.data, mPrev.data, state.v[key].data, tau, h, mk.data, vk.data, step.data);
+        const dir = block ? rotateBack(block, step, scratch, `${key}:dir`, product) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
         if (w) for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i] - eta * wd * w[i];
@@ -162,19 +188,18 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
           const folded = fold(block, g);
           block = folded.block;
           error = folded.error;
-          if (t % every === 0 && error === null) {
+          if (tau % every === 0 && error === null) {
             const r = refresh(block, rule);
             error = r.error;
             if (r.result) {
               // m moves to the new basis exactly; v is carried over with the basis columns' new order.
-              m[key] = rotate(r.block, rotateBack(block, mk, scratch, `${key}:m`));
+              m[key] = rotate(r.block, rotateBack(block, mk, scratch, `${key}:m`, product), undefined, "", product);
               v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
             }
             block = r.block;
           }
         }
-        if (block)
-          blocks[key] = { ...block, failures: nextFailureCount(name, key, block.failures, error, maxFailures) };
+        if (block) blocks[key] = { ...block, failures: failures.next(key, block.failures, error) };
       }
       return { updates, state: { count: t, m, v, blocks } };
     },

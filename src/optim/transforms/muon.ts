@@ -5,12 +5,15 @@
  */
 import { Matrix } from "../../linalg/matrix.js";
 import { gemm, syrk } from "../../linalg/parallel.js";
+import { heap32 } from "../../linalg/blas32.js";
 import { alloc, heap, kernels, mark, release } from "../../linalg/wasm.js";
+import { DTYPES, type Dtype as Precision } from "../../nn/dtype.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { adamw, requireParams, type AdamState } from "./first-order.js";
 import {
   checkBoolean,
+  checkChoice,
   checkInteger,
   checkKnownFields,
   checkLearningRate,
@@ -23,6 +26,8 @@ import { learningRateAt, type LearningRate } from "./schedule.js";
 export interface NewtonSchulzOptions {
   /** Iterations, default 5. */
   steps?: number;
+  /** Precision of the iteration, default "float64" (muon's default is "float32"). */
+  precision?: Precision;
   /** (a, b, c) of X ← aX + (bA + cA²)X, default [3.4445, −4.7750, 2.0315]. */
   coefficients?: readonly [number, number, number];
 }
@@ -43,13 +48,14 @@ function checkCoefficients(name: string, value: unknown): readonly [number, numb
  * With the default coefficients the singular values land in roughly [0.7, 1.2] rather than exactly 1.
  */
 export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matrix {
-  checkKnownFields("newtonSchulz", options, ["steps", "coefficients"]);
+  checkKnownFields("newtonSchulz", options, ["steps", "coefficients", "precision"]);
+  const precision = checkChoice("newtonSchulz", "precision", options.precision ?? "float64", DTYPES);
   const steps = checkInteger("newtonSchulz", "steps", options.steps ?? 5, 0);
   const coefficients = checkCoefficients("newtonSchulz", options.coefficients ?? NEWTON_SCHULZ_COEFFICIENTS);
   const out = new Matrix(G.rows, G.cols);
   const top = mark();
   try {
-    const X = iterate(G.rows, G.cols);
+    const X = iterate(G.rows, G.cols, precision);
     X.load(G.data, frobenius(G));
     X.run(steps, coefficients);
     X.store(out.data);
@@ -61,23 +67,36 @@ export function newtonSchulz(G: Matrix, options: NewtonSchulzOptions = {}): Matr
 
 /**
  * The Newton–Schulz iterate of a rows×cols matrix, held in WebAssembly linear memory (allocated from the caller's
- * mark) as the wide r×c orientation (r ≤ c): the iteration's products (syrk, syrk, GEMM) and its two element-wise
- * updates then run there with no operand copied in or out between iterations. The caller loads G, runs, and
- * stores the result; the transposition of a tall G is folded into those two copies.
+ * mark) as the wide r×c orientation (r ≤ c), in float64 or float32: the iteration's products (syrk, syrk, GEMM)
+ * and its two element-wise updates then run there with no operand copied in or out between iterations. The
+ * caller loads G, runs, and stores the result; the transposition of a tall G is folded into those two copies.
  */
-function iterate(rows: number, cols: number) {
+function iterate(rows: number, cols: number, precision: Precision) {
   const tall = rows > cols;
   const r = tall ? cols : rows;
   const c = tall ? rows : cols;
-  const pX = alloc(r * c);
-  const pA = alloc(r * r);
-  const pB = alloc(r * r);
-  const pBX = alloc(r * c);
+  const f32 = precision === "float32";
+  // alloc counts float64 slots; a float32 array needs half as many.
+  const room = (n: number): number => alloc(f32 ? Math.ceil(n / 2) : n);
+  const pX = room(r * c);
+  const pA = room(r * r);
+  const pB = room(r * r);
+  const pBX = room(r * c);
+  const kind = f32 ? "f32" : "f64";
+  const view = (): Float64Array | Float32Array => (f32 ? heap32() : heap());
+  const shift = f32 ? 2 : 3;
+  /** z ← α·x + β·y over n entries (float64: the SIMD kernel; float32: rounded to float32 per entry). */
+  const axpby = (n: number, alpha: number, px: number, beta: number, py: number, pz: number): void => {
+    if (!f32) return kernels.axpby(n, alpha, px, beta, py, pz);
+    const h = heap32();
+    const [x, y, z] = [px >>> 2, py >>> 2, pz >>> 2];
+    for (let k = 0; k < n; k++) h[z + k] = alpha * h[x + k] + beta * h[y + k];
+  };
   return {
     /** X ← G/(norm + 1e-7) for the rows×cols G (row-major data), where norm = ‖G‖_F. */
     load(data: Float64Array, norm: number): void {
-      const h = heap();
-      const base = pX >>> 3;
+      const h = view();
+      const base = pX >>> shift;
       const scale = norm + 1e-7;
       if (!tall) for (let k = 0; k < r * c; k++) h[base + k] = data[k] / scale;
       else
@@ -87,18 +106,18 @@ function iterate(rows: number, cols: number) {
     /** `steps` iterations A = XXᵀ, B = bA + cA², X ← aX + BX. */
     run(steps: number, [a, b, cc]: readonly [number, number, number]): void {
       for (let s = 0; s < steps; s++) {
-        syrk("f64", 0, r, c, 1, pX, c, 0, pA, r); // A = XXᵀ
-        syrk("f64", 0, r, r, 1, pA, r, 0, pB, r); // A² = AAᵀ (A is symmetric): half the work of a general product
-        kernels.axpby(r * r, b, pA, cc, pB, pB); // B = bA + cA²
-        gemm("f64", 0, 0, r, c, r, 1, pB, r, pX, c, 0, pBX, c); // BX
-        kernels.axpby(r * c, a, pX, 1, pBX, pX); // X ← aX + BX
+        syrk(kind, 0, r, c, 1, pX, c, 0, pA, r); // A = XXᵀ
+        syrk(kind, 0, r, r, 1, pA, r, 0, pB, r); // A² = AAᵀ (A is symmetric): half the work of a general product
+        axpby(r * r, b, pA, cc, pB, pB); // B = bA + cA²
+        gemm(kind, 0, 0, r, c, r, 1, pB, r, pX, c, 0, pBX, c); // BX
+        axpby(r * c, a, pX, 1, pBX, pX); // X ← aX + BX
       }
     },
     /** Writes the rows×cols result into `out` (row-major). */
     store(out: Float64Array): void {
-      const h = heap();
-      const base = pX >>> 3;
-      if (!tall) out.set(h.subarray(base, base + r * c));
+      const h = view();
+      const base = pX >>> shift;
+      if (!tall) for (let k = 0; k < r * c; k++) out[k] = h[base + k];
       else for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = h[base + j * rows + i];
     },
   };
@@ -117,6 +136,12 @@ export interface MuonOptions {
   nsSteps?: number;
   /** Newton–Schulz coefficients, default [3.4445, −4.7750, 2.0315]. */
   coefficients?: readonly [number, number, number];
+  /**
+   * Precision of the Newton–Schulz iteration, default "float32" (the reference runs it in bfloat16: the iteration
+   * only has to land the singular values in about [0.7, 1.2], far coarser than float32 rounding); "float64" is
+   * the behaviour before, matching the reference's float64 iteration to round-off.
+   */
+  precision?: Precision;
   /** Learning rate of the auxiliary AdamW (non-matrix parameters), default: `learningRate`. */
   auxLearningRate?: LearningRate;
   /** Auxiliary AdamW's β₁, default 0.9. */
@@ -152,6 +177,7 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
     "weightDecay",
     "nsSteps",
     "coefficients",
+    "precision",
     "auxLearningRate",
     "auxB1",
     "auxB2",
@@ -165,6 +191,7 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
   const ns = {
     steps: checkInteger(name, "nsSteps", options.nsSteps ?? 5, 1),
     coefficients: checkCoefficients(name, options.coefficients ?? NEWTON_SCHULZ_COEFFICIENTS),
+    precision: checkChoice(name, "precision", options.precision ?? "float32", DTYPES),
   };
   const aux = adamw({
     learningRate: checkLearningRate(name, "auxLearningRate", options.auxLearningRate ?? lr),
@@ -200,7 +227,7 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
         if (nesterov) for (let i = 0; i < n; i++) dir[i] = g.data[i] + mu * buf.data[i];
         const top = mark();
         try {
-          const X = iterate(g.rows, g.cols);
+          const X = iterate(g.rows, g.cols, ns.precision);
           X.load(dir, norm2(dir));
           X.run(ns.steps, ns.coefficients);
           X.store(u.data);

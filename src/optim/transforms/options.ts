@@ -102,3 +102,10 @@ export function checkLearningRate(
 
 /** The default failure budget of curvature-based optimizers: this many failed refreshes in a row raise. */
 export const DEFAULT_MAX_FAILURES = 3;
+
+/** A warning handler: a function of the message (default: `console.warn`). */
+export function checkWarningHandler(optimizer: string, value: unknown): (message: string) => void {
+  if (value === undefined) return (message) => console.warn(message);
+  if (typeof value !== "function") throw new OptionError(optimizer, "onWarning", value, "a function (message) => void");
+  return value as (message: string) => void;
+}
