@@ -6,11 +6,11 @@
 // A convolution's geometry is passed as a block of 11 i32 at pGeo: channels C, height H, width W, kernel kh × kw,
 // stride sh × sw, padding ph × pw, output outH × outW (the fields of ConvGeometry in src/nn/im2col.ts).
 
-@inline function geo(pGeo: usize, field: i32): i32 {
-  return load<i32>(pGeo + (<usize>field << 2));
+function geo(pGeo: usize, field: i32): i32 {
+  return load<i32>(pGeo + ((<usize>field) << 2));
 }
 
-@inline function at<T>(p: usize, index: i32): usize {
+function at<T>(p: usize, index: i32): usize {
   return p + <usize>index * sizeof<T>();
 }
 
@@ -20,9 +20,17 @@
  * the float64 NCHW rows at px. Columns from C·kh·kw to ld are left alone.
  */
 function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
-  const C = geo(pGeo, 0), H = geo(pGeo, 1), W = geo(pGeo, 2), kh = geo(pGeo, 3), kw = geo(pGeo, 4);
-  const sh = geo(pGeo, 5), sw = geo(pGeo, 6), ph = geo(pGeo, 7), pw = geo(pGeo, 8);
-  const outH = geo(pGeo, 9), outW = geo(pGeo, 10);
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    ph = geo(pGeo, 7),
+    pw = geo(pGeo, 8);
+  const outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
   const plane = H * W;
   let row = 0;
   for (let i = 0; i < n; i++) {
@@ -60,9 +68,17 @@ function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
  * initialises it). Entries are added in row order, so the sums do not depend on how the caller splits the batch.
  */
 function col2im<T>(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize): void {
-  const C = geo(pGeo, 0), H = geo(pGeo, 1), W = geo(pGeo, 2), kh = geo(pGeo, 3), kw = geo(pGeo, 4);
-  const sh = geo(pGeo, 5), sw = geo(pGeo, 6), ph = geo(pGeo, 7), pw = geo(pGeo, 8);
-  const outH = geo(pGeo, 9), outW = geo(pGeo, 10);
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    ph = geo(pGeo, 7),
+    pw = geo(pGeo, 8);
+  const outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
   const plane = H * W;
   let row = 0;
   for (let i = 0; i < n; i++) {
@@ -179,8 +195,15 @@ export function channelSums(n: i32, C: i32, positions: i32, pd: usize, pout: usi
  * ties; NaN wins, as in PyTorch, so a diverged input shows in the output). Geometry at pGeo as for im2col.
  */
 export function maxPoolForward(n: i32, pGeo: usize, px: usize, pout: usize, pargmax: usize): void {
-  const C = geo(pGeo, 0), H = geo(pGeo, 1), W = geo(pGeo, 2), kh = geo(pGeo, 3), kw = geo(pGeo, 4);
-  const sh = geo(pGeo, 5), sw = geo(pGeo, 6), outH = geo(pGeo, 9), outW = geo(pGeo, 10);
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
   const inSize = C * H * W;
   let o = 0;
   for (let i = 0; i < n; i++) {

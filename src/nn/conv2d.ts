@@ -229,7 +229,8 @@ function buildConv2d(
         const pG = allocWorking(rows * outC);
         const pP = request.grads ? allocWorking(rows * K) : 0;
         const pX = request.grads ? copyIn(cache.x.data) : 0;
-        const pdW = request.grads ? allocWorking(outC * K) : 0;
+        // float64 room even in float32: the gradient is widened in place.
+        const pdW = request.grads ? alloc(outC * K) : 0;
         const pdb = request.grads && bias ? alloc(outC) : 0;
         if (pdb) heap().fill(0, pdb >>> 3, (pdb >>> 3) + outC);
         const pW = request.inputGrad ? operandIn(p[weight]) : 0;
