@@ -14,12 +14,19 @@ function at<T>(p: usize, index: i32): usize {
   return p + <usize>index * sizeof<T>();
 }
 
+/** Values of one zero-padded example, C × (H + 2ph) × (W + 2pw): the workspace `im2col` and `col2im` need. */
+export function paddedImageSize(pGeo: usize): i32 {
+  return geo(pGeo, 0) * (geo(pGeo, 1) + 2 * geo(pGeo, 7)) * (geo(pGeo, 2) + 2 * geo(pGeo, 8));
+}
+
 /**
  * Patch rows of n examples: row i·T + (oh·outW + ow) of the (n·T) × ld matrix at pp (T = outH·outW) receives in
  * column c·kh·kw + ki·kw + kj the input X[i, c, oh·sh − ph + ki, ow·sw − pw + kj] (0 outside the image), read from
- * the float64 NCHW rows at px. Columns from C·kh·kw to ld are left alone.
+ * the float64 NCHW rows at px. Columns from C·kh·kw to ld are left alone. Each example is first copied, converted
+ * and zero-padded into the workspace at pwork (`paddedImageSize` values of T), so every patch segment is then a
+ * plain copy of kw contiguous values, without bounds checks.
  */
-function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
+function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
   const C = geo(pGeo, 0),
     H = geo(pGeo, 1),
     W = geo(pGeo, 2),
@@ -31,30 +38,29 @@ function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
     pw = geo(pGeo, 8);
   const outH = geo(pGeo, 9),
     outW = geo(pGeo, 10);
-  const plane = H * W;
+  const Hp = H + 2 * ph;
+  const Wp = W + 2 * pw;
+  const padded = C * Hp * Wp;
+  memory.fill(pwork, 0, <usize>padded * sizeof<T>());
   let row = 0;
   for (let i = 0; i < n; i++) {
-    const xi = px + ((<usize>(i * C * plane)) << 3);
+    const xi = px + ((<usize>(i * C * H * W)) << 3);
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        const src = xi + ((<usize>((c * H + ih) * W)) << 3);
+        const dst = at<T>(pwork, (c * Hp + ih + ph) * Wp + pw);
+        for (let iw = 0; iw < W; iw++) store<T>(at<T>(dst, iw), <T>load<f64>(src + ((<usize>iw) << 3)));
+      }
+    }
     for (let oh = 0; oh < outH; oh++) {
-      const ih0 = oh * sh - ph;
       for (let ow = 0; ow < outW; ow++, row++) {
-        const iw0 = ow * sw - pw;
-        // The kernel columns kj in [j0, j1) fall inside the image; the others read padding.
-        const j0 = max(0, -iw0);
-        const j1 = min(kw, W - iw0);
         let q = at<T>(pp, row * ld);
         for (let c = 0; c < C; c++) {
+          let src = at<T>(pwork, (c * Hp + oh * sh) * Wp + ow * sw);
           for (let ki = 0; ki < kh; ki++) {
-            const ih = ih0 + ki;
-            if (ih < 0 || ih >= H) {
-              for (let kj = 0; kj < kw; kj++) store<T>(at<T>(q, kj), <T>0);
-            } else {
-              const src = xi + ((<usize>(c * plane + ih * W + iw0)) << 3);
-              for (let kj = 0; kj < min(j0, kw); kj++) store<T>(at<T>(q, kj), <T>0);
-              for (let kj = j0; kj < j1; kj++) store<T>(at<T>(q, kj), <T>load<f64>(src + ((<usize>kj) << 3)));
-              for (let kj = max(j1, j0); kj < kw; kj++) store<T>(at<T>(q, kj), <T>0);
-            }
+            for (let kj = 0; kj < kw; kj++) store<T>(at<T>(q, kj), load<T>(at<T>(src, kj)));
             q = at<T>(q, kw);
+            src = at<T>(src, Wp);
           }
         }
       }
@@ -65,9 +71,11 @@ function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
 /**
  * The adjoint of `im2col`: adds every patch entry dP[row, col] (the first C·kh·kw columns of the (n·T) × ld
  * matrix at pdp) onto the float64 input entry `im2col` read it from, dX at pdx (n rows of C·H·W; the caller
- * initialises it). Entries are added in row order, so the sums do not depend on how the caller splits the batch.
+ * initialises it). Each example's patches are summed into a zero-padded float64 workspace at pwork
+ * (`paddedImageSize` float64 values) in row order, whose interior is then added to dX, so the sums do not depend
+ * on how the caller splits the batch.
  */
-function col2im<T>(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize): void {
+function col2im<T>(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
   const C = geo(pGeo, 0),
     H = geo(pGeo, 1),
     W = geo(pGeo, 2),
@@ -79,29 +87,36 @@ function col2im<T>(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize): void {
     pw = geo(pGeo, 8);
   const outH = geo(pGeo, 9),
     outW = geo(pGeo, 10);
-  const plane = H * W;
+  const Hp = H + 2 * ph;
+  const Wp = W + 2 * pw;
+  const padded = C * Hp * Wp;
   let row = 0;
   for (let i = 0; i < n; i++) {
-    const xi = pdx + ((<usize>(i * C * plane)) << 3);
+    memory.fill(pwork, 0, (<usize>padded) << 3);
     for (let oh = 0; oh < outH; oh++) {
-      const ih0 = oh * sh - ph;
       for (let ow = 0; ow < outW; ow++, row++) {
-        const iw0 = ow * sw - pw;
-        const j0 = max(0, -iw0);
-        const j1 = min(kw, W - iw0);
         let q = at<T>(pdp, row * ld);
         for (let c = 0; c < C; c++) {
+          let dst = pwork + ((<usize>((c * Hp + oh * sh) * Wp + ow * sw)) << 3);
           for (let ki = 0; ki < kh; ki++) {
-            const ih = ih0 + ki;
-            if (ih >= 0 && ih < H) {
-              const dst = xi + ((<usize>(c * plane + ih * W + iw0)) << 3);
-              for (let kj = j0; kj < j1; kj++) {
-                const d = dst + ((<usize>kj) << 3);
-                store<f64>(d, load<f64>(d) + <f64>load<T>(at<T>(q, kj)));
-              }
+            for (let kj = 0; kj < kw; kj++) {
+              const d = dst + ((<usize>kj) << 3);
+              store<f64>(d, load<f64>(d) + <f64>load<T>(at<T>(q, kj)));
             }
             q = at<T>(q, kw);
+            dst += (<usize>Wp) << 3;
           }
+        }
+      }
+    }
+    const xi = pdx + ((<usize>(i * C * H * W)) << 3);
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        const d = xi + ((<usize>((c * H + ih) * W)) << 3);
+        const s = pwork + ((<usize>((c * Hp + ih + ph) * Wp + pw)) << 3);
+        for (let iw = 0; iw < W; iw++) {
+          const o = d + ((<usize>iw) << 3);
+          store<f64>(o, load<f64>(o) + load<f64>(s + ((<usize>iw) << 3)));
         }
       }
     }
@@ -138,20 +153,20 @@ function channelsToPositions<T>(n: i32, positions: i32, C: i32, pd: usize, pg: u
   }
 }
 
-export function im2colF64(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
-  im2col<f64>(n, pGeo, px, ld, pp);
+export function im2colF64(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
+  im2col<f64>(n, pGeo, px, ld, pp, pwork);
 }
 
-export function im2colF32(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize): void {
-  im2col<f32>(n, pGeo, px, ld, pp);
+export function im2colF32(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
+  im2col<f32>(n, pGeo, px, ld, pp, pwork);
 }
 
-export function col2imF64(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize): void {
-  col2im<f64>(n, pGeo, pdp, ld, pdx);
+export function col2imF64(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
+  col2im<f64>(n, pGeo, pdp, ld, pdx, pwork);
 }
 
-export function col2imF32(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize): void {
-  col2im<f32>(n, pGeo, pdp, ld, pdx);
+export function col2imF32(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
+  col2im<f32>(n, pGeo, pdp, ld, pdx, pwork);
 }
 
 export function positionsToChannelsF64(n: i32, positions: i32, C: i32, py: usize, pb: usize, pout: usize): void {
@@ -192,7 +207,7 @@ export function channelSums(n: i32, C: i32, positions: i32, pd: usize, pout: usi
 /**
  * Max pooling of float64 NCHW rows (no padding): out[i, c, oh, ow] = max of X[i, c, oh·sh + ki, ow·sw + kj] over
  * the kh × kw window, and argmax[i, c, oh, ow] the index of the winner within its example's row (the first one on
- * ties; NaN wins, as in PyTorch, so a diverged input shows in the output). Geometry at pGeo as for im2col.
+ * ties; NaN wins, as in PyTorch, so a diverged input shows in the output: the last NaN of the window). Geometry at pGeo as for im2col.
  */
 export function maxPoolForward(n: i32, pGeo: usize, px: usize, pout: usize, pargmax: usize): void {
   const C = geo(pGeo, 0),
@@ -217,13 +232,11 @@ export function maxPoolForward(n: i32, pGeo: usize, px: usize, pout: usize, parg
             const rowStart = c * H * W + (oh * sh + ki) * W + ow * sw;
             for (let kj = 0; kj < kw; kj++) {
               const v = load<f64>(xi + ((<usize>(rowStart + kj)) << 3));
-              if (v > best || v != v) {
-                best = v;
-                arg = rowStart + kj;
-                if (v != v) break;
-              }
+              // Selects rather than branches (random data mispredicts every other comparison); NaN wins.
+              const wins = <bool>((<i32>(v > best)) | (<i32>(v != v)));
+              best = select<f64>(v, best, wins);
+              arg = select<i32>(rowStart + kj, arg, wins);
             }
-            if (best != best) break;
           }
           store<f64>(pout + ((<usize>o) << 3), best);
           store<i32>(pargmax + ((<usize>o) << 2), arg);

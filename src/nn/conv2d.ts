@@ -9,7 +9,7 @@ import { gemm } from "../linalg/parallel.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../linalg/wasm.js";
 import { scaleInPlace } from "./dense.js";
 import type { Dtype } from "./dtype.js";
-import { convGeometry, convKernels, geometryIn, im2col, type ConvGeometry } from "./im2col.js";
+import { allocPaddedImage, convGeometry, convKernels, geometryIn, im2col, type ConvGeometry } from "./im2col.js";
 import { booleanOption, checkKeys, integerOption, pairOption } from "./options.js";
 import {
   formatShape,
@@ -185,6 +185,7 @@ function buildConv2d(
       try {
         const pGeo = geometryIn(geo);
         const pPoolGeo = poolGeo ? geometryIn(poolGeo) : 0;
+        const pWork = allocPaddedImage(geo);
         const pX = copyIn(x.data);
         const pW = operandIn(p[weight]);
         const pBias = bias ? copyIn(p[bias].data) : 0;
@@ -195,7 +196,7 @@ function buildConv2d(
         const pScratch = poolGeo ? alloc(Math.min(chunk, n) * outSize) : 0;
         for (let start = 0; start < n; start += chunk) {
           const b = Math.min(chunk, n - start);
-          im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP);
+          im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP, pWork);
           gemm(precision, 0, 1, b * T, outC, K, 1, pP, K, pW, K, 0, pY, outC);
           const pConv = poolGeo ? pScratch : pOut + 8 * start * outSize;
           toChannels(b, T, outC, pY, pBias, pConv);
@@ -224,6 +225,7 @@ function buildConv2d(
       const top = mark();
       try {
         const pGeo = geometryIn(geo);
+        const pWork = allocPaddedImage(geo);
         const chunkGrad = preActivationGrad(dOut, cache);
         const rows = Math.min(chunk, n) * T;
         const pG = allocWorking(rows * outC);
@@ -243,13 +245,13 @@ function buildConv2d(
           toPositions(b, T, outC, pGrad, pG);
           if (request.grads) {
             // ∇W = Gᵀ P / n, accumulated chunk by chunk (β = 1 after the first).
-            im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP);
+            im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP, pWork);
             gemm(precision, 1, 0, outC, K, b * T, 1 / n, pG, outC, pP, K, start === 0 ? 0 : 1, pdW, K);
             if (pdb) ck.channelSums(b, outC, T, pGrad, pdb);
           }
           if (request.inputGrad) {
             gemm(precision, 0, 0, b * T, K, outC, 1, pG, outC, pW, K, 0, pdP, K);
-            col2imFrom(b, pGeo, pdP, K, pdX + 8 * start * inSize);
+            col2imFrom(b, pGeo, pdP, K, pdX + 8 * start * inSize, pWork);
           }
         }
         if (request.grads) {

@@ -53,10 +53,10 @@ export function convGeometry(
 
 /** The kernels of asm/conv.ts (pointers are byte offsets into linear memory; geometry at pGeo, see there). */
 export interface ConvKernels {
-  im2colF64(n: number, pGeo: number, px: number, ld: number, pp: number): void;
-  im2colF32(n: number, pGeo: number, px: number, ld: number, pp: number): void;
-  col2imF64(n: number, pGeo: number, pdp: number, ld: number, pdx: number): void;
-  col2imF32(n: number, pGeo: number, pdp: number, ld: number, pdx: number): void;
+  im2colF64(n: number, pGeo: number, px: number, ld: number, pp: number, pwork: number): void;
+  im2colF32(n: number, pGeo: number, px: number, ld: number, pp: number, pwork: number): void;
+  col2imF64(n: number, pGeo: number, pdp: number, ld: number, pdx: number, pwork: number): void;
+  col2imF32(n: number, pGeo: number, pdp: number, ld: number, pdx: number, pwork: number): void;
   positionsToChannelsF64(n: number, positions: number, C: number, py: number, pb: number, pout: number): void;
   positionsToChannelsF32(n: number, positions: number, C: number, py: number, pb: number, pout: number): void;
   channelsToPositionsF64(n: number, positions: number, C: number, pd: number, pg: number): void;
@@ -77,6 +77,11 @@ export function geometryIn(geo: ConvGeometry): number {
   return ptr;
 }
 
+/** A workspace for `im2col` and `col2im` of asm/conv.ts: one zero-padded example in float64. */
+export function allocPaddedImage(geo: ConvGeometry): number {
+  return alloc(geo.channels * (geo.height + 2 * geo.padH) * (geo.width + 2 * geo.padW));
+}
+
 /**
  * The patch matrix of a batch X (n × C·H·W, NCHW per row): row i·T + (oh·outW + ow) holds the input entries
  * X[i, c, oh·s − p + ki, ow·s − p + kj] in column c·kh·kw + ki·kw + kj (zero outside the image: the padding),
@@ -92,7 +97,7 @@ export function im2col(X: Matrix, geo: ConvGeometry, onesColumn: boolean): Matri
   try {
     const pX = copyIn(X.data);
     const pP = alloc(rows * ld);
-    convKernels.im2colF64(n, geometryIn(geo), pX, ld, pP);
+    convKernels.im2colF64(n, geometryIn(geo), pX, ld, pP, allocPaddedImage(geo));
     const P = new Matrix(rows, ld, copyOut(pP, rows * ld));
     if (onesColumn) for (let r = 0; r < rows; r++) P.data[r * ld + K] = 1;
     return P;
@@ -113,7 +118,7 @@ export function col2im(dP: Matrix, geo: ConvGeometry, n: number): Matrix {
     const pdP = copyIn(dP.data);
     const pdX = alloc(size);
     heap().fill(0, pdX >>> 3, (pdX >>> 3) + size);
-    convKernels.col2imF64(n, geometryIn(geo), pdP, dP.cols, pdX);
+    convKernels.col2imF64(n, geometryIn(geo), pdP, dP.cols, pdX, allocPaddedImage(geo));
     return new Matrix(n, geo.channels * geo.height * geo.width, copyOut(pdX, size));
   } finally {
     release(top);
