@@ -4,11 +4,11 @@
  * dense 3136→1024 → ReLU → dense 10), batch 128, one thread, in float32 and float64, written through the public API
  * as a user writes it. Peers on the same parameters and batch, timed in the same run: numpy with im2col + GEMM
  * (bench/peer/cnn.py, one OpenBLAS thread) and PyTorch's CPU functional ops when an interpreter imports torch.
- * The first steps' losses must agree. Besides the ratios, each row gives the GFLOP/s of the step's GEMM flops (the
- * forward products, the weight gradients and the input gradients of every layer but the first) and that rate as a
- * share of our own GEMM at 1024×1024×1024 in the same precision, timed in the same run. The CPU-time ratio (user +
- * system time of each process, median per step) is disturbed much less than wall time when other processes load
- * the machine.
+ * The first steps' losses must agree. Besides the ratios, each row gives the GFLOP per CPU second of the step's
+ * GEMM flops (the forward products, the weight gradients and the input gradients of every layer but the first) and
+ * that rate as a share of our own GEMM at 1024×1024×1024 in the same precision, timed the same way in the same
+ * run. The CPU-time ratio (user + system time of each process, median per step) is disturbed much less than wall
+ * time when other processes load the machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
