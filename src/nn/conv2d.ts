@@ -1,6 +1,6 @@
 /**
- * The 2-D convolution layer (PyTorch's nn.Conv2d with dilation 1 and groups 1), computed as one matrix product
- * over im2col patches.
+ * The 2-D convolution layer (PyTorch's nn.Conv2d with dilation 1 and groups 1), computed as matrix products over
+ * im2col patches, chunk of examples by chunk, on the kernels of asm/conv.ts (docs/throughput.md).
  */
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
@@ -20,7 +20,7 @@ import {
   type ParamSpec,
   type Shape,
 } from "./layer.js";
-import type { KroneckerStats, Params } from "./types.js";
+import type { KroneckerStats } from "./types.js";
 
 /** Options of `conv2d`; sizes are one integer (both dimensions) or a pair [height, width]. */
 export interface Conv2dOptions {
@@ -40,8 +40,11 @@ export interface Conv2dOptions {
  * in[i, c, y·s − p + ki, x·s − p + kj] (zero outside the image). With the im2col patch matrix P ((n·T)×K,
  * T = outH·outW, K = inC·kh·kw) and a ones column for the bias, the outputs are P̃ [W | b]ᵀ; backward with the
  * per-example output gradients G ((n·T)×outC) gives ∇_[W|b] L = Gᵀ P̃ / n and patch gradients G W, scattered back
- * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC). The three products run in
- * the network's dtype (src/nn/dtype.ts); the weight gradient takes its 1/n as the GEMM's α.
+ * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC), built only when asked
+ * for. The three products run in the network's dtype (src/nn/dtype.ts) on the packed GEMM, a chunk of examples
+ * at a time (bounded memory); the bias is added in the pass that lays the output out as NCHW, and a following
+ * activation and max pooling run in the same forward call (`sequential` fuses them), so the full-size
+ * activations stay in WebAssembly memory.
  */
 export function conv2d(options: Conv2dOptions): Layer {
   const where = "conv2d";
