@@ -5,7 +5,7 @@
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
 import { ELEMENTWISE_KINDS, type BackwardKind } from "../linalg/elementwise.js";
-import { gemm } from "../linalg/parallel.js";
+import { gemm, runParts, teamThreads, type KernelCall } from "../linalg/parallel.js";
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../linalg/wasm.js";
 import { scaleInPlace } from "./dense.js";
 import type { Dtype } from "./dtype.js";
@@ -84,6 +84,12 @@ export function conv2d(options: Conv2dOptions): Layer {
  */
 const PATCH_CHUNK_BYTES = 4 << 20;
 
+/**
+ * Chunks with fewer patch entries than this run their per-example kernels on one thread: below it, waking a
+ * helper costs more than the split saves.
+ */
+const SPLIT_MIN_ENTRIES = 1 << 16;
+
 /** What a conv2d forward pass keeps: its input and, when it pooled its output, what pooling's gradient needs. */
 interface ConvCache {
   x: Matrix;
@@ -114,14 +120,28 @@ function buildConv2d(
   const f32 = dtype === "float32";
   const precision = f32 ? "f32" : "f64";
   const ck = convKernels;
-  const im2colInto = f32 ? ck.im2colF32 : ck.im2colF64;
-  const col2imFrom = f32 ? ck.col2imF32 : ck.col2imF64;
-  const toChannels = f32 ? ck.positionsToChannelsF32 : ck.positionsToChannelsF64;
-  const toPositions = f32 ? ck.channelsToPositionsF32 : ck.channelsToPositionsF64;
+  const suffix = f32 ? "F32" : "F64";
+  const bytes = f32 ? 4 : 8;
   /** Examples per chunk: as many as PATCH_CHUNK_BYTES of patches hold (at least one). */
   const chunk = Math.max(1, Math.floor(PATCH_CHUNK_BYTES / (T * K * (f32 ? 4 : 8))));
   /** Room for `count` values of the GEMM precision (the allocator counts float64 slots). */
   const allocWorking = (count: number): number => alloc(f32 ? Math.ceil(count / 2) : count);
+  /**
+   * Runs per-example kernels on b examples split over the thread team (one part per thread; every example's
+   * result is the same on any split): `calls(first, count, t)` are thread t's calls for examples
+   * [first, first + count) of the chunk. Small chunks stay on this thread.
+   */
+  const perExamples = (b: number, calls: (first: number, count: number, t: number) => KernelCall[]): void => {
+    const parts = b * T * K >= SPLIT_MIN_ENTRIES ? Math.min(teamThreads(), b) : 1;
+    const jobs: KernelCall[][] = [];
+    for (let t = 0; t < parts; t++) {
+      const first = Math.floor((b * t) / parts);
+      jobs.push(calls(first, Math.floor((b * (t + 1)) / parts) - first, t));
+    }
+    runParts(jobs);
+  };
+  /** One padded-image workspace per thread (im2col, col2im). */
+  const workspaces = (): number[] => Array.from({ length: teamThreads() }, () => allocPaddedImage(geo));
   /** A float64 matrix copied into linear memory in the GEMM precision. */
   const operandIn = (M: Matrix): number => {
     const ptr = copyIn(M.data);
@@ -150,8 +170,11 @@ function buildConv2d(
     new Int32Array(kernels.memory.buffer, pArg, n * pooledSize).set(pool.argmax);
     const pScratch = alloc(Math.min(chunk, n) * outSize);
     return (start, b) => {
-      const at = start * pooledSize;
-      ck.maxPoolBackward(b, outSize, pooledSize, pD + 8 * at, pArg + 4 * at, pScratch);
+      perExamples(b, (first, count) => {
+        const at = (start + first) * pooledSize;
+        const args = [count, outSize, pooledSize, pD + 8 * at, pArg + 4 * at, pScratch + 8 * first * outSize];
+        return [{ kernel: "maxPoolBackward", args }];
+      });
       return pScratch;
     };
   };
@@ -165,7 +188,13 @@ function buildConv2d(
       const pG = alloc(n * T * outC);
       for (let start = 0; start < n; start += chunk) {
         const b = Math.min(chunk, n - start);
-        ck.channelsToPositionsF64(b, T, outC, chunkGrad(start, b), pG + 8 * start * T * outC);
+        const pGrad = chunkGrad(start, b);
+        perExamples(b, (first, count) => [
+          {
+            kernel: "channelsToPositionsF64",
+            args: [count, T, outC, pGrad + 8 * first * outSize, pG + 8 * (start + first) * T * outC],
+          },
+        ]);
       }
       return new Matrix(n * T, outC, copyOut(pG, n * T * outC));
     } finally {
@@ -188,7 +217,7 @@ function buildConv2d(
       try {
         const pGeo = geometryIn(geo);
         const pPoolGeo = poolGeo ? geometryIn(poolGeo) : 0;
-        const pWork = allocPaddedImage(geo);
+        const pWork = workspaces();
         const pX = copyIn(x.data);
         const pW = operandIn(p[weight]);
         const pBias = bias ? copyIn(p[bias].data) : 0;
@@ -197,17 +226,31 @@ function buildConv2d(
         const pOut = alloc(n * resultSize);
         const pArg = poolGeo ? alloc(Math.ceil((n * resultSize) / 2)) : 0;
         const pScratch = poolGeo ? alloc(Math.min(chunk, n) * outSize) : 0;
+        const code = activation === undefined ? -1 : ELEMENTWISE_KINDS[activation];
         for (let start = 0; start < n; start += chunk) {
           const b = Math.min(chunk, n - start);
-          im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP, pWork);
+          perExamples(b, (first, count, t) => [
+            {
+              kernel: `im2col${suffix}`,
+              args: [count, pGeo, pX + 8 * (start + first) * inSize, K, pP + bytes * first * T * K, pWork[t]],
+            },
+          ]);
           gemm(precision, 0, 1, b * T, outC, K, 1, pP, K, pW, K, 0, pY, outC);
-          const pConv = poolGeo ? pScratch : pOut + 8 * start * outSize;
-          toChannels(b, T, outC, pY, pBias, pConv);
-          if (activation !== undefined) kernels.activate(ELEMENTWISE_KINDS[activation], b * outSize, pConv, pConv);
-          if (poolGeo) {
-            const at = start * resultSize;
-            ck.maxPoolForward(b, pPoolGeo, pConv, pOut + 8 * at, pArg + 4 * at);
-          }
+          perExamples(b, (first, count) => {
+            const pConv = poolGeo ? pScratch + 8 * first * outSize : pOut + 8 * (start + first) * outSize;
+            const calls: KernelCall[] = [
+              {
+                kernel: `positionsToChannels${suffix}`,
+                args: [count, T, outC, pY + bytes * first * T * outC, pBias, pConv],
+              },
+            ];
+            if (code >= 0) calls.push({ kernel: "activate", args: [code, count * outSize, pConv, pConv] });
+            if (poolGeo) {
+              const at = (start + first) * resultSize;
+              calls.push({ kernel: "maxPoolForward", args: [count, pPoolGeo, pConv, pOut + 8 * at, pArg + 4 * at] });
+            }
+            return calls;
+          });
         }
         const out = new Matrix(n, resultSize, copyOut(pOut, n * resultSize));
         const cache: ConvCache = { x, activation };
@@ -228,7 +271,7 @@ function buildConv2d(
       const top = mark();
       try {
         const pGeo = geometryIn(geo);
-        const pWork = allocPaddedImage(geo);
+        const pWork = workspaces();
         const chunkGrad = preActivationGrad(dOut, cache);
         const rows = Math.min(chunk, n) * T;
         const pG = allocWorking(rows * outC);
@@ -245,16 +288,32 @@ function buildConv2d(
         for (let start = 0; start < n; start += chunk) {
           const b = Math.min(chunk, n - start);
           const pGrad = chunkGrad(start, b);
-          toPositions(b, T, outC, pGrad, pG);
+          perExamples(b, (first, count, t) => {
+            const calls: KernelCall[] = [
+              {
+                kernel: `channelsToPositions${suffix}`,
+                args: [count, T, outC, pGrad + 8 * first * outSize, pG + bytes * first * T * outC],
+              },
+            ];
+            if (request.grads) {
+              const args = [count, pGeo, pX + 8 * (start + first) * inSize, K, pP + bytes * first * T * K, pWork[t]];
+              calls.push({ kernel: `im2col${suffix}`, args });
+            }
+            return calls;
+          });
           if (request.grads) {
             // ∇W = Gᵀ P / n, accumulated chunk by chunk (β = 1 after the first).
-            im2colInto(b, pGeo, pX + 8 * start * inSize, K, pP, pWork);
             gemm(precision, 1, 0, outC, K, b * T, 1 / n, pG, outC, pP, K, start === 0 ? 0 : 1, pdW, K);
             if (pdb) ck.channelSums(b, outC, T, pGrad, pdb);
           }
           if (request.inputGrad) {
             gemm(precision, 0, 0, b * T, K, outC, 1, pG, outC, pW, K, 0, pdP, K);
-            col2imFrom(b, pGeo, pdP, K, pdX + 8 * start * inSize, pWork);
+            perExamples(b, (first, count, t) => [
+              {
+                kernel: `col2im${suffix}`,
+                args: [count, pGeo, pdP + bytes * first * T * K, K, pdX + 8 * (start + first) * inSize, pWork[t]],
+              },
+            ]);
           }
         }
         if (request.grads) {
