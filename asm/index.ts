@@ -9,3 +9,4 @@ export * from "./convert";
 export * from "./optim";
 export * from "./random";
 export * from "./two-layer";
+export * from "./conv";

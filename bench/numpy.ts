@@ -16,17 +16,33 @@ export function peerScript(name: string): string {
 }
 
 /**
- * Runs `python3 bench/peer/<script> ...args` with extra environment (for example OPENBLAS_NUM_THREADS=1) and
- * parses the last line of stdout as JSON. Throws with python's stderr when it fails.
+ * Runs `python3 bench/peer/<script> ...args` (or another interpreter: `python`) with extra environment (for
+ * example OPENBLAS_NUM_THREADS=1) and parses the last line of stdout as JSON. Throws with python's stderr when it
+ * fails.
  */
-export function runNumpy<T>(script: string, args: string[] = [], env: Record<string, string> = {}): T {
+export function runNumpy<T>(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  python = "python3",
+): T {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const result = spawnSync("python3", [peerScript(script), ...args], { env: childEnv, encoding: "utf8" });
+  const result = spawnSync(python, [peerScript(script), ...args], { env: childEnv, encoding: "utf8" });
   if (result.status !== 0) {
     throw new Error(`numpy peer ${script} failed (exit ${result.status}):\n${result.stderr}`);
   }
   const lines = result.stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/**
+ * The first of `python3` and the system's /usr/bin/python3 (where Debian's python3-torch installs) that imports
+ * torch, or undefined: PyTorch is an optional benchmark peer.
+ */
+export function pythonWithTorch(): string | undefined {
+  return ["python3", "/usr/bin/python3"].find(
+    (python) => spawnSync(python, ["-c", "import torch"], { stdio: "ignore" }).status === 0,
+  );
 }
 
 /** Median wall time in milliseconds of `fn` over `repeats` runs after `warmup` runs. */

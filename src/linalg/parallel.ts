@@ -94,7 +94,30 @@ const PRECISIONS: Record<"f64" | "f32", Precision> = {
 };
 
 /** The kernel export names the team runs (helper threads look these up in their instance). */
-export const TEAM_KERNELS: readonly string[] = ["dgemmWs", "sgemmWs", "dsyrkUpperWs", "ssyrkUpperWs"];
+export const TEAM_KERNELS: readonly string[] = [
+  "dgemmWs",
+  "sgemmWs",
+  "dsyrkUpperWs",
+  "ssyrkUpperWs",
+  // Per-example kernels of the convolution layers (asm/conv.ts, src/nn/conv2d.ts), split by examples.
+  ...["im2colF64", "im2colF32", "col2imF64", "col2imF32", "activate", "maxPoolForward", "maxPoolBackward"],
+  ...["positionsToChannelsF64", "positionsToChannelsF32", "channelsToPositionsF64", "channelsToPositionsF32"],
+];
+
+/** How many threads the team offers now (1 without a team). */
+export function teamThreads(): number {
+  return team ? team.threads() : 1;
+}
+
+/**
+ * Runs independent parts of a computation, part t's kernel calls in order on thread t (part 0 on the calling
+ * thread), or all on the calling thread without a team. The kernels must be in TEAM_KERNELS and the parts must not
+ * write to the same memory; `parts.length` ≤ `teamThreads()`.
+ */
+export function runParts(parts: readonly (readonly KernelCall[])[]): void {
+  if (team && parts.length > 1) return team.run(parts);
+  for (const calls of parts) for (const c of calls) (kernels[c.kernel] as (...args: number[]) => void)(...c.args);
+}
 
 /** How many threads to split a product over: the team's size, capped so every block keeps MIN_BLOCK. */
 function threadsFor(flops: number, extent: number): number {

@@ -239,7 +239,12 @@ export function copyIn(values: Float64Array): number {
   return ptr;
 }
 
-/** Copies `count` float64 values out of linear memory at byte offset `ptr` into a new array. */
+/**
+ * Copies `count` float64 values out of linear memory at byte offset `ptr` into a new array. (`set` from a
+ * subarray, not `slice`: V8 slices a SharedArrayBuffer-backed array element by element, ~30× slower.)
+ */
 export function copyOut(ptr: number, count: number): Float64Array {
-  return heap().slice(ptr >>> 3, (ptr >>> 3) + count);
+  const out = new Float64Array(count);
+  out.set(heap().subarray(ptr >>> 3, (ptr >>> 3) + count));
+  return out;
 }

@@ -1,14 +1,26 @@
 /**
- * The 2-D convolution layer (PyTorch's nn.Conv2d with dilation 1 and groups 1), computed as one matrix product
- * over im2col patches.
+ * The 2-D convolution layer (PyTorch's nn.Conv2d with dilation 1 and groups 1), computed as matrix products over
+ * im2col patches, chunk of examples by chunk, on the kernels of asm/conv.ts (docs/throughput.md).
  */
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
-import { productFor, type ProductInto } from "./dtype.js";
-import { col2im, convGeometry, im2col, type ConvGeometry } from "./im2col.js";
+import { ELEMENTWISE_KINDS, type BackwardKind } from "../linalg/elementwise.js";
+import { gemm, runParts, teamThreads, type KernelCall } from "../linalg/parallel.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../linalg/wasm.js";
+import { scaleInPlace } from "./dense.js";
+import type { Dtype } from "./dtype.js";
+import { allocPaddedImage, convGeometry, convKernels, geometryIn, im2col, type ConvGeometry } from "./im2col.js";
 import { booleanOption, checkKeys, integerOption, pairOption } from "./options.js";
-import { formatShape, type BuiltLayer, type Layer, type ParamSpec, type Shape } from "./layer.js";
-import type { KroneckerStats, Params } from "./types.js";
+import {
+  formatShape,
+  shapeSize,
+  type BackwardResult,
+  type BuiltLayer,
+  type Layer,
+  type ParamSpec,
+  type Shape,
+} from "./layer.js";
+import type { KroneckerStats } from "./types.js";
 
 /** Options of `conv2d`; sizes are one integer (both dimensions) or a pair [height, width]. */
 export interface Conv2dOptions {
@@ -28,8 +40,11 @@ export interface Conv2dOptions {
  * in[i, c, y·s − p + ki, x·s − p + kj] (zero outside the image). With the im2col patch matrix P ((n·T)×K,
  * T = outH·outW, K = inC·kh·kw) and a ones column for the bias, the outputs are P̃ [W | b]ᵀ; backward with the
  * per-example output gradients G ((n·T)×outC) gives ∇_[W|b] L = Gᵀ P̃ / n and patch gradients G W, scattered back
- * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC). The three products run in
- * the network's dtype (src/nn/dtype.ts); the weight gradient takes its 1/n as the GEMM's α.
+ * by col2im. The curvature statistics are a = P̃ and g = G (Grosse & Martens 2016, KFC), built only when asked
+ * for. The three products run in the network's dtype (src/nn/dtype.ts) on the packed GEMM, a chunk of examples
+ * at a time (bounded memory); the bias is added in the pass that lays the output out as NCHW, and a following
+ * activation and max pooling run in the same forward call (`sequential` fuses them), so the full-size
+ * activations stay in WebAssembly memory.
  */
 export function conv2d(options: Conv2dOptions): Layer {
   const where = "conv2d";
@@ -57,9 +72,31 @@ export function conv2d(options: Conv2dOptions): Layer {
           `layer ${index} (conv2d): kernelSize [${kernel.join(", ")}] with padding [${padding.join(", ")}] does not fit the input ${formatShape(input)}`,
         );
       }
-      return buildConv2d(input, index, geo, outC, bias, productFor(options?.dtype ?? "float64"));
+      return buildConv2d(input, index, geo, outC, bias, options?.dtype ?? "float64");
     },
   };
+}
+
+/**
+ * Bytes of im2col patches a pass holds at once: the batch is processed in chunks of whole examples whose patch
+ * rows fit, so memory stays bounded (a 2c2d batch of 128 would need 80 MB of float32 patches) and each chunk's
+ * patches are still in cache when its GEMM reads them.
+ */
+const PATCH_CHUNK_BYTES = 4 << 20;
+
+/**
+ * Chunks with fewer patch entries than this run their per-example kernels on one thread: below it, waking a
+ * helper costs more than the split saves.
+ */
+const SPLIT_MIN_ENTRIES = 1 << 16;
+
+/** What a conv2d forward pass keeps: its input and, when it pooled its output, what pooling's gradient needs. */
+interface ConvCache {
+  x: Matrix;
+  /** The activation applied in the epilogue, if any. */
+  activation?: BackwardKind;
+  /** The fused max pooling: its output (after the activation) and arg-max indices. */
+  pool?: { geo: ConvGeometry; out: Matrix; argmax: Int32Array };
 }
 
 function buildConv2d(
@@ -68,27 +105,101 @@ function buildConv2d(
   geo: ConvGeometry,
   outC: number,
   hasBias: boolean,
-  product: ProductInto,
-): BuiltLayer<Matrix> {
+  dtype: Dtype,
+): BuiltLayer<ConvCache> {
   const K = geo.channels * geo.kernelH * geo.kernelW;
   const T = geo.outH * geo.outW;
+  const inSize = shapeSize(input);
+  const outSize = outC * T;
   const weight = `${index}.weight`;
   const bias = hasBias ? `${index}.bias` : undefined;
   const fanOut = outC * geo.kernelH * geo.kernelW;
   const params: ParamSpec[] = [{ key: weight, rows: outC, cols: K, role: "weight", fanIn: K, fanOut }];
   if (bias) params.push({ key: bias, rows: 1, cols: outC, role: "bias", fanIn: K, fanOut });
 
-  /** [W | b] (outC×(K+1)), or W alone, to multiply the patch rows with. */
-  const augmentedWeight = (p: Params): Matrix => {
-    if (!bias) return p[weight];
-    const W = p[weight].data;
-    const b = p[bias].data;
-    const Wb = new Matrix(outC, K + 1);
-    for (let o = 0; o < outC; o++) {
-      Wb.data.set(W.subarray(o * K, (o + 1) * K), o * (K + 1));
-      Wb.data[o * (K + 1) + K] = b[o];
+  const f32 = dtype === "float32";
+  const precision = f32 ? "f32" : "f64";
+  const ck = convKernels;
+  const suffix = f32 ? "F32" : "F64";
+  const bytes = f32 ? 4 : 8;
+  /** Examples per chunk: as many as PATCH_CHUNK_BYTES of patches hold (at least one). */
+  const chunk = Math.max(1, Math.floor(PATCH_CHUNK_BYTES / (T * K * (f32 ? 4 : 8))));
+  /** Room for `count` values of the GEMM precision (the allocator counts float64 slots). */
+  const allocWorking = (count: number): number => alloc(f32 ? Math.ceil(count / 2) : count);
+  /**
+   * Runs per-example kernels on b examples split over the thread team (one part per thread; every example's
+   * result is the same on any split): `calls(first, count, t)` are thread t's calls for examples
+   * [first, first + count) of the chunk. Small chunks stay on this thread.
+   */
+  const perExamples = (b: number, calls: (first: number, count: number, t: number) => KernelCall[]): void => {
+    const parts = b * T * K >= SPLIT_MIN_ENTRIES ? Math.min(teamThreads(), b) : 1;
+    const jobs: KernelCall[][] = [];
+    for (let t = 0; t < parts; t++) {
+      const first = Math.floor((b * t) / parts);
+      jobs.push(calls(first, Math.floor((b * (t + 1)) / parts) - first, t));
     }
-    return Wb;
+    runParts(jobs);
+  };
+  /** One padded-image workspace per thread (im2col, col2im). */
+  const workspaces = (): number[] => Array.from({ length: teamThreads() }, () => allocPaddedImage(geo));
+  /** A float64 matrix copied into linear memory in the GEMM precision. */
+  const operandIn = (M: Matrix): number => {
+    const ptr = copyIn(M.data);
+    if (f32) kernels.demoteF64(M.data.length, ptr, ptr);
+    return ptr;
+  };
+
+  /**
+   * Copies the gradient with respect to the layer's output into linear memory and returns `chunkGrad(start, b)`,
+   * which yields the float64 NCHW gradient with respect to the convolution's own outputs (before a fused
+   * activation and pooling) of examples [start, start + b) at a byte offset. Unfused, that is dOut itself;
+   * fused, dOut is multiplied by σ′ through the pooled outputs (σ is monotone, so σ(max) = max σ and the
+   * winner's derivative is σ′ at the pooled value) and scattered to the arg-max positions.
+   */
+  const preActivationGrad = (dOut: Matrix, cache: ConvCache): ((start: number, b: number) => number) => {
+    const pD = copyIn(dOut.data);
+    const pool = cache.pool;
+    if (!pool) return (start) => pD + 8 * start * outSize;
+    const pooledSize = dOut.cols;
+    const n = dOut.rows;
+    if (cache.activation !== undefined) {
+      const pOut = copyIn(pool.out.data);
+      kernels.activateBackward(ELEMENTWISE_KINDS[cache.activation], n * pooledSize, pOut, pD, pD);
+    }
+    const pArg = alloc(Math.ceil((n * pooledSize) / 2));
+    new Int32Array(kernels.memory.buffer, pArg, n * pooledSize).set(pool.argmax);
+    const pScratch = alloc(Math.min(chunk, n) * outSize);
+    return (start, b) => {
+      perExamples(b, (first, count) => {
+        const at = (start + first) * pooledSize;
+        const args = [count, outSize, pooledSize, pD + 8 * at, pArg + 4 * at, pScratch + 8 * first * outSize];
+        return [{ kernel: "maxPoolBackward", args }];
+      });
+      return pScratch;
+    };
+  };
+
+  /** The per-position gradients G ((n·T)×outC, float64) of the convolution's outputs: its statistics' g. */
+  const statsGrad = (dOut: Matrix, cache: ConvCache): Matrix => {
+    const n = dOut.rows;
+    const top = mark();
+    try {
+      const chunkGrad = preActivationGrad(dOut, cache);
+      const pG = alloc(n * T * outC);
+      for (let start = 0; start < n; start += chunk) {
+        const b = Math.min(chunk, n - start);
+        const pGrad = chunkGrad(start, b);
+        perExamples(b, (first, count) => [
+          {
+            kernel: "channelsToPositionsF64",
+            args: [count, T, outC, pGrad + 8 * first * outSize, pG + 8 * (start + first) * T * outC],
+          },
+        ]);
+      }
+      return new Matrix(n * T, outC, copyOut(pG, n * T * outC));
+    } finally {
+      release(top);
+    }
   };
 
   return {
@@ -97,74 +208,140 @@ function buildConv2d(
     outputShape: [outC, geo.outH, geo.outW],
     params,
     state: [],
-    forward(p, x) {
-      const patches = im2col(x, geo, hasBias);
-      // (n·T)×outC, rows (example, position)
-      const Y = product(new Matrix(patches.rows, outC), patches, augmentedWeight(p), { transB: true });
-      return { out: positionsToChannels(Y, x.rows, T, outC), cache: patches };
-    },
-    backward(dOut, patches, p, request) {
-      const n = dOut.rows;
-      const G = channelsToPositions(dOut, n, T, outC);
-      const result: { dIn?: Matrix; grads?: Params; g: Matrix } = { g: G };
-      if (request.grads) {
-        const dWb = product(new Matrix(outC, patches.cols), G, patches, { transA: true, alpha: 1 / n }); // outC×(K [+1])
-        if (bias) {
-          const dW = new Matrix(outC, K);
-          const db = new Matrix(1, outC);
-          for (let o = 0; o < outC; o++) {
-            dW.data.set(dWb.data.subarray(o * (K + 1), o * (K + 1) + K), o * K);
-            db.data[o] = dWb.data[o * (K + 1) + K];
-          }
-          result.grads = { [weight]: dW, [bias]: db };
-        } else {
-          result.grads = { [weight]: dWb };
+    appliesActivation: true,
+    appliesMaxPool: true,
+    forward(p, x, _ctx, activation, poolGeo) {
+      const n = x.rows;
+      const resultSize = poolGeo ? outC * poolGeo.outH * poolGeo.outW : outSize;
+      const top = mark();
+      try {
+        const pGeo = geometryIn(geo);
+        const pPoolGeo = poolGeo ? geometryIn(poolGeo) : 0;
+        const pWork = workspaces();
+        const pX = copyIn(x.data);
+        const pW = operandIn(p[weight]);
+        const pBias = bias ? copyIn(p[bias].data) : 0;
+        const pP = allocWorking(Math.min(chunk, n) * T * K);
+        const pY = allocWorking(Math.min(chunk, n) * T * outC);
+        const pOut = alloc(n * resultSize);
+        const pArg = poolGeo ? alloc(Math.ceil((n * resultSize) / 2)) : 0;
+        const pScratch = poolGeo ? alloc(Math.min(chunk, n) * outSize) : 0;
+        const code = activation === undefined ? -1 : ELEMENTWISE_KINDS[activation];
+        for (let start = 0; start < n; start += chunk) {
+          const b = Math.min(chunk, n - start);
+          perExamples(b, (first, count, t) => [
+            {
+              kernel: `im2col${suffix}`,
+              args: [count, pGeo, pX + 8 * (start + first) * inSize, K, pP + bytes * first * T * K, pWork[t]],
+            },
+          ]);
+          gemm(precision, 0, 1, b * T, outC, K, 1, pP, K, pW, K, 0, pY, outC);
+          perExamples(b, (first, count) => {
+            const pConv = poolGeo ? pScratch + 8 * first * outSize : pOut + 8 * (start + first) * outSize;
+            const calls: KernelCall[] = [
+              {
+                kernel: `positionsToChannels${suffix}`,
+                args: [count, T, outC, pY + bytes * first * T * outC, pBias, pConv],
+              },
+            ];
+            if (code >= 0) calls.push({ kernel: "activate", args: [code, count * outSize, pConv, pConv] });
+            if (poolGeo) {
+              const at = (start + first) * resultSize;
+              calls.push({ kernel: "maxPoolForward", args: [count, pPoolGeo, pConv, pOut + 8 * at, pArg + 4 * at] });
+            }
+            return calls;
+          });
         }
+        const out = new Matrix(n, resultSize, copyOut(pOut, n * resultSize));
+        const cache: ConvCache = { x, activation };
+        if (poolGeo) {
+          const argmax = new Int32Array(n * resultSize);
+          argmax.set(new Int32Array(kernels.memory.buffer, pArg, n * resultSize));
+          cache.pool = { geo: poolGeo, out, argmax };
+        }
+        return { out, cache };
+      } finally {
+        release(top);
       }
-      if (request.inputGrad) result.dIn = col2im(product(new Matrix(G.rows, K), G, p[weight]), geo, n);
-      return result;
     },
-    stats(patches, result, sampled): KroneckerStats {
+    backward(dOut, cache, p, request) {
+      const n = dOut.rows;
+      const result: BackwardResult = { statsGrad: () => statsGrad(dOut, cache) };
+      if (!request.grads && !request.inputGrad) return result;
+      const top = mark();
+      try {
+        const pGeo = geometryIn(geo);
+        const pWork = workspaces();
+        const chunkGrad = preActivationGrad(dOut, cache);
+        const rows = Math.min(chunk, n) * T;
+        const pG = allocWorking(rows * outC);
+        const pP = request.grads ? allocWorking(rows * K) : 0;
+        const pX = request.grads ? copyIn(cache.x.data) : 0;
+        // float64 room even in float32: the gradient is widened in place.
+        const pdW = request.grads ? alloc(outC * K) : 0;
+        const pdb = request.grads && bias ? alloc(outC) : 0;
+        if (pdb) heap().fill(0, pdb >>> 3, (pdb >>> 3) + outC);
+        const pW = request.inputGrad ? operandIn(p[weight]) : 0;
+        const pdP = request.inputGrad ? allocWorking(rows * K) : 0;
+        const pdX = request.inputGrad ? alloc(n * inSize) : 0;
+        if (pdX) heap().fill(0, pdX >>> 3, (pdX >>> 3) + n * inSize);
+        for (let start = 0; start < n; start += chunk) {
+          const b = Math.min(chunk, n - start);
+          const pGrad = chunkGrad(start, b);
+          perExamples(b, (first, count, t) => {
+            const calls: KernelCall[] = [
+              {
+                kernel: `channelsToPositions${suffix}`,
+                args: [count, T, outC, pGrad + 8 * first * outSize, pG + bytes * first * T * outC],
+              },
+            ];
+            if (request.grads) {
+              const args = [count, pGeo, pX + 8 * (start + first) * inSize, K, pP + bytes * first * T * K, pWork[t]];
+              calls.push({ kernel: `im2col${suffix}`, args });
+            }
+            return calls;
+          });
+          if (request.grads) {
+            // ∇W = Gᵀ P / n, accumulated chunk by chunk (β = 1 after the first).
+            gemm(precision, 1, 0, outC, K, b * T, 1 / n, pG, outC, pP, K, start === 0 ? 0 : 1, pdW, K);
+            if (pdb) ck.channelSums(b, outC, T, pGrad, pdb);
+          }
+          if (request.inputGrad) {
+            gemm(precision, 0, 0, b * T, K, outC, 1, pG, outC, pW, K, 0, pdP, K);
+            perExamples(b, (first, count, t) => [
+              {
+                kernel: `col2im${suffix}`,
+                args: [count, pGeo, pdP + bytes * first * T * K, K, pdX + 8 * (start + first) * inSize, pWork[t]],
+              },
+            ]);
+          }
+        }
+        if (request.grads) {
+          if (f32) kernels.promoteF32(outC * K, pdW, pdW);
+          result.grads = { [weight]: new Matrix(outC, K, copyOut(pdW, outC * K)) };
+          if (bias) {
+            const db = new Matrix(1, outC, copyOut(pdb, outC));
+            scaleInPlace(db.data, 1 / n);
+            result.grads[bias] = db;
+          }
+        }
+        if (request.inputGrad) result.dIn = new Matrix(n, inSize, copyOut(pdX, n * inSize));
+        return result;
+      } finally {
+        release(top);
+      }
+    },
+    stats(cache, result, sampled): KroneckerStats {
       return {
         kind: "conv2d",
         weight,
         bias,
-        a: patches,
-        g: result.g as Matrix,
-        gSampled: sampled?.g,
-        batchSize: patches.rows / T,
+        a: im2col(cache.x, geo, hasBias),
+        g: (result.statsGrad as () => Matrix)(),
+        gSampled: sampled?.statsGrad?.(),
+        batchSize: cache.x.rows,
         positions: T,
       };
     },
   };
-}
-
-/** Y ((n·T)×C, row i·T + t) → NCHW rows (n × C·T): out[i, c·T + t] = Y[i·T + t, c]. */
-function positionsToChannels(Y: Matrix, n: number, T: number, C: number): Matrix {
-  const out = new Matrix(n, C * T);
-  const o = out.data;
-  const y = Y.data;
-  for (let i = 0; i < n; i++) {
-    const base = i * C * T;
-    for (let t = 0; t < T; t++) {
-      const row = (i * T + t) * C;
-      for (let c = 0; c < C; c++) o[base + c * T + t] = y[row + c];
-    }
-  }
-  return out;
-}
-
-/** The inverse rearrangement: NCHW rows (n × C·T) → (n·T)×C. */
-function channelsToPositions(D: Matrix, n: number, T: number, C: number): Matrix {
-  const G = new Matrix(n * T, C);
-  const g = G.data;
-  const d = D.data;
-  for (let i = 0; i < n; i++) {
-    const base = i * C * T;
-    for (let c = 0; c < C; c++) {
-      const src = base + c * T;
-      for (let t = 0; t < T; t++) g[(i * T + t) * C + c] = d[src + t];
-    }
-  }
-  return G;
 }

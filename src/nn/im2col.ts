@@ -5,6 +5,7 @@
  * Kronecker-factored curvature of convolution layers (Grosse & Martens 2016, §3.1).
  */
 import { Matrix } from "../linalg/matrix.js";
+import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../linalg/wasm.js";
 
 /** The geometry of a 2-D convolution or pooling window over NCHW inputs (no dilation). */
 export interface ConvGeometry {
@@ -50,50 +51,59 @@ export function convGeometry(
   };
 }
 
+/** The kernels of asm/conv.ts (pointers are byte offsets into linear memory; geometry at pGeo, see there). */
+export interface ConvKernels {
+  im2colF64(n: number, pGeo: number, px: number, ld: number, pp: number, pwork: number): void;
+  im2colF32(n: number, pGeo: number, px: number, ld: number, pp: number, pwork: number): void;
+  col2imF64(n: number, pGeo: number, pdp: number, ld: number, pdx: number, pwork: number): void;
+  col2imF32(n: number, pGeo: number, pdp: number, ld: number, pdx: number, pwork: number): void;
+  positionsToChannelsF64(n: number, positions: number, C: number, py: number, pb: number, pout: number): void;
+  positionsToChannelsF32(n: number, positions: number, C: number, py: number, pb: number, pout: number): void;
+  channelsToPositionsF64(n: number, positions: number, C: number, pd: number, pg: number): void;
+  channelsToPositionsF32(n: number, positions: number, C: number, pd: number, pg: number): void;
+  channelSums(n: number, C: number, positions: number, pd: number, pout: number): void;
+  maxPoolForward(n: number, pGeo: number, px: number, pout: number, pargmax: number): void;
+  maxPoolBackward(n: number, inSize: number, outSize: number, pdout: number, pargmax: number, pdx: number): void;
+}
+
+export const convKernels = kernels as unknown as ConvKernels;
+
+/** Copies the geometry into linear memory as the 11 i32 the kernels of asm/conv.ts read; returns the offset. */
+export function geometryIn(geo: ConvGeometry): number {
+  const ptr = alloc(6);
+  const fields = [geo.channels, geo.height, geo.width, geo.kernelH, geo.kernelW, geo.strideH, geo.strideW];
+  fields.push(geo.padH, geo.padW, geo.outH, geo.outW);
+  new Int32Array(kernels.memory.buffer, ptr, fields.length).set(fields);
+  return ptr;
+}
+
+/** A workspace for `im2col` and `col2im` of asm/conv.ts: one zero-padded example in float64. */
+export function allocPaddedImage(geo: ConvGeometry): number {
+  return alloc(geo.channels * (geo.height + 2 * geo.padH) * (geo.width + 2 * geo.padW));
+}
+
 /**
  * The patch matrix of a batch X (n × C·H·W, NCHW per row): row i·T + (oh·outW + ow) holds the input entries
  * X[i, c, oh·s − p + ki, ow·s − p + kj] in column c·kh·kw + ki·kw + kj (zero outside the image: the padding),
- * matching PyTorch's weight.view(outC, −1). With `onesColumn`, a trailing column of ones carries the bias. One
- * pass over the output, writing each row once.
+ * matching PyTorch's weight.view(outC, −1). With `onesColumn`, a trailing column of ones carries the bias.
+ * Computed by the im2col kernel of asm/conv.ts.
  */
 export function im2col(X: Matrix, geo: ConvGeometry, onesColumn: boolean): Matrix {
-  const { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = geo;
   const n = X.rows;
-  const T = outH * outW;
-  const K = channels * kernelH * kernelW;
+  const rows = n * geo.outH * geo.outW;
+  const K = geo.channels * geo.kernelH * geo.kernelW;
   const ld = K + (onesColumn ? 1 : 0);
-  const P = new Matrix(n * T, ld);
-  const p = P.data;
-  const x = X.data;
-  const plane = height * width;
-  for (let i = 0; i < n; i++) {
-    const xOffset = i * channels * plane;
-    for (let oh = 0; oh < outH; oh++) {
-      const ih0 = oh * strideH - padH;
-      for (let ow = 0; ow < outW; ow++) {
-        const iw0 = ow * strideW - padW;
-        const row = (i * T + oh * outW + ow) * ld;
-        let col = row;
-        for (let c = 0; c < channels; c++) {
-          const cBase = xOffset + c * plane;
-          for (let ki = 0; ki < kernelH; ki++) {
-            const ih = ih0 + ki;
-            if (ih < 0 || ih >= height) {
-              col += kernelW; // padding rows stay zero
-              continue;
-            }
-            const base = cBase + ih * width;
-            for (let kj = 0; kj < kernelW; kj++, col++) {
-              const iw = iw0 + kj;
-              if (iw >= 0 && iw < width) p[col] = x[base + iw];
-            }
-          }
-        }
-        if (onesColumn) p[row + K] = 1;
-      }
-    }
+  const top = mark();
+  try {
+    const pX = copyIn(X.data);
+    const pP = alloc(rows * ld);
+    convKernels.im2colF64(n, geometryIn(geo), pX, ld, pP, allocPaddedImage(geo));
+    const P = new Matrix(rows, ld, copyOut(pP, rows * ld));
+    if (onesColumn) for (let r = 0; r < rows; r++) P.data[r * ld + K] = 1;
+    return P;
+  } finally {
+    release(top);
   }
-  return P;
 }
 
 /**
@@ -102,37 +112,15 @@ export function im2col(X: Matrix, geo: ConvGeometry, onesColumn: boolean): Matri
  * over the (row, col) pairs that `im2col` filled from that entry.
  */
 export function col2im(dP: Matrix, geo: ConvGeometry, n: number): Matrix {
-  const { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = geo;
-  const T = outH * outW;
-  const ld = dP.cols;
-  const plane = height * width;
-  const dX = new Matrix(n, channels * plane);
-  const dx = dX.data;
-  const dp = dP.data;
-  for (let i = 0; i < n; i++) {
-    const xOffset = i * channels * plane;
-    for (let oh = 0; oh < outH; oh++) {
-      const ih0 = oh * strideH - padH;
-      for (let ow = 0; ow < outW; ow++) {
-        const iw0 = ow * strideW - padW;
-        let col = (i * T + oh * outW + ow) * ld;
-        for (let c = 0; c < channels; c++) {
-          const cBase = xOffset + c * plane;
-          for (let ki = 0; ki < kernelH; ki++) {
-            const ih = ih0 + ki;
-            if (ih < 0 || ih >= height) {
-              col += kernelW;
-              continue;
-            }
-            const base = cBase + ih * width;
-            for (let kj = 0; kj < kernelW; kj++, col++) {
-              const iw = iw0 + kj;
-              if (iw >= 0 && iw < width) dx[base + iw] += dp[col];
-            }
-          }
-        }
-      }
-    }
+  const size = n * geo.channels * geo.height * geo.width;
+  const top = mark();
+  try {
+    const pdP = copyIn(dP.data);
+    const pdX = alloc(size);
+    heap().fill(0, pdX >>> 3, (pdX >>> 3) + size);
+    convKernels.col2imF64(n, geometryIn(geo), pdP, dP.cols, pdX, allocPaddedImage(geo));
+    return new Matrix(n, geo.channels * geo.height * geo.width, copyOut(pdX, size));
+  } finally {
+    release(top);
   }
-  return dX;
 }

@@ -16,6 +16,7 @@ export { conv2d, type Conv2dOptions } from "./conv2d.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm-layer.js";
 export { relu, tanh, gelu } from "./activation-layers.js";
 export { flatten } from "./flatten.js";
+export { twoConvTwoDense, type TwoConvTwoDenseOptions } from "./networks.js";
 export { maxPool2d, avgPool2d } from "./pooling.js";
 export { softmaxCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
 export { INIT_SCHEMES, type InitScheme } from "./init.js";

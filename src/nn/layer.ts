@@ -12,6 +12,7 @@
 import type { BackwardKind } from "../linalg/elementwise.js";
 import type { Matrix } from "../linalg/matrix.js";
 import type { Dtype } from "./dtype.js";
+import type { ConvGeometry } from "./im2col.js";
 import type { LayerStats, Params } from "./types.js";
 
 /** The shape of one example: [features] or [channels, height, width] (NCHW, flattened row-major per row). */
@@ -69,6 +70,11 @@ export interface BackwardResult {
   grads?: Params;
   /** Per-example output gradients in the layout of the curvature statistics ((n·T)×out for dense/conv2d). */
   g?: Matrix;
+  /**
+   * Computes `g` on demand (conv2d: rearranging its NCHW output gradient into `g`'s layout costs a pass that
+   * training without curvature statistics does not need).
+   */
+  statsGrad?: () => Matrix;
   /** Per-example parameter gradients by key, n×C (batch-norm). */
   perExample?: Record<string, Matrix>;
 }
@@ -96,10 +102,25 @@ export interface BuiltLayer<C = unknown> {
   /** Whether `forward` accepts an `activation` to apply to its output (a dense layer's GEMM epilogue). */
   readonly appliesActivation?: boolean;
   /**
-   * x: n × size(inputShape) → out: n × size(outputShape); with `activation` (only when `appliesActivation`),
-   * out = σ(the layer's output) and the cache is the one of the layer alone.
+   * Whether `forward` also accepts a max pooling (its geometry) to apply after the activation, so the full-size
+   * activations never leave the layer (conv2d → activation → maxPool2d); the layer's backward pass then takes the
+   * gradient with respect to the pooled output and covers all three layers.
    */
-  forward(params: Params, x: Matrix, ctx: ForwardContext, activation?: BackwardKind): { out: Matrix; cache: C };
+  readonly appliesMaxPool?: boolean;
+  /** For a max-pooling layer that a layer before it can apply (`appliesMaxPool`): its geometry. */
+  readonly maxPool?: ConvGeometry;
+  /**
+   * x: n × size(inputShape) → out: n × size(outputShape); with `activation` (only when `appliesActivation`),
+   * out = σ(the layer's output) and the cache is the one of the layer alone; with `pool` as well (only when
+   * `appliesMaxPool`; σ is then monotone), out = maxPool(σ(the layer's output)).
+   */
+  forward(
+    params: Params,
+    x: Matrix,
+    ctx: ForwardContext,
+    activation?: BackwardKind,
+    pool?: ConvGeometry,
+  ): { out: Matrix; cache: C };
   /** dOut: per-example gradients n × size(outputShape), as produced by the layer above. */
   backward(dOut: Matrix, cache: C, params: Params, request: BackwardRequest): BackwardResult;
   /** The curvature statistics of a layer with parameters, from its cache and its backward results. */

@@ -3,7 +3,8 @@
  */
 import { ShapeError } from "../linalg/errors.js";
 import { Matrix } from "../linalg/matrix.js";
-import { convGeometry, type ConvGeometry } from "./im2col.js";
+import { alloc, copyIn, copyOut, kernels, mark, release } from "../linalg/wasm.js";
+import { convGeometry, convKernels, geometryIn, type ConvGeometry } from "./im2col.js";
 import { pairOption } from "./options.js";
 import { formatShape, type BuiltLayer, type Layer, type Shape } from "./layer.js";
 
@@ -53,8 +54,11 @@ function poolShapes(geo: ConvGeometry): { inputShape: Shape; outputShape: Shape;
   };
 }
 
+/**
+ * Max pooling on the kernels of asm/conv.ts; the cache is the arg-max index of every output within its example's
+ * row.
+ */
 function buildMaxPool(geo: ConvGeometry): BuiltLayer<Int32Array> {
-  const { channels: C, height, width, kernelH, kernelW, strideH, strideW, outH, outW } = geo;
   const { inputShape, outputShape, inSize, outSize } = poolShapes(geo);
   return {
     kind: "maxPool2d",
@@ -62,47 +66,35 @@ function buildMaxPool(geo: ConvGeometry): BuiltLayer<Int32Array> {
     outputShape,
     params: [],
     state: [],
+    maxPool: geo,
     forward(_p, x) {
       const n = x.rows;
-      const out = new Matrix(n, outSize);
-      const argmax = new Int32Array(n * outSize); // index of the winner within its example's row
-      const xd = x.data;
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < C; c++) {
-          const plane = c * height * width;
-          for (let oh = 0; oh < outH; oh++) {
-            for (let ow = 0; ow < outW; ow++) {
-              let best = -Infinity;
-              let at = plane + oh * strideH * width + ow * strideW;
-              for (let ki = 0; ki < kernelH; ki++) {
-                const rowStart = plane + (oh * strideH + ki) * width + ow * strideW;
-                for (let kj = 0; kj < kernelW; kj++) {
-                  const v = xd[i * inSize + rowStart + kj];
-                  // NaN wins, as in PyTorch, so a diverged input shows in the output.
-                  if (v > best || v !== v) {
-                    best = v;
-                    at = rowStart + kj;
-                    if (v !== v) break;
-                  }
-                }
-              }
-              const o = i * outSize + (c * outH + oh) * outW + ow;
-              out.data[o] = best;
-              argmax[o] = at;
-            }
-          }
-        }
+      const top = mark();
+      try {
+        const pX = copyIn(x.data);
+        const pOut = alloc(n * outSize);
+        const pArg = alloc(Math.ceil((n * outSize) / 2));
+        convKernels.maxPoolForward(n, geometryIn(geo), pX, pOut, pArg);
+        const argmax = new Int32Array(kernels.memory.buffer, pArg, n * outSize).slice();
+        return { out: new Matrix(n, outSize, copyOut(pOut, n * outSize)), cache: argmax };
+      } finally {
+        release(top);
       }
-      return { out, cache: argmax };
     },
     backward(dOut, argmax, _p, request) {
       if (!request.inputGrad) return {};
       const n = dOut.rows;
-      const dIn = new Matrix(n, inSize);
-      for (let i = 0; i < n; i++) {
-        for (let o = 0; o < outSize; o++) dIn.data[i * inSize + argmax[i * outSize + o]] += dOut.data[i * outSize + o];
+      const top = mark();
+      try {
+        const pD = copyIn(dOut.data);
+        const pArg = alloc(Math.ceil((n * outSize) / 2));
+        new Int32Array(kernels.memory.buffer, pArg, n * outSize).set(argmax);
+        const pdX = alloc(n * inSize);
+        convKernels.maxPoolBackward(n, inSize, outSize, pD, pArg, pdX);
+        return { dIn: new Matrix(n, inSize, copyOut(pdX, n * inSize)) };
+      } finally {
+        release(top);
       }
-      return { dIn };
     },
   };
 }

@@ -195,18 +195,28 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
     return state as NetworkState;
   };
 
+  /**
+   * The layers each layer computes in its own forward call: itself alone, itself and the activation after it
+   * (`appliesActivation`), or itself, that activation and the max pooling after that (`appliesMaxPool`).
+   */
+  const fusedSpan: number[] = built.map((b, l) => {
+    if (!b.appliesActivation || built[l + 1]?.fusedActivation === undefined) return 1;
+    return b.appliesMaxPool && built[l + 2]?.maxPool ? 3 : 2;
+  });
+  for (let l = 0; l < built.length; l += fusedSpan[l]) for (let k = 1; k < fusedSpan[l]; k++) fusedSpan[l + k] = 0;
+
   const runForward = (params: Params, x: Matrix, ctx: ForwardContext): { output: Matrix; caches: unknown[] } => {
     const caches: unknown[] = [];
     let h = x;
-    for (let l = 0; l < built.length; l++) {
-      const activation = built[l].appliesActivation ? built[l + 1]?.fusedActivation : undefined;
-      const { out, cache } = built[l].forward(params, h, ctx, activation);
+    for (let l = 0; l < built.length; l += fusedSpan[l]) {
+      const span = fusedSpan[l];
+      const activation = span > 1 ? built[l + 1].fusedActivation : undefined;
+      const { out, cache } = built[l].forward(params, h, ctx, activation, span > 2 ? built[l + 2].maxPool : undefined);
       caches.push(cache);
+      // The activation layer's cache is its output; after a fused pooling both run inside the first layer.
+      if (span === 2) caches.push(out);
+      if (span === 3) caches.push(null, null);
       h = out;
-      if (activation !== undefined) {
-        caches.push(out); // the activation layer's cache: its output
-        l++;
-      }
     }
     return { output: h, caches };
   };
@@ -216,6 +226,7 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
     const results: BackwardResult[] = [];
     let d = dOutput;
     for (let l = built.length - 1; l >= Math.max(firstTrainable, 0); l--) {
+      if (fusedSpan[l] === 0 && fusedSpan[l - 1] !== 2) continue; // inside a pooled group: its first layer runs it
       const r = built[l].backward(d, caches[l], params, { grads, inputGrad: l > firstTrainable });
       results[l] = r;
       if (r.dIn) d = r.dIn;

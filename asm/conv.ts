@@ -1,0 +1,263 @@
+// Kernels of the convolution and pooling layers (src/nn/conv2d.ts, src/nn/pooling.ts): the rearrangements around
+// a convolution's GEMM (im2col, col2im, positions ↔ channels), the bias gradient, and max pooling. Activations
+// are float64 NCHW rows (one example per row); the GEMM operands (patches, output gradients) are float64 or
+// float32, hence the F64/F32 pairs, which differ only in the element type of those operands.
+//
+// A convolution's geometry is passed as a block of 11 i32 at pGeo: channels C, height H, width W, kernel kh × kw,
+// stride sh × sw, padding ph × pw, output outH × outW (the fields of ConvGeometry in src/nn/im2col.ts).
+
+function geo(pGeo: usize, field: i32): i32 {
+  return load<i32>(pGeo + ((<usize>field) << 2));
+}
+
+function at<T>(p: usize, index: i32): usize {
+  return p + <usize>index * sizeof<T>();
+}
+
+/** Values of one zero-padded example, C × (H + 2ph) × (W + 2pw): the workspace `im2col` and `col2im` need. */
+export function paddedImageSize(pGeo: usize): i32 {
+  return geo(pGeo, 0) * (geo(pGeo, 1) + 2 * geo(pGeo, 7)) * (geo(pGeo, 2) + 2 * geo(pGeo, 8));
+}
+
+/**
+ * Patch rows of n examples: row i·T + (oh·outW + ow) of the (n·T) × ld matrix at pp (T = outH·outW) receives in
+ * column c·kh·kw + ki·kw + kj the input X[i, c, oh·sh − ph + ki, ow·sw − pw + kj] (0 outside the image), read from
+ * the float64 NCHW rows at px. Columns from C·kh·kw to ld are left alone. Each example is first copied, converted
+ * and zero-padded into the workspace at pwork (`paddedImageSize` values of T), so every patch segment is then a
+ * plain copy of kw contiguous values, without bounds checks.
+ */
+function im2col<T>(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    ph = geo(pGeo, 7),
+    pw = geo(pGeo, 8);
+  const outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
+  const Hp = H + 2 * ph;
+  const Wp = W + 2 * pw;
+  const padded = C * Hp * Wp;
+  memory.fill(pwork, 0, <usize>padded * sizeof<T>());
+  let row = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = px + ((<usize>(i * C * H * W)) << 3);
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        const src = xi + ((<usize>((c * H + ih) * W)) << 3);
+        const dst = at<T>(pwork, (c * Hp + ih + ph) * Wp + pw);
+        for (let iw = 0; iw < W; iw++) store<T>(at<T>(dst, iw), <T>load<f64>(src + ((<usize>iw) << 3)));
+      }
+    }
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, row++) {
+        let q = at<T>(pp, row * ld);
+        for (let c = 0; c < C; c++) {
+          let src = at<T>(pwork, (c * Hp + oh * sh) * Wp + ow * sw);
+          for (let ki = 0; ki < kh; ki++) {
+            for (let kj = 0; kj < kw; kj++) store<T>(at<T>(q, kj), load<T>(at<T>(src, kj)));
+            q = at<T>(q, kw);
+            src = at<T>(src, Wp);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of `im2col`: adds every patch entry dP[row, col] (the first C·kh·kw columns of the (n·T) × ld
+ * matrix at pdp) onto the float64 input entry `im2col` read it from, dX at pdx (n rows of C·H·W; the caller
+ * initialises it). Each example's patches are summed into a zero-padded float64 workspace at pwork
+ * (`paddedImageSize` float64 values) in row order, whose interior is then added to dX, so the sums do not depend
+ * on how the caller splits the batch.
+ */
+function col2im<T>(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    ph = geo(pGeo, 7),
+    pw = geo(pGeo, 8);
+  const outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
+  const Hp = H + 2 * ph;
+  const Wp = W + 2 * pw;
+  const padded = C * Hp * Wp;
+  let row = 0;
+  for (let i = 0; i < n; i++) {
+    memory.fill(pwork, 0, (<usize>padded) << 3);
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, row++) {
+        let q = at<T>(pdp, row * ld);
+        for (let c = 0; c < C; c++) {
+          let dst = pwork + ((<usize>((c * Hp + oh * sh) * Wp + ow * sw)) << 3);
+          for (let ki = 0; ki < kh; ki++) {
+            for (let kj = 0; kj < kw; kj++) {
+              const d = dst + ((<usize>kj) << 3);
+              store<f64>(d, load<f64>(d) + <f64>load<T>(at<T>(q, kj)));
+            }
+            q = at<T>(q, kw);
+            dst += (<usize>Wp) << 3;
+          }
+        }
+      }
+    }
+    const xi = pdx + ((<usize>(i * C * H * W)) << 3);
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        const d = xi + ((<usize>((c * H + ih) * W)) << 3);
+        const s = pwork + ((<usize>((c * Hp + ih + ph) * Wp + pw)) << 3);
+        for (let iw = 0; iw < W; iw++) {
+          const o = d + ((<usize>iw) << 3);
+          store<f64>(o, load<f64>(o) + load<f64>(s + ((<usize>iw) << 3)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * NCHW rows from a GEMM result: out[i, c·T + t] = Y[i·T + t, c] + b[c] for the (n·T) × C matrix Y at py, the
+ * float64 bias at pb (none when pb is 0), written as float64 rows of C·T at pout.
+ */
+function positionsToChannels<T>(n: i32, positions: i32, C: i32, py: usize, pb: usize, pout: usize): void {
+  for (let i = 0; i < n; i++) {
+    const yi = at<T>(py, i * positions * C);
+    const oi = pout + ((<usize>(i * C * positions)) << 3);
+    for (let c = 0; c < C; c++) {
+      const b = pb ? load<f64>(pb + ((<usize>c) << 3)) : 0.0;
+      const o = oi + ((<usize>(c * positions)) << 3);
+      for (let t = 0; t < positions; t++) {
+        store<f64>(o + ((<usize>t) << 3), <f64>load<T>(at<T>(yi, t * C + c)) + b);
+      }
+    }
+  }
+}
+
+/** The inverse rearrangement, without bias: G[i·T + t, c] = D[i, c·T + t] from float64 NCHW rows at pd. */
+function channelsToPositions<T>(n: i32, positions: i32, C: i32, pd: usize, pg: usize): void {
+  for (let i = 0; i < n; i++) {
+    const gi = at<T>(pg, i * positions * C);
+    const di = pd + ((<usize>(i * C * positions)) << 3);
+    for (let c = 0; c < C; c++) {
+      const d = di + ((<usize>(c * positions)) << 3);
+      for (let t = 0; t < positions; t++) store<T>(at<T>(gi, t * C + c), <T>load<f64>(d + ((<usize>t) << 3)));
+    }
+  }
+}
+
+export function im2colF64(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
+  im2col<f64>(n, pGeo, px, ld, pp, pwork);
+}
+
+export function im2colF32(n: i32, pGeo: usize, px: usize, ld: i32, pp: usize, pwork: usize): void {
+  im2col<f32>(n, pGeo, px, ld, pp, pwork);
+}
+
+export function col2imF64(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
+  col2im<f64>(n, pGeo, pdp, ld, pdx, pwork);
+}
+
+export function col2imF32(n: i32, pGeo: usize, pdp: usize, ld: i32, pdx: usize, pwork: usize): void {
+  col2im<f32>(n, pGeo, pdp, ld, pdx, pwork);
+}
+
+export function positionsToChannelsF64(n: i32, positions: i32, C: i32, py: usize, pb: usize, pout: usize): void {
+  positionsToChannels<f64>(n, positions, C, py, pb, pout);
+}
+
+export function positionsToChannelsF32(n: i32, positions: i32, C: i32, py: usize, pb: usize, pout: usize): void {
+  positionsToChannels<f32>(n, positions, C, py, pb, pout);
+}
+
+export function channelsToPositionsF64(n: i32, positions: i32, C: i32, pd: usize, pg: usize): void {
+  channelsToPositions<f64>(n, positions, C, pd, pg);
+}
+
+export function channelsToPositionsF32(n: i32, positions: i32, C: i32, pd: usize, pg: usize): void {
+  channelsToPositions<f32>(n, positions, C, pd, pg);
+}
+
+/**
+ * out[c] += Σ_i Σ_t D[i, c·T + t] over the float64 NCHW rows at pd (a convolution's bias gradient before its 1/n),
+ * summed in a fixed order (per channel plane two interleaved partial sums, then example by example).
+ */
+export function channelSums(n: i32, C: i32, positions: i32, pd: usize, pout: usize): void {
+  const t2 = positions & ~1;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < C; c++) {
+      const d = pd + ((<usize>((i * C + c) * positions)) << 3);
+      let s = f64x2.splat(0);
+      for (let t = 0; t < t2; t += 2) s = f64x2.add(s, v128.load(d + ((<usize>t) << 3)));
+      let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      if (t2 < positions) total += load<f64>(d + ((<usize>t2) << 3));
+      const o = pout + ((<usize>c) << 3);
+      store<f64>(o, load<f64>(o) + total);
+    }
+  }
+}
+
+/**
+ * Max pooling of float64 NCHW rows (no padding): out[i, c, oh, ow] = max of X[i, c, oh·sh + ki, ow·sw + kj] over
+ * the kh × kw window, and argmax[i, c, oh, ow] the index of the winner within its example's row (the first one on
+ * ties; NaN wins, as in PyTorch, so a diverged input shows in the output: the last NaN of the window). Geometry at pGeo as for im2col.
+ */
+export function maxPoolForward(n: i32, pGeo: usize, px: usize, pout: usize, pargmax: usize): void {
+  const C = geo(pGeo, 0),
+    H = geo(pGeo, 1),
+    W = geo(pGeo, 2),
+    kh = geo(pGeo, 3),
+    kw = geo(pGeo, 4);
+  const sh = geo(pGeo, 5),
+    sw = geo(pGeo, 6),
+    outH = geo(pGeo, 9),
+    outW = geo(pGeo, 10);
+  const inSize = C * H * W;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = px + ((<usize>(i * inSize)) << 3);
+    for (let c = 0; c < C; c++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++, o++) {
+          let best = -Infinity;
+          let arg = c * H * W + oh * sh * W + ow * sw;
+          for (let ki = 0; ki < kh; ki++) {
+            const rowStart = c * H * W + (oh * sh + ki) * W + ow * sw;
+            for (let kj = 0; kj < kw; kj++) {
+              const v = load<f64>(xi + ((<usize>(rowStart + kj)) << 3));
+              // Selects rather than branches (random data mispredicts every other comparison); NaN wins.
+              const wins = <bool>((<i32>(v > best)) | (<i32>(v != v)));
+              best = select<f64>(v, best, wins);
+              arg = select<i32>(rowStart + kj, arg, wins);
+            }
+          }
+          store<f64>(pout + ((<usize>o) << 3), best);
+          store<i32>(pargmax + ((<usize>o) << 2), arg);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of max pooling: dX[i, argmax[i, o]] += dOut[i, o] for the n × outSize float64 rows at pdout, into
+ * the n × inSize float64 rows at pdx, which this kernel zeroes first.
+ */
+export function maxPoolBackward(n: i32, inSize: i32, outSize: i32, pdout: usize, pargmax: usize, pdx: usize): void {
+  memory.fill(pdx, 0, (<usize>(n * inSize)) << 3);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = pdx + ((<usize>(i * inSize)) << 3);
+    for (let k = 0; k < outSize; k++, o++) {
+      const d = xi + ((<usize>load<i32>(pargmax + ((<usize>o) << 2))) << 3);
+      store<f64>(d, load<f64>(d) + load<f64>(pdout + ((<usize>o) << 3)));
+    }
+  }
+}
