@@ -18,7 +18,7 @@ const BATCH = 128;
 const REFRESH_EVERY = 10;
 
 /** Params of the MLP (dense weight out×in, bias 1×out). */
-function mlpParams(rng: Rng): Params {
+export function mlpParams(rng: Rng): Params {
   const p: Params = {};
   for (let l = 0; l + 1 < WIDTHS.length; l++) {
     p[`w${l + 1}`] = gaussianMatrix(rng, WIDTHS[l + 1], WIDTHS[l], 1 / Math.sqrt(WIDTHS[l]));
@@ -28,7 +28,7 @@ function mlpParams(rng: Rng): Params {
 }
 
 /** Random gradients and per-layer statistics with the shapes a forward/backward pass would give. */
-function syntheticBatch(rng: Rng): { grads: Params; ctx: UpdateContext } {
+export function syntheticBatch(rng: Rng): { grads: Params; ctx: UpdateContext } {
   const grads: Params = {};
   const stats: KroneckerStats[] = [];
   for (let l = 0; l + 1 < WIDTHS.length; l++) {
