@@ -199,6 +199,18 @@ export function guarded<O extends object, S extends object>(
       if (key in own) policy[key] = own[key];
       delete own[key];
     }
-    return { ...withFaultPolicy(name, make(own as O), policy as FaultOptions), name, options: own };
+    let inner: GradientTransformation<S>;
+    try {
+      inner = make(own as O);
+    } catch (e) {
+      // The constructor lists its own fields for a typo; the policy's are known too.
+      if (e instanceof OptionError)
+        e.message = e.message.replace(
+          /\); unknown field(?=, got )/,
+          `, ${FAULT_OPTION_KEYS.join(", ")}); unknown field`,
+        );
+      throw e;
+    }
+    return { ...withFaultPolicy(name, inner, policy as FaultOptions), name, options: own };
   };
 }

@@ -143,6 +143,10 @@ describe("fault policy: reports and limits", () => {
     expect(() => optim.adam({ learningRate: 1, onFault: 3 as unknown as () => void })).toThrow(
       /adam: option onFault must be a function, got 3/,
     );
+    // A typo lists the policy's fields among the known ones.
+    expect(() => optim.soap({ learningRate: 1, faultTolerence: 2 } as optim.SoapOptions)).toThrow(
+      /soap: option faultTolerence must be one of the known fields \(learningRate, .*, skipNonFinite, faultTolerance, onFault\); unknown field, got 2/,
+    );
   });
 });
 
