@@ -25,7 +25,7 @@ import { QueueConnectionError } from "../runner/queue/connection.js";
 import { executeQueuedRun } from "../runner/queue/coordinator.js";
 import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
-import { ResultStore } from "../runner/store.js";
+import { ResultStore, StoreError } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 import { WORKER_HELP, workerCommand } from "./worker.js";
@@ -358,7 +358,9 @@ async function reproduce(argv: string[]): Promise<number> {
       plan = planRun(request);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      warn(`${experiment.name}: settings changed since the stored run; starting it over`);
+      const why =
+        e instanceof StoreError ? "the stored results are not readable" : "settings changed since the stored run";
+      warn(`${experiment.name}: ${why}; starting it over`);
       plan = planRun({ ...request, fresh: true });
     }
     try {
