@@ -26,7 +26,7 @@ import { executeQueuedRun } from "../runner/queue/coordinator.js";
 import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { preflightConfig } from "../runner/preflight.js";
 import { executeRun, planRun, type RunRequest } from "../runner/run.js";
-import { ResultStore } from "../runner/store.js";
+import { ResultStore, StoreError } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
 import { WORKER_HELP, workerCommand } from "./worker-command.js";
@@ -364,7 +364,9 @@ async function reproduce(argv: string[]): Promise<number> {
       plan = planRun(request);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      warn(`${experiment.name}: settings changed since the stored run; starting it over`);
+      const why =
+        e instanceof StoreError ? "the stored results are not readable" : "settings changed since the stored run";
+      warn(`${experiment.name}: ${why}; starting it over`);
       plan = planRun({ ...request, fresh: true });
     }
     try {

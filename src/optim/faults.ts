@@ -53,14 +53,16 @@ export interface FaultReport {
   faults: FaultCounts;
 }
 
-/** Raised when `faultTolerance` steps in a row were not finite. */
+/**
+ * Raised when `faultTolerance` steps in a row were not finite (`detail` says so), or when a step that cannot be
+ * rolled back was (see `withFaultPolicy`).
+ */
 export class NonFiniteStepError extends Error {
   readonly report: FaultReport;
-  constructor(report: FaultReport, tolerance: number) {
+  constructor(report: FaultReport, detail: string) {
     super(
       `${report.optimizer}: step ${report.step}: ${report.what} of "${report.parameter}" has NaN/Inf entries, ` +
-        `${report.faults.consecutive} steps in a row (faultTolerance = ${tolerance}); the steps were skipped and ` +
-        `the state kept. Check the data and the loss for NaN/Inf, or lower the learning rate.`,
+        `${detail}. Check the data and the loss for NaN/Inf, or lower the learning rate.`,
     );
     this.name = "NonFiniteStepError";
     this.report = report;
@@ -143,31 +145,36 @@ export function withFaultPolicy<S extends object>(
           `(further skipped steps are counted in state.faults, not reported; ${tolerance} in a row raise)`,
       );
     });
-  const fault = (state: Guarded<S>, grads: Params, parameter: string, what: string): Guarded<S> => {
+  const counted = (state: Guarded<S>, parameter: string, what: string): FaultReport => {
     const faults = { consecutive: state.faults.consecutive + 1, total: state.faults.total + 1 };
-    const step = appliedSteps(state) + faults.total;
-    const r: FaultReport = { optimizer: name, step, parameter, what, faults };
-    if (faults.consecutive >= tolerance) throw new NonFiniteStepError(r, tolerance);
+    return { optimizer: name, step: appliedSteps(state) + faults.total, parameter, what, faults };
+  };
+  const skipped = (state: Guarded<S>, parameter: string, what: string): Guarded<S> => {
+    const r = counted(state, parameter, what);
+    if (r.faults.consecutive >= tolerance) {
+      throw new NonFiniteStepError(
+        r,
+        `${r.faults.consecutive} steps in a row (faultTolerance = ${tolerance}); the steps were skipped and the state kept`,
+      );
+    }
     report(r);
-    return { ...state, faults };
+    return { ...state, faults: r.faults };
   };
   return {
     init,
     update(grads, state, params, ctx) {
       const bad = firstInputFault(grads, ctx);
-      if (bad) return { updates: zeroUpdates(grads), state: fault(state, grads, bad[0], bad[1]) };
+      if (bad) return { updates: zeroUpdates(grads), state: skipped(state, bad[0], bad[1]) };
       const r = inner.update(grads, state, params, ctx);
       for (const [key, u] of Object.entries(r.updates)) {
         if (allFinite(u.data)) continue;
         if (ctx?.donate) {
-          const step = appliedSteps(state) + state.faults.total + 1;
-          const faults = { consecutive: tolerance, total: state.faults.total + 1 };
           throw new NonFiniteStepError(
-            { optimizer: name, step, parameter: key, what: "the update (the state was donated, so not kept)", faults },
-            tolerance,
+            counted(state, key, "the update"),
+            "computed from finite inputs with the state donated (ctx.donate), so the step could not be skipped",
           );
         }
-        return { updates: zeroUpdates(grads), state: fault(state, grads, key, "the update") };
+        return { updates: zeroUpdates(grads), state: skipped(state, key, "the update") };
       }
       return { updates: r.updates, state: { ...r.state, faults: { consecutive: 0, total: state.faults.total } } };
     },
@@ -192,6 +199,18 @@ export function guarded<O extends object, S extends object>(
       if (key in own) policy[key] = own[key];
       delete own[key];
     }
-    return { ...withFaultPolicy(name, make(own as O), policy as FaultOptions), name, options: own };
+    let inner: GradientTransformation<S>;
+    try {
+      inner = make(own as O);
+    } catch (e) {
+      // The constructor lists its own fields for a typo; the policy's are known too.
+      if (e instanceof OptionError)
+        e.message = e.message.replace(
+          /\); unknown field(?=, got )/,
+          `, ${FAULT_OPTION_KEYS.join(", ")}); unknown field`,
+        );
+      throw e;
+    }
+    return { ...withFaultPolicy(name, inner, policy as FaultOptions), name, options: own };
   };
 }

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/config/errors.js";
 import { parseQueueUrl } from "../../src/runner/queue/redis-url.js";
+import { isSystemError, systemErrorMessage } from "../../src/cli/system-errors.js";
 import { ROOT, tempDir } from "../cli/helpers.js";
 import { type TestRedis, freePort, queueTestsEnabled, startRedis } from "../helpers/redis.js";
 
@@ -77,6 +78,29 @@ describe("--out that cannot hold results", () => {
   });
 });
 
+describe("system errors reach the user as one line", () => {
+  it("names the call, the path and what to do, without a stack", () => {
+    const file = join(tmp.dir, "plain-file");
+    writeFileSync(file, "x");
+    let error: unknown;
+    try {
+      mkdirSync(join(file, "sub"));
+    } catch (e) {
+      error = e;
+    }
+    expect(isSystemError(error)).toBe(true);
+    expect(systemErrorMessage(error as NodeJS.ErrnoException)).toBe(`ENOTDIR: not a directory, mkdir '${file}/sub'`);
+    const denied = Object.assign(new Error("EACCES: permission denied, mkdir '/x'"), {
+      code: "EACCES",
+      syscall: "mkdir",
+    });
+    expect(systemErrorMessage(denied)).toBe(
+      "EACCES: permission denied, mkdir '/x' (check the permissions, or choose another --out)",
+    );
+    expect(isSystemError(new Error("plain"))).toBe(false);
+  });
+});
+
 describe("a result store that is not one", () => {
   it("garbage: exit 2 with the path and what to do; --fresh keeps it aside and starts over", () => {
     const out = join(tmp.dir, "garbage");
@@ -137,6 +161,11 @@ describe("--queue: every wait has a time-out; a wrong URL is exit 2", () => {
       `--queue ${redis!.url}/99: database 99 does not exist on that server`,
     );
     expect(existsSync(out)).toBe(false);
+  });
+
+  it.skipIf(!queueTestsEnabled())("the worker refuses the same database index before it starts", async () => {
+    const r = await cliInBackground(["worker", "--queue", `${redis!.url}/99`]);
+    expectFailure(r, 2, "database 99 does not exist on that server");
   });
 
   it("a server that is not Redis", async () => {

@@ -125,6 +125,14 @@ describe("fault policy: reports and limits", () => {
     expect(r.state.count).toBe(0);
   });
 
+  it("non-finite updates under donation cannot be rolled back: they raise at once, naming the step", () => {
+    const t = optim.sgd({ learningRate: 1e308, onFault: () => undefined });
+    const big: Params = { w: new Matrix(3, 4, new Float64Array(12).fill(1e10)), b: new Matrix(1, 3) };
+    expect(() => t.update(big, t.init(initial), initial, { donate: true })).toThrow(
+      /sgd: step 1: the update of "w" has NaN\/Inf entries, computed from finite inputs with the state donated/,
+    );
+  });
+
   it("refuses bad policy options with the field and the value", () => {
     expect(() => optim.sgd({ learningRate: 1, faultTolerance: 0 })).toThrow(
       /sgd: option faultTolerance must be an integer ≥ 1, got 0/,
@@ -134,6 +142,10 @@ describe("fault policy: reports and limits", () => {
     );
     expect(() => optim.adam({ learningRate: 1, onFault: 3 as unknown as () => void })).toThrow(
       /adam: option onFault must be a function, got 3/,
+    );
+    // A typo lists the policy's fields among the known ones.
+    expect(() => optim.soap({ learningRate: 1, faultTolerence: 2 } as optim.SoapOptions)).toThrow(
+      /soap: option faultTolerence must be one of the known fields \(learningRate, .*, skipNonFinite, faultTolerance, onFault\); unknown field, got 2/,
     );
   });
 });
