@@ -23,7 +23,8 @@ export {
   type AdamState,
 } from "./transforms/first-order.js";
 export { muon, newtonSchulz, type MuonOptions, type MuonState, type NewtonSchulzOptions } from "./transforms/muon.js";
-export { kfac, ekfac, type KfacOptions, type KfacState } from "./curvature/kfac.js";
+export { kfac, ekfac, type KfacOptions, type KfacState, type AdaptiveKfacOptions } from "./curvature/kfac.js";
+export type { AdaptiveOptions, AdaptiveState, AdaptiveStepInfo } from "./curvature/adaptive.js";
 export { shampoo, type ShampooOptions, type ShampooState, type GraftKind } from "./curvature/shampoo.js";
 export { soap, type SoapOptions, type SoapState } from "./curvature/soap.js";
 export { CurvatureFailureError } from "./curvature/failures.js";
