@@ -200,6 +200,30 @@ describe("batch curvature (generalised Gauss–Newton)", () => {
     expect(c.lossAt(moved)).toBe(reference);
   });
 
+  it("each loss's outputHessianProduct is the central difference of its per-example gradients", () => {
+    const rng = new Rng(8);
+    const z = gaussianMatrix(rng, 4, 3, 2);
+    const u = gaussianMatrix(rng, 4, 3);
+    const labels = Int32Array.from([0, 2, 1, 2]);
+    const targets = gaussianMatrix(rng, 4, 3);
+    const h = 1e-5;
+    const at = (c: number) =>
+      new Matrix(
+        4,
+        3,
+        z.data.map((v, i) => v + c * u.data[i]),
+      );
+    const softmaxGrad = (c: number) => softmaxCrossEntropy.valueAndGrad(at(c), labels).g.data;
+    const mseGrad = (c: number) => mse.valueAndGrad(at(c), targets).g.data;
+    for (const [grad, Hu] of [
+      [softmaxGrad, softmaxCrossEntropy.outputHessianProduct!(z, u)],
+      [mseGrad, mse.outputHessianProduct!(z, u)],
+    ] as const) {
+      const fd = grad(h).map((g, i) => (g - grad(-h)[i]) / (2 * h));
+      expect(relError(Hu.data, fd)).toBeLessThan(1e-8);
+    }
+  });
+
   it("refuses a loss without an output Hessian product, naming what to use", () => {
     const net = sequential([dense(2, 2)], { inputShape: [2] });
     const x = new Matrix(1, 2, Float64Array.from([1, 2]));

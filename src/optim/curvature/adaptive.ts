@@ -126,7 +126,8 @@ export function resolveAdaptive(
   if (!(typeof maxDamping === "number" && maxDamping >= minDamping)) {
     throw new OptionError(name, "maxDamping", maxDamping, `a number ≥ minDamping (${minDamping}), or Infinity`);
   }
-  const initialDamping = checkNumber(name, "damping", options.damping ?? 1e-3, minDamping, maxDamping);
+  // As kfac-jax, λ₀ itself is not clipped: [minDamping, maxDamping] bounds the adapted values.
+  const initialDamping = checkNumber(name, "damping", options.damping ?? 1e-3, 0, Infinity, { openLow: true });
   const lower = checkNumber(name, "dampingLowerThreshold", options.dampingLowerThreshold ?? 0.25, 0, 1);
   const upper = checkNumber(name, "dampingUpperThreshold", options.dampingUpperThreshold ?? 0.75, lower, Infinity);
   const preconditioner: Record<string, unknown> = {};
