@@ -3,13 +3,14 @@
 // Trains the fashion-mlp network (784-256-256-10, ReLU, float32 products) from three initial dampings.
 // Uses Fashion-MNIST when its files are installed (LAYERWISE_DATA_DIR), else the MNIST digits that ship with layerwise.
 // Run from a clone after `npm install`:
-//   node examples/adaptive-kfac.mjs [--epochs=1] [--min-damping=1e-8] [initial damping …]   (default 1e-3 1 100)
+//   node examples/adaptive-kfac.mjs [--epochs=1] [--batch=128] [--min-damping=1e-8] [initial damping …]   (default 1e-3 1 100)
 import { data, nn, optim, random } from "layerwise";
 
 const flag = (name, fallback) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const epochs = flag("epochs", 1);
 const minDamping = flag("min-damping", 1e-8);
+const batchSize = flag("batch", 128);
 const listed = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const dampings = listed.length > 0 ? listed.map(Number) : [1e-3, 1, 100];
 const fashion = await data.hasFashionMnist();
@@ -25,7 +26,9 @@ const probe = data.selectRows(
   Array.from({ length: 1024 }, (_, i) => i),
 );
 const probeLoss = (params) => nn.softmaxCrossEntropy(net.forward(params, probe.x), probe.y);
-console.log(`${fashion ? "Fashion-MNIST" : "MNIST digits"}, ${epochs} epoch(s), batch 128, minDamping ${minDamping}`);
+console.log(
+  `${fashion ? "Fashion-MNIST" : "MNIST digits"}, ${epochs} epoch(s), batch ${batchSize}, minDamping ${minDamping}`,
+);
 
 for (const damping of dampings) {
   const optimizer = optim.kfac({ adaptive: true, damping, minDamping });
@@ -34,7 +37,7 @@ for (const damping of dampings) {
   const rng = new random.Rng(1);
   const adapted = []; // the steps that measured ρ, with the same ratio on the probe images
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    for (const rows of data.epochBatches(splits.train.x.rows, 128, rng)) {
+    for (const rows of data.epochBatches(splits.train.x.rows, batchSize, rng)) {
       const batch = data.selectRows(splits.train, rows);
       // curvature: true adds the batch's exact Gauss–Newton products, which the quadratic model needs.
       const { grads, stats, loss, curvature } = net.lossAndGrad(params, batch.x, batch.y, nn.softmaxCrossEntropy, {
