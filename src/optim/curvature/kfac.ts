@@ -285,7 +285,8 @@ function finishStep(
  * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch (the first batch initialises them), every `inverseEvery` steps the
  * damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed, and the step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹.
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
- * KL-clipping, weight decay and momentum; the update is −η·Δ.
+ * KL-clipping, weight decay and momentum; the update is −η·Δ. With `adaptive: true` there is no learning rate or
+ * momentum: both come from the quadratic model of adaptive.ts, whose adapted λ is this damping.
  */
 export function kfac(options: KfacOptions): GradientTransformation<KfacState>;
 export function kfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;
@@ -301,7 +302,7 @@ export function kfac(
  * EKFAC (George et al. 2018, "Fast approximate natural gradient descent in a Kronecker-factored eigenbasis"):
  * KFAC's factors and eigenbases (refreshed every `inverseEvery` steps), with the diagonal of the curvature in that
  * basis re-estimated every step from the per-example gradients (moving average with `emaDecay`); damping is added
- * to those scalings. Otherwise as `kfac`.
+ * to those scalings. Otherwise as `kfac`, `adaptive: true` included.
  */
 export function ekfac(options: KfacOptions): GradientTransformation<KfacState>;
 export function ekfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;
