@@ -22,4 +22,4 @@ export { softmaxCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
 export { INIT_SCHEMES, type InitScheme } from "./init.js";
 export { DTYPES, type Dtype } from "./dtype.js";
 export type { Layer, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";
-export type { Params, KroneckerStats, DiagonalStats, LayerStats, UpdateContext } from "./types.js";
+export type { Params, KroneckerStats, DiagonalStats, LayerStats, UpdateContext, BatchCurvature } from "./types.js";

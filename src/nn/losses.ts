@@ -20,9 +20,14 @@ export interface Loss<T> {
   valueAndGrad(output: Matrix, targets: T): { loss: number; g: Matrix };
   /** Targets drawn from the model's predictive distribution at `output`. */
   sampleTargets(output: Matrix, rng: Rng): T;
+  /**
+   * Row by row Hᵢ uᵢ, Hᵢ = ∂²ℓᵢ/∂outputᵢ² (independent of the targets for the losses here): what the generalised
+   * Gauss–Newton product needs from the loss (src/nn/curvature.ts). Optional for a custom loss.
+   */
+  outputHessianProduct?(output: Matrix, u: Matrix): Matrix;
 }
 
-function makeLoss<T>(parts: Pick<Loss<T>, "valueAndGrad" | "sampleTargets">): Loss<T> {
+function makeLoss<T>(parts: Pick<Loss<T>, "valueAndGrad" | "sampleTargets" | "outputHessianProduct">): Loss<T> {
   const call = (output: Matrix, targets: T): number => parts.valueAndGrad(output, targets).loss;
   return Object.assign(call, parts);
 }
@@ -92,7 +97,29 @@ export const softmaxCrossEntropy: Loss<ArrayLike<number>> = makeLoss({
     }
     return out;
   },
+  // H = diag(p) − p pᵀ with p = softmax(z): H u = p ⊙ u − p (pᵀu).
+  outputHessianProduct(logits, u) {
+    checkSameShape("softmaxCrossEntropy", logits, u);
+    const { rows: n, cols: k } = logits;
+    const out = new Matrix(n, k);
+    const p = out.data;
+    for (let i = 0; i < n; i++) {
+      softmaxRow(logits.data, i * k, k, p);
+      let pu = 0;
+      for (let j = 0; j < k; j++) pu += p[i * k + j] * u.data[i * k + j];
+      for (let j = 0; j < k; j++) p[i * k + j] *= u.data[i * k + j] - pu;
+    }
+    return out;
+  },
 });
+
+function checkSameShape(where: string, output: Matrix, u: Matrix): void {
+  if (!(u instanceof Matrix) || u.rows !== output.rows || u.cols !== output.cols) {
+    throw new ShapeError(
+      `${where}: the output tangent must be ${output.shape()} like the output, got ${u instanceof Matrix ? u.shape() : show(u)}`,
+    );
+  }
+}
 
 function checkRegressionTargets(output: Matrix, targets: Matrix): void {
   if (!(targets instanceof Matrix)) throw new TypeError(`mse: targets must be a Matrix, got ${show(targets)}`);
@@ -124,6 +151,11 @@ export const mse: Loss<Matrix> = makeLoss({
     rng.fillNormal(noise);
     for (let k = 0; k < noise.length; k++) noise[k] += output.data[k];
     return new Matrix(output.rows, output.cols, noise);
+  },
+  // H = I.
+  outputHessianProduct(output, u) {
+    checkSameShape("mse", output, u);
+    return u.clone();
   },
 });
 

@@ -21,7 +21,8 @@ import {
   type Shape,
 } from "./layer.js";
 import type { Loss } from "./losses.js";
-import type { LayerStats, Params } from "./types.js";
+import { batchCurvature } from "./curvature.js";
+import type { BatchCurvature, LayerStats, Params } from "./types.js";
 
 /** Options of `sequential`. */
 export interface SequentialOptions {
@@ -56,6 +57,8 @@ export interface LossAndGradOptions {
   stats?: boolean;
   /** When set, also back-propagate targets sampled from the model with this seed and fill gSampled. */
   sampledFisherSeed?: number;
+  /** Also return the batch's exact curvature (GGN products, loss at other parameters); default false. */
+  curvature?: boolean;
 }
 
 /** What `lossAndGrad` returns. */
@@ -70,6 +73,8 @@ export interface LossAndGradResult {
   output: Matrix;
   /** The running statistics after this pass (new arrays in training mode; the input state otherwise). */
   state: NetworkState;
+  /** The batch's exact curvature at these parameters (src/nn/curvature.ts), when asked for with `curvature: true`. */
+  curvature?: BatchCurvature;
 }
 
 /** A built network. */
@@ -115,7 +120,9 @@ function parseShape(value: unknown): Shape {
  * Martens 2016 (conv2d), or per-example gradients for batch-norm's diagonal block. With `sampledFisherSeed` a second
  * backward pass starts from targets drawn from the model's predictive distribution (categorical for softmax
  * cross-entropy, N(output, I) for mse), giving the Monte-Carlo Fisher statistics gSampled (Martens & Grosse 2015,
- * §5), whose expectation over the draws is the true Fisher rather than the empirical one.
+ * §5), whose expectation over the draws is the true Fisher rather than the empirical one. With `curvature: true` it
+ * also returns the batch's exact curvature (generalised Gauss–Newton products, loss at other parameters; see
+ * curvature.ts) for optimizers that choose their step from a quadratic model.
  *
  * A dense layer followed by relu or tanh computes both in one GEMM call (the activation in the product's
  * epilogue); the activation layer then caches the activated output, exactly as if it had run on its own.
@@ -205,13 +212,19 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
   });
   for (let l = 0; l < built.length; l += fusedSpan[l]) for (let k = 1; k < fusedSpan[l]; k++) fusedSpan[l + k] = 0;
 
-  const runForward = (params: Params, x: Matrix, ctx: ForwardContext): { output: Matrix; caches: unknown[] } => {
+  // `net` is `built` or its float64 twin (the curvature's finite differences): the same layers, so the same spans.
+  const runForward = (
+    params: Params,
+    x: Matrix,
+    ctx: ForwardContext,
+    net: readonly BuiltLayer[] = built,
+  ): { output: Matrix; caches: unknown[] } => {
     const caches: unknown[] = [];
     let h = x;
-    for (let l = 0; l < built.length; l += fusedSpan[l]) {
+    for (let l = 0; l < net.length; l += fusedSpan[l]) {
       const span = fusedSpan[l];
-      const activation = span > 1 ? built[l + 1].fusedActivation : undefined;
-      const { out, cache } = built[l].forward(params, h, ctx, activation, span > 2 ? built[l + 2].maxPool : undefined);
+      const activation = span > 1 ? net[l + 1].fusedActivation : undefined;
+      const { out, cache } = net[l].forward(params, h, ctx, activation, span > 2 ? net[l + 2].maxPool : undefined);
       caches.push(cache);
       // The activation layer's cache is its output; after a fused pooling both run inside the first layer.
       if (span === 2) caches.push(out);
@@ -220,6 +233,11 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
     }
     return { output: h, caches };
   };
+
+  // The same layers with float64 products, for the finite differences of the curvature (built when first needed).
+  let built64: readonly BuiltLayer[] | undefined = dtype === "float64" ? built : undefined;
+  const float64Layers = (): readonly BuiltLayer[] =>
+    (built64 ??= layers.map((layer, index) => layer.build(built[index].inputShape, index, { dtype: "float64" })));
 
   /** Back-propagates per-example output gradients down to the first layer with parameters. */
   const runBackward = (params: Params, caches: unknown[], dOutput: Matrix, grads: boolean): BackwardResult[] => {
@@ -266,9 +284,10 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
 
     lossAndGrad(params, x, targets, loss, opts = {}) {
       const where = "lossAndGrad";
-      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed"]);
+      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature"]);
       const train = booleanOption(where, "train", opts.train, true);
       const wantStats = booleanOption(where, "stats", opts.stats, true);
+      const wantCurvature = booleanOption(where, "curvature", opts.curvature, false);
       const seed = opts.sampledFisherSeed;
       if (seed !== undefined) {
         numberOption(where, "sampledFisherSeed", seed, () => true, "a finite number");
@@ -301,7 +320,23 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
           if (layer.params.length > 0 && layer.stats) stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
         });
       }
-      return { loss: value, grads, stats, output, state: nextState ?? state };
+      const curvature = wantCurvature
+        ? batchCurvature({
+            params,
+            output,
+            loss: value,
+            lossFunction: loss,
+            targets,
+            forward: (p) => runForward(p, x, { train, state }).output,
+            exactForward: (p) => runForward(p, x, { train, state }, float64Layers()).output,
+            backward: (d) => {
+              const back: Params = {};
+              for (const r of runBackward(params, caches, d, true)) if (r?.grads) Object.assign(back, r.grads);
+              return back;
+            },
+          })
+        : undefined;
+      return { loss: value, grads, stats, output, state: nextState ?? state, ...(curvature && { curvature }) };
     },
   };
 }

@@ -55,12 +55,39 @@ export interface DiagonalStats {
 
 export type LayerStats = KroneckerStats | DiagonalStats;
 
+/**
+ * The exact curvature of one batch's loss L(θ) = (1/n) Σᵢ ℓ(f(xᵢ; θ), yᵢ) at the parameters of the pass that made
+ * it, for methods that model the loss locally by a quadratic (Martens & Grosse 2015 §6–7; Schraudolph 2002 for the
+ * generalised Gauss–Newton matrix G = (1/n) Σᵢ Jᵢᵀ Hᵢ Jᵢ, Jᵢ = ∂f(xᵢ)/∂θ, Hᵢ = ∂²ℓ/∂f² at f(xᵢ)). For softmax
+ * cross-entropy and mse, G equals the Fisher matrix. Directions are `Params`-shaped; a key they lack counts as zero.
+ * Valid while the batch's arrays are unchanged (the pass keeps references to them).
+ */
+export interface BatchCurvature {
+  /** n, the number of examples. */
+  batchSize: number;
+  /** L at the parameters of the pass. */
+  loss: number;
+  /** J v: the directional derivative of the network's outputs (n×k) along v. */
+  outputJvp(v: Params): Matrix;
+  /** (1/n) Σᵢ uᵢᵀ Hᵢ wᵢ for output tangents u, w (n×k): with u = J v, w = J v′ this is vᵀ G v′. */
+  outputInner(u: Matrix, w: Matrix): number;
+  /** G v = Jᵀ H J v / n, with the same keys and shapes as the parameters. */
+  ggnProduct(v: Params): Params;
+  /** L at other parameters on the same batch, in the same mode (batch-norm on batch statistics when training). */
+  lossAt(params: Params): number;
+}
+
 /** What a curvature-based transform receives besides the gradients (`ctx` of `update`). */
 export interface UpdateContext {
   /** One entry per layer with trainable parameters, in the network's order. */
   stats?: readonly LayerStats[];
   /** The batch loss at the current parameters (for transforms that adapt damping or clip by it). */
   loss?: number;
+  /**
+   * The batch's exact curvature (from `lossAndGrad(…, { curvature: true })`), for transforms that choose their step
+   * from a quadratic model of the loss (`kfac({ adaptive: true })`).
+   */
+  curvature?: BatchCurvature;
   /**
    * Buffer donation (as JAX's `donate_argnums`): the caller will not read `grads` or the previous state again,
    * so a transform may write its updates into the gradients' arrays and its next state into the previous

@@ -21,7 +21,8 @@ export {
   type AdamState,
 } from "./transforms/first-order.js";
 export { newtonSchulz, type MuonOptions, type MuonState, type NewtonSchulzOptions } from "./transforms/muon.js";
-export type { KfacOptions, KfacState } from "./curvature/kfac.js";
+export type { KfacOptions, KfacState, AdaptiveKfacOptions } from "./curvature/kfac.js";
+export type { AdaptiveOptions, AdaptiveState, AdaptiveStepInfo } from "./curvature/adaptive.js";
 export type { ShampooOptions, ShampooState, GraftKind } from "./curvature/shampoo.js";
 export type { SoapOptions, SoapState } from "./curvature/soap.js";
 export { sgd, adam, adamw, muon, kfac, ekfac, shampoo, soap } from "./guarded.js";

@@ -24,6 +24,7 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
+import { adaptiveStep, isAdaptive, resolveAdaptive, type AdaptiveOptions, type AdaptiveState } from "./adaptive.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
   applyTwoSided,
@@ -350,18 +351,50 @@ function finishStep(
  * step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹, computed as (g G_λ⁻¹)ᵀ(a A_λ⁻¹)/n when that is cheaper (`lowRankApply`), with
  * the products in `precision` (docs/second-order-cost.md).
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
- * KL-clipping, weight decay and momentum; the update is −η·Δ.
+ * KL-clipping, weight decay and momentum; the update is −η·Δ. With `adaptive: true` there is no learning rate or
+ * momentum: both come from the quadratic model of adaptive.ts, whose adapted λ is this damping.
  */
-export function kfac(options: KfacOptions): GradientTransformation<KfacState> {
-  return kfacFamily("kfac", options, kfacLayer);
+export function kfac(options: KfacOptions): GradientTransformation<KfacState>;
+export function kfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;
+export function kfac(
+  options: KfacOptions | AdaptiveKfacOptions,
+): GradientTransformation<KfacState> | GradientTransformation<AdaptiveState<KfacState>> {
+  return isAdaptive(options)
+    ? adaptiveFamily("kfac", options as AdaptiveKfacOptions, kfacLayer)
+    : kfacFamily("kfac", options as KfacOptions, kfacLayer);
 }
 
 /**
  * EKFAC (George et al. 2018, "Fast approximate natural gradient descent in a Kronecker-factored eigenbasis"):
  * KFAC's factors and eigenbases (refreshed every `inverseEvery` steps), with the diagonal of the curvature in that
  * basis re-estimated every step from the per-example gradients (moving average with `emaDecay`); damping is added
- * to those scalings. Otherwise as `kfac`.
+ * to those scalings. Otherwise as `kfac`, `adaptive: true` included.
  */
-export function ekfac(options: KfacOptions): GradientTransformation<KfacState> {
-  return kfacFamily("ekfac", options, ekfacLayer);
+export function ekfac(options: KfacOptions): GradientTransformation<KfacState>;
+export function ekfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;
+export function ekfac(
+  options: KfacOptions | AdaptiveKfacOptions,
+): GradientTransformation<KfacState> | GradientTransformation<AdaptiveState<KfacState>> {
+  return isAdaptive(options)
+    ? adaptiveFamily("ekfac", options as AdaptiveKfacOptions, ekfacLayer)
+    : kfacFamily("ekfac", options as KfacOptions, ekfacLayer);
+}
+
+/**
+ * `kfac`/`ekfac` with `adaptive: true`: no learning rate or momentum; the damping option is λ₀. The quadratic-model
+ * step of adaptive.ts, whose λ is also this preconditioner's damping. Needs `ctx.curvature`.
+ */
+export type AdaptiveKfacOptions = AdaptiveOptions &
+  Pick<KfacOptions, "emaDecay" | "inverseEvery" | "fisher" | "maxFailures">;
+
+function adaptiveFamily(name: string, options: AdaptiveKfacOptions, variant: Variant) {
+  const fields = ["emaDecay", "inverseEvery", "fisher", "maxFailures"];
+  const { rule, preconditioner } = resolveAdaptive(
+    name,
+    options as AdaptiveKfacOptions & Record<string, unknown>,
+    fields,
+  );
+  return adaptiveStep(name, rule, (damping) =>
+    kfacFamily(name, { ...(preconditioner as Partial<KfacOptions>), learningRate: 1, damping }, variant),
+  );
 }
