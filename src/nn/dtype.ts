@@ -5,8 +5,9 @@
  * X·Wᵀ, weight gradient Gᵀ·X/n, input gradient G·W; for conv2d over the im2col patches) run in float32 like
  * numpy/PyTorch float32 training: the float64 operands are rounded to float32 inside WebAssembly memory, multiplied
  * by the float32 GEMM with float32 accumulation, and the result is widened back to float64 exactly
- * (`matmulFloat32Into`). Everything else stays float64: the parameters (master weights) and the optimizer's update,
- * bias additions and activations (applied to the widened float32 products), batch-norm, the loss and its gradient,
+ * (`matmulFloat32Into`; conv2d writes its im2col patches and output gradients as float32 directly). Everything
+ * else stays float64: the parameters (master weights) and the optimizer's update, bias additions, activations and
+ * pooling (applied to the widened float32 products), batch-norm, the loss and its gradient,
  * bias gradients (column sums), and the curvature statistics with the inverses and matrix roots the layer-wise
  * preconditioners compute from them. That mixed precision is by design: float32 where the time goes and where
  * rounding is harmless (products whose error is far below the stochastic-gradient noise), float64 where an

@@ -15,7 +15,10 @@ import { centralDifference, maxRelativeError } from "./gradcheck.js";
 
 const { sequential, conv2d, batchNorm, relu, tanh, maxPool2d, flatten, dense, softmaxCrossEntropy } = nn;
 
-/** conv → relu → maxpool (fused) → conv → batchNorm → tanh → maxpool (3×3 windows, stride 2) → dense. */
+/**
+ * conv → relu → maxpool (fused: one call) → conv → batchNorm → tanh → maxpool (3×3 windows, stride 2; each its own
+ * call) → conv 1×1 → relu (fused: activation only) → dense.
+ */
 function pipeline(dtype: Dtype): nn.Network {
   return sequential(
     [
@@ -26,8 +29,10 @@ function pipeline(dtype: Dtype): nn.Network {
       batchNorm(4),
       tanh(),
       maxPool2d(3, 2),
+      conv2d({ inChannels: 4, outChannels: 3, kernelSize: 1 }),
+      relu(),
       flatten(),
-      dense(4, 3),
+      dense(3, 3),
     ],
     { inputShape: [2, 8, 8], dtype },
   );
