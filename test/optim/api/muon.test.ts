@@ -82,7 +82,14 @@ describe("muon", () => {
     const params = randomParams(5, { w1: [6, 3], w2: [2, 6], b: [1, 6] });
     const grads = gradientSequence(6, params, 5);
     const [lr, mu, wd] = [0.02, 0.9, 0.1];
-    const t = optim.muon({ precision: "float64", learningRate: lr, momentum: mu, weightDecay: wd, auxLearningRate: 0.003, auxB2: 0.95 });
+    const t = optim.muon({
+      precision: "float64",
+      learningRate: lr,
+      momentum: mu,
+      weightDecay: wd,
+      auxLearningRate: 0.003,
+      auxB2: 0.95,
+    });
     const aux = optim.adamw({ learningRate: 0.003, b2: 0.95, weightDecay: 0 });
     let state = t.init(params);
     let auxState = aux.init({ b: params.b });
