@@ -108,7 +108,7 @@ describe.runIf(process.env.LAYERWISE_PACK_TEST === "1")("the packed tarball inst
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^kfac {2}epoch 2: test accuracy 0\.9\d\d$/m);
     expect(r.stdout).toMatch(/^adam {2}epoch 2: test accuracy 0\.9\d\d$/m);
-  });
+  }, 300_000);
 
   it("runs `layerwise list`, a quick `run --json` and `report`", async () => {
     const list = await npx(["list"]);
@@ -121,5 +121,5 @@ describe.runIf(process.env.LAYERWISE_PACK_TEST === "1")("the packed tarball inst
     const report = await npx(["report", "--out", out]);
     expect(report.status, report.stderr).toBe(0);
     expect(existsSync(join(out, "report.html"))).toBe(true);
-  });
+  }, 300_000);
 });
