@@ -90,6 +90,6 @@ describe("code examples", () => {
       const r = await runNode([script]);
       expect(r.status, `${where(b)}\n${r.stderr}`).toBe(0);
       expect(r.stderr, where(b)).toBe("");
-    });
+    }, 300_000);
   }
 });

@@ -51,5 +51,5 @@ describeWithFashion("the installed Fashion-MNIST", () => {
     expect(json.summary[0].dataset).toBe("fashion-mnist");
     // Ten classes: chance is 0.1; one epoch of Adam on 1 000 images is far above it.
     expect(json.summary[0].testAccuracy).toBeGreaterThan(0.5);
-  });
+  }, 300_000);
 });

@@ -136,5 +136,5 @@ describe("the CLI runs the pre-flight once, before any trial", () => {
     expect(r.stderr).toContain(`Fashion-MNIST not found in ${empty}, so dataset=auto uses the MNIST digits`);
     const json = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { config: { dataset: string } };
     expect(json.config.dataset).toBe("mnist");
-  });
+  }, 300_000);
 });

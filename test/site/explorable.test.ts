@@ -30,7 +30,8 @@ const executablePath = findChromium();
 const required = process.env.CI === "true";
 if (!executablePath && !required) console.warn("explorable tests skipped: no chromium on the PATH (set CHROMIUM_PATH)");
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "figures") : join(ROOT, ".vitest-tmp", "screenshots");
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "figures") : join(ROOT, ".vitest-tmp", "screenshots");
 const WIDE = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
