@@ -84,7 +84,7 @@ describe("CLI", () => {
     const kappa = list.find((e) => e.name === "linrep-kappa")!;
     expect(kappa.sweepable).toEqual(["algorithm", "kappaX", "kappaF"]);
     expect(kappa.claims.length).toBeGreaterThan(0);
-    expect(kappa.config.map((c) => c.key)).toContain("tuning.lrFactors");
+    expect(kappa.config.map((c) => c.key)).toContain("tuning.learningRateFactors");
   });
 
   it("--out naming an existing file exits 2 with a message, for run and report", async () => {
