@@ -53,10 +53,7 @@ function copyAlong(input: Json, path: readonly string[]): Json {
  * `input` with every old key of `aliases` moved to its new path, and the aliases that were used (in table
  * order). Throws `InputError` when a config gives both the old and the new key.
  */
-export function renameDeprecatedKeys(
-  input: Json,
-  aliases: readonly KeyAlias[],
-): { config: Json; used: KeyAlias[] } {
+export function renameDeprecatedKeys(input: Json, aliases: readonly KeyAlias[]): { config: Json; used: KeyAlias[] } {
   let config = input;
   const used: KeyAlias[] = [];
   for (const alias of aliases) {

@@ -101,9 +101,7 @@ describe("old keys through resolveConfig", () => {
   });
 
   it("refuses a config that gives the old and the new key", () => {
-    expect(() => resolve(linrepKappa, ["lr.kfac=0.7", "learningRate.amd=0.2"])).toThrow(
-      /both `lr` and `learningRate`/,
-    );
+    expect(() => resolve(linrepKappa, ["lr.kfac=0.7", "learningRate.amd=0.2"])).toThrow(/both `lr` and `learningRate`/);
   });
 });
 

@@ -7,7 +7,13 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { Hyperparameters, OptimizerName } from "./optimizers.js";
 import { MLP_DEFAULTS } from "./mlp.js";
-import { FASHION_ALIASES, checkFashionConfig, fashionFields, type FashionSharedConfig, type FashionSharedPoint } from "./schema.js";
+import {
+  FASHION_ALIASES,
+  checkFashionConfig,
+  fashionFields,
+  type FashionSharedConfig,
+  type FashionSharedPoint,
+} from "./schema.js";
 import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { preflightData } from "./data.js";

@@ -7,7 +7,13 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, meanStd, seriesBands } from "../../report/charts.js";
-import { LINREP_ALIASES, checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
+import {
+  LINREP_ALIASES,
+  checkLinrepConfig,
+  linrepFields,
+  type LinrepSharedConfig,
+  type LinrepSharedPoint,
+} from "./schema.js";
 import { runLinrepTrial } from "./trial.js";
 import { groupByPoint, logAxisBands, median, pointGroup, theoryDistanceRows } from "./summary.js";
 

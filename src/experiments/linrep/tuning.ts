@@ -79,7 +79,8 @@ export function candidateGrid(point: LinrepSharedPoint, problem: LinrepProblem):
   const { algorithm, tuning } = point;
   const fixedLr = point.learningRate[algorithm];
   const fixedDamping = point.damping[algorithm];
-  const lrs = fixedLr !== undefined ? [fixedLr] : tuning.learningRateFactors.map((f) => f * stepScale(algorithm, problem));
+  const lrs =
+    fixedLr !== undefined ? [fixedLr] : tuning.learningRateFactors.map((f) => f * stepScale(algorithm, problem));
   const kind = dampingKind(algorithm);
   const dampingFactors =
     kind === "covariance" ? tuning.dampingFactors : kind === "gauss-newton" ? tuning.ngdDampingFactors : [0];

@@ -134,7 +134,10 @@ export interface RobustnessConfig {
 }
 
 /** One point: one cell of one optimizer's grid on one architecture. */
-export type RobustnessPoint = Omit<RobustnessConfig, "optimizer" | "architecture" | "learningRateFactor" | "secondIndex"> & {
+export type RobustnessPoint = Omit<
+  RobustnessConfig,
+  "optimizer" | "architecture" | "learningRateFactor" | "secondIndex"
+> & {
   optimizer: OptimizerName;
   architecture: ArchitectureName;
   learningRateFactor: number;

@@ -135,7 +135,15 @@ describe("grid search", () => {
   });
 });
 
-const TINY = { dX: 8, k: 2, dY: 4, batch: 64, nTransfer: 20, nTest: 50, tuning: { steps: 10, learningRateFactors: [0.5, 1] } };
+const TINY = {
+  dX: 8,
+  k: 2,
+  dY: 4,
+  batch: 64,
+  nTransfer: 20,
+  nTest: 50,
+  tuning: { steps: 10, learningRateFactors: [0.5, 1] },
+};
 
 describe("experiments end to end (tiny)", () => {
   it("linrep-kappa: summary rows carry the issue's fields and the figure has the theory layer", async () => {

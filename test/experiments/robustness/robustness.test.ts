@@ -68,7 +68,16 @@ describe("robustness config", () => {
     const tmp = tempDir("robustness");
     try {
       const out = join(tmp.dir, "out");
-      const r = await cli(["run", "robustness", "--set", "dataset=mnist", "--set", "learningRateFactor=", "--out", out]);
+      const r = await cli([
+        "run",
+        "robustness",
+        "--set",
+        "dataset=mnist",
+        "--set",
+        "learningRateFactor=",
+        "--out",
+        out,
+      ]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/learningRateFactor/);
       expect(existsSync(out)).toBe(false);
