@@ -25,7 +25,7 @@ import { QueueConnectionError } from "../runner/queue/connection.js";
 import { executeQueuedRun } from "../runner/queue/coordinator.js";
 import { parseQueueUrl } from "../runner/queue/redis-url.js";
 import { preflightConfig } from "../runner/preflight.js";
-import { executeRun, planRun, type RunRequest } from "../runner/run.js";
+import { executeRun, planRun, withCurrentKeys, type RunRequest } from "../runner/run.js";
 import { ResultStore, StoreError } from "../runner/store.js";
 import { packageVersion } from "../runner/version.js";
 import { type FlagSpec, applyThreadsFlag, choiceFlag, integerFlag, outDirFlag, parseFlags } from "./args.js";
@@ -272,7 +272,7 @@ function loadRun(dir: string) {
     if (!run) throw new InputError(`--out ${dir}: the result store holds no run`);
     const experiment = lookupExperiment(run.experiment);
     if (!experiment) throw new InputError(`--out ${dir}: stored experiment "${run.experiment}" is not known`);
-    return { run, experiment, trials: store.trials() };
+    return { experiment, ...withCurrentKeys(experiment, run, store.trials()) };
   } finally {
     store.close();
   }

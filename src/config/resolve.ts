@@ -9,6 +9,7 @@
  * with the names of the fields that can be swept.
  */
 import { readFileSync } from "node:fs";
+import { currentKey } from "./aliases.js";
 import { InputError, show, unknownKeyMessage } from "./errors.js";
 import { jsonErrorOffset } from "./json.js";
 import { type FieldInfo, fieldAt, keyPaths } from "./schema.js";
@@ -25,6 +26,8 @@ export interface ResolveOptions {
   configFile?: string;
   /** `key=value` strings from `--set`, applied last, in order. */
   sets?: readonly string[];
+  /** Where deprecation lines go (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 const isPlainObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -115,7 +118,8 @@ export function parseSet(assignment: string, source: ConfigSource): Json {
   const key = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
   const path = key.split(".");
-  const field = fieldAt(source.schema, path);
+  // A deprecated key is parsed by its new field's type; validation moves it (and warns).
+  const field = fieldAt(source.schema, currentKey(key, source.aliases ?? []).key.split("."));
   if (!field) throw new InputError(`--set ${assignment}: ${unknownKeyMessage(key, keyPaths(source.schema))}`);
   let value = parseValue(raw, field, key, source);
   for (let i = path.length - 1; i >= 0; i--) value = { [path[i]]: value };
@@ -128,5 +132,5 @@ export function resolveConfig(source: ConfigSource, options: ResolveOptions = {}
   if (options.configFile) input = deepMerge(input, readConfigFile(options.configFile));
   for (const s of options.sets ?? []) input = deepMerge(input, parseSet(s, source));
   const origin = options.configFile ? ` (from --config ${options.configFile} and --set)` : "";
-  return validateConfig(source, input, origin);
+  return validateConfig(source, input, origin, options.warn ?? ((line) => process.stderr.write(`${line}\n`)));
 }

@@ -5,6 +5,7 @@
  * is allowed.
  */
 import type { z } from "zod";
+import { type KeyAlias, deprecationMessage, renameDeprecatedKeys } from "./aliases.js";
 import { InputError, formatIssues, show } from "./errors.js";
 import { keyPaths } from "./schema.js";
 
@@ -13,17 +14,23 @@ export interface ConfigSource {
   name: string;
   schema: z.ZodType;
   sweepable: readonly string[];
+  /** Renamed keys still accepted (old path → new path), moved before validation with a deprecation line. */
+  aliases?: readonly KeyAlias[];
 }
 
 /**
  * The validated config with defaults filled in; every sweepable key must then hold a non-empty list.
- * `origin` (e.g. " (from --config f.json and --set)") is appended to the experiment's name in messages.
+ * `origin` (e.g. " (from --config f.json and --set)") is appended to the experiment's name in messages. Deprecated
+ * keys (`source.aliases`) are moved to their new names first, each reported once through `warn`.
  */
 export function validateConfig(
   source: ConfigSource,
-  input: Record<string, unknown>,
+  given: Record<string, unknown>,
   origin = "",
+  warn: (line: string) => void = (line) => console.warn(line),
 ): Record<string, unknown> {
+  const { config: input, used } = renameDeprecatedKeys(given, source.aliases ?? []);
+  for (const alias of used) warn(deprecationMessage(alias));
   const result = source.schema.safeParse(input);
   if (!result.success) {
     throw new InputError(

@@ -9,6 +9,7 @@
  * repeat), and calls `run(point, ctx)` in a worker thread. `summarize` and `plots` see every stored trial.
  */
 import type { z } from "zod";
+import type { KeyAlias } from "../config/aliases.js";
 import type { Claim } from "../results/claims.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../results/records.js";
 
@@ -45,6 +46,11 @@ export interface Experiment<Config = Record<string, unknown>, Point = Record<str
   schema: z.ZodType<Config>;
   /** Top-level keys of the config whose values are lists to sweep over (their cartesian product). */
   sweepable: readonly string[];
+  /**
+   * Renamed config keys still accepted for one release (old dotted path → new), moved before validation with a
+   * deprecation line (src/config/aliases.ts); also applied to stored runs so that old stores resume and report.
+   */
+  aliases?: readonly KeyAlias[];
   /** Overrides applied by `npm start` (the quick reproduction) on top of the defaults. */
   quick?: Partial<Record<string, unknown>>;
   /** Seeds per point for `npm start` (`layerwise reproduce`); default 1. */

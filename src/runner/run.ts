@@ -7,6 +7,7 @@
  * run first. A directory holding a different run is refused (an `InputError`, before any work).
  */
 import { mkdirSync } from "node:fs";
+import { renameDeprecatedKeys } from "../config/aliases.js";
 import { InputError, show } from "../config/errors.js";
 import type { TrialRecord } from "../results/records.js";
 import { runPool } from "./pool.js";
@@ -54,8 +55,28 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/**
+ * A stored run and its trials under today's key names. A store written before a config key was renamed keeps the
+ * old names (the stored format does not change); the experiment's alias table moves them on reading, silently,
+ * so that an old store resumes and reports.
+ */
+export function withCurrentKeys<T extends TrialRecord>(
+  experiment: AnyExperiment,
+  run: RunRecord,
+  trials: readonly T[],
+): { run: RunRecord; trials: T[] } {
+  const aliases = experiment.aliases ?? [];
+  if (aliases.length === 0) return { run, trials: [...trials] };
+  const rename = (value: Json): Json => renameDeprecatedKeys(value, aliases).config;
+  return {
+    run: { ...run, config: rename(run.config) },
+    trials: trials.map((t) => ({ ...t, point: rename(t.point as Json) })),
+  };
+}
+
 /** How a stored run differs from the requested one ("" when it does not). */
-function difference(stored: RunRecord, request: RunRequest): string {
+function difference(storedAsWritten: RunRecord, request: RunRequest): string {
+  const stored = withCurrentKeys(request.experiment, storedAsWritten, []).run;
   if (stored.experiment !== request.experiment.name) {
     return `it holds experiment ${stored.experiment}, not ${request.experiment.name}`;
   }
@@ -178,13 +199,13 @@ export async function executeRun(
       progress.finish();
     }
     store.endRun();
-    const stored = store.trials();
+    const stored = withCurrentKeys(request.experiment, store.run()!, store.trials());
     return {
-      trials: stored,
+      trials: stored.trials,
       ran: todo.length,
       skipped: trials.length - todo.length,
-      failed: stored.filter((t) => t.status === "failed").length,
-      run: store.run()!,
+      failed: stored.trials.filter((t) => t.status === "failed").length,
+      run: stored.run,
     };
   } finally {
     store.close();

@@ -84,7 +84,7 @@ describe("CLI", () => {
     const kappa = list.find((e) => e.name === "linrep-kappa")!;
     expect(kappa.sweepable).toEqual(["algorithm", "kappaX", "kappaF"]);
     expect(kappa.claims.length).toBeGreaterThan(0);
-    expect(kappa.config.map((c) => c.key)).toContain("tuning.lrFactors");
+    expect(kappa.config.map((c) => c.key)).toContain("tuning.learningRateFactors");
   });
 
   it("--out naming an existing file exits 2 with a message, for run and report", async () => {
@@ -96,5 +96,33 @@ describe("CLI", () => {
     const report = await cli(["report", "--out", join(file, "sub")]);
     expect(report.status).toBe(2);
     expect(report.stderr).toContain(`lies under ${file}, which is a file`);
+  });
+
+  it("lists the library's names, and takes an old key once with one deprecation line; both names exit 2", async () => {
+    const help = await cli(["run", "linrep-kappa", "--help"]);
+    expect(help.status).toBe(0);
+    const keys = help.stdout.split("\n").map((line) => line.split(/\s+/)[0]);
+    expect(keys).toEqual(expect.arrayContaining(["learningRate.kfac", "headLearningRate", "damping.kfac"]));
+    expect(keys.filter((k) => k === "lr" || k.startsWith("lr.") || k === "lrF")).toEqual([]);
+    const tiny = ["algorithm=amd", "kappaX=1", "kappaF=1", "dX=4", "dY=2", "k=1", "steps=5", "logEvery=5", "batch=8"]
+      .concat(["nTest=20", "nTransfer=20"])
+      .flatMap((s) => ["--set", s]);
+    const old = await cli(
+      ["run", "linrep-kappa", ...tiny, "--set", "lr.amd=0.1", "--set", "lr.amd=0.2"].concat([
+        "--out",
+        join(tmp.dir, "old-keys"),
+      ]),
+    );
+    expect(old.status, old.stderr).toBe(0);
+    const deprecations = old.stderr.split("\n").filter((line) => line.includes("deprecated"));
+    expect(deprecations).toEqual(["lr is deprecated, use learningRate (accepted until 0.3)"]);
+    const both = await cli(
+      ["run", "linrep-kappa", "--set", "lr.amd=0.1", "--set", "learningRate.kfac=0.2"].concat([
+        "--out",
+        join(tmp.dir, "both-keys"),
+      ]),
+    );
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("config gives both `lr` and `learningRate`");
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { z } from "zod";
 import type { Experiment } from "../types.js";
-import { anisotropySchema, type AnisotropyConfig, type AnisotropyPoint } from "./schema.js";
+import { ANISOTROPY_ALIASES, anisotropySchema, type AnisotropyConfig, type AnisotropyPoint } from "./schema.js";
 import { anisotropyPlots, anisotropyRows } from "./summary.js";
 import { runAnisotropyTrial } from "./trial.js";
 import { anisotropyClaims } from "./claims.js";
@@ -22,6 +22,7 @@ export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
     "Real images re-conditioned to condition number κ (PCA, whiten, log-spaced spectrum): MLP steps to a target training loss vs κ, each optimizer",
   schema: anisotropySchema as unknown as z.ZodType<AnisotropyConfig>,
   sweepable: ["optimizer", "kappa"],
+  aliases: ANISOTROPY_ALIASES,
   quick: {
     dataset: "auto",
     trainSize: 2000,
@@ -31,7 +32,7 @@ export const anisotropy: Experiment<AnisotropyConfig, AnisotropyPoint> = {
     optimizer: ["sgd", "kfac"],
     epochs: 4,
     tuneEpochs: 2,
-    lrFactors: [0.3, 1, 3],
+    learningRateFactors: [0.3, 1, 3],
   },
   quickSeeds: 1,
   preflight: preflightData,

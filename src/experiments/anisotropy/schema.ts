@@ -4,6 +4,7 @@
  * re-conditioning (κ, pcaDims, rotation), the MLP, the training budget, the target loss and the step-size search.
  */
 import { z } from "zod";
+import type { KeyAlias } from "../../config/aliases.js";
 import {
   checkFashionConfig,
   dtypeSchema,
@@ -32,6 +33,12 @@ export const kappaSchema = z
   .number({ error: "must be a number ≥ 1" })
   .min(1, { error: (issue) => `condition number must be ≥ 1, got ${String(issue.input)}` })
   .max(1e8, { error: (issue) => `condition number must be ≤ 1e8, got ${String(issue.input)}` });
+
+/** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
+export const ANISOTROPY_ALIASES: readonly KeyAlias[] = [
+  { from: "lr", to: "learningRate" },
+  { from: "lrFactors", to: "learningRateFactors" },
+];
 
 const data = fashionFields({ epochs: 1, targetAccuracy: 0.5 });
 
@@ -91,15 +98,15 @@ export const anisotropySchema = z
       .enum(TUNE_AT)
       .default("kappa1")
       .describe("search each optimizer's step size at κ = 1 and hold it fixed (kappa1), or search at each κ (each)"),
-    lrFactors: z
+    learningRateFactors: z
       .array(positive)
       .min(1, { error: "needs at least one factor" })
       .default([0.01, 0.03, 0.1, 0.3, 1, 3, 10])
       .describe("step sizes tried by the search: multiples of the optimizer's tuned fashion-mlp default"),
     tuneEpochs: count(1, 1000).default(2).describe("budget of each run of the step-size search, in epochs"),
-    lr: perOptimizer(positive, (o) => `fixed step size of ${o} (unset: searched)`)
+    learningRate: perOptimizer(positive, (o) => `fixed step size of ${o} (unset: searched)`)
       .default({})
-      .describe("fixed step size by optimizer, e.g. lr.sgd=0.05 (skips the search for that optimizer)"),
+      .describe("fixed step size by optimizer, e.g. learningRate.sgd=0.05 (skips the search for that optimizer)"),
     second: perOptimizer(
       z.number().min(0, { error: (issue) => `must be ≥ 0, got ${String(issue.input)}` }),
       (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its fashion-mlp default)`,
@@ -133,9 +140,9 @@ export interface AnisotropyConfig {
   trainEvalSize: number;
   targetLoss: number;
   tuneAt: (typeof TUNE_AT)[number];
-  lrFactors: number[];
+  learningRateFactors: number[];
   tuneEpochs: number;
-  lr: Partial<Record<OptimizerName, number>>;
+  learningRate: Partial<Record<OptimizerName, number>>;
   second: Partial<Record<OptimizerName, number>>;
 }
 

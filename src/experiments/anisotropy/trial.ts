@@ -124,7 +124,7 @@ export function compareCandidates(a: SearchCandidate, b: SearchCandidate): numbe
 const searches = new Map<string, Promise<{ best: number; candidates: SearchCandidate[] }>>();
 
 /**
- * The step size of `point`'s optimizer: the config's `lr`, or the best of lrFactors × the fashion-mlp default by
+ * The step size of `point`'s optimizer: the config's `learningRate`, or the best of learningRateFactors × the fashion-mlp default by
  * `compareCandidates`, each candidate trained `tuneEpochs` epochs at κ = 1 (tuneAt "kappa1") or at the point's κ
  * (tuneAt "each") from one fixed seed. Memoised per worker: every trial with the same search shares its answer.
  */
@@ -140,7 +140,7 @@ export function searchStepSize(
       const data = await anisotropyData(point, kappa);
       const base = MLP_DEFAULTS[point.optimizer].learningRate;
       const candidates: SearchCandidate[] = [];
-      for (const factor of point.lrFactors) {
+      for (const factor of point.learningRateFactors) {
         const learningRate = base * factor;
         const run = await trackTraining(
           point,
@@ -168,7 +168,7 @@ export function searchStepSize(
 export async function runAnisotropyTrial(point: AnisotropyPoint, ctx: TrialContext): Promise<void> {
   const name = point.optimizer;
   const second = point.second[name] ?? MLP_DEFAULTS[name].second;
-  let learningRate = point.lr[name];
+  let learningRate = point.learningRate[name];
   if (learningRate === undefined) {
     const search = await searchStepSize(point, second);
     learningRate = search.best;

@@ -7,7 +7,13 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { Hyperparameters, OptimizerName } from "./optimizers.js";
 import { MLP_DEFAULTS } from "./mlp.js";
-import { checkFashionConfig, fashionFields, type FashionSharedConfig, type FashionSharedPoint } from "./schema.js";
+import {
+  FASHION_ALIASES,
+  checkFashionConfig,
+  fashionFields,
+  type FashionSharedConfig,
+  type FashionSharedPoint,
+} from "./schema.js";
 import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { preflightData } from "./data.js";
@@ -50,6 +56,7 @@ export const fashionCnn: Experiment<Config, Point> = {
   description: "Fashion-MNIST CNN (DeepOBS 2c2d): test accuracy, loss and time per epoch of every optimizer",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["optimizer"],
+  aliases: FASHION_ALIASES,
   // Quick: 8 and 16 channels keep the dense layer's input factor at 16·7·7 = 784 (KFAC inverts it every 10 steps).
   quick: { dataset: "auto", trainSize: 2000, testSize: 1000, epochs: 1, channels: [8, 16], denseWidth: 64 },
   quickSeeds: 1,

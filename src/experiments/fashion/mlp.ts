@@ -5,7 +5,13 @@
 import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { Hyperparameters, OptimizerName } from "./optimizers.js";
-import { checkFashionConfig, fashionFields, type FashionSharedConfig, type FashionSharedPoint } from "./schema.js";
+import {
+  FASHION_ALIASES,
+  checkFashionConfig,
+  fashionFields,
+  type FashionSharedConfig,
+  type FashionSharedPoint,
+} from "./schema.js";
 import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { mlp } from "./networks.js";
@@ -49,6 +55,7 @@ export const fashionMlp: Experiment<Config, Point> = {
   description: "Fashion-MNIST MLP (784-256-256-10): test accuracy, loss and time per epoch of every optimizer",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["optimizer"],
+  aliases: FASHION_ALIASES,
   quick: { dataset: "auto", trainSize: 4000, testSize: 2000, epochs: 2 },
   quickSeeds: 1,
   preflight: preflightData,

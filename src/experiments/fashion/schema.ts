@@ -4,6 +4,7 @@
  * disk: whether the Fashion-MNIST files are there (and intact) is checked by the run's pre-flight (data.ts).
  */
 import { z } from "zod";
+import type { KeyAlias } from "../../config/aliases.js";
 import { DATA_DIR_ENV } from "../../data/fashion-mnist.js";
 import { DTYPES, type Dtype } from "../../nn/dtype.js";
 import { DATASET_CHOICES, DATASET_SIZES, type DatasetChoice } from "./data.js";
@@ -43,6 +44,9 @@ const tuningSchema = z.strictObject({
     .describe("examples (of the rest of the training split) each candidate trains on"),
   epochs: count(1, 100).default(1).describe("epochs each candidate trains for"),
 });
+
+/** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
+export const FASHION_ALIASES: readonly KeyAlias[] = [{ from: "lr", to: "learningRate" }];
 
 /** The shared fields; `defaults` holds the values that differ between the two experiments. */
 export function fashionFields(defaults: { epochs: number; targetAccuracy: number }) {
@@ -84,10 +88,10 @@ export function fashionFields(defaults: { epochs: number; targetAccuracy: number
       .describe(
         "test accuracy whose first crossing (checked after each epoch) gives stepsToTarget and secondsToTarget",
       ),
-    lr: perOptimizer(positive, (o) => `learning rate of ${o} (unset: its tuned default)`)
+    learningRate: perOptimizer(positive, (o) => `learning rate of ${o} (unset: its tuned default)`)
       .default({})
       .describe(
-        "learning rate by optimizer, e.g. lr.kfac=0.1 (unset: the tuned default, or the search when tune=true)",
+        "learning rate by optimizer, e.g. learningRate.kfac=0.1 (unset: the tuned default, or the search when tune=true)",
       ),
     second: perOptimizer(z.number().min(0), (o) => `${SECOND_HYPERPARAMETER[o]} of ${o} (unset: its tuned default)`)
       .superRefine(checkSecondValues)
@@ -120,7 +124,7 @@ export interface FashionSharedConfig {
   epochs: number;
   batchSize: number;
   targetAccuracy: number;
-  lr: Partial<Record<OptimizerName, number>>;
+  learningRate: Partial<Record<OptimizerName, number>>;
   second: Partial<Record<OptimizerName, number>>;
   tune: boolean;
   tuning: { validationSize: number; trainSize: number; epochs: number };

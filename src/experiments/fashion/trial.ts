@@ -80,10 +80,10 @@ export async function runFashionTrial(point: FashionSharedPoint, ctx: TrialConte
 
   const searchShare = point.tune ? 0.3 : 0;
   let hp: Hyperparameters = {
-    learningRate: point.lr[name] ?? arch.defaults[name].learningRate,
+    learningRate: point.learningRate[name] ?? arch.defaults[name].learningRate,
     second: point.second[name] ?? arch.defaults[name].second,
   };
-  let source = point.lr[name] !== undefined || point.second[name] !== undefined ? "config" : "tuned default";
+  let source = point.learningRate[name] !== undefined || point.second[name] !== undefined ? "config" : "tuned default";
   if (point.tune) {
     const { best, candidates } = await searchHyperparameters(point, arch, splits, deriveSeed(ctx.seed, 7), (f) =>
       ctx.progress(searchShare * f),

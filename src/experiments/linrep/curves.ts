@@ -7,7 +7,13 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, meanStd, seriesBands } from "../../report/charts.js";
-import { checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
+import {
+  LINREP_ALIASES,
+  checkLinrepConfig,
+  linrepFields,
+  type LinrepSharedConfig,
+  type LinrepSharedPoint,
+} from "./schema.js";
 import { runLinrepTrial } from "./trial.js";
 import { groupByPoint, logAxisBands, median, pointGroup, theoryDistanceRows } from "./summary.js";
 
@@ -31,6 +37,7 @@ export const linrepCurves: Experiment<Config, Point> = {
     "Linear representation learning: loss, subspace distance and transfer excess vs steps, every algorithm (κₓ=100, κ_F=3)",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF"],
+  aliases: LINREP_ALIASES,
   quick: { steps: 300, transferEvery: 50, tuning: { steps: 100 } },
   quickSeeds: 2,
   paperOrder: "2.1",

@@ -9,7 +9,13 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart } from "../../report/charts.js";
-import { checkLinrepConfig, linrepFields, type LinrepSharedConfig, type LinrepSharedPoint } from "./schema.js";
+import {
+  LINREP_ALIASES,
+  checkLinrepConfig,
+  linrepFields,
+  type LinrepSharedConfig,
+  type LinrepSharedPoint,
+} from "./schema.js";
 import { runLinrepTrial } from "./trial.js";
 import { kappaRows as rows } from "./summary.js";
 import { linrepKappaClaims } from "./claims.js";
@@ -30,6 +36,7 @@ export const linrepKappa: Experiment<Config, Point> = {
     "Linear representation learning: steps to a target subspace distance vs κₓ and κ_F, every algorithm, with theory",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF"],
+  aliases: LINREP_ALIASES,
   quick: { kappaX: [1, 100], kappaF: [1, 10], steps: 400, tuning: { steps: 150 } },
   quickSeeds: 1,
   run(point, ctx) {

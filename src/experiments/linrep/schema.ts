@@ -4,6 +4,7 @@
  * names the field, the value and what is allowed; the platform turns these issues into exit code 2.
  */
 import { z } from "zod";
+import type { KeyAlias } from "../../config/aliases.js";
 import { described } from "../../config/help.js";
 import { LINREP_ALGORITHMS, type LinrepAlgorithm } from "./train.js";
 import type { LinrepProblemConfig } from "../../paper/linrep/problem.js";
@@ -46,23 +47,30 @@ export const tuningSchema = z.strictObject(
   described(
     {
       steps: count(1, 100_000).default(300),
-      lrFactors: z.array(positive).min(1).default([0.25, 0.5, 1, 1.5]),
+      learningRateFactors: z.array(positive).min(1).default([0.25, 0.5, 1, 1.5]),
       dampingFactors: z.array(nonNegative).min(1).default([0, 0.01]),
       ngdDampingFactors: z.array(positive).min(1).default([1e-4, 1e-3, 1e-2, 1e-1]),
     },
     {
       steps: "budget of each grid-search run (it stops early at the target)",
-      lrFactors: "step sizes tried, as multiples of each algorithm's natural step scale (docs/algorithms.md)",
+      learningRateFactors: "step sizes tried, as multiples of each algorithm's natural step scale (docs/algorithms.md)",
       dampingFactors: "damping tried for one-sided and kfac, as multiples of the mean eigenvalue of Σₓ (0 = undamped)",
       ngdDampingFactors: "damping tried for ngd, as multiples of its largest curvature σ_max(F★)²λ_max(Σₓ) (> 0)",
     },
   ),
 );
 
+/** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
+export const LINREP_ALIASES: readonly KeyAlias[] = [
+  { from: "lr", to: "learningRate" },
+  { from: "lrF", to: "headLearningRate" },
+  { from: "tuning.lrFactors", to: "tuning.learningRateFactors" },
+];
+
 /** The algorithms that take a damping (a damped curvature factor); the others have none. */
 const DAMPED_ALGORITHMS: readonly LinrepAlgorithm[] = ["one-sided", "kfac", "ngd"];
 
-/** Per-algorithm meanings of the `lr` and `damping` groups. */
+/** Per-algorithm meanings of the `learningRate` and `damping` groups. */
 const perAlgorithmTexts = (what: (a: LinrepAlgorithm) => string) =>
   Object.fromEntries(LINREP_ALGORITHMS.map((a) => [a, what(a)])) as Record<LinrepAlgorithm, string>;
 
@@ -113,10 +121,10 @@ export function linrepFields(defaults: { steps: number; logEvery: number; kappaX
       logEvery: count(1, 1_000_000).default(defaults.logEvery),
       nTransfer: count(1, 10_000_000).default(200),
       nTest: count(1, 10_000_000).default(2000),
-      lrF: positive.default(1),
+      headLearningRate: positive.default(1),
       sampleSplitting: z.boolean().default(false),
       orthonormalize: z.boolean().default(false),
-      lr: perAlgorithm(
+      learningRate: perAlgorithm(
         positive,
         perAlgorithmTexts((a) => `step size η_G of ${a}; unset: chosen by the grid search`),
       ).default({}),
@@ -132,7 +140,7 @@ export function linrepFields(defaults: { steps: number; logEvery: number; kappaX
       ).default({}),
       tuning: tuningSchema.default({
         steps: 300,
-        lrFactors: [0.25, 0.5, 1, 1.5],
+        learningRateFactors: [0.25, 0.5, 1, 1.5],
         dampingFactors: [0, 0.01],
         ngdDampingFactors: [1e-4, 1e-3, 1e-2, 1e-1],
       }),
@@ -157,10 +165,10 @@ export function linrepFields(defaults: { steps: number; logEvery: number; kappaX
       logEvery: "log the metrics every this many steps",
       nTransfer: "samples the transfer head is fitted on",
       nTest: "evaluation samples (loss, transfer test error)",
-      lrF: "head step η_F of amd/one-sided/kfac (1 = the least-squares head, which the theory assumes)",
+      headLearningRate: "head step η_F of amd/one-sided/kfac (1 = the least-squares head, which the theory assumes)",
       sampleSplitting: "alternating methods take their G and head steps on independent batches",
       orthonormalize: "amd re-orthonormalises G's rows after every step (QR)",
-      lr: "step sizes by algorithm",
+      learningRate: "step sizes η_G by algorithm",
       damping: "damping by algorithm (absolute; the grid search's are relative, see tuning)",
       tuning: "the grid search for each algorithm's step size and damping",
     },
@@ -188,10 +196,10 @@ export interface LinrepSharedConfig {
   logEvery: number;
   nTransfer: number;
   nTest: number;
-  lrF: number;
+  headLearningRate: number;
   sampleSplitting: boolean;
   orthonormalize: boolean;
-  lr: Partial<Record<LinrepAlgorithm, number>>;
+  learningRate: Partial<Record<LinrepAlgorithm, number>>;
   damping: Partial<Record<LinrepAlgorithm, number>>;
   tuning: z.infer<typeof tuningSchema>;
 }

@@ -17,6 +17,7 @@ import { deriveSeed, Rng } from "../../random/index.js";
 import { makeLinrepProblem } from "../../paper/linrep/problem.js";
 import { trainLinrep } from "./train.js";
 import {
+  LINREP_ALIASES,
   algorithmSchema,
   checkLinrepConfig,
   linrepFields,
@@ -83,6 +84,7 @@ export const linrepStability: Experiment<Config, Point> = {
     "Linear representation learning: convergent range of KFAC vs damped natural gradient over step size × damping",
   schema: schema as unknown as z.ZodType<Config>,
   sweepable: ["algorithm", "kappaX", "kappaF", "eta", "lambda"],
+  aliases: LINREP_ALIASES,
   quick: { steps: 100, eta: [0.25, 0.5, 1, 1.5, 2.5], lambda: [1e-4, 1e-2, 1] },
   quickSeeds: 1,
   run(point, ctx) {

@@ -132,7 +132,7 @@ function recordRates(
   // Exact theories start from the phase's first point and follow the head along; the lower bounds are local to
   // the point the iterates settle at, so they take the head at the phase's last point.
   const end = phase.find((p) => p.step === log.steps[measured.to]) ?? phase[phase.length - 1] ?? null;
-  const step = { ...chosen, lrF: point.lrF };
+  const step = { ...chosen, lrF: point.headLearningRate };
   const exact = theoryRate(point.algorithm, problemGeometry(problem, fStar), step)?.kind === "exact";
   const headPoint = exact ? start : end;
   const head = headPoint ? svd(headPoint.F).S : fStar;

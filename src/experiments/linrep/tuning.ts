@@ -77,9 +77,10 @@ export interface Candidate {
 /** The grid of (step size, damping) pairs to try; a value fixed in the config replaces its axis. */
 export function candidateGrid(point: LinrepSharedPoint, problem: LinrepProblem): Candidate[] {
   const { algorithm, tuning } = point;
-  const fixedLr = point.lr[algorithm];
+  const fixedLr = point.learningRate[algorithm];
   const fixedDamping = point.damping[algorithm];
-  const lrs = fixedLr !== undefined ? [fixedLr] : tuning.lrFactors.map((f) => f * stepScale(algorithm, problem));
+  const lrs =
+    fixedLr !== undefined ? [fixedLr] : tuning.learningRateFactors.map((f) => f * stepScale(algorithm, problem));
   const kind = dampingKind(algorithm);
   const dampingFactors =
     kind === "covariance" ? tuning.dampingFactors : kind === "gauss-newton" ? tuning.ngdDampingFactors : [0];
@@ -97,7 +98,7 @@ export function trainOptions(point: LinrepSharedPoint, candidate: Candidate): Tr
     mode: point.mode,
     nTrain: point.mode === "offline" ? (point.nTrain ?? 4 * point.batch) : undefined,
     lrG: candidate.lr,
-    lrF: JOINT.has(point.algorithm) ? candidate.lr : point.lrF,
+    lrF: JOINT.has(point.algorithm) ? candidate.lr : point.headLearningRate,
     damping: candidate.damping,
     sampleSplitting: point.sampleSplitting,
     orthonormalize: point.orthonormalize,
@@ -136,7 +137,7 @@ export function chooseStepSizes(point: LinrepSharedPoint, seed: number): TuningR
   const problem = makeLinrepProblem(new Rng(deriveSeed(tuneSeed, PROBLEM_STREAM)), problemConfig(point));
   const grid = candidateGrid(point, problem);
   if (
-    point.lr[point.algorithm] !== undefined &&
+    point.learningRate[point.algorithm] !== undefined &&
     (dampingKind(point.algorithm) === "none" || point.damping[point.algorithm] !== undefined)
   ) {
     return { ...grid[0], tuned: false, tried: [] };

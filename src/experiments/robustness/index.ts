@@ -7,7 +7,7 @@
  */
 import type { z } from "zod";
 import type { Experiment } from "../types.js";
-import { robustnessSchema, type RobustnessConfig, type RobustnessPoint } from "./schema.js";
+import { ROBUSTNESS_ALIASES, robustnessSchema, type RobustnessConfig, type RobustnessPoint } from "./schema.js";
 import { robustnessPlots, robustnessRows } from "./summary.js";
 import { runRobustnessTrial } from "./trial.js";
 import { preflightData } from "../fashion/data.js";
@@ -18,12 +18,13 @@ export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
   description:
     "Hyperparameter robustness on real images: test accuracy over learning rate × damping/ε/momentum grids, each optimizer, MLP and CNN",
   schema: robustnessSchema as unknown as z.ZodType<RobustnessConfig>,
-  sweepable: ["optimizer", "architecture", "lrFactor", "secondIndex"],
+  sweepable: ["optimizer", "architecture", "learningRateFactor", "secondIndex"],
+  aliases: ROBUSTNESS_ALIASES,
   quick: {
     dataset: "auto",
     optimizer: ["sgd", "kfac"],
     architecture: ["mlp"],
-    lrFactor: [0.1, 1, 10],
+    learningRateFactor: [0.1, 1, 10],
     secondIndex: [0, 2, 4],
     trainSize: 2000,
     testSize: 500,

@@ -4,10 +4,14 @@
  * fields of the fashion experiments, with their checks.
  */
 import { z } from "zod";
+import type { KeyAlias } from "../../config/aliases.js";
 import { checkFashionConfig, dtypeSchema, fashionFields, type FashionSharedConfig } from "../fashion/schema.js";
 import type { Dtype } from "../../nn/dtype.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "../fashion/optimizers.js";
 import type { DatasetChoice } from "../fashion/data.js";
+
+/** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
+export const ROBUSTNESS_ALIASES: readonly KeyAlias[] = [{ from: "lrFactor", to: "learningRateFactor" }];
 
 export const ARCHITECTURES = ["mlp", "cnn"] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
@@ -66,7 +70,7 @@ export const robustnessSchema = z
       .describe(
         "networks (sweepable): mlp (784 pixels → hidden → 10) and cnn (conv–batch-norm–pool stages → dense → 10)",
       ),
-    lrFactor: z
+    learningRateFactor: z
       .array(positive)
       .min(1, { error: "the learning-rate axis of the grid needs at least one value" })
       .default([0.1, 0.3, 1, 3, 10])
@@ -112,7 +116,7 @@ export const robustnessSchema = z
 export interface RobustnessConfig {
   optimizer: OptimizerName[];
   architecture: ArchitectureName[];
-  lrFactor: number[];
+  learningRateFactor: number[];
   secondIndex: number[];
   secondValues: Record<OptimizerName, number[]>;
   dataset: DatasetChoice;
@@ -130,10 +134,13 @@ export interface RobustnessConfig {
 }
 
 /** One point: one cell of one optimizer's grid on one architecture. */
-export type RobustnessPoint = Omit<RobustnessConfig, "optimizer" | "architecture" | "lrFactor" | "secondIndex"> & {
+export type RobustnessPoint = Omit<
+  RobustnessConfig,
+  "optimizer" | "architecture" | "learningRateFactor" | "secondIndex"
+> & {
   optimizer: OptimizerName;
   architecture: ArchitectureName;
-  lrFactor: number;
+  learningRateFactor: number;
   secondIndex: number;
 };
 
@@ -145,7 +152,7 @@ function checkRobustnessConfig(c: RobustnessConfig, ctx: z.RefinementCtx): void 
   const shared: FashionSharedConfig = {
     ...c,
     targetAccuracy: 1,
-    lr: {},
+    learningRate: {},
     second: {},
     tune: false,
     tuning: { validationSize: 1, trainSize: 1, epochs: 1 },

@@ -33,7 +33,7 @@ export function summarizeCells(trials: Trials, goodMargin: number): CellSummary[
   const cells = groupBy(trials, (t) => ({
     optimizer: t.point.optimizer,
     architecture: t.point.architecture,
-    lrFactor: t.point.lrFactor,
+    lrFactor: t.point.learningRateFactor,
     secondIndex: t.point.secondIndex,
   })).map(({ members }): CellSummary => {
     const cell = members[0].info.cell as CellRecord;

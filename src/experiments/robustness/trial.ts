@@ -32,11 +32,11 @@ export interface CellRecord {
   diverged: boolean;
 }
 
-/** The learning rate and second hyperparameter of a point: lrFactor × the tuned default, secondValues[i]. */
+/** The learning rate and second hyperparameter of a point: learningRateFactor × the tuned default, secondValues[i]. */
 export function cellHyperparameters(point: RobustnessPoint): { learningRate: number; second: number } {
   const defaults = point.architecture === "cnn" ? CNN_DEFAULTS : MLP_DEFAULTS;
   return {
-    learningRate: defaults[point.optimizer].learningRate * point.lrFactor,
+    learningRate: defaults[point.optimizer].learningRate * point.learningRateFactor,
     second: point.secondValues[point.optimizer][point.secondIndex],
   };
 }
@@ -91,7 +91,7 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
   const cell: CellRecord = {
     optimizer: point.optimizer,
     architecture: point.architecture,
-    lrFactor: point.lrFactor,
+    lrFactor: point.learningRateFactor,
     learningRate: hp.learningRate,
     secondIndex: point.secondIndex,
     secondName: SECOND_HYPERPARAMETER[point.optimizer],

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
-import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
+import { SINGLE_INDEX_ALIASES, baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS } from "../../paper/single-index/updates.js";
 import { groupBy, scalarStats } from "./summary.js";
 import { alignmentClaims } from "./claims.js";
@@ -38,6 +38,7 @@ export const singleIndexAlignment: Experiment<Config, Point> = {
   description: "One-step feature learning: alignment of the first-layer spike with β★ vs n/d, GD vs KFAC (+ theory)",
   schema,
   sweepable: ["algorithm", "kappa", "nOverD"],
+  aliases: SINGLE_INDEX_ALIASES,
   quick: { d: 128, N: 512 },
   quickSeeds: 3,
   claims: alignmentClaims as Experiment<Config, Point>["claims"],

@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Experiment } from "../types.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
 import { lineChart, scalarBands } from "../../report/charts.js";
-import { baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
+import { SINGLE_INDEX_ALIASES, baseShape, checkBase, kappaList, nOverDList } from "./schema.js";
 import { UPDATE_ALGORITHMS, type UpdateAlgorithm } from "../../paper/single-index/updates.js";
 import { groupBy, scalarStats } from "./summary.js";
 import { riskClaims } from "./claims.js";
@@ -44,6 +44,7 @@ export const singleIndexRisk: Experiment<Config, Point> = {
   description: "One-step feature learning: readout test MSE vs κ for gd, kfac, adam, gd-bn and baselines",
   schema,
   sweepable: ["algorithm", "kappa", "nOverD"],
+  aliases: SINGLE_INDEX_ALIASES,
   quick: { d: 64, N: 256, testSamples: 2048 },
   quickSeeds: 3,
   claims: riskClaims as Experiment<Config, Point>["claims"],

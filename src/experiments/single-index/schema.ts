@@ -4,8 +4,18 @@
  * sweepable lists (algorithm, κ, n/d) on top of `baseShape`.
  */
 import { z } from "zod";
+import type { KeyAlias } from "../../config/aliases.js";
 import { described } from "../../config/help.js";
 import { ACTIVATION_NAMES } from "../../nn/activations.js";
+
+/**
+ * Keys renamed to say what they are (the library's `damping` is absolute; these are relative to tr(Σ̂ₓ)/d and to
+ * the left factor's mean eigenvalue), still accepted until the next release (src/config/aliases.ts).
+ */
+export const SINGLE_INDEX_ALIASES: readonly KeyAlias[] = [
+  { from: "damping", to: "relativeDamping" },
+  { from: "leftDamping", to: "leftRelativeDamping" },
+];
 
 /** Number of samples for a ratio r = n/d (at least 2). */
 export function samplesFor(ratio: number, d: number): number {
@@ -37,9 +47,9 @@ export const baseShape = described(
     steps: z.int().min(1).default(1),
     eta: positive("eta").nullable().default(null),
     etaGrid: z.array(positive("etaGrid entries")).min(1).default([0.25, 0.5, 1, 2, 4, 8, 16, 32]),
-    damping: z.number().min(0).default(1e-3),
+    relativeDamping: z.number().min(0).default(1e-3),
     leftFactor: z.boolean().default(false),
-    leftDamping: positive("leftDamping").default(1e-3),
+    leftRelativeDamping: positive("leftRelativeDamping").default(1e-3),
     adamBeta1: z.number().min(0).lt(1).default(0.9),
     adamBeta2: z.number().min(0).lt(1).default(0.999),
     adamEps: positive("adamEps").default(1e-8),
@@ -66,10 +76,10 @@ export const baseShape = described(
     steps: "full-batch steps on W (1: the one large step of the theory)",
     eta: "step size η of W₁ = W₀ − η√N∇L̂ (adam: W₁ = W₀ − η·m̂/(√v̂ + ε)); null: tuned over etaGrid on a separate seed",
     etaGrid: "step sizes tried when η is tuned, as multiples of the rule's natural unit (√N; adam: 1/√d)",
-    damping: "relative damping of kfac's input factor: λ = damping · tr(Σ̂ₓ)/d is added to Σ̂ₓ",
+    relativeDamping: "relative damping of kfac's input factor: λ = damping · tr(Σ̂ₓ)/d is added to Σ̂ₓ",
     leftFactor:
       "kfac also preconditions on the left by the empirical Fisher of the hidden-layer gradients (false, as in the figures: input factor only)",
-    leftDamping: "damping added to the left factor after rescaling it to unit mean eigenvalue",
+    leftRelativeDamping: "relative damping of the left factor: added after rescaling it to unit mean eigenvalue",
     adamBeta1: "Adam's β₁",
     adamBeta2: "Adam's β₂",
     adamEps: "Adam's ε",
@@ -91,21 +101,21 @@ export function checkBase(
     init: string;
     N: number;
     d: number;
-    damping: number;
+    relativeDamping: number;
     algorithm: readonly string[];
     nOverD: readonly number[];
   },
   ctx: z.RefinementCtx,
 ): void {
-  if (cfg.damping === 0 && cfg.algorithm.includes("kfac")) {
+  if (cfg.relativeDamping === 0 && cfg.algorithm.includes("kfac")) {
     const tooFew = cfg.nOverD.filter((r) => samplesFor(r, cfg.d) <= cfg.d);
     if (tooFew.length > 0) {
       ctx.addIssue({
         code: "custom",
-        path: ["damping"],
+        path: ["relativeDamping"],
         message:
-          `kfac with damping 0 needs n > d samples (Σ̂ₓ is singular otherwise), but nOverD ${tooFew.join(", ")} ` +
-          `gives n ≤ d = ${cfg.d}; use damping > 0 or nOverD > 1`,
+          `kfac with relativeDamping 0 needs n > d samples (Σ̂ₓ is singular otherwise), but nOverD ${tooFew.join(", ")} ` +
+          `gives n ≤ d = ${cfg.d}; use relativeDamping > 0 or nOverD > 1`,
       });
     }
   }

@@ -66,9 +66,9 @@ function updateOptions(point: SingleIndexPoint, eta: number): UpdateOptions {
   return {
     eta,
     steps: point.steps,
-    damping: point.damping,
+    damping: point.relativeDamping,
     leftFactor: point.leftFactor,
-    leftDamping: point.leftDamping,
+    leftDamping: point.leftRelativeDamping,
     adam: { beta1: point.adamBeta1, beta2: point.adamBeta2, eps: point.adamEps },
   };
 }
@@ -213,6 +213,6 @@ export function alignmentTheory(
   if (point.algorithm === "gd") return { theory: gdAlignment(sp, moments, n), theoryLimit: gdAlignmentLimit(sp) };
   let trace = 0;
   for (const s of problem.cov.eigenvalues) trace += s;
-  const lambda = (point.damping * trace) / point.d;
+  const lambda = (point.relativeDamping * trace) / point.d;
   return { theory: kfacAlignment(sp, moments, n, lambda), theoryLimit: kfacAlignmentLimit() };
 }

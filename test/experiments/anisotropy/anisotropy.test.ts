@@ -178,7 +178,7 @@ describe("anisotropy end to end (tiny, MNIST digits)", () => {
       epochs: 5,
       evalEvery: 2,
       tuneEpochs: 2,
-      lrFactors: [0.3, 1, 3],
+      learningRateFactors: [0.3, 1, 3],
       targetLoss: 0.5,
     });
     const rows = anisotropy.summarize(trials, config);

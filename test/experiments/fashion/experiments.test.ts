@@ -39,7 +39,7 @@ describe("fashion-mlp on 2 000 MNIST digits, 2 epochs", () => {
         trainSize: 2000,
         epochs: 2,
         batchSize: 50,
-        lr: { sgd: 0.05 },
+        learningRate: { sgd: 0.05 },
       });
       const { ctx, record } = recorder(1);
       await fashionMlp.run({ ...config, optimizer }, ctx);
@@ -88,7 +88,7 @@ describe("fashion-mlp on 2 000 MNIST digits, 2 epochs", () => {
       testSize: 300,
       epochs: 1,
       targetAccuracy: 0.5,
-      lr: { sgd: 0.05 },
+      learningRate: { sgd: 0.05 },
     });
     const trials: TrialRecord[] = [];
     for (const [i, optimizer] of (["sgd", "adam"] as const).entries()) {

@@ -195,7 +195,7 @@ describe("measured linear rates respect the lower bounds (noise-free, n = 2048)"
           batch: 2048,
           steps: 1500,
           target: 1e-6,
-          lr: { [algorithm]: lr },
+          learningRate: { [algorithm]: lr },
           damping: { [algorithm]: damping },
         }),
         r.ctx,

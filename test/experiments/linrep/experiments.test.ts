@@ -53,7 +53,7 @@ describe("linrep configs", () => {
     );
     expect(messages(e, { damping: { ngd: 0 } }).join("\n")).toMatch(/^damping\.ngd: ngd needs damping > 0/m);
     expect(messages(e, { target: 1.5 }).join("\n")).toMatch(/^target: target subspace distance must be in \(0, 1\)/m);
-    expect(messages(e, { lr: { kfca: 1 } }).length).toBeGreaterThan(0);
+    expect(messages(e, { learningRate: { kfca: 1 } }).length).toBeGreaterThan(0);
     expect(messages(e, { mode: "offline", nTrain: 100 }).join("\n")).toMatch(
       /^nTrain: nTrain \(100\) must be ≥ batch/m,
     );
@@ -113,7 +113,7 @@ describe("grid search", () => {
     expect(new Set(grid.map((c) => c.damping)).size).toBe(2);
     expect(candidateGrid(at("ngd"), problem).every((c) => c.damping > 0)).toBe(true);
     // A value fixed in the config replaces its axis.
-    expect(candidateGrid(at("kfac", { lr: { kfac: 0.7 }, damping: { kfac: 0 } }), problem)).toEqual([
+    expect(candidateGrid(at("kfac", { learningRate: { kfac: 0.7 }, damping: { kfac: 0 } }), problem)).toEqual([
       { lr: 0.7, damping: 0 },
     ]);
   });
@@ -135,7 +135,15 @@ describe("grid search", () => {
   });
 });
 
-const TINY = { dX: 8, k: 2, dY: 4, batch: 64, nTransfer: 20, nTest: 50, tuning: { steps: 10, lrFactors: [0.5, 1] } };
+const TINY = {
+  dX: 8,
+  k: 2,
+  dY: 4,
+  batch: 64,
+  nTransfer: 20,
+  nTest: 50,
+  tuning: { steps: 10, learningRateFactors: [0.5, 1] },
+};
 
 describe("experiments end to end (tiny)", () => {
   it("linrep-kappa: summary rows carry the issue's fields and the figure has the theory layer", async () => {

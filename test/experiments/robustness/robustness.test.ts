@@ -28,7 +28,7 @@ describe("robustness config", () => {
     const c = robustness.schema.parse({}) as RobustnessConfig;
     expect(c.architecture).toEqual(["mlp", "cnn"]);
     expect(c.optimizer).toEqual(["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"]);
-    expect(c.lrFactor).toHaveLength(5);
+    expect(c.learningRateFactor).toHaveLength(5);
     expect(c.secondIndex).toEqual([0, 1, 2, 3, 4]);
     expect(c.secondValues.kfac).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);
     for (const o of c.optimizer) {
@@ -36,14 +36,14 @@ describe("robustness config", () => {
       expect(c.secondValues[o]).toContain(MLP_DEFAULTS[o].second);
       expect(c.secondValues[o]).toEqual(DEFAULT_SECOND_VALUES[o]);
     }
-    expect(robustness.sweepable).toEqual(["optimizer", "architecture", "lrFactor", "secondIndex"]);
+    expect(robustness.sweepable).toEqual(["optimizer", "architecture", "learningRateFactor", "secondIndex"]);
     expect(experiments.map((x) => x.name)).toContain("robustness");
     expect(robustness.schema.safeParse(robustness.quick).success).toBe(true);
   });
 
   it("refuses empty grids, indices past a list, and out-of-range hyperparameters, naming the field", () => {
-    expect(refusals(e, { lrFactor: [] })).toMatch(
-      /^lrFactor: the learning-rate axis of the grid needs at least one value/m,
+    expect(refusals(e, { learningRateFactor: [] })).toMatch(
+      /^learningRateFactor: the learning-rate axis of the grid needs at least one value/m,
     );
     expect(refusals(e, { secondIndex: [] })).toMatch(
       /^secondIndex: the second axis of the grid needs at least one value/m,
@@ -60,7 +60,7 @@ describe("robustness config", () => {
     expect(refusals(e, { secondValues: { kfac: [0, 1] } })).toMatch(
       /^secondValues\.kfac\.0: damping of kfac must be > 0, got 0/m,
     );
-    expect(refusals(e, { lrFactor: [1, -1] })).toMatch(/^lrFactor\.1: must be > 0, got -1/m);
+    expect(refusals(e, { learningRateFactor: [1, -1] })).toMatch(/^learningRateFactor\.1: must be > 0, got -1/m);
     expect(refusals(e, { architecture: ["rnn"] })).toMatch(/^architecture\.0: /m);
   });
 
@@ -68,9 +68,18 @@ describe("robustness config", () => {
     const tmp = tempDir("robustness");
     try {
       const out = join(tmp.dir, "out");
-      const r = await cli(["run", "robustness", "--set", "dataset=mnist", "--set", "lrFactor=", "--out", out]);
+      const r = await cli([
+        "run",
+        "robustness",
+        "--set",
+        "dataset=mnist",
+        "--set",
+        "learningRateFactor=",
+        "--out",
+        out,
+      ]);
       expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/lrFactor/);
+      expect(r.stderr).toMatch(/learningRateFactor/);
       expect(existsSync(out)).toBe(false);
     } finally {
       tmp.cleanup();
@@ -100,7 +109,7 @@ function trial(
     diverged,
   };
   return {
-    point: { optimizer, architecture: "mlp", lrFactor, secondIndex } as RobustnessPoint,
+    point: { optimizer, architecture: "mlp", learningRateFactor: lrFactor, secondIndex } as RobustnessPoint,
     pointIndex: 0,
     repeat: 0,
     seed: 0,
@@ -176,7 +185,7 @@ describe("robustness end to end (tiny, MNIST digits)", () => {
       dataset: "mnist",
       optimizer: ["sgd"],
       architecture: ["mlp"],
-      lrFactor: [1, 1e4],
+      learningRateFactor: [1, 1e4],
       secondIndex: [2],
       trainSize: 300,
       testSize: 200,
