@@ -23,6 +23,8 @@ import { stepFlops, type FlopMethod } from "./optim-flops.js";
 import { printTable } from "./numpy.js";
 
 const WIDTHS = [784, 256, 256, 10] as const;
+/** Interleaved timing rounds (see `meanStepMs`). */
+const ROUNDS = 4;
 
 function listFromEnv(name: string, fallback: string): number[] {
   const raw = process.env[name] ?? fallback;
@@ -45,15 +47,8 @@ const METHODS: { name: FlopMethod; make: () => optim.GradientTransformation<unkn
   { name: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
 ];
 
-/** Mean ms of `steps` whole training steps after `warmup` untimed ones. */
-function meanStepMs(
-  net: Network,
-  make: () => optim.GradientTransformation<unknown>,
-  stats: boolean,
-  batch: number,
-  warmup: number,
-  steps: number,
-): number {
+/** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
+function trainer(net: Network, make: () => optim.GradientTransformation<unknown>, stats: boolean, batch: number) {
   const rng = new Rng(1);
   const batches = [0, 1, 2, 3].map(() => ({
     x: gaussianMatrix(rng, batch, WIDTHS[0]),
@@ -62,16 +57,32 @@ function meanStepMs(
   const params = net.init(0);
   const opt = make();
   let state = opt.init(params);
-  let t0 = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    if (s === warmup) t0 = performance.now();
-    const b = batches[s % batches.length];
-    const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats });
-    const r = opt.update(pass.grads, state, params, { stats: pass.stats, loss: pass.loss, donate: true });
-    state = r.state;
-    optim.applyUpdatesInPlace(params, r.updates);
-  }
-  return (performance.now() - t0) / steps;
+  let s = 0;
+  return (k: number): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++, s++) {
+      const b = batches[s % batches.length];
+      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats });
+      const r = opt.update(pass.grads, state, params, { stats: pass.stats, loss: pass.loss, donate: true });
+      state = r.state;
+      optim.applyUpdatesInPlace(params, r.updates);
+    }
+    return performance.now() - t0;
+  };
+}
+
+/**
+ * Mean ms per step of each method over `steps` steps after `warmup` untimed ones, timed in ROUNDS interleaved
+ * rounds (every method runs steps/ROUNDS steps in turn), so that a load that drifts during the run (a shared
+ * machine) weighs on every method alike instead of on whichever ran at the wrong moment.
+ */
+function meanStepMs(net: Network, batch: number, warmup: number, steps: number): number[] {
+  const runs = METHODS.map((m) => trainer(net, m.make, m.stats, batch));
+  for (const run of runs) run(warmup);
+  const total = runs.map(() => 0);
+  const per = Math.ceil(steps / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) runs.forEach((run, i) => (total[i] += run(per)));
+  return total.map((ms) => ms / (per * ROUNDS));
 }
 
 /** GFLOP/s of our GEMM (float32 and float64) on a 512³ product, best of 5. */
@@ -104,23 +115,22 @@ export default function main(): void {
   for (const threads of threadCounts) {
     setThreads(threads);
     startThreads();
-    const rate = gemmRates();
     for (const batch of batchSizes) {
       const rows: Record<string, string | number>[] = [];
       let sgdMs = NaN;
-      for (const m of METHODS) {
-        const ms = meanStepMs(net, m.make, m.stats, batch, warmup, steps);
+      const times = meanStepMs(net, batch, warmup, steps);
+      for (const [i, m] of METHODS.entries()) {
+        const ms = times[i];
         if (m.name === "sgd") sgdMs = ms;
         const flops = stepFlops(m.name, WIDTHS, batch);
         const gflops = flops / ms / 1e6;
-        rows.push({
-          optimizer: m.name,
-          "GFLOP/step": flops / 1e9,
-          "ms/step": ms,
-          "GFLOP/s": gflops,
-          "% of sgemm": `${((100 * gflops) / rate.f32).toFixed(0)}%`,
-          "× sgd step": ms / sgdMs,
-        });
+        rows.push({ optimizer: m.name, "GFLOP/step": flops / 1e9, "ms/step": ms, "GFLOP/s": gflops });
+      }
+      // Measured right after the rows, so that a machine whose load changes compares like with like.
+      const rate = gemmRates();
+      for (const row of rows) {
+        row["% of sgemm"] = `${((100 * (row["GFLOP/s"] as number)) / rate.f32).toFixed(0)}%`;
+        row["× sgd step"] = (row["ms/step"] as number) / sgdMs;
       }
       printTable(
         `whole training step, MLP 784-256-256-10 float32, batch ${batch}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
