@@ -4,23 +4,14 @@
  * LAYERWISE_PACK_TEST=1 (set by .ci/run; it installs the tarball's dependencies, minutes) the tarball is installed
  * into an empty project, where the README's example, `npx layerwise list`, a quick `run --json` and `report` work.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runNode, tempDir, type CliResult } from "./cli/helpers.js";
+import { ROOT, runNode, runProcess, tempDir, type CliResult } from "./cli/helpers.js";
 import { codeBlocks, relativeLinks } from "./helpers/markdown.js";
 
 function run(command: string, args: string[], cwd: string): Promise<CliResult> {
-  const child = spawn(command, args, { cwd, env: { ...process.env, npm_config_yes: "true" } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProcess(command, args, { npm_config_yes: "true" }, cwd);
 }
 
 const tmp = tempDir("pack");

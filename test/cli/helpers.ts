@@ -26,7 +26,17 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<C
 
 /** Runs `node ...args` in the repository root to completion, asynchronously (as `cli`). */
 export function runNode(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });
+  return runProcess(process.execPath, args, env, cwd);
+}
+
+/** Runs `command` asynchronously (a test worker never blocks on it) and collects its exit status and output. */
+export function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+): Promise<CliResult> {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
