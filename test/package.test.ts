@@ -39,7 +39,7 @@ describe("npm pack", () => {
       "dist/src/node.js",
       "dist/src/node.d.ts",
       "dist/src/cli/main.js",
-      "dist/src/runner/worker.js",
+      "dist/src/runner/pool-worker.js",
       "dist/site/index.html",
       "wasm/layerwise.wasm",
       "wasm/layerwise-shared.wasm",
