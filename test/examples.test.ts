@@ -1,9 +1,19 @@
 /** The README's example (examples/train-mlp.mjs, which test/docs.test.ts keeps identical to it) runs and learns the digits. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runNode } from "./cli/helpers.js";
+import { ROOT, runNode } from "./cli/helpers.js";
+
+/** The output the README shows for its example: the text block right after the example's code block. */
+function readmeOutput(): string {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const block = /```text\n(kfac {2}epoch 1[^`]*)```/.exec(readme);
+  if (!block) throw new Error("README.md: no output block starting with 'kfac  epoch 1' after the example");
+  return block[1].trim();
+}
 
 describe("examples/train-mlp.mjs", () => {
-  it("trains KFAC and Adam to at least 0.9 test accuracy in two epochs", async () => {
+  it("trains KFAC and Adam to at least 0.9 test accuracy in two epochs and prints what the README shows", async () => {
     const r = await runNode(["examples/train-mlp.mjs"]);
     expect(r.status, r.stderr).toBe(0);
     const final = (name: string): number => {
@@ -13,5 +23,7 @@ describe("examples/train-mlp.mjs", () => {
     };
     expect(final("kfac")).toBeGreaterThanOrEqual(0.9);
     expect(final("adam")).toBeGreaterThanOrEqual(0.9);
+    // Fixed seeds: the README prints exactly what a user gets.
+    expect(r.stdout.trim()).toBe(readmeOutput());
   }, 300_000);
 });
