@@ -10,6 +10,7 @@ import {
   type KroneckerBlock,
 } from "../../src/optim/curvature/kronecker-block.js";
 import { failureLog, CurvatureFailureError } from "../../src/optim/curvature/failures.js";
+import { coveredDiagonally, parameterCoverage } from "../../src/optim/curvature/blocking.js";
 import { naiveMatmul } from "../helpers/naive.js";
 
 function spd(rng: Rng, n: number, scale = 1): Matrix {
@@ -79,5 +80,47 @@ describe("Kronecker block verbs", () => {
     expect(() => log.next("w", 2, "bad")).toThrow(
       /x: the curvature block of "w" failed 3 steps in a row .*last failure: bad/,
     );
+  });
+});
+
+describe("which blocks cover which parameters (one map for every curvature method)", () => {
+  const shampoo = { maxDim: 1024, oversized: "tile", vectors: "diagonal" } as const;
+  const soap = { maxDim: 1024, oversized: "one-sided", vectors: "none" } as const;
+
+  it("Shampoo tiles a matrix to at most maxDim per side, row-major over the grid, and gives vectors a diagonal", () => {
+    const cover = parameterCoverage(new Matrix(3000, 784), shampoo);
+    expect(cover).toEqual({
+      kind: "kronecker",
+      tiles: [
+        { row0: 0, rows: 1024, col0: 0, cols: 784 },
+        { row0: 1024, rows: 1024, col0: 0, cols: 784 },
+        { row0: 2048, rows: 952, col0: 0, cols: 784 },
+      ],
+    });
+    expect(parameterCoverage(new Matrix(1, 256), shampoo)).toEqual({ kind: "diagonal" });
+  });
+
+  it("SOAP keeps one block while one side fits, none beyond, and none for vectors (they go to AdamW)", () => {
+    expect(parameterCoverage(new Matrix(3000, 784), soap)).toEqual({
+      kind: "kronecker",
+      tiles: [{ row0: 0, rows: 3000, col0: 0, cols: 784 }],
+    });
+    expect(parameterCoverage(new Matrix(3000, 2000), soap)).toEqual({ kind: "none" });
+    expect(parameterCoverage(new Matrix(256, 1), soap)).toEqual({ kind: "none" });
+  });
+
+  it("KFAC gives batch-norm statistics diagonal blocks and dense/conv statistics one Kronecker block", () => {
+    const bn = { kind: "batchNorm", weight: "g", bias: "b", perExample: {}, batchSize: 1 } as const;
+    const dense = {
+      kind: "dense",
+      weight: "w",
+      bias: "c",
+      a: new Matrix(1, 2),
+      g: new Matrix(1, 2),
+      batchSize: 1,
+      positions: 1,
+    } as const;
+    expect(coveredDiagonally(bn)).toBe(true);
+    expect(coveredDiagonally(dense)).toBe(false);
   });
 });

@@ -1,9 +1,17 @@
 /**
- * Blocking of large weight matrices (Anil et al. 2020, §4; Distributed Shampoo's max_preconditioner_dim): a
- * dimension above the maximum is cut into consecutive chunks of `max` (the last one shorter), and each
- * (row chunk, column chunk) pair gets its own Kronecker block, so no factor exceeds max×max.
+ * The one place that maps a network's layers and parameters to curvature blocks (kfac-jax does this once, in its
+ * estimator), for every curvature method:
+ * - KFAC and EKFAC follow the layer statistics the network reports (`coveredDiagonally`): a dense or conv layer's
+ *   [W | b] is one Kronecker block, a batch-norm layer's scale and shift get diagonal blocks;
+ * - Shampoo and SOAP follow the parameters' shapes (`parameterCoverage`): a matrix gets Kronecker blocks, anything
+ *   else a diagonal block (Shampoo) or none (SOAP sends it to AdamW).
+ * Blocking of large matrices (Anil et al. 2020, §4; Distributed Shampoo's max_preconditioner_dim): a dimension
+ * above the maximum is cut into consecutive chunks of `max` (the last one shorter), and each (row chunk, column
+ * chunk) pair gets its own Kronecker block, so no factor exceeds max×max.
  */
 import { Matrix } from "../../linalg/matrix.js";
+import type { DiagonalStats, LayerStats } from "../../nn/types.js";
+import { isMatrixShaped } from "../transforms/params.js";
 
 export interface Tile {
   row0: number;
@@ -42,4 +50,28 @@ export function readTile(M: Matrix, t: Tile): Matrix {
 export function writeTile(M: Matrix, t: Tile, X: Matrix): void {
   for (let i = 0; i < t.rows; i++)
     M.data.set(X.data.subarray(i * t.cols, (i + 1) * t.cols), (t.row0 + i) * M.cols + t.col0);
+}
+
+/** What covers one parameter: Kronecker blocks over these tiles, a diagonal block, or no block. */
+export type Coverage = { kind: "kronecker"; tiles: Tile[] } | { kind: "diagonal" } | { kind: "none" };
+
+/**
+ * How a shape-driven method covers a parameter. `oversized: "tile"` blocks a matrix into tiles of at most
+ * maxDim (Shampoo); `"one-sided"` keeps one block when at least one side fits, the other side staying the identity,
+ * and none otherwise (SOAP). Vectors and 1×n or n×1 matrices get `vectors`.
+ */
+export function parameterCoverage(
+  p: Matrix,
+  rule: { maxDim: number; oversized: "tile" | "one-sided"; vectors: "diagonal" | "none" },
+): Coverage {
+  if (!isMatrixShaped(p)) return { kind: rule.vectors };
+  if (rule.oversized === "tile") return { kind: "kronecker", tiles: tiles(p.rows, p.cols, rule.maxDim) };
+  if (p.rows <= rule.maxDim || p.cols <= rule.maxDim)
+    return { kind: "kronecker", tiles: tiles(p.rows, p.cols, Infinity) };
+  return { kind: "none" };
+}
+
+/** Whether a layer's statistics call for diagonal blocks (batch-norm's scale and shift) rather than one Kronecker block. */
+export function coveredDiagonally(stats: LayerStats): stats is DiagonalStats {
+  return stats.kind === "batchNorm";
 }

@@ -24,6 +24,7 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
+import { coveredDiagonally } from "./blocking.js";
 import { adaptiveStep, isAdaptive, resolveAdaptive, type AdaptiveOptions, type AdaptiveState } from "./adaptive.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
@@ -247,7 +248,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       const diagonals = { ...state.diagonals };
       const direction: Params = {};
       for (const s of stats) {
-        if (s.kind === "batchNorm") {
+        if (coveredDiagonally(s)) {
           const per = perExampleGradients(name, s, o.fisher);
           for (const key of [s.weight, s.bias]) {
             const gradient = grads[key];

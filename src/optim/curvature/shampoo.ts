@@ -18,11 +18,11 @@ import {
   checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
-import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
+import { checkSameShapes, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
-import { readTile, tiles, writeTile } from "./blocking.js";
+import { parameterCoverage, readTile, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { failureLog, type WarningHandler } from "./failures.js";
 import {
@@ -127,6 +127,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
+  const coverage = { maxDim, oversized: "tile", vectors: "diagonal" } as const;
   const scratch = new Scratch();
   const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
@@ -135,7 +136,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
       const blocks: Record<string, KroneckerBlock[]> = {};
       const diagonals: Record<string, DiagonalBlock> = {};
       for (const [key, p] of Object.entries(params)) {
-        if (isMatrixShaped(p)) blocks[key] = tiles(p.rows, p.cols, maxDim).map(() => emptyKroneckerBlock());
+        const cover = parameterCoverage(p, coverage);
+        if (cover.kind === "kronecker") blocks[key] = cover.tiles.map(() => emptyKroneckerBlock());
         else diagonals[key] = emptyDiagonalBlock();
       }
       return {
@@ -183,8 +185,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         momentum[key] = mk;
 
         let S: Matrix;
-        if (key in blocks) {
-          const grid = tiles(g.rows, g.cols, maxDim);
+        const cover = parameterCoverage(g, coverage);
+        if (cover.kind === "kronecker" && key in blocks) {
+          const grid = cover.tiles;
           // One tile covering g: its product is S itself; otherwise the tiles' products are assembled in S.
           S = grid.length === 1 ? Mhat : scratch.matrix(`${key}:S`, g.rows, g.cols);
           const next: KroneckerBlock[] = [];

@@ -14,11 +14,12 @@ import {
   checkWarningHandler,
   DEFAULT_MAX_FAILURES,
 } from "../transforms/options.js";
-import { checkSameShapes, isMatrixShaped, zerosLike } from "../transforms/params.js";
+import { checkSameShapes, zerosLike } from "../transforms/params.js";
 import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
+import { parameterCoverage } from "./blocking.js";
 import {
   emptyKroneckerBlock,
   powerIterationBases,
@@ -128,7 +129,9 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     init(params) {
       const blocks: Record<string, KroneckerBlock> = {};
       for (const [key, p] of Object.entries(params)) {
-        if (isMatrixShaped(p) && (p.rows <= maxDim || p.cols <= maxDim)) blocks[key] = emptyKroneckerBlock();
+        if (parameterCoverage(p, { maxDim, oversized: "one-sided", vectors: "none" }).kind === "kronecker") {
+          blocks[key] = emptyKroneckerBlock();
+        }
       }
       return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks };
     },
