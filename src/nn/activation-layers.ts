@@ -1,7 +1,7 @@
 /**
  * Activation layers: a scalar function σ applied to every entry, out = σ(in), with input gradient σ′(in) ⊙ g.
- * relu and tanh run on the SIMD kernels of src/linalg/elementwise.ts and differentiate through their output
- * (relu′ = [out > 0], tanh′ = 1 − out²), so a dense layer before them can apply them in its GEMM's epilogue
+ * relu, tanh and sigmoid run on the SIMD kernels of src/linalg/elementwise.ts and differentiate through their output
+ * (relu′ = [out > 0], tanh′ = 1 − out², sigmoid′ = out(1 − out)), so a dense layer before them can apply them in its GEMM's epilogue
  * (`fusedActivation`); gelu keeps the scalar math of src/nn/activations.ts.
  */
 import { activationBackward, applyElementwise } from "../linalg/elementwise.js";
@@ -13,7 +13,7 @@ import type { BuiltLayer, Layer } from "./layer.js";
  * An activation computed by a SIMD kernel; its cache is its output (what its backward pass needs, and what a fused
  * product hands it).
  */
-function kernelActivation(kind: "relu" | "tanh"): Layer {
+function kernelActivation(kind: "relu" | "tanh" | "sigmoid"): Layer {
   return {
     kind,
     build: (input): BuiltLayer<Matrix> => ({
@@ -46,6 +46,14 @@ export function relu(): Layer {
  */
 export function tanh(): Layer {
   return kernelActivation("tanh");
+}
+
+/**
+ * The logistic sigmoid σ(t) = 1/(1 + e⁻ᵗ) (SIMD kernel, ≤ 1 ulp), with σ′ = σ(1 − σ) computed from the stored
+ * output (PyTorch's nn.Sigmoid).
+ */
+export function sigmoid(): Layer {
+  return kernelActivation("sigmoid");
 }
 
 const { gelu: geluFn } = ACTIVATIONS;

@@ -59,6 +59,13 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
+/** The logistic function 1/(1 + e⁻ᵗ), written so that neither branch overflows: e^t/(1 + e^t) for t < 0. */
+export function logistic(t: number): number {
+  if (t >= 0) return 1 / (1 + exp(-t));
+  const e = exp(t);
+  return e / (1 + e);
+}
+
 /** Standard normal density φ(t). */
 export function normalPdf(t: number): number {
   return INV_SQRT_2PI * exp(-0.5 * t * t);
@@ -130,6 +137,17 @@ export const ACTIVATIONS = {
   /** GELU, t Φ(t) (Hendrycks & Gimpel 2016), exact form; derivative Φ(t) + t φ(t). */
   gelu: { name: "gelu", f: (t: number) => t * normalCdf(t), df: (t: number) => normalCdf(t) + t * normalPdf(t) },
   linear: { name: "linear", f: (t: number) => t, df: () => 1 },
+  /** The logistic sigmoid 1/(1 + e⁻ᵗ), σ′ = σ(1 − σ) (the units of Hinton & Salakhutdinov's 2006 autoencoder). */
+  sigmoid: {
+    name: "sigmoid",
+    f: logistic,
+    df: (t: number) => {
+      const s = logistic(t);
+      return s * (1 - s);
+    },
+    dfFromOutput: (f: number) => f * (1 - f),
+    kernel: "sigmoid",
+  },
   /** h₁ + h₂ = z + (z² − 1)/√2: a link with both a linear and a quadratic Hermite component. */
   "he1+he2": hermitePolynomial([0, 1, 1], "he1+he2"),
 } as const satisfies Record<string, Activation>;

@@ -14,11 +14,11 @@ export type {
 export { dense, type DenseOptions } from "./dense.js";
 export { conv2d, type Conv2dOptions } from "./conv2d.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm-layer.js";
-export { relu, tanh, gelu } from "./activation-layers.js";
+export { relu, tanh, sigmoid, gelu } from "./activation-layers.js";
 export { flatten } from "./flatten.js";
 export { twoConvTwoDense, type TwoConvTwoDenseOptions } from "./networks.js";
 export { maxPool2d, avgPool2d } from "./pooling.js";
-export { softmaxCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
+export { softmaxCrossEntropy, sigmoidCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
 export { INIT_SCHEMES, type InitScheme } from "./init.js";
 export { DTYPES, type Dtype } from "./dtype.js";
 export type { Layer, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";

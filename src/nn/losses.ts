@@ -9,6 +9,7 @@ import { exp, log } from "../linalg/elementary.js";
 import { Matrix } from "../linalg/matrix.js";
 import type { Rng } from "../random/rng.js";
 import { show } from "../config/errors.js";
+import { logistic } from "./activations.js";
 
 /**
  * A loss: callable as `loss(output, targets)` for the mean loss, with the per-example gradients and the sampler
@@ -156,6 +157,58 @@ export const mse: Loss<Matrix> = makeLoss({
   outputHessianProduct(output, u) {
     checkSameShape("mse", output, u);
     return u.clone();
+  },
+});
+
+function checkProbabilityTargets(output: Matrix, targets: Matrix): void {
+  if (!(targets instanceof Matrix)) {
+    throw new TypeError(`sigmoidCrossEntropy: targets must be a Matrix of values in [0, 1], got ${show(targets)}`);
+  }
+  if (targets.rows !== output.rows || targets.cols !== output.cols) {
+    throw new ShapeError(`sigmoidCrossEntropy: targets are ${targets.shape()} but the logits are ${output.shape()}`);
+  }
+  for (let k = 0; k < targets.data.length; k++) {
+    const t = targets.data[k];
+    if (!(t >= 0 && t <= 1)) {
+      throw new RangeError(`sigmoidCrossEntropy: targets must lie in [0, 1], got ${show(t)} at entry ${k}`);
+    }
+  }
+}
+
+/**
+ * Binary cross-entropy on logits, summed over the k outputs of an example (independent Bernoulli outputs with
+ * means σ(z), targets y ∈ [0, 1] such as pixel intensities; Hinton & Salakhutdinov 2006, Martens & Grosse 2015
+ * §13): ℓᵢ = Σ_j softplus(z_ij) − y_ij z_ij, with softplus(z) = max(z, 0) + log(1 + e^{−|z|}) so large logits
+ * do not overflow; gᵢ = σ(zᵢ) − yᵢ and Hᵢ = diag(σ(zᵢ)(1 − σ(zᵢ))), so the GGN equals the Fisher. PyTorch's
+ * BCEWithLogitsLoss(reduction "sum") divided by n. Sampled targets are Bernoulli(σ(z)) draws, 0 or 1.
+ */
+export const sigmoidCrossEntropy: Loss<Matrix> = makeLoss({
+  valueAndGrad(logits, targets) {
+    checkProbabilityTargets(logits, targets);
+    const g = new Matrix(logits.rows, logits.cols);
+    let total = 0;
+    for (let k = 0; k < g.data.length; k++) {
+      const z = logits.data[k];
+      const y = targets.data[k];
+      total += Math.max(z, 0) + log(1 + exp(-Math.abs(z))) - y * z;
+      g.data[k] = logistic(z) - y;
+    }
+    return { loss: total / logits.rows, g };
+  },
+  sampleTargets(logits, rng) {
+    const out = new Matrix(logits.rows, logits.cols);
+    for (let k = 0; k < out.data.length; k++) out.data[k] = rng.uniform() < logistic(logits.data[k]) ? 1 : 0;
+    return out;
+  },
+  // H = diag(σ(1 − σ)).
+  outputHessianProduct(logits, u) {
+    checkSameShape("sigmoidCrossEntropy", logits, u);
+    const out = new Matrix(logits.rows, logits.cols);
+    for (let k = 0; k < out.data.length; k++) {
+      const p = logistic(logits.data[k]);
+      out.data[k] = p * (1 - p) * u.data[k];
+    }
+    return out;
   },
 });
 

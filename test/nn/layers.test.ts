@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { avgPool2d, batchNorm, conv2d, dense, flatten, gelu, maxPool2d, relu, tanh } from "../../src/nn/index.js";
+import {
+  avgPool2d,
+  batchNorm,
+  conv2d,
+  dense,
+  flatten,
+  gelu,
+  maxPool2d,
+  relu,
+  sigmoid,
+  tanh,
+} from "../../src/nn/index.js";
 import type { Layer, Shape } from "../../src/nn/layer.js";
 import { layerGradientErrors } from "./gradcheck.js";
 
@@ -29,6 +40,7 @@ describe("layer gradients against central finite differences", () => {
     ["flatten", flatten(), [2, 2, 3]],
     ["batchNorm after dense (train)", batchNorm(4), [4]],
     ["batchNorm after conv (train)", batchNorm(3, { eps: 1e-3 }), [3, 2, 3]],
+    ["sigmoid", sigmoid(), [7]],
   ];
   cases.forEach(([name, layer, shape], i) => {
     it(name, () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { Rng } from "../../src/random/rng.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
-import { accuracy, mse, softmaxCrossEntropy } from "../../src/nn/index.js";
+import { accuracy, mse, sigmoidCrossEntropy, softmaxCrossEntropy } from "../../src/nn/index.js";
 import { centralDifference, maxRelativeError } from "./gradcheck.js";
 
 /** −log softmax(z)_y straight from the definition (fine for moderate logits). */
@@ -93,5 +93,78 @@ describe("accuracy", () => {
       [1, 1, 0],
     ]);
     expect(accuracy(z, Int32Array.from([1, 0, 1, 0]))).toBe(0.75);
+  });
+});
+
+describe("sigmoidCrossEntropy (binary cross-entropy on logits)", () => {
+  const rng = new Rng(23);
+  const z = gaussianMatrix(rng, 5, 4, 2);
+  const y = new Matrix(
+    5,
+    4,
+    Float64Array.from({ length: 20 }, (_, k) => (k % 3 === 0 ? 1 : (k % 7) / 7)),
+  );
+
+  /** −Σ_j [y log σ(z) + (1 − y) log(1 − σ(z))] per example, averaged: the textbook form. */
+  function naiveBce(logits: Matrix, targets: Matrix): number {
+    let total = 0;
+    for (let k = 0; k < logits.data.length; k++) {
+      const p = 1 / (1 + Math.exp(-logits.data[k]));
+      total -= targets.data[k] * Math.log(p) + (1 - targets.data[k]) * Math.log(1 - p);
+    }
+    return total / logits.rows;
+  }
+
+  it("equals the textbook −y log σ − (1 − y) log(1 − σ), summed per example and averaged", () => {
+    expect(sigmoidCrossEntropy(z, y)).toBeCloseTo(naiveBce(z, y), 12);
+  });
+
+  it("stays finite for logits of ±800, where the textbook form overflows", () => {
+    const big = new Matrix(1, 2, Float64Array.from([800, -800]));
+    const t = new Matrix(1, 2, Float64Array.from([0, 1]));
+    expect(Number.isFinite(naiveBce(big, t))).toBe(false);
+    expect(sigmoidCrossEntropy(big, t)).toBeCloseTo(1600, 9);
+  });
+
+  it("per-example gradients are σ(z) − y, n times the finite-difference gradient of the mean loss", () => {
+    const { g } = sigmoidCrossEntropy.valueAndGrad(z, y);
+    const fd = z.data.map((_, k) => centralDifference(z.data, k, () => sigmoidCrossEntropy(z, y)) * z.rows);
+    expect(maxRelativeError(g.data, fd)).toBeLessThan(1e-8);
+  });
+
+  it("its output Hessian product is the finite difference of the per-example gradients", () => {
+    const u = gaussianMatrix(new Rng(24), 5, 4, 1);
+    const hu = sigmoidCrossEntropy.outputHessianProduct!(z, u);
+    const h = 1e-6;
+    const shifted = (s: number) =>
+      sigmoidCrossEntropy.valueAndGrad(
+        new Matrix(
+          5,
+          4,
+          z.data.map((v, k) => v + s * h * u.data[k]),
+        ),
+        y,
+      ).g;
+    const up = shifted(1);
+    const down = shifted(-1);
+    const fd = up.data.map((v, k) => (v - down.data[k]) / (2 * h));
+    expect(maxRelativeError(hu.data, fd)).toBeLessThan(1e-8);
+  });
+
+  it("refuses targets outside [0, 1], naming the value", () => {
+    const bad = new Matrix(
+      5,
+      4,
+      y.data.map((v, k) => (k === 3 ? 1.5 : v)),
+    );
+    expect(() => sigmoidCrossEntropy(z, bad)).toThrow(/\[0, 1\], got 1\.5 at entry 3/);
+  });
+
+  it("samples Bernoulli(σ(z)) targets", () => {
+    const logits = new Matrix(20000, 1, new Float64Array(20000).fill(1));
+    const draws = sigmoidCrossEntropy.sampleTargets(logits, new Rng(5)).data;
+    const p = 1 / (1 + Math.exp(-1));
+    const freq = draws.reduce((a, b) => a + b, 0) / draws.length;
+    expect(Math.abs(freq - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / draws.length));
   });
 });
