@@ -9,6 +9,7 @@ import { linrepCurves, linrepKappa, linrepStability } from "./linrep/index.js";
 import { fashionCnn, fashionMlp } from "./fashion/index.js";
 import { anisotropy } from "./anisotropy/index.js";
 import { robustness } from "./robustness/index.js";
+import { timeToTarget } from "./time-to-target/index.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own config type
 export const experiments: readonly Experiment<any, any>[] = [
@@ -22,6 +23,7 @@ export const experiments: readonly Experiment<any, any>[] = [
   fashionCnn,
   anisotropy,
   robustness,
+  timeToTarget,
 ];
 
 /** The experiment called `name`, or undefined. */
