@@ -175,11 +175,12 @@ export function bestTrials(trials: Trials): { target: number; best: TrialOutcome
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** "min–max" of the finite values, with "+k missed" when some runs missed. */
+/** "min–max" of the finite values (one number when they agree), with "k missed" when some runs missed. */
 function spread(values: readonly number[], digits: number): string {
   const hit = values.filter(Number.isFinite);
   const missed = values.length - hit.length;
-  const range = hit.length === 0 ? "" : `${Math.min(...hit).toFixed(digits)}–${Math.max(...hit).toFixed(digits)}`;
+  const [lo, hi] = [Math.min(...hit).toFixed(digits), Math.max(...hit).toFixed(digits)];
+  const range = hit.length === 0 ? "" : lo === hi ? lo : `${lo}–${hi}`;
   return [range, missed > 0 ? `${missed} missed` : ""].filter(Boolean).join(", ");
 }
 

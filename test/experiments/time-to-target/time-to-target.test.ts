@@ -1,0 +1,365 @@
+/**
+ * `time-to-target`: its config (defaults, refusals naming field, value and what is allowed), the random search,
+ * the target rule and the best-trial choice on synthetic records against hand-computed values, the claims on
+ * synthetic records (one holding, one failing), a tiny real run of every workload through the experiment's entry
+ * point, and a resumed CLI run that reruns only the missing trial.
+ */
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { timeToTarget } from "../../../src/experiments/time-to-target/index.js";
+import type { TimeToTargetConfig, TimeToTargetPoint } from "../../../src/experiments/time-to-target/schema.js";
+import {
+  SEARCH_SPACES,
+  TTT_OPTIMIZERS,
+  inStudy,
+  trialSetting,
+  warmupCosine,
+} from "../../../src/experiments/time-to-target/search.js";
+import { evaluationSteps } from "../../../src/experiments/time-to-target/train.js";
+import { bestTrials, median, studyTrials, targets } from "../../../src/experiments/time-to-target/summary.js";
+import type { TrialInfo } from "../../../src/experiments/time-to-target/trial.js";
+import { deepAutoencoder } from "../../../src/experiments/time-to-target/workloads.js";
+import { experiments } from "../../../src/experiments/index.js";
+import type { Experiment } from "../../../src/experiments/types.js";
+import type { TrialRecord } from "../../../src/results/records.js";
+import { cli, lastJson, tempDir } from "../../cli/helpers.js";
+import { refusals, runSweep } from "../../helpers/in-process.js";
+
+const e = timeToTarget as unknown as Experiment<unknown, unknown>;
+
+describe("time-to-target config", () => {
+  it("defaults: three workloads, nine optimizers, five trials × three replicates, batch 128 or 1024", () => {
+    const c = timeToTarget.schema.parse({}) as TimeToTargetConfig;
+    expect(c.workload).toEqual(["fashion-mlp", "fashion-cnn", "mnist-autoencoder"]);
+    expect(c.optimizer).toEqual([...TTT_OPTIMIZERS]);
+    expect(c.optimizer).toContain("kfac-auto");
+    expect(c.trial).toEqual([0, 1, 2, 3, 4]);
+    expect(c.replicate).toEqual([0, 1, 2]);
+    expect(c.batchSizes).toEqual([128, 1024]);
+    expect(c.settings["fashion-cnn"].trainSize).toBe(10_000);
+    expect(experiments.map((x) => x.name)).toContain("time-to-target");
+    expect(timeToTarget.schema.safeParse(timeToTarget.quick).success).toBe(true);
+  });
+
+  it("refuses bad input, naming the field, the value and what is allowed", () => {
+    expect(refusals(e, { workload: ["imagenet"] })).toMatch(/^workload\.0: /m);
+    expect(refusals(e, { optimizer: [] })).toMatch(/^optimizer: needs at least one optimizer/m);
+    expect(refusals(e, { warmupFraction: 1 })).toMatch(/^warmupFraction: must be in \[0, 1\), got 1/m);
+    expect(refusals(e, { settings: { "fashion-cnn": { epochs: 0 } } })).toMatch(
+      /^settings\.fashion-cnn\.epochs: must be > 0, got 0/m,
+    );
+    expect(
+      refusals(e, { workload: ["mnist-autoencoder"], settings: { "mnist-autoencoder": { validationSize: 8000 } } }),
+    ).toMatch(
+      /^settings\.mnist-autoencoder\.validationSize: validationSize 8000 leaves no training examples of the 8000 in mnist-autoencoder's training split; allowed 1…7999/m,
+    );
+    expect(
+      refusals(e, {
+        workload: ["mnist-autoencoder"],
+        settings: { "mnist-autoencoder": { trainSize: 500 } },
+      }),
+    ).toMatch(
+      /^batchSizes: batch size 1024 is more than the 500 training examples of mnist-autoencoder; allowed 1…500/m,
+    );
+    expect(refusals(e, { trial: [-1] })).toMatch(/^trial\.0: must be ≥ 0, got -1/m);
+  });
+});
+
+describe("the random search", () => {
+  it("draws each trial from its ranges, the same in every call, different across trials", () => {
+    for (const o of TTT_OPTIMIZERS) {
+      if (o === "kfac-auto") continue;
+      const space = SEARCH_SPACES[o];
+      const seen = new Set<number>();
+      for (let k = 0; k < 20; k++) {
+        const s = trialSetting(o, k, 3);
+        expect(trialSetting(o, k, 3)).toEqual(s);
+        expect(s.learningRate!).toBeGreaterThanOrEqual(space.learningRate[0]);
+        expect(s.learningRate!).toBeLessThanOrEqual(space.learningRate[1]);
+        const knob = space.second.name === "momentum" ? 1 - s.second : s.second;
+        expect(knob).toBeGreaterThanOrEqual(space.second.range[0]);
+        expect(knob).toBeLessThanOrEqual(space.second.range[1]);
+        if (space.weightDecay === null) expect(s.weightDecay).toBe(0);
+        else expect(s.weightDecay).toBeGreaterThanOrEqual(space.weightDecay[0]);
+        expect([128, 1024]).toContain(s.batchSize);
+        seen.add(s.learningRate!);
+      }
+      expect(seen.size).toBe(20);
+    }
+    expect(trialSetting("sgd", 0, 3)).not.toEqual(trialSetting("sgd", 0, 4));
+  });
+
+  it("kfac-auto's study is one trial at the largest batch size, with no learning rate", () => {
+    expect(trialSetting("kfac-auto", 0, 0, [64, 512])).toMatchObject({ learningRate: null, batchSize: 512, second: 1 });
+    expect(inStudy("kfac-auto", 0)).toBe(true);
+    expect(inStudy("kfac-auto", 1)).toBe(false);
+    expect(inStudy("sgd", 4)).toBe(true);
+  });
+
+  it("warm-up then cosine: 0 at step 0, the peak at the end of the warm-up, 0 at the last step", () => {
+    const s = warmupCosine(0.1, 100, 10);
+    expect(s(0)).toBe(0);
+    expect(s(5)).toBeCloseTo(0.05, 15);
+    expect(s(10)).toBeCloseTo(0.1, 15);
+    expect(s(55)).toBeCloseTo(0.05, 15); // half-way through the decay: ½(1 + cos(π/2)) = ½
+    expect(s(100)).toBeCloseTo(0, 15);
+  });
+
+  it("evaluates at step 0 and at equally spaced steps up to the last", () => {
+    expect(evaluationSteps(10, 4)).toEqual([0, 3, 5, 8, 10]);
+    expect(evaluationSteps(2, 4)).toEqual([0, 1, 2]);
+  });
+});
+
+/** A finished trial whose validation metric was `values` at steps 0, 10, 20, … and seconds 0, 1, 2, …. */
+function record(
+  workload: "fashion-mlp" | "mnist-autoencoder",
+  optimizer: TimeToTargetPoint["optimizer"],
+  trial: number,
+  values: number[],
+  test: number,
+  secondsPerEval = 1,
+): TrialRecord<TimeToTargetPoint> {
+  const higher = workload === "fashion-mlp";
+  const setting: TrialInfo = {
+    optimizer,
+    learningRate: 0.1,
+    secondName: "eps",
+    second: 1e-8,
+    weightDecay: 0,
+    batchSize: 128,
+    steps: 10 * (values.length - 1),
+    metric: higher ? "accuracy" : "reconstruction error",
+    higherIsBetter: higher,
+  };
+  const steps = Float64Array.from(values, (_, i) => 10 * i);
+  return {
+    point: { workload, optimizer, trial, replicate: 0 } as TimeToTargetPoint,
+    pointIndex: 0,
+    repeat: 0,
+    seed: 0,
+    status: "done",
+    durationMs: 0,
+    scalars: { skipped: 0, testMetric: test },
+    series: {
+      validation: { steps, values: Float64Array.from(values) },
+      seconds: { steps, values: Float64Array.from(values, (_, i) => i * secondsPerEval) },
+    },
+    info: { setting },
+  };
+}
+
+describe("target rule and best trials (synthetic records)", () => {
+  // sgd trial 0: seeds reach best 0.80, 0.84, 0.82 → score 0.82. adam trial 0: 0.85, 0.86, 0.70 → 0.85 (the
+  // target: best first-order score). adam trial 1: 0.60 (worse). kfac trial 0 reaches 0.85 at step 10 in two of
+  // three seeds; kfac trial 1 reaches it at step 20 in all three (slower median seconds: 2 against 1).
+  const trials = [
+    record("fashion-mlp", "sgd", 0, [0.1, 0.5, 0.8], 0.79),
+    record("fashion-mlp", "sgd", 0, [0.1, 0.84, 0.83], 0.83),
+    record("fashion-mlp", "sgd", 0, [0.1, 0.6, 0.82], 0.8),
+    record("fashion-mlp", "adam", 0, [0.1, 0.7, 0.85], 0.84),
+    record("fashion-mlp", "adam", 0, [0.1, 0.86, 0.8], 0.85),
+    record("fashion-mlp", "adam", 0, [0.1, 0.6, 0.7], 0.7),
+    record("fashion-mlp", "adam", 1, [0.1, 0.5, 0.6], 0.6),
+    record("fashion-mlp", "kfac", 0, [0.1, 0.9, 0.9], 0.88),
+    record("fashion-mlp", "kfac", 0, [0.1, 0.86, 0.9], 0.87),
+    record("fashion-mlp", "kfac", 0, [0.1, 0.5, 0.84], 0.83),
+    record("fashion-mlp", "kfac", 1, [0.1, 0.5, 0.9], 0.9),
+    record("fashion-mlp", "kfac", 1, [0.1, 0.5, 0.9], 0.9),
+    record("fashion-mlp", "kfac", 1, [0.1, 0.5, 0.9], 0.9),
+    // Skipped and failed trials are left out.
+    { ...record("fashion-mlp", "kfac-auto", 1, [0.1], 0), scalars: { skipped: 1 } },
+    { ...record("fashion-mlp", "sgd", 5, [0.99, 0.99], 0.99), status: "failed" },
+  ] as TrialRecord<TimeToTargetPoint>[];
+
+  it("median counts ∞ as a value", () => {
+    expect(median([3, Infinity, 1])).toBe(3);
+    expect(median([Infinity, Infinity, 1])).toBe(Infinity);
+    expect(median([1, 2, 3, 4])).toBe(2.5);
+  });
+
+  it("the target is the best first-order median-over-seeds best validation metric", () => {
+    const study = studyTrials(trials);
+    expect(study.map((t) => `${t.optimizer}:${t.trial}:${t.runs.length}`)).toEqual([
+      "sgd:0:3",
+      "adam:0:3",
+      "adam:1:1",
+      "kfac:0:3",
+      "kfac:1:3",
+    ]);
+    expect(targets(study).get("fashion-mlp")).toBe(0.85);
+  });
+
+  it("each optimizer's best trial reaches the target fastest (median seconds); steps, spread, test", () => {
+    const rows = timeToTarget.summarize(trials, {} as TimeToTargetConfig);
+    const by = Object.fromEntries(rows.map((r) => [r.optimizer, r]));
+    expect(by.kfac).toMatchObject({
+      bestTrial: 0,
+      target: 0.85,
+      stepsToTarget: 10,
+      secondsToTarget: 1,
+      reached: "2/3",
+      stepsSpread: "10, 1 missed",
+      testAccuracy: 0.87,
+      trials: 2,
+    });
+    // adam trial 0: seeds reach 0.85 at steps 20, 10 and never → median 20.
+    expect(by.adam).toMatchObject({ bestTrial: 0, stepsToTarget: 20, reached: "2/3", stepsSpread: "10–20, 1 missed" });
+    // sgd never reaches 0.85: missed, and its best trial is the best-scoring one.
+    expect(by.sgd).toMatchObject({ stepsToTarget: null, secondsToTarget: null, reached: "0/3", testAccuracy: 0.8 });
+    expect(bestTrials(trials)).toHaveLength(3);
+  });
+
+  it("for a lower-is-better metric the target is the smallest error, reached from above", () => {
+    const ae = [
+      record("mnist-autoencoder", "adam", 0, [100, 20, 10], 11),
+      record("mnist-autoencoder", "kfac", 0, [100, 8, 6], 7),
+    ];
+    const rows = timeToTarget.summarize(ae, {} as TimeToTargetConfig);
+    expect(rows[0]).toMatchObject({ optimizer: "adam", target: 10, stepsToTarget: 20, metric: "reconstruction error" });
+    expect(rows[1]).toMatchObject({ optimizer: "kfac", stepsToTarget: 10, testAccuracy: 7 });
+  });
+});
+
+describe("claims (synthetic records)", () => {
+  const verdicts = (trials: TrialRecord<TimeToTargetPoint>[]) =>
+    Object.fromEntries(timeToTarget.claims!.map((c) => [c.id, c.check(trials, {} as TimeToTargetConfig)]));
+
+  it("hold when the layer-wise method needs half the steps, less time, and ends at least as accurate", () => {
+    const v = verdicts([
+      record("fashion-mlp", "adam", 0, [0.1, 0.5, 0.7, 0.8, 0.85], 0.84),
+      record("fashion-mlp", "kfac", 0, [0.1, 0.85, 0.86, 0.87, 0.88], 0.86, 1.5),
+    ]);
+    expect(v["half-the-steps"]).toMatchObject({ pass: true });
+    expect(v["half-the-steps"]!.measured).toBe("fashion-mlp: kfac 10 steps vs adam 40 steps ✓");
+    expect(v["less-wall-clock"]).toMatchObject({ pass: true });
+    expect(v["test-at-least-as-good"]).toMatchObject({ pass: true });
+  });
+
+  it("fail when the layer-wise method is only a little faster per step and slower per second", () => {
+    const v = verdicts([
+      record("fashion-mlp", "adam", 0, [0.1, 0.5, 0.7, 0.85], 0.86),
+      record("fashion-mlp", "shampoo", 0, [0.1, 0.7, 0.85, 0.86], 0.85, 5),
+    ]);
+    expect(v["half-the-steps"]).toMatchObject({ pass: false });
+    expect(v["half-the-steps"]!.measured).toBe("fashion-mlp: shampoo 20 steps vs adam 30 steps ✗");
+    expect(v["less-wall-clock"]).toMatchObject({ pass: false });
+    expect(v["test-at-least-as-good"]).toMatchObject({ pass: false });
+  });
+
+  it("are not run without both kinds of optimizer", () => {
+    const v = verdicts([record("fashion-mlp", "adam", 0, [0.1, 0.5, 0.85], 0.86)]);
+    expect(v["half-the-steps"]).toBeNull();
+  });
+});
+
+describe("time-to-target end to end (tiny, MNIST digits)", () => {
+  it("the deep autoencoder is 784-1000-500-250-30 and mirrored, logistic units but a linear code", () => {
+    const net = deepAutoencoder("float64");
+    const p = net.init(0);
+    const shapes = Object.values(p)
+      .filter((m) => m.rows > 1 && m.cols > 1)
+      .map((m) => `${m.rows}x${m.cols}`);
+    expect(shapes).toEqual(["1000x784", "500x1000", "250x500", "30x250", "250x30", "500x250", "1000x500", "784x1000"]);
+  });
+
+  it("trains every workload and kfac-auto, records the series, and summarises them", async () => {
+    const { config, trials } = await runSweep(timeToTarget, {
+      dataset: "mnist",
+      workload: ["fashion-mlp", "mnist-autoencoder"],
+      optimizer: ["adam", "kfac", "kfac-auto"],
+      trial: [0, 1],
+      replicate: [0],
+      batchSizes: [32],
+      settings: {
+        "fashion-mlp": { trainSize: 256, validationSize: 200, testSize: 100, epochs: 1, evaluations: 2 },
+        "mnist-autoencoder": { trainSize: 64, validationSize: 50, testSize: 50, epochs: 1, evaluations: 1 },
+      },
+    });
+    expect(trials).toHaveLength(12);
+    const skipped = trials.filter((t) => t.scalars.skipped === 1);
+    expect(skipped.map((t) => `${t.point.workload}:${t.point.optimizer}:${t.point.trial}`)).toEqual([
+      "fashion-mlp:kfac-auto:1",
+      "mnist-autoencoder:kfac-auto:1",
+    ]);
+    for (const t of trials.filter((x) => x.scalars.skipped === 0)) {
+      const v = t.series.validation;
+      expect(Array.from(v.steps)).toEqual(t.point.workload === "fashion-mlp" ? [0, 4, 8] : [0, 2]);
+      expect(t.series.seconds.values[0]).toBe(0);
+      expect(t.scalars.steps).toBe(t.point.workload === "fashion-mlp" ? 8 : 2);
+    }
+    // The untrained MLP is near chance; adam's best trial is above it after 8 steps.
+    const mlpAdam = trials.filter((t) => t.point.workload === "fashion-mlp" && t.point.optimizer === "adam");
+    expect(Math.max(...mlpAdam.map((t) => t.series.validation.values[2]))).toBeGreaterThan(0.3);
+    const rows = timeToTarget.summarize(trials, config as TimeToTargetConfig);
+    expect(rows.map((r) => `${r.workload}:${r.optimizer}`)).toEqual([
+      "fashion-mlp:adam",
+      "fashion-mlp:kfac",
+      "fashion-mlp:kfac-auto",
+      "mnist-autoencoder:adam",
+      "mnist-autoencoder:kfac",
+      "mnist-autoencoder:kfac-auto",
+    ]);
+    expect(rows.find((r) => r.optimizer === "adam")!.stepsToTarget).not.toBeNull(); // the target is adam's own
+    expect(rows.find((r) => r.workload === "mnist-autoencoder")!.metric).toBe("reconstruction error");
+    const plots = timeToTarget.plots(trials, config as TimeToTargetConfig);
+    expect(plots.map((p) => p.name)).toEqual(["validation-vs-steps", "validation-vs-seconds"]);
+  }, 300_000);
+});
+
+describe("time-to-target through the CLI", () => {
+  it("runs a tiny study, then resumes after losing a trial: only that one reruns, same steps and test metrics", async () => {
+    const tmp = tempDir("ttt");
+    try {
+      const out = join(tmp.dir, "out");
+      const args = [
+        "run",
+        "time-to-target",
+        "--set",
+        "dataset=mnist",
+        "--set",
+        "workload=fashion-mlp",
+        "--set",
+        "optimizer=sgd,kfac",
+        "--set",
+        "trial=0",
+        "--set",
+        "replicate=0,1",
+        "--set",
+        "batchSizes=32",
+        "--set",
+        "settings.fashion-mlp.trainSize=128",
+        "--set",
+        "settings.fashion-mlp.validationSize=100",
+        "--set",
+        "settings.fashion-mlp.testSize=100",
+        "--set",
+        "settings.fashion-mlp.evaluations=2",
+        "--workers",
+        "1",
+        "--out",
+        out,
+        "--json",
+      ];
+      const first = await cli(args);
+      expect([0, 1], first.stderr).toContain(first.status); // 1: a claim failed at this size
+      const a = lastJson(first.stdout) as { trials: { ran: number }; summary: Record<string, unknown>[] };
+      expect(a.trials.ran).toBe(4);
+      const db = new Database(join(out, "results.sqlite"));
+      // A trial killed mid-way leaves nothing (each trial is stored in one transaction).
+      for (const table of ["trial", "scalar", "series"]) {
+        db.prepare(`DELETE FROM ${table} WHERE point_index = 1 AND repeat = 0`).run();
+      }
+      db.close();
+      const second = await cli(args);
+      const b = lastJson(second.stdout) as { trials: { ran: number; skipped: number }; summary: typeof a.summary };
+      expect(b.trials).toMatchObject({ ran: 1, skipped: 3 });
+      const stable = (rows: typeof a.summary) =>
+        rows.map((r) => [r.optimizer, r.target, r.stepsToTarget, r.testAccuracy, r.bestTrial]);
+      expect(stable(b.summary)).toEqual(stable(a.summary));
+    } finally {
+      tmp.cleanup();
+    }
+  }, 300_000);
+});
