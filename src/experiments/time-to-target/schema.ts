@@ -9,7 +9,7 @@ import { DATA_DIR_ENV } from "../../data/fashion-mnist.js";
 import type { Dtype } from "../../nn/dtype.js";
 import { dtypeSchema } from "../fashion/schema.js";
 import { DATASET_CHOICES, DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
-import { BATCH_SIZES, TTT_OPTIMIZERS, type TttOptimizer } from "./search.js";
+import { TTT_OPTIMIZERS, type TttOptimizer } from "./search.js";
 
 export const WORKLOADS = ["fashion-mlp", "fashion-cnn", "mnist-autoencoder"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -32,6 +32,8 @@ export interface WorkloadSettings {
   epochs: number;
   /** Evaluations of the validation metric over the budget (equally spaced in examples, plus one at step 0). */
   evaluations: number;
+  /** The batch sizes the random search draws from (kfac-auto uses the largest). */
+  batchSizes: number[];
 }
 
 /**
@@ -41,9 +43,30 @@ export interface WorkloadSettings {
  * not held out, for 4 epochs.
  */
 export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
-  "fashion-mlp": { trainSize: 50_000, validationSize: 5000, testSize: 10_000, epochs: 2, evaluations: 16 },
-  "fashion-cnn": { trainSize: 10_000, validationSize: 2000, testSize: 5000, epochs: 2, evaluations: 10 },
-  "mnist-autoencoder": { trainSize: 7000, validationSize: 1000, testSize: 2000, epochs: 4, evaluations: 16 },
+  "fashion-mlp": {
+    trainSize: 50_000,
+    validationSize: 5000,
+    testSize: 10_000,
+    epochs: 2,
+    evaluations: 16,
+    batchSizes: [128, 1024],
+  },
+  "fashion-cnn": {
+    trainSize: 10_000,
+    validationSize: 2000,
+    testSize: 5000,
+    epochs: 2,
+    evaluations: 10,
+    batchSizes: [128, 1024],
+  },
+  "mnist-autoencoder": {
+    trainSize: 7000,
+    validationSize: 1000,
+    testSize: 2000,
+    epochs: 4,
+    evaluations: 16,
+    batchSizes: [128, 1024],
+  },
 };
 
 function settingsSchema(name: WorkloadName) {
@@ -66,6 +89,11 @@ function settingsSchema(name: WorkloadName) {
       evaluations: count(1, 1000)
         .default(d.evaluations)
         .describe("validation evaluations over the budget (equally spaced in examples)"),
+      batchSizes: z
+        .array(count(1, 60_000))
+        .min(1, { error: "needs at least one batch size" })
+        .default(d.batchSizes)
+        .describe("batch sizes the random search draws from (kfac-auto uses the largest)"),
     })
     .default(d)
     .describe(`data sizes and budget of ${name}`);
@@ -100,11 +128,6 @@ export const timeToTargetSchema = z
       .min(0)
       .default(0)
       .describe("seed of the random search: trial k of an optimizer has the same hyperparameters in every run"),
-    batchSizes: z
-      .array(count(1, 60_000))
-      .min(1, { error: "needs at least one batch size" })
-      .default(BATCH_SIZES)
-      .describe("batch sizes the random search draws from (kfac-auto uses the largest)"),
     warmupFraction: z
       .number()
       .min(0, { error: (issue) => `must be in [0, 1), got ${String(issue.input)}` })
@@ -133,7 +156,7 @@ export const timeToTargetSchema = z
         "mnist-autoencoder": settingsSchema("mnist-autoencoder"),
       })
       .default(WORKLOAD_DEFAULTS)
-      .describe("per workload: trainSize, validationSize, testSize, epochs (the budget), evaluations"),
+      .describe("per workload: trainSize, validationSize, testSize, epochs (the budget), evaluations, batchSizes"),
   })
   .superRefine((c, ctx) => checkSizes(c as TimeToTargetConfig, ctx));
 
@@ -144,7 +167,6 @@ export interface TimeToTargetConfig {
   trial: number[];
   replicate: number[];
   searchSeed: number;
-  batchSizes: number[];
   warmupFraction: number;
   dataset: DatasetChoice;
   dataDir?: string;
@@ -187,11 +209,11 @@ function checkSizes(c: TimeToTargetConfig, ctx: z.RefinementCtx): void {
       continue;
     }
     const examples = Math.min(s.trainSize, split.train - s.validationSize);
-    const largest = Math.max(...c.batchSizes);
+    const largest = Math.max(...s.batchSizes);
     if (largest > examples) {
       ctx.addIssue({
         code: "custom",
-        path: ["batchSizes"],
+        path: ["settings", w, "batchSizes"],
         message: `batch size ${largest} is more than the ${examples} training examples of ${w}; allowed 1…${examples} (or raise settings.${w}.trainSize)`,
       });
     }

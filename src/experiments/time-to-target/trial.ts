@@ -32,7 +32,7 @@ export async function runTimeToTargetTrial(point: TimeToTargetPoint, ctx: TrialC
   const workload = WORKLOAD_TABLE[point.workload];
   const data = await workloadData(point);
   const settings = point.settings[point.workload];
-  const setting = trialSetting(point.optimizer, point.trial, point.searchSeed, point.batchSizes);
+  const setting = trialSetting(point.optimizer, point.trial, point.searchSeed, settings.batchSizes);
   const steps = budgetSteps(settings.epochs, data.train.y.length, setting.batchSize);
   const warmup = Math.round(point.warmupFraction * steps);
   const info: TrialInfo = {

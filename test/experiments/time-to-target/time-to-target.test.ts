@@ -36,7 +36,7 @@ describe("time-to-target config", () => {
     expect(c.optimizer).toContain("kfac-auto");
     expect(c.trial).toEqual([0, 1, 2, 3, 4]);
     expect(c.replicate).toEqual([0, 1, 2]);
-    expect(c.batchSizes).toEqual([128, 1024]);
+    for (const w of c.workload) expect(c.settings[w].batchSizes).toEqual([128, 1024]);
     expect(c.settings["fashion-cnn"].trainSize).toBe(10_000);
     expect(experiments.map((x) => x.name)).toContain("time-to-target");
     expect(timeToTarget.schema.safeParse(timeToTarget.quick).success).toBe(true);
@@ -60,7 +60,7 @@ describe("time-to-target config", () => {
         settings: { "mnist-autoencoder": { trainSize: 500 } },
       }),
     ).toMatch(
-      /^batchSizes: batch size 1024 is more than the 500 training examples of mnist-autoencoder; allowed 1…500/m,
+      /^settings\.mnist-autoencoder\.batchSizes: batch size 1024 is more than the 500 training examples of mnist-autoencoder; allowed 1…500/m,
     );
     expect(refusals(e, { trial: [-1] })).toMatch(/^trial\.0: must be ≥ 0, got -1/m);
   });
@@ -271,10 +271,23 @@ describe("time-to-target end to end (tiny, MNIST digits)", () => {
       optimizer: ["adam", "kfac", "kfac-auto"],
       trial: [0, 1],
       replicate: [0],
-      batchSizes: [32],
       settings: {
-        "fashion-mlp": { trainSize: 256, validationSize: 200, testSize: 100, epochs: 1, evaluations: 2 },
-        "mnist-autoencoder": { trainSize: 64, validationSize: 50, testSize: 50, epochs: 1, evaluations: 1 },
+        "fashion-mlp": {
+          trainSize: 256,
+          validationSize: 200,
+          testSize: 100,
+          epochs: 1,
+          evaluations: 2,
+          batchSizes: [32],
+        },
+        "mnist-autoencoder": {
+          trainSize: 64,
+          validationSize: 50,
+          testSize: 50,
+          epochs: 1,
+          evaluations: 1,
+          batchSizes: [32],
+        },
       },
     });
     expect(trials).toHaveLength(12);
@@ -327,7 +340,7 @@ describe("time-to-target through the CLI", () => {
         "--set",
         "replicate=0,1",
         "--set",
-        "batchSizes=32",
+        "settings.fashion-mlp.batchSizes=32",
         "--set",
         "settings.fashion-mlp.trainSize=128",
         "--set",
