@@ -34,6 +34,8 @@ export interface WorkloadSettings {
   evaluations: number;
   /** The batch sizes the random search draws from (kfac-auto uses the largest). */
   batchSizes: number[];
+  /** Trials of every optimizer's study on this workload: trial indices ≥ this are outside it (skipped). */
+  trials: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
     epochs: 2,
     evaluations: 16,
     batchSizes: [128, 1024],
+    trials: 5,
   },
   "fashion-cnn": {
     trainSize: 10_000,
@@ -58,6 +61,7 @@ export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
     epochs: 2,
     evaluations: 10,
     batchSizes: [128, 1024],
+    trials: 3,
   },
   "mnist-autoencoder": {
     trainSize: 7000,
@@ -66,6 +70,7 @@ export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
     epochs: 4,
     evaluations: 16,
     batchSizes: [128, 1024],
+    trials: 5,
   },
 };
 
@@ -94,6 +99,9 @@ function settingsSchema(name: WorkloadName) {
         .min(1, { error: "needs at least one batch size" })
         .default(d.batchSizes)
         .describe("batch sizes the random search draws from (kfac-auto uses the largest)"),
+      trials: count(1, 1000)
+        .default(d.trials)
+        .describe("trials of every optimizer's study here: the swept trial indices below this (kfac-auto: 1)"),
     })
     .default(d)
     .describe(`data sizes and budget of ${name}`);

@@ -152,9 +152,9 @@ export function trialSetting(
   return { optimizer, learningRate, secondName: space.second.name, second, weightDecay, batchSize };
 }
 
-/** Whether trial `trial` of `optimizer` is part of its study (kfac-auto has trial 0 only). */
-export function inStudy(optimizer: TttOptimizer, trial: number): boolean {
-  return optimizer !== "kfac-auto" || trial === 0;
+/** Whether trial `trial` of `optimizer` is part of its study of `trials` trials (kfac-auto's has trial 0 only). */
+export function inStudy(optimizer: TttOptimizer, trial: number, trials: number): boolean {
+  return trial < (optimizer === "kfac-auto" ? 1 : trials);
 }
 
 /** Linear warm-up over `warmupSteps` to `peak`, then cosine decay to 0 at `steps` (Goyal et al. 2017; SGDR). */

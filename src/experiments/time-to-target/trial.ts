@@ -23,15 +23,21 @@ export interface TrialInfo extends TrialSetting {
 }
 
 export async function runTimeToTargetTrial(point: TimeToTargetPoint, ctx: TrialContext): Promise<void> {
-  if (!inStudy(point.optimizer, point.trial)) {
-    // The sweep is a cartesian product; kfac-auto has nothing to tune, so its study is trial 0 alone.
-    ctx.info("skipped", "kfac-auto's tuning study is a single trial (trial 0)");
+  const settings = point.settings[point.workload];
+  if (!inStudy(point.optimizer, point.trial, settings.trials)) {
+    // The sweep is a cartesian product; a workload's study may be shorter than the swept trial list, and
+    // kfac-auto has nothing to tune, so its study is trial 0 alone.
+    ctx.info(
+      "skipped",
+      point.optimizer === "kfac-auto"
+        ? "kfac-auto's tuning study is a single trial (trial 0)"
+        : `${point.workload}'s studies have ${settings.trials} trials (0…${settings.trials - 1})`,
+    );
     ctx.scalar("skipped", 1);
     return;
   }
   const workload = WORKLOAD_TABLE[point.workload];
   const data = await workloadData(point);
-  const settings = point.settings[point.workload];
   const setting = trialSetting(point.optimizer, point.trial, point.searchSeed, settings.batchSizes);
   const steps = budgetSteps(settings.epochs, data.train.y.length, setting.batchSize);
   const warmup = Math.round(point.warmupFraction * steps);

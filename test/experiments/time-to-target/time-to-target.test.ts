@@ -92,9 +92,10 @@ describe("the random search", () => {
 
   it("kfac-auto's study is one trial at the largest batch size, with no learning rate", () => {
     expect(trialSetting("kfac-auto", 0, 0, [64, 512])).toMatchObject({ learningRate: null, batchSize: 512, second: 1 });
-    expect(inStudy("kfac-auto", 0)).toBe(true);
-    expect(inStudy("kfac-auto", 1)).toBe(false);
-    expect(inStudy("sgd", 4)).toBe(true);
+    expect(inStudy("kfac-auto", 0, 5)).toBe(true);
+    expect(inStudy("kfac-auto", 1, 5)).toBe(false);
+    expect(inStudy("sgd", 4, 5)).toBe(true);
+    expect(inStudy("sgd", 3, 3)).toBe(false);
   });
 
   it("warm-up then cosine: 0 at step 0, the peak at the end of the warm-up, 0 at the last step", () => {
@@ -287,13 +288,17 @@ describe("time-to-target end to end (tiny, MNIST digits)", () => {
           epochs: 1,
           evaluations: 1,
           batchSizes: [32],
+          trials: 1,
         },
       },
     });
     expect(trials).toHaveLength(12);
     const skipped = trials.filter((t) => t.scalars.skipped === 1);
+    // kfac-auto's study is one trial; the autoencoder's studies here are one trial each.
     expect(skipped.map((t) => `${t.point.workload}:${t.point.optimizer}:${t.point.trial}`)).toEqual([
       "fashion-mlp:kfac-auto:1",
+      "mnist-autoencoder:adam:1",
+      "mnist-autoencoder:kfac:1",
       "mnist-autoencoder:kfac-auto:1",
     ]);
     for (const t of trials.filter((x) => x.scalars.skipped === 0)) {
