@@ -55,12 +55,12 @@ export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
     trials: 5,
   },
   "fashion-cnn": {
-    trainSize: 10_000,
-    validationSize: 2000,
-    testSize: 5000,
-    epochs: 2,
-    evaluations: 10,
-    batchSizes: [128, 1024],
+    trainSize: 2000,
+    validationSize: 1000,
+    testSize: 2000,
+    epochs: 1,
+    evaluations: 5,
+    batchSizes: [32, 128],
     trials: 3,
   },
   "mnist-autoencoder": {
