@@ -64,7 +64,7 @@ const cnnSchema = z.strictObject({
     .describe("output channels of the two conv 5×5 stages (DeepOBS 2c2d: 32,64)"),
   denseWidth: count(1, 8192).default(1024).describe("width of the dense layer before the classifier (2c2d: 1024)"),
   trainSize: count(2, 60_000)
-    .default(2000)
+    .default(1600)
     .describe("training examples of the CNN's runs (PCA and map fitted on them)"),
   epochs: count(1, 1000).default(2).describe("the CNN's training budget in passes over its training subset"),
   batchSize: count(1, 60_000).default(32).describe("examples per CNN step"),
