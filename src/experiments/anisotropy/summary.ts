@@ -113,7 +113,8 @@ export function anisotropyPlots(trials: Trials, config: AnisotropyConfig): PlotS
       title: "Steps to the target training loss vs κ (dashed: budget)",
       config: FIGURE_CONFIG,
       data: { values: points },
-      facet: { field: "panel", type: "nominal", title: null, columns: 2 },
+      facet: { field: "panel", type: "nominal", title: null },
+      columns: 2,
       resolve: { scale: { y: "independent" } },
       spec: {
         width: 300,

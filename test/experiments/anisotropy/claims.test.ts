@@ -9,6 +9,7 @@ import { growthBounds, sgdGrowthAtLeast } from "../../../src/experiments/anisotr
 import { BOOTSTRAP_SEED } from "../../../src/experiments/anisotropy/summary.js";
 import type { AnisotropyConfig, AnisotropyPoint } from "../../../src/experiments/anisotropy/schema.js";
 import { evaluateClaims } from "../../../src/results/claims.js";
+import { renderSvg } from "../../../src/report/render.js";
 import type { TrialRecord } from "../../../src/results/records.js";
 
 const config = anisotropy.schema.parse({}) as AnisotropyConfig;
@@ -28,7 +29,7 @@ function cell(
     status: "done",
     durationMs: 0,
     scalars: { stepsToTarget: s, finalTrainLoss: 0.1, testAccuracy: 0.8, diverged: 0, budget: 500, lr: 0.1 },
-    series: {},
+    series: { trainLoss: { steps: Float64Array.of(0, 100, 200), values: Float64Array.of(2.3, 0.5, 0.2) } },
     info: {},
   }));
 }
@@ -51,6 +52,25 @@ describe("anisotropy summary on synthetic records", () => {
     });
     expect(rows[1]).toMatchObject({ kappa: 1000, stepsToTarget: 90, stepsLow: 90, stepsHigh: 90, seeds: 1 });
   });
+});
+
+describe("anisotropy figures", () => {
+  it("both compile with Vega-Lite and render, one panel per architecture and inputs", async () => {
+    const trials = [
+      ...cell("mlp", "kfac", 1, [100, 120]),
+      ...cell("mlp", "kfac", 1000, [null, 150]),
+      ...cell("2c2d", "sgd", 1, [null, null]),
+      ...cell("2c2d", "sgd", 1000, [80, 90]),
+    ];
+    const plots = anisotropy.plots(trials, config);
+    expect(plots.map((p) => p.name)).toEqual(["steps-vs-kappa", "training-loss"]);
+    const points = (plots[0].spec.data as { values: { panel: string; steps: number; high: number }[] }).values;
+    expect(new Set(points.map((p) => p.panel))).toEqual(new Set(["mlp, real", "2c2d, real"]));
+    // A median not reached is drawn at the budget, and so is an interval end that was not reached.
+    expect(points.find((p) => p.panel === "2c2d, real")!.steps).toBe(500);
+    expect(points[1].high).toBe(500);
+    for (const p of plots) expect(await renderSvg(p.spec)).toMatch(/^<svg/);
+  }, 60_000);
 });
 
 describe("anisotropy claims from the intervals", () => {
