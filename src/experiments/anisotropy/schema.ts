@@ -16,7 +16,7 @@ import {
 } from "../fashion/schema.js";
 import type { Dtype } from "../../nn/dtype.js";
 import { SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "../fashion/optimizers.js";
-import { ARMS, SCALED_DAMPING_ARM, baseOptimizer, type ArmName } from "./arms.js";
+import { ARMS, LOW_DAMPING_ARM, LOW_DAMPING_FACTOR, baseOptimizer, type ArmName } from "./arms.js";
 import { DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
 
 /** Pixels of one example of either dataset: the largest pcaDims can be. */
@@ -98,9 +98,9 @@ export const anisotropySchema = z
     optimizer: z
       .array(z.enum(ARMS))
       .min(1, { error: "needs at least one optimizer" })
-      .default(["sgd", "kfac", SCALED_DAMPING_ARM])
+      .default(["sgd", "kfac", LOW_DAMPING_ARM])
       .describe(
-        `optimizers to compare (sweepable): any of ${ARMS.join(", ")} (${SCALED_DAMPING_ARM}: KFAC with damping × (s_min/s̄)², a diagnosis)`,
+        `optimizers to compare (sweepable): any of ${ARMS.join(", ")} (${LOW_DAMPING_ARM}: KFAC with its damping × ${LOW_DAMPING_FACTOR}, a diagnosis)`,
       ),
     kappa: z
       .array(kappaSchema)

@@ -15,7 +15,7 @@ import { evaluate, trainClassifier } from "../fashion/train.js";
 import { twoConvTwoDense } from "../../nn/networks.js";
 import type { Network } from "../../nn/sequential.js";
 import type { DatasetSplits } from "../../data/dataset.js";
-import { baseOptimizer, makeArm } from "./arms.js";
+import { armSecond, baseOptimizer, makeArm } from "./arms.js";
 import { anisotropyData, dataFields, type AnisotropyData } from "./data.js";
 import { runSettings, type AnisotropyPoint } from "./schema.js";
 
@@ -80,7 +80,7 @@ export async function trackTraining(
   try {
     const result = await trainClassifier({
       network: net,
-      optimizer: makeArm(point.optimizer, hp, point.kappa, point.pcaDims),
+      optimizer: makeArm(point.optimizer, hp),
       layerStats: needsLayerStats(baseOptimizer(point.optimizer)),
       train: splits.train,
       evaluation: splits.test,
@@ -206,7 +206,7 @@ export async function runAnisotropyTrial(point: AnisotropyPoint, ctx: TrialConte
     learningRate = search.best;
     ctx.info("search", { tunedAtKappa: point.tuneAt === "kappa1" ? 1 : point.kappa, candidates: search.candidates });
   }
-  ctx.info("hyperparameters", { learningRate, [SECOND_HYPERPARAMETER[name]]: second });
+  ctx.info("hyperparameters", { learningRate, [SECOND_HYPERPARAMETER[name]]: armSecond(point.optimizer, second) });
   const data = await anisotropyData(dataFields(point));
   ctx.info("dataset", data.splits.name);
   ctx.info("spectrum", { largest: point.kappa, smallest: 1, dims: point.pcaDims, inputs: data.splits.train.x.cols });

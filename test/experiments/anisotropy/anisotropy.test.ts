@@ -28,7 +28,7 @@ describe("anisotropy config", () => {
   it("has the issue's defaults and is registered", () => {
     const c = anisotropy.schema.parse({}) as AnisotropyConfig;
     expect(c.kappa).toEqual([1, 30, 1000]);
-    expect(c.optimizer).toEqual(["sgd", "kfac", "kfac-scaled-damping"]);
+    expect(c.optimizer).toEqual(["sgd", "kfac", "kfac-low-damping"]);
     expect(c.architecture).toEqual(["mlp", "2c2d"]);
     expect(c.inputs).toEqual(["real", "gaussian"]);
     expect(c.replicate).toHaveLength(5);
@@ -230,7 +230,7 @@ describe("anisotropy end to end (tiny, MNIST digits)", () => {
       batchSize: 50,
       architecture: ["mlp", "2c2d"],
       inputs: ["real", "gaussian"],
-      optimizer: ["sgd", "kfac", "kfac-scaled-damping"],
+      optimizer: ["sgd", "kfac", "kfac-low-damping"],
       kappa: [1, 100],
       replicate: [0, 1],
       epochs: 3,
@@ -271,7 +271,7 @@ describe("anisotropy end to end (tiny, MNIST digits)", () => {
     expect(at("mlp", "kfac", 1).stepsToTarget).not.toBeNull();
     expect(at("mlp", "sgd", 100).lr).toBe(at("mlp", "sgd", 1).lr);
     // The diagnosis arm searches as KFAC (the same step size); the CNN's one candidate is used as it is.
-    expect(at("mlp", "kfac-scaled-damping", 1).lr).toBe(at("mlp", "kfac", 1).lr);
+    expect(at("mlp", "kfac-low-damping", 1).lr).toBe(at("mlp", "kfac", 1).lr);
     expect(at("2c2d", "sgd", 1).lr).toBe(0.05);
     // Every claim is decided (pass or fail), none "not run", and says how its intervals decided it.
     const verdicts = evaluateClaims(anisotropy, trials, config);
