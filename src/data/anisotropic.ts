@@ -31,6 +31,10 @@ export interface AnisotropicMap extends InputMap {
   readonly pcaVariances: Float64Array;
   /** The target spectrum (descending, log-spaced from κ to 1): the eigenvalues of the output's training covariance. */
   readonly spectrum: Float64Array;
+  /** V_k (d×pcaDims): the kept principal axes of the standardised training data, orthonormal columns. */
+  readonly basis: Matrix;
+  /** R (pcaDims×pcaDims): the Haar rotation applied after re-scaling, or the identity without `rotate`. */
+  readonly rotation: Matrix;
 }
 
 /** Principal components with variance below this fraction of the largest are treated as absent. */
@@ -87,13 +91,16 @@ function fitAnisotropic(train: Matrix, kappa: number, k: number, rotate: boolean
     );
   }
   const target = spectrum(k, { kind: "logspaced", kappa });
+  const basis = new Matrix(d, k);
+  for (let i = 0; i < k; i++) for (let r = 0; r < d; r++) basis.data[r * k + i] = vectors.data[r * d + (d - 1 - i)];
   // Column i of the linear part: v_i · √(s_i/λ_i) / σ (the standardisation's scale folded in).
   let weight = new Matrix(d, k);
   for (let i = 0; i < k; i++) {
     const scale = Math.sqrt(target[i] / top[i]) / standardizer.std;
-    for (let r = 0; r < d; r++) weight.data[r * k + i] = vectors.data[r * d + (d - 1 - i)] * scale;
+    for (let r = 0; r < d; r++) weight.data[r * k + i] = basis.data[r * k + i] * scale;
   }
-  if (rotate) weight = matmul(weight, haarOrthogonal(new Rng(seed), k));
+  const rotation = rotate ? haarOrthogonal(new Rng(seed), k) : Matrix.identity(k);
+  if (rotate) weight = matmul(weight, rotation);
   // b = −μᵀA, so that x·A + b = (x − μ)·A.
   const bias = new Float64Array(k);
   const mean = standardizer.mean;
@@ -105,6 +112,8 @@ function fitAnisotropic(train: Matrix, kappa: number, k: number, rotate: boolean
     bias,
     pcaVariances: top,
     spectrum: target,
+    basis,
+    rotation,
     apply(x: Matrix): Matrix {
       requireInputDim("anisotropic", d, x);
       const out = matmul(x, weight);

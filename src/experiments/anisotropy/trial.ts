@@ -1,8 +1,8 @@
 /**
- * One `anisotropy` trial: an MLP trained on the re-conditioned inputs of one κ with one optimizer, its step size
- * found by a search at κ = 1 (held fixed for every κ) or at its own κ, recording the training loss (evaluated on a
- * fixed training subset every `evalEvery` steps), the steps until it first falls below `targetLoss`, and the
- * final training loss and test accuracy.
+ * One `anisotropy` trial: an MLP or the 2c2d CNN trained on the re-conditioned (or Gaussian) inputs of one κ with
+ * one optimizer, its step size found by a search at κ = 1 (held fixed for every κ) or at its own κ, recording the
+ * training loss (evaluated on a fixed training subset every `evalEvery` steps), the steps until it first falls
+ * below `targetLoss`, and the final training loss and test accuracy.
  */
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
@@ -10,10 +10,14 @@ import { deriveSeed } from "../../random/rng.js";
 import type { TrialContext } from "../types.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
 import { mlp } from "../fashion/networks.js";
-import { makeOptimizer, needsLayerStats, SECOND_HYPERPARAMETER, type Hyperparameters } from "../fashion/optimizers.js";
+import { needsLayerStats, SECOND_HYPERPARAMETER, type Hyperparameters } from "../fashion/optimizers.js";
 import { evaluate, trainClassifier } from "../fashion/train.js";
-import { anisotropyData, type AnisotropyData } from "./data.js";
-import type { AnisotropyPoint } from "./schema.js";
+import { twoConvTwoDense } from "../../nn/networks.js";
+import type { Network } from "../../nn/sequential.js";
+import type { DatasetSplits } from "../../data/dataset.js";
+import { armSecond, baseOptimizer, makeArm } from "./arms.js";
+import { anisotropyData, dataFields, type AnisotropyData } from "./data.js";
+import { runSettings, type AnisotropyPoint } from "./schema.js";
 
 /** The training loss over steps of one run and what it reached. */
 export interface LossTrack {
@@ -35,8 +39,22 @@ export interface LossTrack {
 /** Seed stream of the step-size search (one seed for every trial, so the search's answer is shared). */
 const SEARCH_STREAM = 11;
 
+/** The point's network on these splits: the MLP, or DeepOBS's 2c2d on the images. */
+function network(point: AnisotropyPoint, splits: DatasetSplits): Network {
+  if (point.architecture === "mlp") {
+    return mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
+  }
+  return twoConvTwoDense({
+    inputShape: splits.imageShape,
+    channels: point.cnn.channels as [number, number],
+    denseWidth: point.cnn.denseWidth,
+    classes: splits.train.classes,
+    dtype: point.dtype,
+  });
+}
+
 /**
- * Trains the point's MLP on `data` with `hp` for `epochs` epochs from initialisation `seed`, evaluating the
+ * Trains the point's network on `data` with `hp` for `epochs` epochs from initialisation `seed`, evaluating the
  * training loss L(θ_t) = (1/m) Σ ℓ(f_θt(x_i), y_i) over the fixed training-loss subset after every `evalEvery`-th
  * update and after the last one.
  */
@@ -49,7 +67,8 @@ export async function trackTraining(
   onProgress: (fraction: number) => void = () => {},
 ): Promise<LossTrack> {
   const { splits, trainEval } = data;
-  const network = mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
+  const settings = runSettings(point);
+  const net = network(point, splits);
   const steps: number[] = [];
   const trainLoss: number[] = [];
   const record = (t: number, loss: number) => {
@@ -60,17 +79,17 @@ export async function trackTraining(
   let final: { params: Parameters<typeof evaluate>[1]; state: Parameters<typeof evaluate>[2] } | null = null;
   try {
     const result = await trainClassifier({
-      network,
-      optimizer: makeOptimizer(point.optimizer, hp),
-      layerStats: needsLayerStats(point.optimizer),
+      network: net,
+      optimizer: makeArm(point.optimizer, hp),
+      layerStats: needsLayerStats(baseOptimizer(point.optimizer)),
       train: splits.train,
       evaluation: splits.test,
       epochs,
-      batchSize: point.batchSize,
+      batchSize: settings.batchSize,
       seed,
       onStep(step, _loss, params, state) {
         // onStep sees the parameters before update `step`, i.e. after step − 1 updates.
-        if ((step - 1) % point.evalEvery === 0) record(step - 1, evaluate(network, params, state, trainEval).loss);
+        if ((step - 1) % settings.evalEvery === 0) record(step - 1, evaluate(net, params, state, trainEval).loss);
       },
       onEpoch(report) {
         onProgress(report.epoch / epochs);
@@ -84,11 +103,11 @@ export async function trackTraining(
   }
   let testAccuracy = NaN;
   if (final && !diverged) {
-    const lastStep = budgetSteps({ epochs, batchSize: point.batchSize }, data);
-    if (steps.at(-1) !== lastStep) record(lastStep, evaluate(network, final.params, final.state, trainEval).loss);
-    testAccuracy = evaluate(network, final.params, final.state, splits.test).accuracy;
+    const lastStep = budgetSteps({ epochs, batchSize: settings.batchSize }, data);
+    if (steps.at(-1) !== lastStep) record(lastStep, evaluate(net, final.params, final.state, trainEval).loss);
+    testAccuracy = evaluate(net, final.params, final.state, splits.test).accuracy;
   }
-  const reached = trainLoss.findIndex((l) => l < point.targetLoss);
+  const reached = trainLoss.findIndex((l) => l < settings.targetLoss);
   const finalTrainLoss = diverged ? NaN : trainLoss.at(-1)!;
   // Diverged also when training ended above where it started (a blow-up that stayed finite).
   diverged ||= !Number.isFinite(finalTrainLoss) || finalTrainLoss > trainLoss[0];
@@ -124,26 +143,33 @@ export function compareCandidates(a: SearchCandidate, b: SearchCandidate): numbe
 const searches = new Map<string, Promise<{ best: number; candidates: SearchCandidate[] }>>();
 
 /**
- * The step size of `point`'s optimizer: the config's `learningRate`, or the best of learningRateFactors × the fashion-mlp default by
+ * The step size of `point`'s optimizer: the best of learningRateFactors × the fashion-mlp default by
  * `compareCandidates`, each candidate trained `tuneEpochs` epochs at κ = 1 (tuneAt "kappa1") or at the point's κ
- * (tuneAt "each") from one fixed seed. Memoised per worker: every trial with the same search shares its answer.
+ * (tuneAt "each") from one fixed seed. At κ = 1 the diagnosis arm is plain KFAC, so it searches as "kfac"; the
+ * replicate does not enter. Memoised per worker: every trial with the same search shares its answer.
  */
 export function searchStepSize(
   point: AnisotropyPoint,
   second: number,
 ): Promise<{ best: number; candidates: SearchCandidate[] }> {
   const kappa = point.tuneAt === "kappa1" ? 1 : point.kappa;
-  const key = JSON.stringify({ ...point, kappa, second });
+  const searched: AnisotropyPoint = {
+    ...point,
+    kappa,
+    replicate: 0,
+    optimizer: point.tuneAt === "kappa1" ? baseOptimizer(point.optimizer) : point.optimizer,
+  };
+  const key = JSON.stringify({ ...searched, second });
   let search = searches.get(key);
   if (!search) {
     search = (async () => {
-      const data = await anisotropyData(point, kappa);
-      const base = MLP_DEFAULTS[point.optimizer].learningRate;
+      const data = await anisotropyData(dataFields(searched));
+      const base = MLP_DEFAULTS[baseOptimizer(point.optimizer)].learningRate;
       const candidates: SearchCandidate[] = [];
-      for (const factor of point.learningRateFactors) {
+      for (const factor of runSettings(point).learningRateFactors) {
         const learningRate = base * factor;
         const run = await trackTraining(
-          point,
+          searched,
           data,
           { learningRate, second },
           point.tuneEpochs,
@@ -164,21 +190,27 @@ export function searchStepSize(
   return search;
 }
 
-/** Runs one trial (one optimizer at one κ) with seed `ctx.seed`. */
+/**
+ * Runs one trial (one optimizer at one κ, one replicate) with seed `ctx.seed` (each replicate is its own sweep
+ * point, so its own seed). A single step-size candidate is used as it is, without a search.
+ */
 export async function runAnisotropyTrial(point: AnisotropyPoint, ctx: TrialContext): Promise<void> {
-  const name = point.optimizer;
+  const name = baseOptimizer(point.optimizer);
+  const settings = runSettings(point);
   const second = point.second[name] ?? MLP_DEFAULTS[name].second;
   let learningRate = point.learningRate[name];
-  if (learningRate === undefined) {
+  if (learningRate === undefined && settings.learningRateFactors.length === 1) {
+    learningRate = MLP_DEFAULTS[name].learningRate * settings.learningRateFactors[0];
+  } else if (learningRate === undefined) {
     const search = await searchStepSize(point, second);
     learningRate = search.best;
     ctx.info("search", { tunedAtKappa: point.tuneAt === "kappa1" ? 1 : point.kappa, candidates: search.candidates });
   }
-  ctx.info("hyperparameters", { learningRate, [SECOND_HYPERPARAMETER[name]]: second });
-  const data = await anisotropyData(point);
+  ctx.info("hyperparameters", { learningRate, [SECOND_HYPERPARAMETER[name]]: armSecond(point.optimizer, second) });
+  const data = await anisotropyData(dataFields(point));
   ctx.info("dataset", data.splits.name);
-  ctx.info("spectrum", { largest: point.kappa, smallest: 1, dims: data.splits.train.x.cols });
-  const run = await trackTraining(point, data, { learningRate, second }, point.epochs, ctx.seed, (f) =>
+  ctx.info("spectrum", { largest: point.kappa, smallest: 1, dims: point.pcaDims, inputs: data.splits.train.x.cols });
+  const run = await trackTraining(point, data, { learningRate, second }, settings.epochs, ctx.seed, (f) =>
     ctx.progress(f),
   );
   ctx.series("trainLoss", run.steps, run.trainLoss);
@@ -186,7 +218,7 @@ export async function runAnisotropyTrial(point: AnisotropyPoint, ctx: TrialConte
   ctx.scalar("finalTrainLoss", run.diverged ? null : run.finalTrainLoss);
   ctx.scalar("testAccuracy", Number.isFinite(run.testAccuracy) ? run.testAccuracy : null);
   ctx.scalar("diverged", run.diverged ? 1 : 0);
-  ctx.scalar("budget", budgetSteps(point, data));
+  ctx.scalar("budget", budgetSteps({ epochs: settings.epochs, batchSize: settings.batchSize }, data));
   ctx.scalar("lr", learningRate);
 }
 
