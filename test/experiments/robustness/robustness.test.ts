@@ -42,7 +42,7 @@ describe("robustness config", () => {
     expect(c.secondIndex).toEqual([0, 1, 2, 3, 4]);
     expect(c.secondValues.kfac).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);
     expect(c.kfacAutoDamping).toBe(1);
-    expect(c).toMatchObject({ channels: [8, 16], denseWidth: 64, batchNorm: false });
+    expect(c).toMatchObject({ channels: [8, 16], denseWidth: 64, batchNorm: false, trainSize: 5000, epochs: 2 });
     for (const o of OPTIMIZERS) {
       // Each grid holds the optimizer's tuned default, so the best cell is at least as good as the default.
       expect(c.secondValues[o]).toContain(MLP_DEFAULTS[o].second);
