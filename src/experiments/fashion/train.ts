@@ -59,6 +59,12 @@ export interface TrainOptions {
   optimizer: GradientTransformation;
   /** Compute the per-layer curvature statistics (KFAC, EKFAC); other optimizers skip that work. */
   layerStats: boolean;
+  /**
+   * Also compute the batch's exact curvature (GGN products and the loss at other parameters, src/nn/curvature.ts)
+   * and pass it in the update context: what adaptive KFAC's quadratic model needs. Default false (it costs extra
+   * forward passes).
+   */
+  curvature?: boolean;
   train: Dataset;
   /** Evaluated after every epoch. */
   evaluation: Dataset;
@@ -85,8 +91,9 @@ export interface TrainResult {
 
 /**
  * Trains for `epochs` passes over `train` (each example exactly once per epoch, batches from a seeded permutation):
- * per step, the loss and gradients of the mean softmax cross-entropy (with the layer statistics when asked),
- * the optimizer's update (given the statistics and the loss in its context), and θ ← θ + update.
+ * per step, the loss and gradients of the mean softmax cross-entropy (with the layer statistics and the batch's
+ * exact curvature when asked), the optimizer's update (given the statistics, the loss and the curvature in its
+ * context), and θ ← θ + update.
  * Stops early when the loss is not finite. The seconds reported count training steps only (not evaluation, nor the
  * brief yields to the event loop).
  */
@@ -118,6 +125,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
       const pass = network.lossAndGrad(params, batch.x, batch.y, softmaxCrossEntropy, {
         state,
         stats: options.layerStats,
+        curvature: options.curvature ?? false,
       });
       step++;
       options.onStep?.(step, pass.loss, params, state);
@@ -129,6 +137,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
       const { updates, state: next } = optimizer.update(pass.grads, optState, params, {
         stats: pass.stats,
         loss: pass.loss,
+        curvature: pass.curvature,
         donate: true,
       });
       optState = next;

@@ -1,7 +1,7 @@
 /**
  * The config of `robustness` (zod, with defaults and a description on every key): the grid of learning rate ×
- * second hyperparameter per optimizer and architecture, the networks, the (small) training budget and the data
- * fields of the fashion experiments, with their checks.
+ * second hyperparameter per optimizer and architecture, kfac-auto's initial damping, the networks, the (small)
+ * training budget and the data fields of the fashion experiments, with their checks.
  */
 import { z } from "zod";
 import type { KeyAlias } from "../../config/aliases.js";
@@ -9,6 +9,7 @@ import { checkFashionConfig, dtypeSchema, fashionFields, type FashionSharedConfi
 import type { Dtype } from "../../nn/dtype.js";
 import { OPTIMIZERS, SECOND_HYPERPARAMETER, checkSecondValues, type OptimizerName } from "../fashion/optimizers.js";
 import type { DatasetChoice } from "../fashion/data.js";
+import { KFAC_AUTO, KFAC_AUTO_CELL, METHODS, isGridOptimizer, type MethodName } from "./methods.js";
 
 /** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
 export const ROBUSTNESS_ALIASES: readonly KeyAlias[] = [{ from: "lrFactor", to: "learningRateFactor" }];
@@ -40,6 +41,9 @@ export const DEFAULT_SECOND_VALUES: Record<OptimizerName, number[]> = {
 
 const data = fashionFields({ epochs: 1, targetAccuracy: 0.5 });
 
+/** kfac-auto's initial damping λ₀ by default (see docs/robustness.md: from kfac-jax's own 1e-3 it diverged on the CNN). */
+export const DEFAULT_KFAC_AUTO_DAMPING = 1;
+
 const secondValuesSchema = z
   .strictObject(
     Object.fromEntries(
@@ -59,16 +63,18 @@ const secondValuesSchema = z
 export const robustnessSchema = z
   .strictObject({
     optimizer: z
-      .array(z.enum(OPTIMIZERS))
+      .array(z.enum(METHODS))
       .min(1, { error: "needs at least one optimizer" })
-      .default([...OPTIMIZERS])
-      .describe(`optimizers (sweepable): any of ${OPTIMIZERS.join(", ")}`),
+      .default([...METHODS])
+      .describe(
+        `optimizers (sweepable): any of ${METHODS.join(", ")}; ${KFAC_AUTO} (adaptive KFAC) has nothing to tune and trains one cell per architecture`,
+      ),
     architecture: z
       .array(z.enum(ARCHITECTURES))
       .min(1, { error: "needs at least one architecture" })
       .default([...ARCHITECTURES])
       .describe(
-        "networks (sweepable): mlp (784 pixels → hidden → 10) and cnn (conv–batch-norm–pool stages → dense → 10)",
+        "networks (sweepable): mlp (784 pixels → hidden → 10) and cnn (DeepOBS 2c2d layout: conv 5×5 → ReLU → pool, twice, → dense → 10)",
       ),
     learningRateFactor: z
       .array(positive)
@@ -83,10 +89,13 @@ export const robustnessSchema = z
     secondValues: secondValuesSchema.describe(
       "each optimizer's second hyperparameter values, indexed by secondIndex: momentum (sgd, muon), eps (adam, shampoo, soap), damping (kfac, ekfac)",
     ),
+    kfacAutoDamping: positive
+      .default(DEFAULT_KFAC_AUTO_DAMPING)
+      .describe(`${KFAC_AUTO}: the initial damping λ₀ (then adapted by the Levenberg–Marquardt rule)`),
     dataset: data.dataset,
     dataDir: data.dataDir,
-    trainSize: count(1, 60_000).default(4000).describe("training examples (a seeded random subset)"),
-    testSize: count(1, 10_000).default(1000).describe("test examples (a seeded random subset) for the test accuracy"),
+    trainSize: count(1, 60_000).default(5000).describe("training examples (a seeded random subset)"),
+    testSize: count(1, 10_000).default(2000).describe("test examples (a seeded random subset) for the test accuracy"),
     dataSeed: data.dataSeed,
     epochs: count(1, 1000).default(2).describe("training budget in passes over the training subset"),
     batchSize: count(1, 60_000).default(128).describe("examples per step"),
@@ -97,11 +106,18 @@ export const robustnessSchema = z
       .describe("mlp: widths of the hidden layers (ReLU after each)"),
     channels: z
       .array(count(1, 1024))
-      .min(1, { error: "needs at least one conv stage" })
-      .max(4)
+      .length(2, { error: "cnn: needs exactly two conv stages (2c2d)" })
       .default([8, 16])
-      .describe("cnn: output channels of the conv 3×3 → batch-norm → ReLU → max-pool 2×2 stages"),
-    denseWidth: count(1, 8192).default(64).describe("cnn: width of the dense layer before the classifier"),
+      .describe(
+        "cnn: output channels of the two conv 5×5 → ReLU → max-pool 2×2 stages (DeepOBS 2c2d: 32,64; default 8,16 to fit the time budget)",
+      ),
+    denseWidth: count(1, 8192)
+      .default(64)
+      .describe("cnn: width of the dense layer before the classifier (DeepOBS 2c2d: 1024; default 64)"),
+    batchNorm: z
+      .boolean()
+      .default(false)
+      .describe("cnn: batch normalisation after each convolution, before its ReLU (not in DeepOBS's 2c2d)"),
     dtype: dtypeSchema,
     goodMargin: z
       .number()
@@ -114,11 +130,12 @@ export const robustnessSchema = z
 
 /** The resolved config (sweepable keys as lists). */
 export interface RobustnessConfig {
-  optimizer: OptimizerName[];
+  optimizer: MethodName[];
   architecture: ArchitectureName[];
   learningRateFactor: number[];
   secondIndex: number[];
   secondValues: Record<OptimizerName, number[]>;
+  kfacAutoDamping: number;
   dataset: DatasetChoice;
   dataDir?: string;
   trainSize: number;
@@ -127,8 +144,9 @@ export interface RobustnessConfig {
   epochs: number;
   batchSize: number;
   hidden: number[];
-  channels: number[];
+  channels: [number, number];
   denseWidth: number;
+  batchNorm: boolean;
   dtype: Dtype;
   goodMargin: number;
 }
@@ -138,19 +156,20 @@ export type RobustnessPoint = Omit<
   RobustnessConfig,
   "optimizer" | "architecture" | "learningRateFactor" | "secondIndex"
 > & {
-  optimizer: OptimizerName;
+  optimizer: MethodName;
   architecture: ArchitectureName;
   learningRateFactor: number;
   secondIndex: number;
 };
 
 /**
- * Cross-field checks: the fashion data checks; every secondIndex names a value of every chosen optimizer's list;
- * momentum values in [0, 1), ε and damping > 0.
+ * Cross-field checks: the fashion data checks; every secondIndex names a value of every chosen grid optimizer's
+ * list; momentum values in [0, 1), ε and damping > 0; with kfac-auto, the grid holds the cell it trains at.
  */
 function checkRobustnessConfig(c: RobustnessConfig, ctx: z.RefinementCtx): void {
   const shared: FashionSharedConfig = {
     ...c,
+    optimizer: c.optimizer.filter(isGridOptimizer),
     targetAccuracy: 1,
     learningRate: {},
     second: {},
@@ -160,7 +179,18 @@ function checkRobustnessConfig(c: RobustnessConfig, ctx: z.RefinementCtx): void 
   };
   checkFashionConfig(shared, ctx);
   const largest = Math.max(...c.secondIndex);
-  for (const o of new Set(c.optimizer)) {
+  if (c.optimizer.includes(KFAC_AUTO)) {
+    for (const key of ["learningRateFactor", "secondIndex"] as const) {
+      if (!c[key].includes(KFAC_AUTO_CELL[key])) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${KFAC_AUTO} trains once, at the grid's cell learningRateFactor = ${KFAC_AUTO_CELL.learningRateFactor}, secondIndex = ${KFAC_AUTO_CELL.secondIndex}; ${key} [${c[key].join(", ")}] lacks ${KFAC_AUTO_CELL[key]}: add it, or leave ${KFAC_AUTO} out of optimizer`,
+        });
+      }
+    }
+  }
+  for (const o of new Set(c.optimizer.filter(isGridOptimizer))) {
     const values = c.secondValues[o];
     if (largest >= values.length) {
       ctx.addIssue({

@@ -3,6 +3,7 @@
  * on one architecture) aggregates its seeds: its accuracy is the mean test accuracy over the seeds that did not
  * diverge, and it counts as diverged when any seed diverged. A cell is good when it did not diverge and its
  * accuracy is within `goodMargin` (1 percentage point) of that optimizer's best cell; robustness = good/cells.
+ * kfac-auto has a single cell (its points that would repeat it do not train and are left out).
  */
 import { FIGURE_CONFIG } from "../../report/charts.js";
 import type { PlotSpec, SummaryRow, TrialRecord } from "../../results/records.js";
@@ -17,7 +18,8 @@ export interface CellSummary {
   optimizer: string;
   architecture: string;
   lrFactor: number;
-  learningRate: number;
+  /** null for kfac-auto (no learning rate). */
+  learningRate: number | null;
   secondIndex: number;
   secondName: string;
   second: number;
@@ -28,9 +30,13 @@ export interface CellSummary {
   good: boolean;
 }
 
-/** Every cell of every (optimizer, architecture), with `good` decided against that pair's best cell. */
+/**
+ * Every cell of every (optimizer, architecture), with `good` decided against that pair's best cell. Trials without
+ * a cell record (failed ones, and kfac-auto's points that repeat its one cell) are left out.
+ */
 export function summarizeCells(trials: Trials, goodMargin: number): CellSummary[] {
-  const cells = groupBy(trials, (t) => ({
+  const trained = trials.filter((t) => t.info.cell !== undefined);
+  const cells = groupBy(trained, (t) => ({
     optimizer: t.point.optimizer,
     architecture: t.point.architecture,
     lrFactor: t.point.learningRateFactor,
@@ -82,13 +88,15 @@ function bestCell(cells: readonly CellSummary[]): CellSummary | null {
 }
 
 /**
- * One row per (optimizer, architecture): cells, goodCells, bestAccuracy, robustness = goodCells/cells, and the
- * diverged cells and the best cell's hyperparameters.
+ * One row per (optimizer, architecture): cells, goodCells, bestAccuracy, robustness = goodCells/cells (the
+ * fraction of the grid within `goodMargin` of the best cell), divergedCells and divergedFraction =
+ * divergedCells/cells, and the best cell's hyperparameters.
  */
 export function robustnessRows(trials: Trials, config: Pick<RobustnessConfig, "goodMargin">): SummaryRow[] {
   return byPair(summarizeCells(trials, config.goodMargin)).map((members) => {
     const best = bestCell(members);
     const good = members.filter((c) => c.good).length;
+    const diverged = members.filter((c) => c.diverged).length;
     return {
       optimizer: members[0].optimizer,
       architecture: members[0].architecture,
@@ -96,7 +104,8 @@ export function robustnessRows(trials: Trials, config: Pick<RobustnessConfig, "g
       goodCells: good,
       bestAccuracy: best ? best.accuracy : null,
       robustness: good / members.length,
-      divergedCells: members.filter((c) => c.diverged).length,
+      divergedCells: diverged,
+      divergedFraction: diverged / members.length,
       bestLearningRate: best ? best.learningRate : null,
       secondName: members[0].secondName,
       bestSecond: best ? best.second : null,
@@ -123,7 +132,7 @@ export function robustnessPlots(trials: Trials, config: RobustnessConfig): PlotS
   const values = cells.map((c) => ({
     ...c,
     secondLabel: `${c.secondName} ${label(c.second)}`,
-    lrLabel: `×${label(c.lrFactor)}`,
+    lrLabel: c.learningRate === null ? "adaptive" : `×${label(c.lrFactor)}`,
     text: c.diverged ? "×" : c.accuracy === null ? "" : (100 * c.accuracy).toFixed(1),
     shown: c.diverged ? null : c.accuracy,
   }));

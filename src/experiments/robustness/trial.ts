@@ -1,18 +1,22 @@
 /**
  * One `robustness` trial: one cell (learning rate × second hyperparameter) of one optimizer's grid on one
- * architecture, trained for the (small) budget; records the test accuracy and whether the run diverged.
+ * architecture, trained for the (small) budget; records the test accuracy and whether the run diverged. kfac-auto
+ * trains only at its one cell (`KFAC_AUTO_CELL`); its other points of the sweep record that and return.
  */
 import type { DatasetSplits } from "../../data/dataset.js";
+import { twoConvTwoDense } from "../../nn/networks.js";
 import type { Network } from "../../nn/sequential.js";
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
+import type { GradientTransformation } from "../../optim/transform.js";
 import type { TrialContext } from "../types.js";
 import { CNN_DEFAULTS } from "../fashion/cnn.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
 import { loadTrialData } from "../fashion/data.js";
-import { cnn, mlp } from "../fashion/networks.js";
+import { mlp } from "../fashion/networks.js";
 import { makeOptimizer, needsLayerStats, SECOND_HYPERPARAMETER } from "../fashion/optimizers.js";
 import { trainClassifier } from "../fashion/train.js";
+import { KFAC_AUTO, KFAC_AUTO_CELL, isGridOptimizer, makeKfacAuto } from "./methods.js";
 import type { RobustnessPoint } from "./schema.js";
 
 /** A cell of the grid as the trial info stores it (one per trial; a cell's seeds share all but the outcome). */
@@ -20,9 +24,10 @@ export interface CellRecord {
   optimizer: string;
   architecture: string;
   lrFactor: number;
-  learningRate: number;
+  /** The learning rate; null for kfac-auto, which chooses its step at every step. */
+  learningRate: number | null;
   secondIndex: number;
-  /** momentum, eps or damping. */
+  /** momentum, eps or damping; "initial damping" for kfac-auto. */
   secondName: string;
   second: number;
   testAccuracy: number | null;
@@ -32,8 +37,15 @@ export interface CellRecord {
   diverged: boolean;
 }
 
-/** The learning rate and second hyperparameter of a point: learningRateFactor × the tuned default, secondValues[i]. */
-export function cellHyperparameters(point: RobustnessPoint): { learningRate: number; second: number } {
+/** Info key of a kfac-auto point that did not train because it repeats the cell at `KFAC_AUTO_CELL`. */
+export const REPEATS_KFAC_AUTO_CELL = "repeatsKfacAutoCell";
+
+/**
+ * The learning rate and second hyperparameter of a point: learningRateFactor × the tuned default and
+ * secondValues[i]; for kfac-auto, no learning rate and its initial damping.
+ */
+export function cellHyperparameters(point: RobustnessPoint): { learningRate: number | null; second: number } {
+  if (!isGridOptimizer(point.optimizer)) return { learningRate: null, second: point.kfacAutoDamping };
   const defaults = point.architecture === "cnn" ? CNN_DEFAULTS : MLP_DEFAULTS;
   return {
     learningRate: defaults[point.optimizer].learningRate * point.learningRateFactor,
@@ -41,19 +53,58 @@ export function cellHyperparameters(point: RobustnessPoint): { learningRate: num
   };
 }
 
+/** Whether the point trains: every grid point, and kfac-auto's one cell. */
+export function trainsAt(point: RobustnessPoint): boolean {
+  return (
+    isGridOptimizer(point.optimizer) ||
+    (point.learningRateFactor === KFAC_AUTO_CELL.learningRateFactor && point.secondIndex === KFAC_AUTO_CELL.secondIndex)
+  );
+}
+
 function network(point: RobustnessPoint, splits: DatasetSplits): Network {
   return point.architecture === "cnn"
-    ? cnn(splits.imageShape, point.channels, point.denseWidth, splits.train.classes, point.dtype)
+    ? twoConvTwoDense({
+        inputShape: splits.imageShape,
+        channels: point.channels,
+        denseWidth: point.denseWidth,
+        classes: splits.train.classes,
+        batchNorm: point.batchNorm,
+        dtype: point.dtype,
+      })
     : mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
 }
 
+function optimizer(
+  point: RobustnessPoint,
+  hp: { learningRate: number | null; second: number },
+): GradientTransformation {
+  return isGridOptimizer(point.optimizer)
+    ? makeOptimizer(point.optimizer, { learningRate: hp.learningRate!, second: hp.second })
+    : makeKfacAuto(hp.second);
+}
+
 /**
- * Trains the cell and classifies the outcome: diverged when the loss became non-finite, the optimizer gave up on a
- * curvature factor, or the last epoch's mean training loss is above the loss at initialisation (first batch).
+ * Whether a run diverged: its loss became non-finite, or its last epoch's mean training loss is above the loss at
+ * initialisation (first batch, before any update), or either is missing. (An optimizer that gave up on a
+ * curvature factor or on repeated non-finite steps also counts as diverged; the trial catches that.)
  */
+export function isDiverged(nonFinite: boolean, initialLoss: number | null, finalLoss: number | null): boolean {
+  return nonFinite || initialLoss === null || finalLoss === null || finalLoss > initialLoss;
+}
+
+/** Trains the cell and classifies the outcome (`isDiverged`). */
 export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialContext): Promise<void> {
+  if (!trainsAt(point)) {
+    ctx.info(
+      REPEATS_KFAC_AUTO_CELL,
+      `${KFAC_AUTO} has no grid: it trains at learningRateFactor = ${KFAC_AUTO_CELL.learningRateFactor}, secondIndex = ${KFAC_AUTO_CELL.secondIndex} only`,
+    );
+    ctx.progress(1);
+    return;
+  }
   const splits = await loadTrialData(point);
   const hp = cellHyperparameters(point);
+  const auto = point.optimizer === KFAC_AUTO;
   let initialLoss: number | null = null;
   let finalLoss: number | null = null;
   let testAccuracy: number | null = null;
@@ -63,8 +114,9 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
   try {
     const result = await trainClassifier({
       network: network(point, splits),
-      optimizer: makeOptimizer(point.optimizer, hp),
-      layerStats: needsLayerStats(point.optimizer),
+      optimizer: optimizer(point, hp),
+      layerStats: isGridOptimizer(point.optimizer) ? needsLayerStats(point.optimizer) : true,
+      curvature: auto,
       train: splits.train,
       evaluation: splits.test,
       epochs: point.epochs,
@@ -82,7 +134,7 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
     const last = result.epochs.at(-1);
     finalLoss = last && Number.isFinite(last.trainLoss) ? last.trainLoss : null;
     testAccuracy = last && Number.isFinite(last.evaluation.accuracy) ? last.evaluation.accuracy : null;
-    diverged = result.diverged || finalLoss === null || initialLoss === null || finalLoss > initialLoss;
+    diverged = isDiverged(result.diverged, initialLoss, finalLoss);
   } catch (e) {
     if (!(e instanceof CurvatureFailureError || e instanceof NonFiniteStepError)) throw e;
     diverged = true;
@@ -94,7 +146,7 @@ export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialConte
     lrFactor: point.learningRateFactor,
     learningRate: hp.learningRate,
     secondIndex: point.secondIndex,
-    secondName: SECOND_HYPERPARAMETER[point.optimizer],
+    secondName: isGridOptimizer(point.optimizer) ? SECOND_HYPERPARAMETER[point.optimizer] : "initial damping",
     second: hp.second,
     testAccuracy,
     initialLoss,

@@ -1,7 +1,8 @@
 /**
  * `robustness`: its config (defaults, refusals, exit code 2 through the CLI), the cell bookkeeping (good cells,
- * diverged cells, robustness) against hand-computed values, the heat maps' shared colour scale, and a tiny grid
- * trained end to end on the embedded MNIST digits.
+ * diverged cells, robustness, the diverged fraction) against hand-computed values and a naive recount, the
+ * divergence rule, the claims on synthetic records, the heat maps' shared colour scale, kfac-auto through the
+ * shared training loop, and a tiny grid (with kfac-auto and the 2c2d CNN) trained end to end on the MNIST digits.
  */
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
@@ -13,7 +14,16 @@ import {
   type RobustnessPoint,
 } from "../../../src/experiments/robustness/schema.js";
 import { summarizeCells } from "../../../src/experiments/robustness/summary.js";
-import type { CellRecord } from "../../../src/experiments/robustness/trial.js";
+import { REPEATS_KFAC_AUTO_CELL, isDiverged, type CellRecord } from "../../../src/experiments/robustness/trial.js";
+import { KFAC_AUTO, makeKfacAuto } from "../../../src/experiments/robustness/methods.js";
+import { robustnessClaims } from "../../../src/experiments/robustness/claims.js";
+import { OPTIMIZERS } from "../../../src/experiments/fashion/optimizers.js";
+import { loadTrialData } from "../../../src/experiments/fashion/data.js";
+import { mlp } from "../../../src/experiments/fashion/networks.js";
+import { trainClassifier } from "../../../src/experiments/fashion/train.js";
+import { evaluateClaims } from "../../../src/results/claims.js";
+import { Matrix } from "../../../src/linalg/matrix.js";
+import type { GradientTransformation, UpdateContext } from "../../../src/optim/transform.js";
 import { MLP_DEFAULTS } from "../../../src/experiments/fashion/mlp.js";
 import { experiments } from "../../../src/experiments/index.js";
 import type { Experiment } from "../../../src/experiments/types.js";
@@ -24,14 +34,16 @@ import { refusals, runSweep } from "../../helpers/in-process.js";
 const e = robustness as unknown as Experiment<unknown, unknown>;
 
 describe("robustness config", () => {
-  it("has a 5 × 5 grid per optimizer and architecture by default and is registered", () => {
+  it("has a 5 × 5 grid per optimizer and architecture by default, plus kfac-auto, and is registered", () => {
     const c = robustness.schema.parse({}) as RobustnessConfig;
     expect(c.architecture).toEqual(["mlp", "cnn"]);
-    expect(c.optimizer).toEqual(["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon"]);
+    expect(c.optimizer).toEqual(["sgd", "adam", "kfac", "ekfac", "shampoo", "soap", "muon", "kfac-auto"]);
     expect(c.learningRateFactor).toHaveLength(5);
     expect(c.secondIndex).toEqual([0, 1, 2, 3, 4]);
     expect(c.secondValues.kfac).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);
-    for (const o of c.optimizer) {
+    expect(c.kfacAutoDamping).toBe(1);
+    expect(c).toMatchObject({ channels: [8, 16], denseWidth: 64, batchNorm: false, trainSize: 5000, epochs: 2 });
+    for (const o of OPTIMIZERS) {
       // Each grid holds the optimizer's tuned default, so the best cell is at least as good as the default.
       expect(c.secondValues[o]).toContain(MLP_DEFAULTS[o].second);
       expect(c.secondValues[o]).toEqual(DEFAULT_SECOND_VALUES[o]);
@@ -62,6 +74,14 @@ describe("robustness config", () => {
     );
     expect(refusals(e, { learningRateFactor: [1, -1] })).toMatch(/^learningRateFactor\.1: must be > 0, got -1/m);
     expect(refusals(e, { architecture: ["rnn"] })).toMatch(/^architecture\.0: /m);
+    expect(refusals(e, { kfacAutoDamping: 0 })).toMatch(/^kfacAutoDamping: must be > 0, got 0/m);
+    expect(refusals(e, { channels: [8, 16, 32] })).toMatch(/^channels: cnn: needs exactly two conv stages/m);
+    // kfac-auto trains at learningRateFactor 1, secondIndex 0: a grid without them is refused while it is chosen.
+    expect(refusals(e, { learningRateFactor: [0.1, 3] })).toMatch(
+      /^learningRateFactor: kfac-auto trains once, at the grid's cell learningRateFactor = 1, secondIndex = 0; learningRateFactor \[0\.1, 3\] lacks 1/m,
+    );
+    expect(refusals(e, { secondIndex: [1, 2] })).toMatch(/^secondIndex: kfac-auto trains once, .* lacks 0/m);
+    expect(robustness.schema.safeParse({ optimizer: ["sgd"], learningRateFactor: [0.1, 3] }).success).toBe(true);
   });
 
   it("exits with code 2 on an empty grid through the CLI, before creating the output directory", async () => {
@@ -89,17 +109,18 @@ describe("robustness config", () => {
 
 /** A finished trial of one cell with the given outcome. */
 function trial(
-  optimizer: "sgd" | "kfac",
+  optimizer: string,
   lrFactor: number,
   secondIndex: number,
   accuracy: number | null,
   diverged = false,
+  architecture = "mlp",
 ): TrialRecord<RobustnessPoint> {
   const cell: CellRecord = {
     optimizer,
-    architecture: "mlp",
+    architecture,
     lrFactor,
-    learningRate: lrFactor,
+    learningRate: optimizer === KFAC_AUTO ? null : lrFactor,
     secondIndex,
     secondName: optimizer === "sgd" ? "momentum" : "damping",
     second: secondIndex,
@@ -109,7 +130,7 @@ function trial(
     diverged,
   };
   return {
-    point: { optimizer, architecture: "mlp", learningRateFactor: lrFactor, secondIndex } as RobustnessPoint,
+    point: { optimizer, architecture, learningRateFactor: lrFactor, secondIndex } as RobustnessPoint,
     pointIndex: 0,
     repeat: 0,
     seed: 0,
@@ -118,6 +139,15 @@ function trial(
     scalars: { testAccuracy: accuracy, diverged: diverged ? 1 : 0 },
     series: {},
     info: { cell },
+  };
+}
+
+/** A kfac-auto point that repeats its one cell: it did not train and has no cell record. */
+function repeatedKfacAutoPoint(lrFactor: number, architecture = "mlp"): TrialRecord<RobustnessPoint> {
+  return {
+    ...trial(KFAC_AUTO, lrFactor, 0, null, false, architecture),
+    scalars: {},
+    info: { [REPEATS_KFAC_AUTO_CELL]: "kfac-auto has no grid" },
   };
 }
 
@@ -179,6 +209,216 @@ describe("cells, good cells and robustness", () => {
   });
 });
 
+describe("fractions of the grid: good and diverged, against a naive recount", () => {
+  // Synthetic grids with seeded outcomes: 2 optimizers × 2 architectures × 5 × 5 cells × 2 seeds, a seed
+  // diverging with probability 0.2, accuracies spread over 4 points so the 1-point margin splits the grid.
+  let state = 12345;
+  const uniform = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const trials: TrialRecord<RobustnessPoint>[] = [];
+  for (const optimizer of ["sgd", "kfac"])
+    for (const architecture of ["mlp", "cnn"])
+      for (const lr of [0.1, 0.3, 1, 3, 10])
+        for (const i of [0, 1, 2, 3, 4])
+          for (let seed = 0; seed < 2; seed++) {
+            const diverged = uniform() < 0.2;
+            trials.push(trial(optimizer, lr, i, diverged ? null : 0.86 + 0.04 * uniform(), diverged, architecture));
+          }
+  // The two kfac-auto cells, each with a point that repeats it (left out of the count).
+  trials.push(trial(KFAC_AUTO, 1, 0, 0.87, false, "mlp"), repeatedKfacAutoPoint(3, "mlp"));
+  trials.push(trial(KFAC_AUTO, 1, 0, null, true, "cnn"), repeatedKfacAutoPoint(3, "cnn"));
+
+  /** The naive recount: cells by key, a cell diverged if any seed did, its accuracy the mean of the others. */
+  function recount(optimizer: string, architecture: string, margin: number) {
+    const cells = new Map<string, { diverged: boolean; accuracies: number[] }>();
+    for (const t of trials) {
+      const c = t.info.cell as CellRecord | undefined;
+      if (!c || c.optimizer !== optimizer || c.architecture !== architecture) continue;
+      const key = `${c.lrFactor}/${c.secondIndex}`;
+      const cell = cells.get(key) ?? { diverged: false, accuracies: [] };
+      if (c.diverged) cell.diverged = true;
+      else cell.accuracies.push(c.testAccuracy!);
+      cells.set(key, cell);
+    }
+    const means = [...cells.values()].map((c) => ({
+      diverged: c.diverged,
+      accuracy: c.accuracies.length ? c.accuracies.reduce((a, b) => a + b, 0) / c.accuracies.length : null,
+    }));
+    const healthy = means.filter((c) => !c.diverged && c.accuracy !== null).map((c) => c.accuracy!);
+    const best = healthy.length ? Math.max(...healthy) : null;
+    const good = best === null ? 0 : healthy.filter((a) => a >= best - margin).length;
+    const diverged = means.filter((c) => c.diverged).length;
+    return { cells: means.length, good: good / means.length, diverged: diverged / means.length, best };
+  }
+
+  it("robustness = good cells / cells and divergedFraction = diverged cells / cells, per optimizer and architecture", () => {
+    for (const margin of [0.01, 0.02]) {
+      const rows = robustness.summarize(trials, { goodMargin: margin } as RobustnessConfig);
+      expect(rows).toHaveLength(6);
+      for (const row of rows) {
+        const naive = recount(String(row.optimizer), String(row.architecture), margin);
+        expect(row.cells).toBe(naive.cells);
+        expect(row.robustness).toBeCloseTo(naive.good, 12);
+        expect(row.divergedFraction).toBeCloseTo(naive.diverged, 12);
+        expect(row.bestAccuracy).toBe(naive.best);
+      }
+    }
+    // The synthetic grids are not degenerate: both fractions strictly between 0 and 1 for the grid optimizers.
+    const [sgdMlp] = robustness.summarize(trials, { goodMargin: 0.01 } as RobustnessConfig);
+    expect(sgdMlp.cells).toBe(25);
+    expect(sgdMlp.robustness as number).toBeGreaterThan(0);
+    expect(sgdMlp.robustness as number).toBeLessThan(1);
+    expect(sgdMlp.divergedFraction as number).toBeGreaterThan(0);
+    expect(sgdMlp.divergedFraction as number).toBeLessThan(1);
+  });
+
+  it("kfac-auto is one cell per architecture: the points that repeat it are left out", () => {
+    const rows = robustness.summarize(trials, { goodMargin: 0.01 } as RobustnessConfig);
+    const auto = rows.filter((r) => r.optimizer === KFAC_AUTO);
+    expect(auto).toEqual([
+      expect.objectContaining({ architecture: "mlp", cells: 1, goodCells: 1, bestAccuracy: 0.87, divergedCells: 0 }),
+      expect.objectContaining({ architecture: "cnn", cells: 1, goodCells: 0, bestAccuracy: null, divergedCells: 1 }),
+    ]);
+    expect(auto[0].bestLearningRate).toBeNull();
+  });
+});
+
+describe("divergence", () => {
+  it("is a non-finite loss, a missing loss, or a last epoch's mean loss above the loss at initialisation", () => {
+    expect(isDiverged(false, 2.3, 0.5)).toBe(false);
+    expect(isDiverged(false, 2.3, 2.3)).toBe(false); // no progress is not divergence
+    expect(isDiverged(false, 2.3, 2.31)).toBe(true);
+    expect(isDiverged(true, 2.3, 0.5)).toBe(true);
+    expect(isDiverged(false, null, 0.5)).toBe(true);
+    expect(isDiverged(false, 2.3, null)).toBe(true);
+  });
+});
+
+describe("robustness claims on synthetic records", () => {
+  const claim = (id: string) => robustnessClaims.find((c) => c.id === id)!;
+  const config = { goodMargin: 0.01 } as RobustnessConfig;
+  // mlp: kfac 3 of 4 cells good, 0 diverged; sgd 1 of 4 good, 2 diverged. cnn: kfac 1 of 4 good, sgd 2 of 4.
+  const trials = [
+    trial("kfac", 1, 0, 0.9),
+    trial("kfac", 1, 1, 0.895),
+    trial("kfac", 3, 0, 0.891),
+    trial("kfac", 3, 1, 0.85),
+    trial("sgd", 1, 0, 0.88),
+    trial("sgd", 1, 1, 0.8),
+    trial("sgd", 3, 0, null, true),
+    trial("sgd", 3, 1, null, true),
+    trial("kfac", 1, 0, 0.9, false, "cnn"),
+    trial("kfac", 1, 1, 0.8, false, "cnn"),
+    trial("kfac", 3, 0, 0.8, false, "cnn"),
+    trial("kfac", 3, 1, null, true, "cnn"),
+    trial("sgd", 1, 0, 0.85, false, "cnn"),
+    trial("sgd", 1, 1, 0.845, false, "cnn"),
+    trial("sgd", 3, 0, 0.7, false, "cnn"),
+    trial("sgd", 3, 1, 0.7, false, "cnn"),
+    trial(KFAC_AUTO, 1, 0, 0.895),
+    trial(KFAC_AUTO, 1, 0, 0.85, false, "cnn"),
+  ];
+
+  it("kfac-wider passes on an architecture where KFAC's good fraction is ≥ SGD's, and fails the claim otherwise", () => {
+    const mlpOnly = trials.filter((t) => t.point.architecture === "mlp");
+    expect(claim("kfac-wider").check(mlpOnly, config)).toEqual({
+      pass: true,
+      measured: "mlp: kfac 3/4 (75%) vs sgd 1/4 (25%)",
+    });
+    const both = claim("kfac-wider").check(trials, config)!;
+    expect(both.pass).toBe(false);
+    expect(both.measured).toBe("mlp: kfac 3/4 (75%) vs sgd 1/4 (25%); cnn: kfac 1/4 (25%) vs sgd 2/4 (50%) ✗");
+  });
+
+  it("kfac-diverges-less compares the diverged fractions", () => {
+    expect(claim("kfac-diverges-less").check(trials, config)).toEqual({
+      pass: false,
+      measured: "mlp: kfac 0/4 diverged vs sgd 2/4; cnn: kfac 1/4 diverged vs sgd 0/4 ✗",
+    });
+  });
+
+  it("kfac-auto-untuned: within the margin of KFAC's best cell on every architecture", () => {
+    const result = claim("kfac-auto-untuned").check(trials, config)!;
+    expect(result.pass).toBe(false); // cnn: 0.85 against 0.90
+    expect(result.measured).toBe("mlp: kfac-auto 89.5% vs kfac's best 90%; cnn: kfac-auto 85% vs kfac's best 90% ✗");
+    const mlpOnly = trials.filter((t) => t.point.architecture === "mlp");
+    expect(claim("kfac-auto-untuned").check(mlpOnly, config)!.pass).toBe(true);
+  });
+
+  it("a run without the optimizers a claim compares gives 'not run'", () => {
+    const sgdOnly = trials.filter((t) => t.point.optimizer === "sgd");
+    const verdicts = evaluateClaims(robustness, sgdOnly, config);
+    expect(verdicts.map((v) => v.status)).toEqual(["not run", "not run", "not run"]);
+  });
+});
+
+describe("kfac-auto through the shared training loop", () => {
+  it("curvature: true hands the batch's exact curvature to the update; without it the context has none", async () => {
+    const data = await loadTrialData({ dataset: "mnist", trainSize: 64, testSize: 32, dataSeed: 0 });
+    const seen: UpdateContext[] = [];
+    // A recording transform that never moves the parameters.
+    const recorder: GradientTransformation = {
+      init: () => null,
+      update(grads, state, _params, ctx) {
+        seen.push(ctx!);
+        const zero = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, new Matrix(g.rows, g.cols)]));
+        return { updates: zero, state };
+      },
+    };
+    const run = (curvature: boolean) =>
+      trainClassifier({
+        network: mlp(784, [8], 10),
+        optimizer: recorder,
+        layerStats: false,
+        curvature,
+        train: data.train,
+        evaluation: data.test,
+        epochs: 1,
+        batchSize: 32,
+        seed: 1,
+      });
+    await run(true);
+    expect(seen).toHaveLength(2);
+    for (const ctx of seen) {
+      expect(ctx.curvature).toBeDefined();
+      expect(ctx.curvature!.loss).toBe(ctx.loss);
+      expect(ctx.curvature!.batchSize).toBe(32);
+    }
+    seen.length = 0;
+    await run(false);
+    expect(seen.every((ctx) => ctx.curvature === undefined)).toBe(true);
+  });
+
+  it("trains a tiny MLP with kfac-auto (loss falls, accuracy well above chance); refuses without curvature", async () => {
+    const data = await loadTrialData({ dataset: "mnist", trainSize: 400, testSize: 300, dataSeed: 0 });
+    const losses: number[] = [];
+    const options = {
+      network: mlp(784, [16], 10),
+      layerStats: true,
+      train: data.train,
+      evaluation: data.test,
+      epochs: 2,
+      batchSize: 50,
+      seed: 3,
+    };
+    const result = await trainClassifier({
+      ...options,
+      optimizer: makeKfacAuto(1),
+      curvature: true,
+      onStep: (_step, loss) => losses.push(loss),
+    });
+    expect(result.diverged).toBe(false);
+    expect(losses).toHaveLength(16);
+    expect(result.epochs[1].trainLoss).toBeLessThan(0.6 * losses[0]);
+    expect(result.epochs[1].evaluation.accuracy).toBeGreaterThan(0.6);
+    await expect(trainClassifier({ ...options, optimizer: makeKfacAuto(1) })).rejects.toThrow(
+      /adaptive: true needs the batch's curvature in the update context/,
+    );
+  }, 60_000);
+});
+
 describe("robustness end to end (tiny, MNIST digits)", () => {
   it("trains every cell, stores it in the trial info, and flags an absurd learning rate as diverged", async () => {
     const { config, trials } = await runSweep(robustness, {
@@ -207,8 +447,47 @@ describe("robustness end to end (tiny, MNIST digits)", () => {
     expect(cells[0].finalLoss!).toBeLessThan(cells[0].initialLoss!);
     expect(cells[1].diverged).toBe(true);
     const [row] = robustness.summarize(trials, config);
-    expect(row).toMatchObject({ optimizer: "sgd", architecture: "mlp", cells: 2, goodCells: 1 });
+    expect(row).toMatchObject({ optimizer: "sgd", architecture: "mlp", cells: 2, goodCells: 1, divergedCells: 1 });
     expect(row.bestAccuracy).toBe(cells[0].testAccuracy);
     expect(row.robustness).toBe(0.5);
+    expect(row.divergedFraction).toBe(0.5);
+  }, 120_000);
+
+  it("kfac-auto trains once per architecture (2c2d CNN included); its other points do not train", async () => {
+    const { config, trials } = await runSweep(robustness, {
+      dataset: "mnist",
+      optimizer: ["kfac-auto"],
+      architecture: ["mlp", "cnn"],
+      learningRateFactor: [1, 3],
+      secondIndex: [0],
+      trainSize: 200,
+      testSize: 200,
+      hidden: [16],
+      channels: [2, 4],
+      denseWidth: 8,
+      batchSize: 50,
+      epochs: 2,
+    });
+    expect(trials).toHaveLength(4);
+    const trained = trials.filter((t) => t.info.cell !== undefined);
+    expect(trained.map((t) => [t.point.architecture, t.point.learningRateFactor])).toEqual([
+      ["mlp", 1],
+      ["cnn", 1],
+    ]);
+    for (const t of trials.filter((t) => t.info.cell === undefined)) {
+      expect(t.info[REPEATS_KFAC_AUTO_CELL]).toMatch(/kfac-auto has no grid/);
+      expect(t.scalars).toEqual({});
+    }
+    for (const t of trained) {
+      const cell = t.info.cell as CellRecord;
+      expect(cell).toMatchObject({ learningRate: null, secondName: "initial damping", second: 1, diverged: false });
+      expect(cell.finalLoss!).toBeLessThan(cell.initialLoss!);
+      expect(cell.testAccuracy!).toBeGreaterThan(0.3); // chance is 0.1 after 8 steps on 200 digits
+    }
+    const rows = robustness.summarize(trials, config);
+    expect(rows.map((r) => [r.architecture, r.cells])).toEqual([
+      ["mlp", 1],
+      ["cnn", 1],
+    ]);
   }, 120_000);
 });
