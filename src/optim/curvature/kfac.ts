@@ -69,6 +69,14 @@ export interface KfacOptions {
    */
   factorUpdateEvery?: number;
   /**
+   * EKFAC only: steps between re-estimates of the scalings (the second moments in the eigenbasis) from the
+   * per-example projections, default `factorUpdateEvery`. The scalings are a curvature statistic like A and G, so
+   * they follow the same period (kfac-jax's curvature_update_period covers every block's statistics alike); the
+   * projections cost 2n(out² + in²) flops, more than the rest of the step at batch 1024. 1: every step (George et
+   * al. 2018's Algorithm 1, and this library's behaviour before).
+   */
+  scalingUpdateEvery?: number;
+  /**
    * Precision of the Gram matrices of the statistics, the applies and EKFAC's rotations and projections, default
    * "float32" (twice the float64 rate); the factors are accumulated and inverted (eigendecomposed) in float64.
    * "float64" reproduces the reference implementations to round-off. See precision.ts.
@@ -112,6 +120,7 @@ interface Resolved {
   decay: number;
   every: number;
   factorEvery: number;
+  scalingEvery: number;
   kernels: PrecisionKernels;
   lowRank: boolean;
   fisher: FisherKind;
@@ -129,6 +138,7 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "emaDecay",
     "inverseEvery",
     "factorUpdateEvery",
+    ...(name === "ekfac" ? ["scalingUpdateEvery"] : []),
     "precision",
     "lowRankApply",
     "fisher",
@@ -138,12 +148,14 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "maxFailures",
     "onWarning",
   ]);
+  const factorEvery = checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1);
   return {
     lr: checkLearningRate(name, "learningRate", o.learningRate),
     damping: checkNumber(name, "damping", o.damping ?? 1e-3, 0, Infinity, { openLow: true }),
     decay: checkNumber(name, "emaDecay", o.emaDecay ?? 0.95, 0, 1, { openHigh: true }),
     every: checkInteger(name, "inverseEvery", o.inverseEvery ?? 10, 1),
-    factorEvery: checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1),
+    factorEvery,
+    scalingEvery: checkInteger(name, "scalingUpdateEvery", o.scalingUpdateEvery ?? factorEvery, 1),
     kernels: precisionOption(name, o.precision),
     lowRank: checkBoolean(name, "lowRankApply", o.lowRankApply ?? true),
     fisher: checkChoice(name, "fisher", o.fisher ?? "empirical", ["empirical", "sampled"] as const),
@@ -169,7 +181,7 @@ type Variant = (
   block: KroneckerBlock,
   scaling: Matrix | null,
   grad: Matrix,
-  refreshNow: boolean,
+  schedule: { refresh: boolean; scale: boolean },
   o: Resolved,
   scratch: Scratch,
 ) => LayerStep;
@@ -183,10 +195,10 @@ function useFactored(s: KroneckerStats, grad: Matrix, o: Resolved): boolean {
 }
 
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
-const kfacLayer: Variant = (s, _g, block, _scaling, grad, refreshNow, o, scratch) => {
+const kfacLayer: Variant = (s, _g, block, _scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
-  if (refreshNow || (block.leftCache === null && block.left !== null))
-    ({ block, error } = refresh(block, dampedInverses(o.damping)));
+  if (schedule.refresh || (block.leftCache === null && block.left !== null))
+    ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse)));
   const { product } = o.kernels;
   const direction = useFactored(s, grad, o)
     ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`)
@@ -196,13 +208,14 @@ const kfacLayer: Variant = (s, _g, block, _scaling, grad, refreshNow, o, scratch
 
 /**
  * EKFAC: on schedule the eigenbases Q_G, Q_A of the factors, with the scalings reset to the KFAC values λ_G λ_Aᵀ;
- * every step the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the step is
- * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second moments
- * ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one.
+ * every `scalingUpdateEvery` steps the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the
+ * step is Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second
+ * moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes through the
+ * statistics or the gradient, whichever is cheaper (as KFAC's apply).
  */
-const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch) => {
+const ekfacLayer: Variant = (s, g, block, scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
-  if (refreshNow || (block.leftCache === null && block.left !== null)) {
+  if (schedule.refresh || (block.leftCache === null && block.left !== null)) {
     const r = refresh(block, eigenbases());
     block = r.block;
     error = r.error;
@@ -217,15 +230,19 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch)
   if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad, error };
   const { product } = o.kernels;
   const [QG, QA] = [block.leftCache, block.rightCache];
-  const gp = product(scratch.matrix(`${s.weight}:gp`, g.rows, QG.cols), g, QG);
-  const ap = product(scratch.matrix(`${s.weight}:ap`, s.a.rows, QA.cols), s.a, QA);
   let P: Matrix;
-  if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
-    P = product(scratch.matrix(`${s.weight}:in`, QG.cols, QA.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+  if (schedule.scale) {
+    const gp = product(scratch.matrix(`${s.weight}:gp`, g.rows, QG.cols), g, QG);
+    const ap = product(scratch.matrix(`${s.weight}:ap`, s.a.rows, QA.cols), s.a, QA);
+    if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
+      P = product(scratch.matrix(`${s.weight}:in`, QG.cols, QA.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+    } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
+    const batch = projectedSecondMoments(s, gp, ap, product);
+    if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
+    else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
+  } else if (useFactored(s, grad, o)) {
+    P = factoredTwoSided(s, QG, QA, product, scratch, `${s.weight}:in`);
   } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
-  const batch = projectedSecondMoments(s, gp, ap, product);
-  if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
-  else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
   return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product), error };
 };
@@ -243,6 +260,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       const eta = learningRateAt(name, o.lr, state.count);
       const refreshNow = (t - 1) % o.every === 0;
       const foldNow = (t - 1) % o.factorEvery === 0;
+      const scaleNow = (t - 1) % o.scalingEvery === 0;
       const layers = { ...state.layers };
       const scalings = { ...state.scalings };
       const diagonals = { ...state.diagonals };
@@ -287,7 +305,8 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
         const refreshThis = refreshNow && foldError === null;
         const grad = joinedGradient(grads, s, scratch);
-        const step = variant(s, g, block, scalings[s.weight] ?? null, grad, refreshThis, o, scratch);
+        const schedule = { refresh: refreshThis, scale: scaleNow || first };
+        const step = variant(s, g, block, scalings[s.weight] ?? null, grad, schedule, o, scratch);
         const error = foldError ?? step.error;
         layers[s.weight] = {
           ...step.block,
@@ -368,8 +387,8 @@ export function kfac(
 /**
  * EKFAC (George et al. 2018, "Fast approximate natural gradient descent in a Kronecker-factored eigenbasis"):
  * KFAC's factors and eigenbases (refreshed every `inverseEvery` steps), with the diagonal of the curvature in that
- * basis re-estimated every step from the per-example gradients (moving average with `emaDecay`); damping is added
- * to those scalings. Otherwise as `kfac`, `adaptive: true` included.
+ * basis re-estimated every `scalingUpdateEvery` steps from the per-example gradients (moving average with
+ * `emaDecay`); damping is added to those scalings. Otherwise as `kfac`, `adaptive: true` included.
  */
 export function ekfac(options: KfacOptions): GradientTransformation<KfacState>;
 export function ekfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;

@@ -171,9 +171,15 @@ export function addRidge(A: Matrix, lambda: number): Matrix {
   return out;
 }
 
-/** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
-function dampedInverse(X: Matrix, r: number): Matrix {
-  return symmetrized(solveSPD(addRidge(X, r), Matrix.identity(X.rows)));
+/** An inverse of a symmetric positive definite matrix (see precision.ts's `spdInverse`). */
+export type SpdInverse = (X: Matrix) => Matrix;
+
+/** X⁻¹ by a Cholesky solve against the identity, all in float64. */
+const solveInverse: SpdInverse = (X) => solveSPD(X, Matrix.identity(X.rows));
+
+/** (X + rI)⁻¹ with `inverse`, symmetrised. */
+function dampedInverse(X: Matrix, r: number, inverse: SpdInverse): Matrix {
+  return symmetrized(inverse(addRidge(X, r)));
 }
 
 /**
@@ -193,14 +199,15 @@ export function piSplit(A: Matrix, G: Matrix): number {
 
 /**
  * KFAC's rule: left = G (output side), right = A (input side); caches (G + (√λ/π)I)⁻¹ and (A + π√λ I)⁻¹ with π
- * from `piSplit`, so `applyTwoSided` gives (A_λ ⊗ G_λ)⁻¹ vec(∇) = vec(G_λ⁻¹ ∇ A_λ⁻¹).
+ * from `piSplit`, so `applyTwoSided` gives (A_λ ⊗ G_λ)⁻¹ vec(∇) = vec(G_λ⁻¹ ∇ A_λ⁻¹). `inverse`: float64 Cholesky
+ * solves by default, or a precision's `inverse` (precision.ts).
  */
-export function dampedInverses(damping: number): RefreshRule {
+export function dampedInverses(damping: number, inverse: SpdInverse = solveInverse): RefreshRule {
   return (block) => {
     const { left: G, right: A } = requireFactors(block);
     const pi = piSplit(A, G);
     const root = Math.sqrt(damping);
-    return sideDampedInverses(root / pi, pi * root)(block);
+    return sideDampedInverses(root / pi, pi * root, inverse)(block);
   };
 }
 
@@ -208,10 +215,14 @@ export function dampedInverses(damping: number): RefreshRule {
  * Each side's own Tikhonov damping: caches (L + λ_L I)⁻¹ and (R + λ_R I)⁻¹; a side without statistics stays the
  * identity. This is the paper's equation 5, whose damping λ_G sits on the input factor Q_G = Σ̂ₓ alone.
  */
-export function sideDampedInverses(leftDamping: number, rightDamping: number): RefreshRule {
+export function sideDampedInverses(
+  leftDamping: number,
+  rightDamping: number,
+  inverse: SpdInverse = solveInverse,
+): RefreshRule {
   return (block) => ({
-    leftCache: block.left ? dampedInverse(block.left, leftDamping) : null,
-    rightCache: block.right ? dampedInverse(block.right, rightDamping) : null,
+    leftCache: block.left ? dampedInverse(block.left, leftDamping, inverse) : null,
+    rightCache: block.right ? dampedInverse(block.right, rightDamping, inverse) : null,
   });
 }
 
