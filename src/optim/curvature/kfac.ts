@@ -24,7 +24,7 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
-import { coveredDiagonally } from "./blocking.js";
+import { blockDiagonalRight, chunkSizes, coveredDiagonally } from "./blocking.js";
 import { adaptiveStep, isAdaptive, resolveAdaptive, type AdaptiveOptions, type AdaptiveState } from "./adaptive.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
@@ -37,6 +37,7 @@ import {
   rotate,
   rotateBack,
   updateStatistics,
+  type BlockSizes,
   type KroneckerBlock,
 } from "./kronecker-block.js";
 import {
@@ -83,6 +84,14 @@ export interface KfacOptions {
    */
   precision?: Precision;
   /**
+   * Largest diagonal block of a factor, default 1024: a side wider than this (the 2c2d network's 3137-wide dense
+   * input) gets a block-diagonal factor of ⌈n/max⌉ near-equal blocks, the dense factor's diagonal blocks, refreshed
+   * and applied block by block (distributed_shampoo's max_preconditioner_dim, 1024–8192 in its examples; Anil et
+   * al. 2020 §4). A 3137² inverse costs 31 GFLOP, four 785² blocks 1.9; the apply's products shrink likewise.
+   * The 784-256-256-10 MLP's factors (785 at most) stay whole. A value at least the widest side: no blocking.
+   */
+  maxPreconditionerDim?: number;
+  /**
    * Apply the step through the layer's statistics, (gL)ᵀ(aR)/n, instead of through the gradient, when that costs
    * fewer flops (a batch smaller than the layer) and the gradient is checked to be gᵀa/n; default true. The same
    * step up to round-off. false: always through the gradient.
@@ -122,6 +131,7 @@ interface Resolved {
   factorEvery: number;
   scalingEvery: number;
   kernels: PrecisionKernels;
+  maxDim: number;
   lowRank: boolean;
   fisher: FisherKind;
   klClip: number | null;
@@ -140,6 +150,7 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "factorUpdateEvery",
     ...(name === "ekfac" ? ["scalingUpdateEvery"] : []),
     "precision",
+    "maxPreconditionerDim",
     "lowRankApply",
     "fisher",
     "klClip",
@@ -157,6 +168,7 @@ function resolve(name: string, o: KfacOptions): Resolved {
     factorEvery,
     scalingEvery: checkInteger(name, "scalingUpdateEvery", o.scalingUpdateEvery ?? factorEvery, 1),
     kernels: precisionOption(name, o.precision),
+    maxDim: checkInteger(name, "maxPreconditionerDim", o.maxPreconditionerDim ?? 1024, 1),
     lowRank: checkBoolean(name, "lowRankApply", o.lowRankApply ?? true),
     fisher: checkChoice(name, "fisher", o.fisher ?? "empirical", ["empirical", "sampled"] as const),
     klClip: o.klClip === undefined ? null : checkNumber(name, "klClip", o.klClip, 0, Infinity, { openLow: true }),
@@ -178,6 +190,7 @@ interface LayerStep {
 type Variant = (
   s: KroneckerStats,
   g: Matrix,
+  sizes: BlockSizes,
   block: KroneckerBlock,
   scaling: Matrix | null,
   grad: Matrix,
@@ -190,19 +203,19 @@ type Variant = (
  * Whether this layer's two-sided product with caches L (out×out) and R (in×in) should go through the statistics:
  * allowed, cheaper, and the gradient is the factored one.
  */
-function useFactored(s: KroneckerStats, grad: Matrix, o: Resolved): boolean {
-  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows) && gradientIsFactored(grad, s);
+function useFactored(s: KroneckerStats, grad: Matrix, sizes: BlockSizes, o: Resolved): boolean {
+  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows, sizes) && gradientIsFactored(grad, s);
 }
 
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
-const kfacLayer: Variant = (s, _g, block, _scaling, grad, schedule, o, scratch) => {
+const kfacLayer: Variant = (s, _g, sizes, block, _scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
   if (schedule.refresh || (block.leftCache === null && block.left !== null))
-    ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse)));
+    ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse, sizes)));
   const { product } = o.kernels;
-  const direction = useFactored(s, grad, o)
-    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`)
-    : applyTwoSided(block, grad, scratch, s.weight, product);
+  const direction = useFactored(s, grad, sizes, o)
+    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`, sizes)
+    : applyTwoSided(block, grad, scratch, s.weight, product, sizes);
   return { block, scaling: null, direction, error };
 };
 
@@ -213,10 +226,10 @@ const kfacLayer: Variant = (s, _g, block, _scaling, grad, schedule, o, scratch) 
  * moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes through the
  * statistics or the gradient, whichever is cheaper (as KFAC's apply).
  */
-const ekfacLayer: Variant = (s, g, block, scaling, grad, schedule, o, scratch) => {
+const ekfacLayer: Variant = (s, g, sizes, block, scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
   if (schedule.refresh || (block.leftCache === null && block.left !== null)) {
-    const r = refresh(block, eigenbases());
+    const r = refresh(block, eigenbases(sizes));
     block = r.block;
     error = r.error;
     if (r.result?.leftValues && r.result.rightValues) {
@@ -232,19 +245,26 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, schedule, o, scratch) =
   const [QG, QA] = [block.leftCache, block.rightCache];
   let P: Matrix;
   if (schedule.scale) {
-    const gp = product(scratch.matrix(`${s.weight}:gp`, g.rows, QG.cols), g, QG);
-    const ap = product(scratch.matrix(`${s.weight}:ap`, s.a.rows, QA.cols), s.a, QA);
+    const gp = blockDiagonalRight(scratch.matrix(`${s.weight}:gp`, g.rows, g.cols), g, QG, sizes.left, false, product);
+    const ap = blockDiagonalRight(
+      scratch.matrix(`${s.weight}:ap`, s.a.rows, s.a.cols),
+      s.a,
+      QA,
+      sizes.right,
+      false,
+      product,
+    );
     if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
-      P = product(scratch.matrix(`${s.weight}:in`, QG.cols, QA.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
-    } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
+      P = product(scratch.matrix(`${s.weight}:in`, g.cols, s.a.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+    } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
     const batch = projectedSecondMoments(s, gp, ap, product);
     if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
     else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
-  } else if (useFactored(s, grad, o)) {
-    P = factoredTwoSided(s, QG, QA, product, scratch, `${s.weight}:in`);
-  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
+  } else if (useFactored(s, grad, sizes, o)) {
+    P = factoredTwoSided(s, QG, QA, product, scratch, `${s.weight}:in`, sizes);
+  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product), error };
+  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product, sizes), error };
 };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
@@ -296,8 +316,9 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         let block = layers[s.weight] ?? emptyKroneckerBlock();
         const first = block.left === null;
         let foldError: string | null = null;
+        const sizes = { left: chunkSizes(g.cols, o.maxDim), right: chunkSizes(s.a.cols, o.maxDim) };
         if (foldNow || first) {
-          const { A, G } = batchFactors(s, g, o.kernels.gram);
+          const { A, G } = batchFactors(s, g, o.kernels.gram, sizes);
           const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
           block = folded.block;
           foldError = folded.error;
@@ -306,7 +327,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         const refreshThis = refreshNow && foldError === null;
         const grad = joinedGradient(grads, s, scratch);
         const schedule = { refresh: refreshThis, scale: scaleNow || first };
-        const step = variant(s, g, block, scalings[s.weight] ?? null, grad, schedule, o, scratch);
+        const step = variant(s, g, sizes, block, scalings[s.weight] ?? null, grad, schedule, o, scratch);
         const error = foldError ?? step.error;
         layers[s.weight] = {
           ...step.block,
