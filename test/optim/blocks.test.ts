@@ -15,12 +15,14 @@ import {
   coveredDiagonally,
   diagonalBlocks,
   parameterCoverage,
+  readTile,
 } from "../../src/optim/curvature/blocking.js";
+import { gradientSequence, randomParams } from "./fixtures.js";
 import { batchFactors } from "../../src/optim/curvature/layer-stats.js";
 import { gram } from "../../src/linalg/blas.js";
 import { solveSPD } from "../../src/linalg/cholesky.js";
 import * as optim from "../../src/optim/index.js";
-import type { KroneckerStats } from "../../src/nn/types.js";
+import type { KroneckerStats, Params } from "../../src/nn/types.js";
 import { naiveMatmul } from "../helpers/naive.js";
 
 function spd(rng: Rng, n: number, scale = 1): Matrix {
@@ -94,8 +96,8 @@ describe("Kronecker block verbs", () => {
 });
 
 describe("which blocks cover which parameters (one map for every curvature method)", () => {
-  const shampoo = { maxDim: 1024, oversized: "tile", vectors: "diagonal" } as const;
-  const soap = { maxDim: 1024, oversized: "one-sided", vectors: "none" } as const;
+  const shampoo = { maxDim: 1024, vectors: "diagonal" } as const;
+  const soap = { maxDim: 1024, vectors: "none" } as const;
 
   it("Shampoo tiles a matrix to at most maxDim per side, row-major over the grid, and gives vectors a diagonal", () => {
     const cover = parameterCoverage(new Matrix(3000, 784), shampoo);
@@ -110,12 +112,11 @@ describe("which blocks cover which parameters (one map for every curvature metho
     expect(parameterCoverage(new Matrix(1, 256), shampoo)).toEqual({ kind: "diagonal" });
   });
 
-  it("SOAP keeps one block while one side fits, none beyond, and none for vectors (they go to AdamW)", () => {
-    expect(parameterCoverage(new Matrix(3000, 784), soap)).toEqual({
+  it("SOAP tiles a matrix like Shampoo and gives vectors no block (they go to AdamW)", () => {
+    expect(parameterCoverage(new Matrix(1024, 3136), soap)).toEqual({
       kind: "kronecker",
-      tiles: [{ row0: 0, rows: 3000, col0: 0, cols: 784 }],
+      tiles: [0, 1024, 2048, 3072].map((col0) => ({ row0: 0, rows: 1024, col0, cols: col0 === 3072 ? 64 : 1024 })),
     });
-    expect(parameterCoverage(new Matrix(3000, 2000), soap)).toEqual({ kind: "none" });
     expect(parameterCoverage(new Matrix(256, 1), soap)).toEqual({ kind: "none" });
   });
 
@@ -240,5 +241,37 @@ describe("kfac / ekfac blocking of wide factors (maxPreconditionerDim)", () => {
     const t = optim.ekfac({ learningRate: 1, precision: "float64" });
     const whole = t.update({ w: gw, b: gb }, t.init({ w: gw, b: gb }), undefined, { stats: [stats] }).updates;
     expect(Math.abs(whole.w.data[0] - steps[0].w.data[0])).toBeGreaterThan(1e-6);
+  });
+});
+
+describe("soap blocking (maxPreconditionerDim)", () => {
+  it("a tiled matrix takes on each tile the steps of SOAP run on that tile alone", () => {
+    // Tiles 4×4, 4×3, 2×4, 2×3: every tile a matrix (a 1×n tile alone would go to AdamW).
+    const params = randomParams(31, { w: [6, 7] });
+    const grads = gradientSequence(32, params, 14);
+    const options = { learningRate: 0.1, precision: "float64", preconditionEvery: 3 } as const;
+    const tiled = optim.soap({ ...options, maxPreconditionerDim: 4 });
+    const tileRuns = parameterCoverage(params.w, { maxDim: 4, vectors: "none" });
+    if (tileRuns.kind !== "kronecker") throw new Error("expected tiles");
+    expect(tileRuns.tiles).toHaveLength(4);
+    let state = tiled.init(params);
+    let p = params;
+    const alone = tileRuns.tiles.map((tile) => {
+      const t = optim.soap(options);
+      const q: Params = { w: readTile(params.w, tile) };
+      return { tile, t, state: t.init(q), q };
+    });
+    for (const g of grads) {
+      const r = tiled.update(g, state, p);
+      state = r.state;
+      p = optim.applyUpdates(p, r.updates);
+      for (const run of alone) {
+        const s = run.t.update({ w: readTile(g.w, run.tile) }, run.state, run.q);
+        run.state = s.state;
+        run.q = optim.applyUpdates(run.q, s.updates);
+        const ours = readTile(r.updates.w, run.tile);
+        s.updates.w.data.forEach((x, i) => expect(ours.data[i]).toBeCloseTo(x, 12));
+      }
+    }
   });
 });

@@ -284,7 +284,7 @@ describe("shampoo, soap and muon defaults", () => {
     const t = optim.soap({ learningRate: 1, eps: 1e-16, weightDecay: 0.1, precision: "float64" });
     const r = t.update(g, t.init(params), params);
     for (const u of Object.values(r.updates)) expect(u.data.every((x) => x === 0)).toBe(true);
-    expect(r.state.blocks.w.leftCache).not.toBeNull();
+    expect(r.state.blocks.w[0].leftCache).not.toBeNull();
     expect(r.state.m.w.data.every((x) => x === 0)).toBe(true);
   });
 

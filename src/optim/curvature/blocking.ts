@@ -3,8 +3,8 @@
  * estimator), for every curvature method:
  * - KFAC and EKFAC follow the layer statistics the network reports (`coveredDiagonally`): a dense or conv layer's
  *   [W | b] is one Kronecker block, a batch-norm layer's scale and shift get diagonal blocks;
- * - Shampoo and SOAP follow the parameters' shapes (`parameterCoverage`): a matrix gets Kronecker blocks, anything
- *   else a diagonal block (Shampoo) or none (SOAP sends it to AdamW).
+ * - Shampoo and SOAP follow the parameters' shapes (`parameterCoverage`): a matrix gets Kronecker blocks over its
+ *   tiles, anything else a diagonal block (Shampoo) or none (SOAP sends it to AdamW).
  * Blocking of large matrices (Anil et al. 2020, §4; Distributed Shampoo's max_preconditioner_dim): a dimension
  * above the maximum is cut into consecutive chunks of `max` (the last one shorter), and each (row chunk, column
  * chunk) pair gets its own Kronecker block, so no factor exceeds max×max.
@@ -61,19 +61,13 @@ export function writeTile(M: Matrix, t: Tile, X: Matrix): void {
 export type Coverage = { kind: "kronecker"; tiles: Tile[] } | { kind: "diagonal" } | { kind: "none" };
 
 /**
- * How a shape-driven method covers a parameter. `oversized: "tile"` blocks a matrix into tiles of at most
- * maxDim (Shampoo); `"one-sided"` keeps one block when at least one side fits, the other side staying the identity,
- * and none otherwise (SOAP). Vectors and 1×n or n×1 matrices get `vectors`.
+ * How a shape-driven method (Shampoo, SOAP) covers a parameter: a matrix gets Kronecker blocks over its tiles of
+ * at most maxDim per side; vectors and 1×n or n×1 matrices get `vectors` (Shampoo: a diagonal block; SOAP: none,
+ * they go to AdamW).
  */
-export function parameterCoverage(
-  p: Matrix,
-  rule: { maxDim: number; oversized: "tile" | "one-sided"; vectors: "diagonal" | "none" },
-): Coverage {
+export function parameterCoverage(p: Matrix, rule: { maxDim: number; vectors: "diagonal" | "none" }): Coverage {
   if (!isMatrixShaped(p)) return { kind: rule.vectors };
-  if (rule.oversized === "tile") return { kind: "kronecker", tiles: tiles(p.rows, p.cols, rule.maxDim) };
-  if (p.rows <= rule.maxDim || p.cols <= rule.maxDim)
-    return { kind: "kronecker", tiles: tiles(p.rows, p.cols, Infinity) };
-  return { kind: "none" };
+  return { kind: "kronecker", tiles: tiles(p.rows, p.cols, rule.maxDim) };
 }
 
 /** Whether a layer's statistics call for diagonal blocks (batch-norm's scale and shift) rather than one Kronecker block. */
