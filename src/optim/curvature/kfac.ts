@@ -79,7 +79,8 @@ export interface KfacOptions {
   scalingUpdateEvery?: number;
   /**
    * Precision of the Gram matrices of the statistics, the applies and EKFAC's rotations and projections, default
-   * "float32" (twice the float64 rate); the factors are accumulated and inverted (eigendecomposed) in float64.
+   * "float32" (twice the float64 rate); the factors are accumulated, factored (Cholesky) and eigendecomposed in
+   * float64, and KFAC's inverse L⁻ᵀL⁻¹ is formed as a float32 Gram matrix (precision.ts's `spdInverse`).
    * "float64" reproduces the reference implementations to round-off. See precision.ts.
    */
   precision?: Precision;
@@ -388,7 +389,9 @@ function finishStep(
 /**
  * KFAC (Martens & Grosse 2015). Per layer, with the batch factors of `batchFactors` folded into moving averages
  * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch every `factorUpdateEvery` steps (the first batch initialises them),
- * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (float64), and the
+ * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (`spdInverse` of the
+ * precision: float64 Cholesky, then float64 solves or a float32 Gram matrix; block by block for a side wider than
+ * `maxPreconditionerDim`), and the
  * step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹, computed as (g G_λ⁻¹)ᵀ(a A_λ⁻¹)/n when that is cheaper (`lowRankApply`), with
  * the products in `precision` (docs/second-order-cost.md).
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional

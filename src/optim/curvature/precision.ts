@@ -2,10 +2,11 @@
  * The precision of a curvature method's large products (statistics Gram matrices, applies, rotations): "float32"
  * (the default of every method) runs them on the float32 kernels, operands rounded from float64 and results
  * widened back, at twice the float64 rate; "float64" keeps everything in float64 (the behaviour that matches the
- * reference implementations to round-off). The statistics themselves are accumulated, and the inverses, roots and
- * eigenbases computed from them, in float64 either way: those are where an ill-conditioned factor would amplify
- * float32 rounding by its condition number (distributed_shampoo and kfac-pytorch likewise keep factors in float32
- * but can compute their roots in float64).
+ * reference implementations to round-off). The statistics themselves are accumulated, and the factorisations,
+ * roots and eigenbases computed from them, in float64 either way: those are where an ill-conditioned factor would
+ * amplify float32 rounding by its condition number (distributed_shampoo and kfac-pytorch likewise keep factors in
+ * float32 but can compute their roots in float64). Only the last product of KFAC's inverse, L⁻ᵀL⁻¹ from the
+ * float64 Cholesky factor, runs in float32 (`spdInverse`).
  */
 import { gram, matmulInto, type GramOptions } from "../../linalg/blas.js";
 import { gramFloat32 } from "../../linalg/blas32.js";
