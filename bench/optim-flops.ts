@@ -12,6 +12,7 @@ export type FlopMethod = "sgd" | "adam" | "kfac" | "ekfac" | "shampoo" | "soap" 
 /** Refresh and statistics periods at the constructors' defaults (see docs/second-order-cost.md). */
 const KFAC_FACTOR_EVERY = 10;
 const KFAC_INVERSE_EVERY = 10;
+const EKFAC_SCALING_EVERY = KFAC_FACTOR_EVERY;
 const SHAMPOO_ROOT_EVERY = 100;
 const SOAP_BASIS_EVERY = 10;
 const MUON_NS_STEPS = 5;
@@ -43,14 +44,18 @@ export function stepFlops(method: FlopMethod, widths: readonly number[], n: numb
         total += (gram(i, n) + gram(o, n)) / KFAC_FACTOR_EVERY;
         total += (i ** 3 + o ** 3) / KFAC_INVERSE_EVERY;
         break;
-      case "ekfac":
-        // Per-example projections gQ_G, aQ_A and their squared product (the scalings), every step; the gradient
-        // rotated in from the same projections ((gQ_G)ᵀ(aQ_A)/n) and rotated back (two products).
-        total += product(n, o, o) + product(n, i, i) + 2 * product(o, i, n);
+      case "ekfac": {
+        // Every EKFAC_SCALING_EVERY steps the per-example projections gQ_G, aQ_A, their squared product (the
+        // scalings) and the gradient rotated in from them ((gQ_G)ᵀ(aQ_A)/n); on the other steps the rotation in
+        // the cheaper way (KFAC's apply with the bases); every step the rotation back (two products).
+        const rotateIn = kfacApply(o, i, n);
+        const withScalings = product(n, o, o) + product(n, i, i) + 2 * product(o, i, n);
+        total += (withScalings + (EKFAC_SCALING_EVERY - 1) * rotateIn) / EKFAC_SCALING_EVERY;
         total += product(o, i, o) + product(o, i, i);
         total += (gram(i, n) + gram(o, n)) / KFAC_FACTOR_EVERY;
         total += (9 * (i ** 3 + o ** 3)) / KFAC_INVERSE_EVERY;
         break;
+      }
       case "shampoo":
         // The weight only (biases take the diagonal form): grams GGᵀ and GᵀG, the two-sided apply, roots by eigh
         // and V·diag·Vᵀ every SHAMPOO_ROOT_EVERY steps.

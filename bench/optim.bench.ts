@@ -1,21 +1,34 @@
 /**
- * `npm run bench -- optim`: the whole training step (forward + backward + optimizer update + applying it) of the
- * 784-256-256-10 MLP with float32 products, through the public API at each optimizer's constructor defaults, on
- * random data at batch 128 and 1024. Per optimizer: the step's flop count (the model in `stepFlops`), the mean ms
- * per step over whole refresh periods (so refreshes are amortised), the achieved GFLOP/s and its share of our own
- * float32 GEMM rate (measured in the same run), and the ratio to the SGD step.
+ * `npm run bench -- optim`: the whole training step (forward + backward + optimizer update + applying it) through
+ * the public API at each optimizer's constructor defaults, on random data, one table per (network, batch, thread
+ * count):
+ * - the 784-256-256-10 MLP with float32 products at batch 128 and 1024: per optimizer the step's flop count (the
+ *   model in `stepFlops`), the mean ms per step over whole refresh periods (so refreshes are amortised), the
+ *   achieved GFLOP/s and its share of our own float32 GEMM rate (measured in the same run), and the ratio to the
+ *   SGD step;
+ * - DeepOBS's 2c2d CNN (`nn.twoConvTwoDense`, float32) at batch 128: ms per step and the ratio to the SGD step for
+ *   sgd, kfac, shampoo and soap (no flop model; a step is ≈ 1 s, so few steps: see OPTIM_BENCH_CNN_STEPS).
+ *   Shampoo's roots come every 100 steps, more than the CNN rows run: its row is the steady step (preconditioning
+ *   from step 1) plus one refresh's measured extra time / 100.
+ * With OPTIM_BENCH_PREVIOUS=1, rows for the behaviour before the latest cost changes are added to each table
+ * (EKFAC's scalings every step; KFAC/EKFAC unblocked on the CNN) and a table of KFAC's inverse by float64 solves
+ * against the float32 Gram form.
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
- * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period) and
- * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period).
+ * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
+ * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_CNN (1, the
+ * default, or 0), OPTIM_BENCH_CNN_STEPS (default 20, after 10 untimed: two of KFAC's and SOAP's refresh periods),
+ * OPTIM_BENCH_PREVIOUS (0 or 1, default 0).
  */
 import { Matrix } from "../src/linalg/matrix.js";
 import { Matrix32 } from "../src/linalg/matrix32.js";
-import { matmulInto } from "../src/linalg/blas.js";
+import { gram, matmulInto } from "../src/linalg/blas.js";
 import { matmul32Into } from "../src/linalg/blas32.js";
 import { setThreads, startThreads } from "../src/linalg/threads.js";
 import { mlp } from "../src/experiments/fashion/networks.js";
 import { softmaxCrossEntropy } from "../src/nn/losses.js";
+import { twoConvTwoDense } from "../src/nn/networks.js";
+import { spdInverse } from "../src/optim/curvature/precision.js";
 import type { Network } from "../src/nn/sequential.js";
 import { Rng, gaussianMatrix } from "../src/random/index.js";
 import * as optim from "../src/optim/index.js";
@@ -23,36 +36,88 @@ import { stepFlops, type FlopMethod } from "./optim-flops.js";
 import { printTable } from "./numpy.js";
 
 const WIDTHS = [784, 256, 256, 10] as const;
+const CLASSES = 10;
+const CNN_INPUTS = 784;
+const CNN_BATCH = 128;
+/** Shampoo's default refresh period (docs/second-order-cost.md). */
+const SHAMPOO_EVERY = 100;
 /** Interleaved timing rounds (see `meanStepMs`). */
 const ROUNDS = 4;
 
-function listFromEnv(name: string, fallback: string): number[] {
+function listFromEnv(name: string, fallback: string, min = 1): number[] {
   const raw = process.env[name] ?? fallback;
   const values = raw.split(",").map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`bench: ${name} must be a comma-separated list of positive integers, got ${raw}`);
+  if (values.some((v) => !Number.isInteger(v) || v < min)) {
+    throw new RangeError(`bench: ${name} must be a comma-separated list of integers ≥ ${min}, got ${raw}`);
   }
   return values;
 }
 
+interface Method {
+  /** Row label. */
+  name: string;
+  /** The flop model's method (null: no flop count for this row). */
+  flops: FlopMethod | null;
+  make: () => optim.GradientTransformation<unknown>;
+  stats: boolean;
+}
+
 /** The optimizers at their constructor defaults; only the required step size is given (small enough that no method
  * diverges on random labels: the cost of a step does not depend on it). */
-const METHODS: { name: FlopMethod; make: () => optim.GradientTransformation<unknown>; stats: boolean }[] = [
-  { name: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }), stats: false },
-  { name: "adam", make: () => optim.adam({ learningRate: 1e-3 }), stats: false },
-  { name: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }), stats: true },
-  { name: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }), stats: true },
-  { name: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }), stats: false },
-  { name: "soap", make: () => optim.soap({ learningRate: 3e-3 }), stats: false },
-  { name: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
+const METHODS: Method[] = [
+  { name: "sgd", flops: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }), stats: false },
+  { name: "adam", flops: "adam", make: () => optim.adam({ learningRate: 1e-3 }), stats: false },
+  { name: "kfac", flops: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }), stats: true },
+  { name: "ekfac", flops: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }), stats: true },
+  { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }), stats: false },
+  { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }), stats: false },
+  { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
+];
+
+/** The behaviour before the latest cost changes, for before/after ratios in the same run. */
+const PREVIOUS_MLP: Method[] = [
+  {
+    name: "ekfac, scalings every step",
+    flops: null,
+    make: () => optim.ekfac({ learningRate: 1e-3, scalingUpdateEvery: 1 }),
+    stats: true,
+  },
+];
+
+/** The 2c2d rows: SGD and the methods with CNN ceilings (shampoo: see `cnnShampooMs`). */
+const CNN_METHODS: Method[] = [
+  METHODS[0],
+  METHODS[2],
+  {
+    name: "shampoo",
+    flops: null,
+    make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1 }),
+    stats: false,
+  },
+  METHODS[5],
+];
+
+const PREVIOUS_CNN: Method[] = [
+  {
+    name: "kfac, unblocked",
+    flops: null,
+    make: () => optim.kfac({ learningRate: 1e-3, maxPreconditionerDim: 100000 }),
+    stats: true,
+  },
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
-function trainer(net: Network, make: () => optim.GradientTransformation<unknown>, stats: boolean, batch: number) {
+function trainer(
+  net: Network,
+  make: () => optim.GradientTransformation<unknown>,
+  stats: boolean,
+  batch: number,
+  inputs: number,
+) {
   const rng = new Rng(1);
   const batches = [0, 1, 2, 3].map(() => ({
-    x: gaussianMatrix(rng, batch, WIDTHS[0]),
-    y: Int32Array.from({ length: batch }, () => rng.int(WIDTHS[WIDTHS.length - 1])),
+    x: gaussianMatrix(rng, batch, inputs),
+    y: Int32Array.from({ length: batch }, () => rng.int(CLASSES)),
   }));
   const params = net.init(0);
   const opt = make();
@@ -76,13 +141,33 @@ function trainer(net: Network, make: () => optim.GradientTransformation<unknown>
  * rounds (every method runs steps/ROUNDS steps in turn), so that a load that drifts during the run (a shared
  * machine) weighs on every method alike instead of on whichever ran at the wrong moment.
  */
-function meanStepMs(net: Network, batch: number, warmup: number, steps: number): number[] {
-  const runs = METHODS.map((m) => trainer(net, m.make, m.stats, batch));
+function meanStepMs(
+  net: Network,
+  methods: readonly Method[],
+  batch: number,
+  inputs: number,
+  warmup: number,
+  steps: number,
+): number[] {
+  const runs = methods.map((m) => trainer(net, m.make, m.stats, batch, inputs));
   for (const run of runs) run(warmup);
   const total = runs.map(() => 0);
   const per = Math.ceil(steps / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) runs.forEach((run, i) => (total[i] += run(per)));
   return total.map((ms) => ms / (per * ROUNDS));
+}
+
+/**
+ * The extra ms of one Shampoo root refresh on the CNN: a Shampoo that refreshes every step against one that does
+ * not, over the same `steps` steps after one untimed step (both precondition from step 1).
+ */
+function cnnShampooRefreshMs(net: Network, batch: number, steps: number): number {
+  const make = (every: number) => () =>
+    optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, preconditionEvery: every });
+  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, m, false, batch, CNN_INPUTS));
+  each(1);
+  none(1);
+  return (each(steps) - none(steps)) / steps;
 }
 
 /** GFLOP/s of our GEMM (float32 and float64) on a 512³ product, best of 5. */
@@ -106,38 +191,90 @@ function gemmRates(): { f32: number; f64: number } {
   return { f32: best(() => matmul32Into(C32, A32, B32)), f64: best(() => matmulInto(C, A, B)) };
 }
 
-export default function main(): void {
-  const threadCounts = listFromEnv("OPTIM_BENCH_THREADS", "1");
+/** KFAC's damped inverse of an n×n SPD factor: ms by float64 solves and by the float32 Gram form, best of 3. */
+function inverseTimes(n: number): { float64: number; float32: number } {
+  const rng = new Rng(3);
+  const X = gram(gaussianMatrix(rng, 2 * n, n));
+  for (let i = 0; i < n; i++) X.data[i * n + i] += 1;
+  const best = (precision: "float64" | "float32"): number => {
+    let ms = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      spdInverse(precision, X);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  return { float64: best("float64"), float32: best("float32") };
+}
+
+function mlpTables(threads: number, previous: boolean): void {
   const batchSizes = listFromEnv("OPTIM_BENCH_BATCHES", "128,1024");
   const [steps] = listFromEnv("OPTIM_BENCH_STEPS", "100");
   const [warmup] = listFromEnv("OPTIM_BENCH_WARMUP", "100");
   const net = mlp(WIDTHS[0], WIDTHS.slice(1, -1), WIDTHS[WIDTHS.length - 1], "float32");
+  const methods = previous ? [...METHODS, ...PREVIOUS_MLP] : METHODS;
+  for (const batch of batchSizes) {
+    const times = meanStepMs(net, methods, batch, WIDTHS[0], warmup, steps);
+    // Measured right after the rows, so that a machine whose load changes compares like with like.
+    const rate = gemmRates();
+    const sgdMs = times[0];
+    const rows = methods.map((m, i) => {
+      const ms = times[i];
+      const flops = m.flops === null ? NaN : stepFlops(m.flops, WIDTHS, batch);
+      const gflops = flops / ms / 1e6;
+      return {
+        optimizer: m.name,
+        "GFLOP/step": m.flops === null ? "–" : flops / 1e9,
+        "ms/step": ms,
+        "GFLOP/s": m.flops === null ? "–" : gflops,
+        "% of sgemm": m.flops === null ? "–" : `${((100 * gflops) / rate.f32).toFixed(0)}%`,
+        "× sgd step": ms / sgdMs,
+      };
+    });
+    printTable(
+      `whole training step, MLP 784-256-256-10 float32, batch ${batch}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
+        `constructor defaults (mean of ${steps} steps after ${warmup}); our GEMM 512³: ` +
+        `sgemm ${rate.f32.toFixed(1)} GFLOP/s, dgemm ${rate.f64.toFixed(1)} GFLOP/s`,
+      rows,
+    );
+  }
+}
+
+function cnnTable(threads: number, previous: boolean): void {
+  const [steps] = listFromEnv("OPTIM_BENCH_CNN_STEPS", "20");
+  const warmup = 10;
+  const net = twoConvTwoDense({ dtype: "float32" });
+  const methods = previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS;
+  const times = meanStepMs(net, methods, CNN_BATCH, CNN_INPUTS, warmup, steps);
+  const refresh = cnnShampooRefreshMs(net, CNN_BATCH, 2);
+  const rows = methods.map((m, i) => {
+    const ms = m.name === "shampoo" ? times[i] + refresh / SHAMPOO_EVERY : times[i];
+    return { optimizer: m.name, "ms/step": ms, "× sgd step": ms / times[0] };
+  });
+  printTable(
+    `whole training step, 2c2d CNN float32, batch ${CNN_BATCH}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
+      `constructor defaults (mean of ${steps} steps after ${warmup}; shampoo: steady step + one root refresh ` +
+      `(${refresh.toFixed(0)} ms) / ${SHAMPOO_EVERY})`,
+    rows,
+  );
+}
+
+export default function main(): void {
+  const threadCounts = listFromEnv("OPTIM_BENCH_THREADS", "1");
+  const [cnn] = listFromEnv("OPTIM_BENCH_CNN", "1", 0);
+  const [previous] = listFromEnv("OPTIM_BENCH_PREVIOUS", "0", 0);
   for (const threads of threadCounts) {
     setThreads(threads);
     startThreads();
-    for (const batch of batchSizes) {
-      const rows: Record<string, string | number>[] = [];
-      let sgdMs = NaN;
-      const times = meanStepMs(net, batch, warmup, steps);
-      for (const [i, m] of METHODS.entries()) {
-        const ms = times[i];
-        if (m.name === "sgd") sgdMs = ms;
-        const flops = stepFlops(m.name, WIDTHS, batch);
-        const gflops = flops / ms / 1e6;
-        rows.push({ optimizer: m.name, "GFLOP/step": flops / 1e9, "ms/step": ms, "GFLOP/s": gflops });
-      }
-      // Measured right after the rows, so that a machine whose load changes compares like with like.
-      const rate = gemmRates();
-      for (const row of rows) {
-        row["% of sgemm"] = `${((100 * (row["GFLOP/s"] as number)) / rate.f32).toFixed(0)}%`;
-        row["× sgd step"] = (row["ms/step"] as number) / sgdMs;
-      }
-      printTable(
-        `whole training step, MLP 784-256-256-10 float32, batch ${batch}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
-          `constructor defaults (mean of ${steps} steps after ${warmup}); our GEMM 512³: ` +
-          `sgemm ${rate.f32.toFixed(1)} GFLOP/s, dgemm ${rate.f64.toFixed(1)} GFLOP/s`,
-        rows,
-      );
+    mlpTables(threads, previous === 1);
+    if (cnn === 1) cnnTable(threads, previous === 1);
+    if (previous === 1) {
+      const rows = [257, 785, 1024].map((n) => {
+        const t = inverseTimes(n);
+        return { n, "float64 solves ms": t.float64, "float32 Gram ms": t.float32, ratio: t.float64 / t.float32 };
+      });
+      printTable(`KFAC's damped inverse of an n×n factor, ${threads} thread${threads > 1 ? "s" : ""}, best of 3`, rows);
     }
   }
   setThreads(1);

@@ -4,11 +4,13 @@
  * `partition`.
  */
 import { describe, expect, it } from "vitest";
-import { gram } from "../../src/linalg/blas.js";
+import { gram, matmul } from "../../src/linalg/blas.js";
+import { eigh } from "../../src/linalg/eigh.js";
 import { gramFloat32 } from "../../src/linalg/blas32.js";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import * as optim from "../../src/optim/index.js";
+import { spdInverse } from "../../src/optim/curvature/precision.js";
 import type { KroneckerStats, Params } from "../../src/nn/types.js";
 import { denseLeastSquares, gradientSequence, maxRelDiff, randomParams } from "./fixtures.js";
 
@@ -68,6 +70,29 @@ describe("gramFloat32", () => {
           expect(ours.get(i, j)).toBe(ours.get(j, i));
           expect(Math.fround(ours.get(i, j))).toBe(ours.get(i, j));
         }
+    }
+  });
+});
+
+describe("spdInverse", () => {
+  it("float32 (float64 Cholesky and solve, float32 Gram L⁻ᵀL⁻¹) equals the float64 inverse to float32 accuracy", () => {
+    const rng = new Rng(11);
+    for (const [rows, n, ridge] of [
+      [80, 40, 0.1],
+      [10, 40, 1e-3], // rank-deficient statistics, damped: condition number ≈ 10⁵
+    ] as const) {
+      const X = gram(gaussianMatrix(rng, rows, n));
+      for (let i = 0; i < n; i++) X.data[i * n + i] += ridge;
+      const f32 = spdInverse("float32", X);
+      const f64 = spdInverse("float64", X);
+      expect(normRelDiff({ x: f32 }, { x: f64 })).toBeLessThan(1e-6);
+      // And it is the inverse: X·X⁻¹ = I up to the condition number times float32 round-off.
+      const I = matmul(X, f32);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(I.get(i, j) - (i === j ? 1 : 0)));
+      expect(worst).toBeLessThan(ridge === 0.1 ? 1e-5 : 1e-2);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(f32.get(i, j)).toBe(f32.get(j, i));
     }
   });
 });
@@ -139,6 +164,85 @@ describe("kfac / ekfac cost options", () => {
   });
 });
 
+describe("ekfac: scalings every scalingUpdateEvery steps", () => {
+  const float64 = { precision: "float64", inverseEvery: 100, learningRate: 0.1, emaDecay: 0.5 } as const;
+
+  it("re-estimates the scalings at steps 1, k+1, 2k+1, … only; in between the step uses the last scalings", () => {
+    const { params, grads, stats } = wideLayer(9, 5);
+    const t = optim.ekfac({ ...float64, factorUpdateEvery: 3 });
+    let state = t.init(params);
+    const scalings: Matrix[] = [];
+    grads.forEach((g, i) => {
+      state = t.update(g, state, params, { stats: [stats[i]] }).state;
+      scalings.push(state.scalings.w);
+    });
+    expect(scalings[1]).toBe(scalings[0]);
+    expect(scalings[2]).toBe(scalings[0]);
+    expect(scalings[3]).not.toBe(scalings[0]);
+    expect(scalings[4]).toBe(scalings[3]);
+  });
+
+  it("scalingUpdateEvery 1 with factors every k equals a naive EKFAC that re-estimates the scalings every step", () => {
+    // More examples than inputs, so that the factors' eigenvalues are distinct and the eigenbases unique.
+    const rng = new Rng(10);
+    const W = gaussianMatrix(rng, 3, 5, 0.3);
+    const b0 = gaussianMatrix(rng, 1, 3);
+    const passes = Array.from({ length: 4 }, () =>
+      denseLeastSquares(W, b0, gaussianMatrix(rng, 30, 5), gaussianMatrix(rng, 30, 3)),
+    );
+    const [params, grads, stats] = [{ w: W, b: b0 }, passes.map((p) => p.grads), passes.map((p) => p.stats)];
+    const [decay, lambda, lr] = [0.5, 1e-3, 0.1];
+    const t = optim.ekfac({ ...float64, damping: lambda, factorUpdateEvery: 3, scalingUpdateEvery: 1 });
+    const ours = run(t, params, grads, stats);
+    // Naive: the eigenbases of the first batch's factors (no fold before step 4, no refresh before step 101);
+    // S starts at λ_G λ_Aᵀ and folds (1/n) Σᵢ (Q_Gᵀ gᵢ aᵢᵀ Q_A)² every step.
+    const n = stats[0].batchSize;
+    const scaled = (M: Matrix, c: number): Matrix =>
+      new Matrix(
+        M.rows,
+        M.cols,
+        M.data.map((x) => x * c),
+      );
+    const eG = eigh(scaled(gram(stats[0].g), 1 / n));
+    const eA = eigh(scaled(gram(stats[0].a), 1 / n));
+    const [QG, QA] = [eG.vectors, eA.vectors];
+    let S = new Matrix(QG.cols, QA.cols);
+    for (let k = 0; k < S.rows; k++)
+      for (let j = 0; j < S.cols; j++) S.data[k * S.cols + j] = eG.values[k] * eA.values[j];
+    ours.forEach((u, step) => {
+      const { a, g } = stats[step];
+      const batch = new Matrix(S.rows, S.cols);
+      for (let i = 0; i < n; i++) {
+        const gi = new Matrix(1, g.cols, g.data.slice(i * g.cols, (i + 1) * g.cols));
+        const ai = new Matrix(1, a.cols, a.data.slice(i * a.cols, (i + 1) * a.cols));
+        const P = matmul(matmul(QG, matmul(gi, ai, { transA: true }), { transA: true }), QA);
+        for (let k = 0; k < batch.data.length; k++) batch.data[k] += P.data[k] ** 2 / n;
+      }
+      S = new Matrix(
+        S.rows,
+        S.cols,
+        S.data.map((x, k) => decay * x + (1 - decay) * batch.data[k]),
+      );
+      const joined = new Matrix(g.cols, a.cols);
+      for (let r = 0; r < g.cols; r++) {
+        for (let c = 0; c + 1 < a.cols; c++) joined.set(r, c, grads[step].w.get(r, c));
+        joined.set(r, a.cols - 1, grads[step].b.data[r]);
+      }
+      const P = matmul(matmul(QG, joined, { transA: true }), QA);
+      const D = new Matrix(
+        P.rows,
+        P.cols,
+        P.data.map((x, k) => x / (S.data[k] + lambda)),
+      );
+      const step_ = matmul(matmul(QG, D), QA, { transB: true });
+      for (let r = 0; r < g.cols; r++) {
+        for (let c = 0; c + 1 < a.cols; c++) expect(u.w.get(r, c)).toBeCloseTo(-lr * step_.get(r, c), 9);
+        expect(u.b.data[r]).toBeCloseTo(-lr * step_.get(r, a.cols - 1), 9);
+      }
+    });
+  });
+});
+
 describe("shampoo, soap and muon defaults", () => {
   it("shampoo: before step preconditionEvery (default 100) the step is the graft's (Adam); the roots start there", () => {
     const params = randomParams(11, { w: [4, 3], b: [1, 4] });
@@ -180,7 +284,7 @@ describe("shampoo, soap and muon defaults", () => {
     const t = optim.soap({ learningRate: 1, eps: 1e-16, weightDecay: 0.1, precision: "float64" });
     const r = t.update(g, t.init(params), params);
     for (const u of Object.values(r.updates)) expect(u.data.every((x) => x === 0)).toBe(true);
-    expect(r.state.blocks.w.leftCache).not.toBeNull();
+    expect(r.state.blocks.w[0].leftCache).not.toBeNull();
     expect(r.state.m.w.data.every((x) => x === 0)).toBe(true);
   });
 

@@ -59,7 +59,7 @@ describe("failed refreshes: last good preconditioner, one warning per block", ()
       };
       for (const g of grads.slice(0, 3)) step(g);
       const cacheOf = (): unknown =>
-        "momentum" in state ? state.blocks.w[0].leftCache : (state as optim.SoapState).blocks.w.leftCache;
+        "momentum" in state ? state.blocks.w[0].leftCache : (state as optim.SoapState).blocks.w[0].leftCache;
       const cache = cacheOf();
       step(bad);
       step(bad);

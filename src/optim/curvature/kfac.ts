@@ -24,7 +24,7 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision, type PrecisionKernels } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
-import { coveredDiagonally } from "./blocking.js";
+import { blockDiagonalRight, chunkSizes, coveredDiagonally } from "./blocking.js";
 import { adaptiveStep, isAdaptive, resolveAdaptive, type AdaptiveOptions, type AdaptiveState } from "./adaptive.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
@@ -37,6 +37,7 @@ import {
   rotate,
   rotateBack,
   updateStatistics,
+  type BlockSizes,
   type KroneckerBlock,
 } from "./kronecker-block.js";
 import {
@@ -69,11 +70,28 @@ export interface KfacOptions {
    */
   factorUpdateEvery?: number;
   /**
+   * EKFAC only: steps between re-estimates of the scalings (the second moments in the eigenbasis) from the
+   * per-example projections, default `factorUpdateEvery`. The scalings are a curvature statistic like A and G, so
+   * they follow the same period (kfac-jax's curvature_update_period covers every block's statistics alike); the
+   * projections cost 2n(out² + in²) flops, more than the rest of the step at batch 1024. 1: every step (George et
+   * al. 2018's Algorithm 1, and this library's behaviour before).
+   */
+  scalingUpdateEvery?: number;
+  /**
    * Precision of the Gram matrices of the statistics, the applies and EKFAC's rotations and projections, default
-   * "float32" (twice the float64 rate); the factors are accumulated and inverted (eigendecomposed) in float64.
+   * "float32" (twice the float64 rate); the factors are accumulated, factored (Cholesky) and eigendecomposed in
+   * float64, and KFAC's inverse L⁻ᵀL⁻¹ is formed as a float32 Gram matrix (precision.ts's `spdInverse`).
    * "float64" reproduces the reference implementations to round-off. See precision.ts.
    */
   precision?: Precision;
+  /**
+   * Largest diagonal block of a factor, default 1024: a side wider than this (the 2c2d network's 3137-wide dense
+   * input) gets a block-diagonal factor of ⌈n/max⌉ near-equal blocks, the dense factor's diagonal blocks, refreshed
+   * and applied block by block (distributed_shampoo's max_preconditioner_dim, 1024–8192 in its examples; Anil et
+   * al. 2020 §4). A 3137² inverse costs 31 GFLOP, four 785² blocks 1.9; the apply's products shrink likewise.
+   * The 784-256-256-10 MLP's factors (785 at most) stay whole. A value at least the widest side: no blocking.
+   */
+  maxPreconditionerDim?: number;
   /**
    * Apply the step through the layer's statistics, (gL)ᵀ(aR)/n, instead of through the gradient, when that costs
    * fewer flops (a batch smaller than the layer) and the gradient is checked to be gᵀa/n; default true. The same
@@ -112,7 +130,9 @@ interface Resolved {
   decay: number;
   every: number;
   factorEvery: number;
+  scalingEvery: number;
   kernels: PrecisionKernels;
+  maxDim: number;
   lowRank: boolean;
   fisher: FisherKind;
   klClip: number | null;
@@ -129,7 +149,9 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "emaDecay",
     "inverseEvery",
     "factorUpdateEvery",
+    ...(name === "ekfac" ? ["scalingUpdateEvery"] : []),
     "precision",
+    "maxPreconditionerDim",
     "lowRankApply",
     "fisher",
     "klClip",
@@ -138,13 +160,16 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "maxFailures",
     "onWarning",
   ]);
+  const factorEvery = checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1);
   return {
     lr: checkLearningRate(name, "learningRate", o.learningRate),
     damping: checkNumber(name, "damping", o.damping ?? 1e-3, 0, Infinity, { openLow: true }),
     decay: checkNumber(name, "emaDecay", o.emaDecay ?? 0.95, 0, 1, { openHigh: true }),
     every: checkInteger(name, "inverseEvery", o.inverseEvery ?? 10, 1),
-    factorEvery: checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1),
+    factorEvery,
+    scalingEvery: checkInteger(name, "scalingUpdateEvery", o.scalingUpdateEvery ?? factorEvery, 1),
     kernels: precisionOption(name, o.precision),
+    maxDim: checkInteger(name, "maxPreconditionerDim", o.maxPreconditionerDim ?? 1024, 1),
     lowRank: checkBoolean(name, "lowRankApply", o.lowRankApply ?? true),
     fisher: checkChoice(name, "fisher", o.fisher ?? "empirical", ["empirical", "sampled"] as const),
     klClip: o.klClip === undefined ? null : checkNumber(name, "klClip", o.klClip, 0, Infinity, { openLow: true }),
@@ -166,10 +191,11 @@ interface LayerStep {
 type Variant = (
   s: KroneckerStats,
   g: Matrix,
+  sizes: BlockSizes,
   block: KroneckerBlock,
   scaling: Matrix | null,
   grad: Matrix,
-  refreshNow: boolean,
+  schedule: { refresh: boolean; scale: boolean },
   o: Resolved,
   scratch: Scratch,
 ) => LayerStep;
@@ -178,32 +204,33 @@ type Variant = (
  * Whether this layer's two-sided product with caches L (out×out) and R (in×in) should go through the statistics:
  * allowed, cheaper, and the gradient is the factored one.
  */
-function useFactored(s: KroneckerStats, grad: Matrix, o: Resolved): boolean {
-  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows) && gradientIsFactored(grad, s);
+function useFactored(s: KroneckerStats, grad: Matrix, sizes: BlockSizes, o: Resolved): boolean {
+  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows, sizes) && gradientIsFactored(grad, s);
 }
 
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
-const kfacLayer: Variant = (s, _g, block, _scaling, grad, refreshNow, o, scratch) => {
+const kfacLayer: Variant = (s, _g, sizes, block, _scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
-  if (refreshNow || (block.leftCache === null && block.left !== null))
-    ({ block, error } = refresh(block, dampedInverses(o.damping)));
+  if (schedule.refresh || (block.leftCache === null && block.left !== null))
+    ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse, sizes)));
   const { product } = o.kernels;
-  const direction = useFactored(s, grad, o)
-    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`)
-    : applyTwoSided(block, grad, scratch, s.weight, product);
+  const direction = useFactored(s, grad, sizes, o)
+    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`, sizes)
+    : applyTwoSided(block, grad, scratch, s.weight, product, sizes);
   return { block, scaling: null, direction, error };
 };
 
 /**
  * EKFAC: on schedule the eigenbases Q_G, Q_A of the factors, with the scalings reset to the KFAC values λ_G λ_Aᵀ;
- * every step the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the step is
- * Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second moments
- * ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one.
+ * every `scalingUpdateEvery` steps the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the
+ * step is Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second
+ * moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes through the
+ * statistics or the gradient, whichever is cheaper (as KFAC's apply).
  */
-const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch) => {
+const ekfacLayer: Variant = (s, g, sizes, block, scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
-  if (refreshNow || (block.leftCache === null && block.left !== null)) {
-    const r = refresh(block, eigenbases());
+  if (schedule.refresh || (block.leftCache === null && block.left !== null)) {
+    const r = refresh(block, eigenbases(sizes));
     block = r.block;
     error = r.error;
     if (r.result?.leftValues && r.result.rightValues) {
@@ -217,17 +244,28 @@ const ekfacLayer: Variant = (s, g, block, scaling, grad, refreshNow, o, scratch)
   if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad, error };
   const { product } = o.kernels;
   const [QG, QA] = [block.leftCache, block.rightCache];
-  const gp = product(scratch.matrix(`${s.weight}:gp`, g.rows, QG.cols), g, QG);
-  const ap = product(scratch.matrix(`${s.weight}:ap`, s.a.rows, QA.cols), s.a, QA);
   let P: Matrix;
-  if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
-    P = product(scratch.matrix(`${s.weight}:in`, QG.cols, QA.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
-  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product);
-  const batch = projectedSecondMoments(s, gp, ap, product);
-  if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
-  else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
+  if (schedule.scale) {
+    const gp = blockDiagonalRight(scratch.matrix(`${s.weight}:gp`, g.rows, g.cols), g, QG, sizes.left, false, product);
+    const ap = blockDiagonalRight(
+      scratch.matrix(`${s.weight}:ap`, s.a.rows, s.a.cols),
+      s.a,
+      QA,
+      sizes.right,
+      false,
+      product,
+    );
+    if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
+      P = product(scratch.matrix(`${s.weight}:in`, g.cols, s.a.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+    } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
+    const batch = projectedSecondMoments(s, gp, ap, product);
+    if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
+    else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
+  } else if (useFactored(s, grad, sizes, o)) {
+    P = factoredTwoSided(s, QG, QA, product, scratch, `${s.weight}:in`, sizes);
+  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product), error };
+  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product, sizes), error };
 };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
@@ -243,6 +281,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       const eta = learningRateAt(name, o.lr, state.count);
       const refreshNow = (t - 1) % o.every === 0;
       const foldNow = (t - 1) % o.factorEvery === 0;
+      const scaleNow = (t - 1) % o.scalingEvery === 0;
       const layers = { ...state.layers };
       const scalings = { ...state.scalings };
       const diagonals = { ...state.diagonals };
@@ -278,8 +317,9 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         let block = layers[s.weight] ?? emptyKroneckerBlock();
         const first = block.left === null;
         let foldError: string | null = null;
+        const sizes = { left: chunkSizes(g.cols, o.maxDim), right: chunkSizes(s.a.cols, o.maxDim) };
         if (foldNow || first) {
-          const { A, G } = batchFactors(s, g, o.kernels.gram);
+          const { A, G } = batchFactors(s, g, o.kernels.gram, sizes);
           const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
           block = folded.block;
           foldError = folded.error;
@@ -287,7 +327,8 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
         const refreshThis = refreshNow && foldError === null;
         const grad = joinedGradient(grads, s, scratch);
-        const step = variant(s, g, block, scalings[s.weight] ?? null, grad, refreshThis, o, scratch);
+        const schedule = { refresh: refreshThis, scale: scaleNow || first };
+        const step = variant(s, g, sizes, block, scalings[s.weight] ?? null, grad, schedule, o, scratch);
         const error = foldError ?? step.error;
         layers[s.weight] = {
           ...step.block,
@@ -348,7 +389,9 @@ function finishStep(
 /**
  * KFAC (Martens & Grosse 2015). Per layer, with the batch factors of `batchFactors` folded into moving averages
  * A ← εA + (1−ε)A_batch, G ← εG + (1−ε)G_batch every `factorUpdateEvery` steps (the first batch initialises them),
- * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (float64), and the
+ * every `inverseEvery` steps the damped inverses (A + π√λ I)⁻¹, (G + √λ/π I)⁻¹ are refreshed (`spdInverse` of the
+ * precision: float64 Cholesky, then float64 solves or a float32 Gram matrix; block by block for a side wider than
+ * `maxPreconditionerDim`), and the
  * step is Δ = G_λ⁻¹ [∇W | ∇b] A_λ⁻¹, computed as (g G_λ⁻¹)ᵀ(a A_λ⁻¹)/n when that is cheaper (`lowRankApply`), with
  * the products in `precision` (docs/second-order-cost.md).
  * Batch-norm parameters: Δ = ∇ / (F + λ), F the moving average of per-example squared gradients. Then optional
@@ -368,8 +411,8 @@ export function kfac(
 /**
  * EKFAC (George et al. 2018, "Fast approximate natural gradient descent in a Kronecker-factored eigenbasis"):
  * KFAC's factors and eigenbases (refreshed every `inverseEvery` steps), with the diagonal of the curvature in that
- * basis re-estimated every step from the per-example gradients (moving average with `emaDecay`); damping is added
- * to those scalings. Otherwise as `kfac`, `adaptive: true` included.
+ * basis re-estimated every `scalingUpdateEvery` steps from the per-example gradients (moving average with
+ * `emaDecay`); damping is added to those scalings. Otherwise as `kfac`, `adaptive: true` included.
  */
 export function ekfac(options: KfacOptions): GradientTransformation<KfacState>;
 export function ekfac(options: AdaptiveKfacOptions): GradientTransformation<AdaptiveState<KfacState>>;

@@ -20,6 +20,26 @@ import { allFinite } from "../transforms/params.js";
 import type { Scratch } from "../scratch.js";
 import type { ProductInto } from "../../nn/dtype.js";
 import { attempt } from "./failures.js";
+import { blockDiagonalLeft, blockDiagonalRight, diagonalBlocks, packDiagonalBlocks } from "./blocking.js";
+
+/**
+ * The diagonal-block sizes of a block's left and right factors when they are block-diagonal (KFAC and EKFAC
+ * blocking, blocking.ts); without it each factor is one dense block.
+ */
+export interface BlockSizes {
+  left: readonly number[];
+  right: readonly number[];
+}
+
+/** The sizes of a side of `block` under `sizes` (one dense block when there are none). */
+function sideSizes(F: Matrix, sizes: readonly number[] | undefined): readonly number[] {
+  return sizes ?? [F.rows];
+}
+
+/** f applied to each diagonal block of a (packed) factor, the results packed again. */
+function blockwise(F: Matrix, sizes: readonly number[] | undefined, f: (block: Matrix) => Matrix): Matrix {
+  return packDiagonalBlocks(diagonalBlocks(F, sideSizes(F, sizes)).map(f));
+}
 
 export interface KroneckerBlock {
   /** Left (output-side) statistics, null before the first batch. */
@@ -171,9 +191,15 @@ export function addRidge(A: Matrix, lambda: number): Matrix {
   return out;
 }
 
-/** (X + rI)⁻¹ by a Cholesky solve against the identity, symmetrised. */
-function dampedInverse(X: Matrix, r: number): Matrix {
-  return symmetrized(solveSPD(addRidge(X, r), Matrix.identity(X.rows)));
+/** An inverse of a symmetric positive definite matrix (see precision.ts's `spdInverse`). */
+export type SpdInverse = (X: Matrix) => Matrix;
+
+/** X⁻¹ by a Cholesky solve against the identity, all in float64. */
+const solveInverse: SpdInverse = (X) => solveSPD(X, Matrix.identity(X.rows));
+
+/** (X + rI)⁻¹ with `inverse`, symmetrised. */
+function dampedInverse(X: Matrix, r: number, inverse: SpdInverse): Matrix {
+  return symmetrized(inverse(addRidge(X, r)));
 }
 
 /**
@@ -181,26 +207,32 @@ function dampedInverse(X: Matrix, r: number): Matrix {
  * (A + π√λ I) ⊗ (G + (√λ/π) I) ≈ A ⊗ G + λI with the damping shared in proportion to the factors' scales.
  * Returns 1 when either trace is not positive.
  */
-export function piSplit(A: Matrix, G: Matrix): number {
-  const meanDiag = (X: Matrix): number => {
-    let s = 0;
-    for (let i = 0; i < X.rows; i++) s += X.data[i * X.cols + i];
-    return s / X.rows;
+export function piSplit(A: Matrix, G: Matrix, sizes?: BlockSizes): number {
+  // The mean diagonal entry: a block-diagonal factor has the dense factor's diagonal.
+  const meanDiag = (X: Matrix, blockSizes: readonly number[] | undefined): number => {
+    let [s, n] = [0, 0];
+    for (const B of diagonalBlocks(X, sideSizes(X, blockSizes))) {
+      for (let i = 0; i < B.rows; i++) s += B.data[i * B.cols + i];
+      n += B.rows;
+    }
+    return s / n;
   };
-  const ratio = meanDiag(A) / meanDiag(G);
+  const ratio = meanDiag(A, sizes?.right) / meanDiag(G, sizes?.left);
   return ratio > 0 && Number.isFinite(ratio) ? Math.sqrt(ratio) : 1;
 }
 
 /**
  * KFAC's rule: left = G (output side), right = A (input side); caches (G + (√λ/π)I)⁻¹ and (A + π√λ I)⁻¹ with π
- * from `piSplit`, so `applyTwoSided` gives (A_λ ⊗ G_λ)⁻¹ vec(∇) = vec(G_λ⁻¹ ∇ A_λ⁻¹).
+ * from `piSplit`, so `applyTwoSided` gives (A_λ ⊗ G_λ)⁻¹ vec(∇) = vec(G_λ⁻¹ ∇ A_λ⁻¹). `inverse`: float64 Cholesky
+ * solves by default, or a precision's `inverse` (precision.ts). With `sizes`, block-diagonal factors are inverted
+ * block by block (the inverse of a block-diagonal matrix is block-diagonal).
  */
-export function dampedInverses(damping: number): RefreshRule {
+export function dampedInverses(damping: number, inverse: SpdInverse = solveInverse, sizes?: BlockSizes): RefreshRule {
   return (block) => {
     const { left: G, right: A } = requireFactors(block);
-    const pi = piSplit(A, G);
+    const pi = piSplit(A, G, sizes);
     const root = Math.sqrt(damping);
-    return sideDampedInverses(root / pi, pi * root)(block);
+    return sideDampedInverses(root / pi, pi * root, inverse, sizes)(block);
   };
 }
 
@@ -208,10 +240,17 @@ export function dampedInverses(damping: number): RefreshRule {
  * Each side's own Tikhonov damping: caches (L + λ_L I)⁻¹ and (R + λ_R I)⁻¹; a side without statistics stays the
  * identity. This is the paper's equation 5, whose damping λ_G sits on the input factor Q_G = Σ̂ₓ alone.
  */
-export function sideDampedInverses(leftDamping: number, rightDamping: number): RefreshRule {
+export function sideDampedInverses(
+  leftDamping: number,
+  rightDamping: number,
+  inverse: SpdInverse = solveInverse,
+  sizes?: BlockSizes,
+): RefreshRule {
   return (block) => ({
-    leftCache: block.left ? dampedInverse(block.left, leftDamping) : null,
-    rightCache: block.right ? dampedInverse(block.right, rightDamping) : null,
+    leftCache: block.left ? blockwise(block.left, sizes?.left, (B) => dampedInverse(B, leftDamping, inverse)) : null,
+    rightCache: block.right
+      ? blockwise(block.right, sizes?.right, (B) => dampedInverse(B, rightDamping, inverse))
+      : null,
   });
 }
 
@@ -254,13 +293,27 @@ export function descendingEigenbasis(X: Matrix): { Q: Matrix; values: Float64Arr
   return { Q, values: desc };
 }
 
-/** EKFAC's rule (George et al. 2018): the factors' eigenbases (descending), with their eigenvalues. */
-export function eigenbases(): RefreshRule {
+/**
+ * EKFAC's rule (George et al. 2018): the factors' eigenbases (descending), with their eigenvalues. With `sizes`,
+ * each diagonal block's (the eigenbasis of a block-diagonal matrix is block-diagonal), the eigenvalues in block
+ * order.
+ */
+export function eigenbases(sizes?: BlockSizes): RefreshRule {
+  const side = (F: Matrix | null, blockSizes: readonly number[] | undefined) => {
+    if (!F) return { Q: null, values: undefined };
+    const parts = diagonalBlocks(F, sideSizes(F, blockSizes)).map(descendingEigenbasis);
+    const values = new Float64Array(parts.reduce((n, p) => n + p.values.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      values.set(p.values, offset);
+      offset += p.values.length;
+    }
+    return { Q: packDiagonalBlocks(parts.map((p) => p.Q)), values };
+  };
   return (block) => {
-    const { left, right } = block;
-    const l = left ? descendingEigenbasis(left) : null;
-    const r = right ? descendingEigenbasis(right) : null;
-    return { leftCache: l?.Q ?? null, rightCache: r?.Q ?? null, leftValues: l?.values, rightValues: r?.values };
+    const l = side(block.left, sizes?.left);
+    const r = side(block.right, sizes?.right);
+    return { leftCache: l.Q, rightCache: r.Q, leftValues: l.values, rightValues: r.values };
   };
 }
 
@@ -298,8 +351,8 @@ function requireFactors(block: KroneckerBlock): { left: Matrix; right: Matrix } 
 }
 
 /**
- * op(L)·M·op(R) for square L, R (null: the identity) with `product` (matmulInto or its float32 twin), as a new
- * matrix, or, given `scratch`, in matrices reused from it under `name` (the result then belongs to the scratch:
+ * op(L)·M·op(R) for square L, R (null: the identity; block-diagonal, packed, with `sizes`) with `product`
+ * (matmulInto or its float32 twin), as a new matrix, or, given `scratch`, in matrices reused from it under `name` (the result then belongs to the scratch:
  * copy it before it leaves the optimizer).
  */
 function twoSided(
@@ -311,13 +364,17 @@ function twoSided(
   scratch: Scratch | undefined,
   name: string,
   product: ProductInto,
+  sizes: BlockSizes | undefined,
 ): Matrix {
   const fresh = (part: string): Matrix =>
     scratch ? scratch.matrix(`${name}:${part}`, M.rows, M.cols) : new Matrix(M.rows, M.cols);
+  const [left, right] = [sizes?.left ?? [M.rows], sizes?.right ?? [M.cols]];
   const out = fresh("out");
-  if (L && R) product(out, product(fresh("mid"), L, M, { transA: transL }), R, { transB: transR });
-  else if (L) product(out, L, M, { transA: transL });
-  else if (R) product(out, M, R, { transB: transR });
+  if (L && R) {
+    const mid = blockDiagonalLeft(fresh("mid"), L, left, M, transL, product);
+    blockDiagonalRight(out, mid, R, right, transR, product);
+  } else if (L) blockDiagonalLeft(out, L, left, M, transL, product);
+  else if (R) blockDiagonalRight(out, M, R, right, transR, product);
   else out.data.set(M.data);
   return out;
 }
@@ -329,8 +386,9 @@ export function applyTwoSided(
   scratch?: Scratch,
   name = "",
   product: ProductInto = matmulInto,
+  sizes?: BlockSizes,
 ): Matrix {
-  return twoSided(block.leftCache, false, M, block.rightCache, false, scratch, name, product);
+  return twoSided(block.leftCache, false, M, block.rightCache, false, scratch, name, product, sizes);
 }
 
 /** M in the block's eigenbasis: Q_Lᵀ M Q_R (a null basis is the identity); see `twoSided`. */
@@ -340,8 +398,9 @@ export function rotate(
   scratch?: Scratch,
   name = "",
   product: ProductInto = matmulInto,
+  sizes?: BlockSizes,
 ): Matrix {
-  return twoSided(block.leftCache, true, M, block.rightCache, false, scratch, name, product);
+  return twoSided(block.leftCache, true, M, block.rightCache, false, scratch, name, product, sizes);
 }
 
 /** Back from the eigenbasis: Q_L M Q_Rᵀ; see `twoSided`. */
@@ -351,6 +410,7 @@ export function rotateBack(
   scratch?: Scratch,
   name = "",
   product: ProductInto = matmulInto,
+  sizes?: BlockSizes,
 ): Matrix {
-  return twoSided(block.leftCache, false, M, block.rightCache, true, scratch, name, product);
+  return twoSided(block.leftCache, false, M, block.rightCache, true, scratch, name, product, sizes);
 }

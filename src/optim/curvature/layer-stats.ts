@@ -6,7 +6,8 @@
 import { Matrix } from "../../linalg/matrix.js";
 import { gram } from "../../linalg/blas.js";
 import { ShapeError } from "../../linalg/errors.js";
-import type { FactorBatch } from "./kronecker-block.js";
+import type { BlockSizes, FactorBatch } from "./kronecker-block.js";
+import { blockDiagonalRight, packDiagonalBlocks, readTile } from "./blocking.js";
 import type { Scratch } from "../scratch.js";
 import type { ProductInto } from "../../nn/dtype.js";
 import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext } from "../../nn/types.js";
@@ -91,17 +92,31 @@ export function perExampleGradients(optimizer: string, s: DiagonalStats, fisher:
  * the Gram matrices with their scales (so the scaling rides on the moving-average pass). For a dense layer (T = 1)
  * these are E[aaᵀ] and E[ggᵀ] of Martens & Grosse 2015. (kfac-pytorch splits T differently between the two
  * factors; with the π-split damping the preconditioned step is the same.) `gramOf` computes the Gram matrices
- * (`gram`, or its float32 twin).
+ * (`gram`, or its float32 twin). With `sizes`, only the diagonal blocks of each factor (blocking.ts), packed.
  */
 export function batchFactors(
   s: KroneckerStats,
   g: Matrix,
   gramOf: (X: Matrix) => Matrix = gram,
+  sizes?: BlockSizes,
 ): { A: FactorBatch; G: FactorBatch } {
   return {
-    A: { batch: gramOf(s.a), scale: 1 / s.batchSize },
-    G: { batch: gramOf(g), scale: 1 / (s.batchSize * s.positions) },
+    A: { batch: blockGram(s.a, sizes?.right, gramOf), scale: 1 / s.batchSize },
+    G: { batch: blockGram(g, sizes?.left, gramOf), scale: 1 / (s.batchSize * s.positions) },
   };
+}
+
+/** The diagonal blocks XₖᵀXₖ of XᵀX over column chunks of `sizes` (packed; one chunk: XᵀX itself). */
+function blockGram(X: Matrix, sizes: readonly number[] | undefined, gramOf: (X: Matrix) => Matrix): Matrix {
+  if (!sizes || sizes.length === 1) return gramOf(X);
+  let col0 = 0;
+  return packDiagonalBlocks(
+    sizes.map((cols) => {
+      const block = gramOf(readTile(X, { row0: 0, rows: X.rows, col0, cols }));
+      col0 += cols;
+      return block;
+    }),
+  );
 }
 
 /**
@@ -202,16 +217,21 @@ export function gradientIsFactored(grad: Matrix, s: KroneckerStats): boolean {
 /**
  * Whether Lᵀ∇R through the factors, (gL)ᵀ(aR)/n, costs fewer flops than through the out×in gradient ∇ itself: the
  * low-rank form when the batch (rows of a) is smaller than the layer (Martens & Grosse 2015 §8 note the same
- * saving for the factored gradient).
+ * saving for the factored gradient). `sizes`: block-diagonal factors (blocking.ts).
  */
-export function factoredIsCheaper(out: number, cols: number, rows: number): boolean {
-  return rows * (out * out + cols * cols + out * cols) < out * cols * (out + cols);
+export function factoredIsCheaper(out: number, cols: number, rows: number, sizes?: BlockSizes): boolean {
+  // Σb² over a side's diagonal blocks: the flops of a product with that side's factor, per row or column.
+  const squares = (blockSizes: readonly number[] | undefined, n: number): number =>
+    (blockSizes ?? [n]).reduce((sum, b) => sum + b * b, 0);
+  const [left, right] = [squares(sizes?.left, out), squares(sizes?.right, cols)];
+  return rows * (left + right + out * cols) < cols * left + out * right;
 }
 
 /**
  * (g·L)ᵀ(a·R)/n (a null L or R is the identity): Lᵀ∇R for the factored gradient ∇ = gᵀa/n without forming ∇, in
  * matrices reused from `scratch` under `name` (the out×in result belongs to the scratch). With L = G⁻¹, R = A⁻¹
- * (symmetric) this is KFAC's step G⁻¹∇A⁻¹; with the eigenbases it is EKFAC's rotation Q_Gᵀ∇Q_A.
+ * (symmetric) this is KFAC's step G⁻¹∇A⁻¹; with the eigenbases it is EKFAC's rotation Q_Gᵀ∇Q_A. `sizes`:
+ * block-diagonal (packed) L and R (blocking.ts).
  */
 export function factoredTwoSided(
   s: KroneckerStats,
@@ -220,9 +240,14 @@ export function factoredTwoSided(
   product: ProductInto,
   scratch: Scratch,
   name: string,
+  sizes?: BlockSizes,
 ): Matrix {
   const { a, g } = s;
-  const gl = L ? product(scratch.matrix(`${name}:gL`, g.rows, L.cols), g, L) : g;
-  const ar = R ? product(scratch.matrix(`${name}:aR`, a.rows, R.cols), a, R) : a;
+  const gl = L
+    ? blockDiagonalRight(scratch.matrix(`${name}:gL`, g.rows, g.cols), g, L, sizes?.left ?? [g.cols], false, product)
+    : g;
+  const ar = R
+    ? blockDiagonalRight(scratch.matrix(`${name}:aR`, a.rows, a.cols), a, R, sizes?.right ?? [a.cols], false, product)
+    : a;
   return product(scratch.matrix(`${name}:out`, gl.cols, ar.cols), gl, ar, { transA: true, alpha: 1 / s.batchSize });
 }

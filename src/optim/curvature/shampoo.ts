@@ -127,7 +127,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const rule = inverseRoots(-0.25, eps);
-  const coverage = { maxDim, oversized: "tile", vectors: "diagonal" } as const;
+  const coverage = { maxDim, vectors: "diagonal" } as const;
   const scratch = new Scratch();
   const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 

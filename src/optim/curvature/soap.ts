@@ -19,7 +19,7 @@ import { learningRateAt, type LearningRate } from "../transforms/schedule.js";
 import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
-import { parameterCoverage } from "./blocking.js";
+import { parameterCoverage, readTile, writeTile, type Tile } from "./blocking.js";
 import {
   emptyKroneckerBlock,
   powerIterationBases,
@@ -45,7 +45,12 @@ export interface SoapOptions {
   shampooBeta?: number;
   /** Steps between refreshes of the eigenbasis, default 10. */
   preconditionEvery?: number;
-  /** A side longer than this keeps the identity basis, default 10000. */
+  /**
+   * Largest side of a block, default 1024: a matrix with a longer side is cut into tiles of at most this size,
+   * each with its own factors and bases (distributed_shampoo's max_preconditioner_dim, as `shampoo`). Before, a
+   * side longer than 10000 kept the identity basis and a shorter one was never blocked: the 2c2d network's
+   * 1024×3136 dense weight then rotated through a 3136² basis every step (53 GFLOP, 5× its SGD step).
+   */
   maxPreconditionerDim?: number;
   /** Precision of the Gram matrices and of the rotations in and out of the basis, default "float32" (precision.ts). */
   precision?: Precision;
@@ -61,8 +66,8 @@ export interface SoapState {
   m: Params;
   /** Adam's second moment, in each parameter's eigenbasis coordinates. */
   v: Params;
-  /** The Kronecker block (factors L, R and their eigenbases) of each matrix parameter. */
-  blocks: Record<string, KroneckerBlock>;
+  /** The Kronecker blocks (factors L, R and their eigenbases) of each matrix parameter, one per tile (row-major). */
+  blocks: Record<string, KroneckerBlock[]>;
 }
 
 /** v with its rows and/or columns reordered like the basis columns (row k ← row order[k]). */
@@ -86,7 +91,8 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
  * Adam would divide the round-off by ε); Adam's step count τ starts at the second call. The factors are updated
  * after each step and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
  * (`powerIterationBases`, v permuted with the basis).
- * Sides longer than maxPreconditionerDim, and non-matrix parameters, keep the identity basis (plain AdamW).
+ * A matrix with a side longer than maxPreconditionerDim is cut into tiles, each its own block (m and v of a tile
+ * live in that tile's basis); non-matrix parameters keep the identity basis (plain AdamW).
  */
 export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const name = "soap";
@@ -108,30 +114,85 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const wd = checkNumber(name, "weightDecay", options.weightDecay ?? 0.01, 0, Infinity);
   const beta = checkNumber(name, "shampooBeta", options.shampooBeta ?? h.b2, 0, 1, { openHigh: true });
   const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
-  const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
+  const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const { gram, product } = precisionOption(name, options.precision);
   const rule = powerIterationBases(product);
+  const coverage = { maxDim, vectors: "none" } as const;
   const scratch = new Scratch();
   const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
 
-  /** Folds ∇'s factors into the block (only the sides within maxDim). */
+  /** Folds ∇'s factors into the block. */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
     updateStatistics(
       block,
-      g.rows <= maxDim ? { batch: gram(g, { trans: true }), scale: 1 } : null,
-      g.cols <= maxDim ? { batch: gram(g), scale: 1 } : null,
+      { batch: gram(g, { trans: true }), scale: 1 },
+      { batch: gram(g), scale: 1 },
       beta,
       1 - beta,
     );
 
+  /** The tiles of a parameter with blocks. */
+  const tilesOf = (g: Matrix): Tile[] => {
+    const cover = parameterCoverage(g, coverage);
+    return cover.kind === "kronecker" ? cover.tiles : [];
+  };
+
+  /**
+   * One tile's SOAP step at Adam step τ: its gradient g, its m and v (in its basis coordinates). Returns the new
+   * block, m, v, the direction (in the parameter's coordinates) and the failure, if any.
+   */
+  const tileStep = (
+    label: string,
+    block: KroneckerBlock,
+    g: Matrix,
+    mPrev: Matrix,
+    vPrev: Matrix,
+    tau: number,
+  ): { block: KroneckerBlock; m: Matrix; v: Matrix; dir: Matrix; error: string | null } => {
+    let error: string | null = null;
+    // A block whose first basis failed (non-finite statistics) builds it at the next clean step.
+    const firstBasis = block.leftCache === null && block.rightCache === null;
+    if (firstBasis) {
+      const folded = fold(block, g);
+      const r = refresh(folded.block, rule);
+      // m was kept in the identity basis until now.
+      if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${label}:m0`, product);
+      block = r.block;
+      error = folded.error ?? r.error;
+    }
+    // m and v both live in the basis coordinates: m ← β₁m + (1−β₁)∇' is the projection of the reference's
+    // m (kept in the parameter's coordinates and projected every step), two products cheaper.
+    const gp = rotate(block, g, scratch, `${label}:g`, product);
+    let m = new Matrix(g.rows, g.cols);
+    let v = new Matrix(g.rows, g.cols);
+    const step = scratch.matrix(`${label}:step`, g.rows, g.cols);
+    adamPass(gp.data, mPrev.data, vPrev.data, tau, h, m.data, v.data, step.data);
+    const dir = rotateBack(block, step, scratch, `${label}:dir`, product);
+    if (!firstBasis) {
+      const folded = fold(block, g);
+      block = folded.block;
+      error = folded.error;
+      if (tau % every === 0 && error === null) {
+        const r = refresh(block, rule);
+        error = r.error;
+        if (r.result) {
+          // m moves to the new basis exactly; v is carried over with the basis columns' new order.
+          m = rotate(r.block, rotateBack(block, m, scratch, `${label}:m`, product), undefined, "", product);
+          v = permute(v, r.result.leftOrder, r.result.rightOrder);
+        }
+        block = r.block;
+      }
+    }
+    return { block, m, v, dir, error };
+  };
+
   return {
     init(params) {
-      const blocks: Record<string, KroneckerBlock> = {};
+      const blocks: Record<string, KroneckerBlock[]> = {};
       for (const [key, p] of Object.entries(params)) {
-        if (parameterCoverage(p, { maxDim, oversized: "one-sided", vectors: "none" }).kind === "kronecker") {
-          blocks[key] = emptyKroneckerBlock();
-        }
+        const tiles = tilesOf(p);
+        if (tiles.length > 0) blocks[key] = tiles.map(() => emptyKroneckerBlock());
       }
       return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks };
     },
@@ -144,11 +205,16 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
       if (t === 1) {
         // As soap.py: the first step only builds the statistics and the first bases (eigh), and moves nothing.
         // Its gradient rotated into its own basis is diagonal up to round-off, which Adam would divide by ε.
-        for (const [key, block] of Object.entries(blocks)) {
-          const folded = fold(block, grads[key]);
-          const r = refresh(folded.block, rule);
-          const error = folded.error ?? r.error;
-          blocks[key] = { ...r.block, failures: failures.next(key, block.failures, error) };
+        for (const [key, tileBlocks] of Object.entries(blocks)) {
+          const g = grads[key];
+          blocks[key] = tilesOf(g).map((tile, i) => {
+            const block = tileBlocks[i];
+            const folded = fold(block, readTile(g, tile));
+            const r = refresh(folded.block, rule);
+            const error = folded.error ?? r.error;
+            const label = tileBlocks.length === 1 ? key : `${key}[tile ${i}]`;
+            return { ...r.block, failures: failures.next(label, block.failures, error) };
+          });
         }
         for (const [key, g] of Object.entries(grads)) updates[key] = new Matrix(g.rows, g.cols);
         return { updates, state: { count: t, m: state.m, v: state.v, blocks } };
@@ -159,50 +225,45 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
       const m: Params = {};
       const v: Params = {};
       for (const [key, g] of Object.entries(grads)) {
-        let block = blocks[key];
-        let error: string | null = null;
-        let mPrev = state.m[key];
-        // A block whose first basis failed (non-finite statistics) builds it at the next clean step.
-        const firstBasis = block !== undefined && block.leftCache === null && block.rightCache === null;
-        if (block && firstBasis) {
-          const folded = fold(block, g);
-          const r = refresh(folded.block, rule);
-          // m was kept in the identity basis until now.
-          if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${key}:m0`, product);
-          block = r.block;
-          error = folded.error ?? r.error;
+        let dir: Matrix;
+        if (blocks[key]) {
+          const tiles = tilesOf(g);
+          const results = tiles.map((tile, i) =>
+            tileStep(
+              `${key}[${i}]`,
+              blocks[key][i],
+              readTile(g, tile),
+              readTile(state.m[key], tile),
+              readTile(state.v[key], tile),
+              tau,
+            ),
+          );
+          blocks[key] = results.map((r, i) => ({
+            ...r.block,
+            failures: failures.next(tiles.length === 1 ? key : `${key}[tile ${i}]`, blocks[key][i].failures, r.error),
+          }));
+          if (tiles.length === 1) [m[key], v[key], dir] = [results[0].m, results[0].v, results[0].dir];
+          else {
+            [m[key], v[key]] = [new Matrix(g.rows, g.cols), new Matrix(g.rows, g.cols)];
+            dir = scratch.matrix(`${key}:dir`, g.rows, g.cols);
+            tiles.forEach((tile, i) => {
+              writeTile(m[key], tile, results[i].m);
+              writeTile(v[key], tile, results[i].v);
+              writeTile(dir, tile, results[i].dir);
+            });
+          }
+        } else {
+          // Plain AdamW.
+          m[key] = new Matrix(g.rows, g.cols);
+          v[key] = new Matrix(g.rows, g.cols);
+          dir = scratch.matrix(`${key}:step`, g.rows, g.cols);
+          adamPass(g.data, state.m[key].data, state.v[key].data, tau, h, m[key].data, v[key].data, dir.data);
         }
-        // m and v both live in the basis coordinates: m ← β₁m + (1−β₁)∇' is the projection of the reference's
-        // m (kept in the parameter's coordinates and projected every step), two products cheaper.
-        const gp = block ? rotate(block, g, scratch, `${key}:g`, product) : g;
-        const mk = new Matrix(g.rows, g.cols);
-        const vk = new Matrix(g.rows, g.cols);
-        const step = scratch.matrix(`${key}:step`, g.rows, g.cols);
-        adamPass(gp.data, mPrev.data, state.v[key].data, tau, h, mk.data, vk.data, step.data);
-        const dir = block ? rotateBack(block, step, scratch, `${key}:dir`, product) : step;
         const u = new Matrix(g.rows, g.cols);
         const w = theta?.[key].data;
         if (w) for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i] - eta * wd * w[i];
         else for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
         updates[key] = u;
-        m[key] = mk;
-        v[key] = vk;
-        if (block && !firstBasis) {
-          const folded = fold(block, g);
-          block = folded.block;
-          error = folded.error;
-          if (tau % every === 0 && error === null) {
-            const r = refresh(block, rule);
-            error = r.error;
-            if (r.result) {
-              // m moves to the new basis exactly; v is carried over with the basis columns' new order.
-              m[key] = rotate(r.block, rotateBack(block, mk, scratch, `${key}:m`, product), undefined, "", product);
-              v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
-            }
-            block = r.block;
-          }
-        }
-        if (block) blocks[key] = { ...block, failures: failures.next(key, block.failures, error) };
       }
       return { updates, state: { count: t, m, v, blocks } };
     },
