@@ -20,17 +20,15 @@ import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
 import { parameterCoverage } from "./blocking.js";
+import { emptyKroneckerBlock, rotate, rotateBack, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
 import {
-  emptyKroneckerBlock,
-  powerIterationBases,
-  refresh,
-  rotate,
-  rotateBack,
-  updateStatistics,
-  type KroneckerBlock,
-} from "./kronecker-block.js";
+  refreshScheduler,
+  type DelayedRefreshOptions,
+  type PendingRefresh,
+  type RefreshDone,
+} from "./background-refresh.js";
 
-export interface SoapOptions {
+export interface SoapOptions extends DelayedRefreshOptions {
   /** Step size η > 0, or a schedule. */
   learningRate: LearningRate;
   /** Adam's β₁, default 0.95. */
@@ -63,6 +61,8 @@ export interface SoapState {
   v: Params;
   /** The Kronecker block (factors L, R and their eigenbases) of each matrix parameter. */
   blocks: Record<string, KroneckerBlock>;
+  /** Basis refreshes in flight (`refreshDelay` > 0), per matrix parameter. */
+  pending: Record<string, PendingRefresh>;
 }
 
 /** v with its rows and/or columns reordered like the basis columns (row k ← row order[k]). */
@@ -85,7 +85,8 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
  * soap.py, whose first step is skipped: that gradient rotated into its own basis is diagonal up to round-off, and
  * Adam would divide the round-off by ε); Adam's step count τ starts at the second call. The factors are updated
  * after each step and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
- * (`powerIterationBases`, v permuted with the basis).
+ * (`powerIterationBases`, v permuted with the basis); a refresh launched after Adam step τ replaces the basis
+ * after step τ + `refreshDelay` (background-refresh.ts), the previous basis being used until then.
  * Sides longer than maxPreconditionerDim, and non-matrix parameters, keep the identity basis (plain AdamW).
  */
 export function soap(options: SoapOptions): GradientTransformation<SoapState> {
@@ -102,6 +103,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     "precision",
     "maxFailures",
     "onWarning",
+    "refreshDelay",
+    "backgroundRefresh",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const h = adamHyper(name, options, { b1: 0.95, b2: 0.95, eps: 1e-8 });
@@ -110,10 +113,11 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 10000, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
-  const { gram, product } = precisionOption(name, options.precision);
-  const rule = powerIterationBases(product);
+  const { precision, gram, product } = precisionOption(name, options.precision);
   const scratch = new Scratch();
-  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
+  const warn = checkWarningHandler(name, options.onWarning);
+  const failures = failureLog(name, maxFailures, warn);
+  const refreshes = refreshScheduler(name, { rule: "powerIterationBases", precision }, options, every, warn);
 
   /** Folds ∇'s factors into the block (only the sides within maxDim). */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
@@ -133,7 +137,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
           blocks[key] = emptyKroneckerBlock();
         }
       }
-      return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks };
+      return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks, pending: {} };
     },
     update(grads, state, params) {
       checkSameShapes(name, grads, "grads", state.m, "state");
@@ -146,18 +150,19 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         // Its gradient rotated into its own basis is diagonal up to round-off, which Adam would divide by ε.
         for (const [key, block] of Object.entries(blocks)) {
           const folded = fold(block, grads[key]);
-          const r = refresh(folded.block, rule);
+          const r = refreshes.refreshNow(folded.block);
           const error = folded.error ?? r.error;
           blocks[key] = { ...r.block, failures: failures.next(key, block.failures, error) };
         }
         for (const [key, g] of Object.entries(grads)) updates[key] = new Matrix(g.rows, g.cols);
-        return { updates, state: { count: t, m: state.m, v: state.v, blocks } };
+        return { updates, state: { count: t, m: state.m, v: state.v, blocks, pending: state.pending } };
       }
       // Adam's step count (soap.py's state["step"]): the first call took none.
       const tau = t - 1;
       const eta = learningRateAt(name, lr, state.count);
       const m: Params = {};
       const v: Params = {};
+      const pending = { ...state.pending };
       for (const [key, g] of Object.entries(grads)) {
         let block = blocks[key];
         let error: string | null = null;
@@ -166,7 +171,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         const firstBasis = block !== undefined && block.leftCache === null && block.rightCache === null;
         if (block && firstBasis) {
           const folded = fold(block, g);
-          const r = refresh(folded.block, rule);
+          const r = refreshes.refreshNow(folded.block);
           // m was kept in the identity basis until now.
           if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${key}:m0`, product);
           block = r.block;
@@ -190,21 +195,36 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         if (block && !firstBasis) {
           const folded = fold(block, g);
           block = folded.block;
-          error = folded.error;
-          if (tau % every === 0 && error === null) {
-            const r = refresh(block, rule);
-            error = r.error;
+          let refreshError: string | null = null;
+          /** Makes r's basis the block's: m moves to it exactly; v is carried over with its columns' new order. */
+          const install = (r: RefreshDone): void => {
+            refreshError = r.error;
             if (r.result) {
-              // m moves to the new basis exactly; v is carried over with the basis columns' new order.
-              m[key] = rotate(r.block, rotateBack(block, mk, scratch, `${key}:m`, product), undefined, "", product);
-              v[key] = permute(vk, r.result.leftOrder, r.result.rightOrder);
+              m[key] = rotate(
+                r.block,
+                rotateBack(block!, m[key], scratch, `${key}:m`, product),
+                undefined,
+                "",
+                product,
+              );
+              v[key] = permute(v[key], r.result.leftOrder, r.result.rightOrder);
             }
             block = r.block;
+          };
+          const inFlight = pending[key];
+          if (inFlight && tau >= inFlight.due) {
+            install(refreshes.complete(block, inFlight));
+            delete pending[key];
           }
+          if (tau % every === 0 && folded.error === null) {
+            if (refreshes.delay === 0) install(refreshes.refreshNow(block));
+            else pending[key] = refreshes.launch(block, tau + refreshes.delay);
+          }
+          error = folded.error ?? refreshError;
         }
         if (block) blocks[key] = { ...block, failures: failures.next(key, block.failures, error) };
       }
-      return { updates, state: { count: t, m, v, blocks } };
+      return { updates, state: { count: t, m, v, blocks, pending } };
     },
   };
 }
