@@ -13,7 +13,7 @@ import * as optim from "../../src/optim/index.js";
 import { emptyKroneckerBlock, symmetricPower } from "../../src/optim/curvature/kronecker-block.js";
 import { BACKGROUND_MIN_ORDER, refreshScheduler } from "../../src/optim/curvature/background-refresh.js";
 import {
-  backgroundRefreshCount,
+  backgroundRefreshStats,
   setRefreshThreadLatency,
   shutdownRefreshThread,
 } from "../../src/optim/curvature/refresh-thread.js";
@@ -85,10 +85,10 @@ describe.each(Object.entries(METHODS))("%s with a refresh delay", (name, make) =
       const t = make({ refreshDelay: 3 });
       return run(t, t.init(params)).updates;
     };
-    const before = backgroundRefreshCount();
+    const before = backgroundRefreshStats().answered;
     expect(sameSteps(background(), expected)).toBe(true);
     // The thread answered the refreshes launched at the steps due before the end (at least two per run).
-    expect(backgroundRefreshCount() - before).toBeGreaterThanOrEqual(2);
+    expect(backgroundRefreshStats().answered - before).toBeGreaterThanOrEqual(2);
 
     setThreads(2);
     expect(sameSteps(background(), expected)).toBe(true);
@@ -175,7 +175,7 @@ describe("a failed background refresh", () => {
     const block = { ...emptyKroneckerBlock(), left: bad, right: null, leftCache: good };
     const warnings: string[] = [];
     for (const backgroundRefresh of [true, false]) {
-      const before = backgroundRefreshCount();
+      const before = backgroundRefreshStats().answered;
       const s = refreshScheduler(
         "shampoo",
         { rule: "inverseRoots", power: -0.25, eps: 1e-12 },
@@ -189,7 +189,7 @@ describe("a failed background refresh", () => {
       expect(done.result).toBeNull();
       expect(done.block).toBe(block);
       expect(done.block.leftCache).toBe(good);
-      expect(backgroundRefreshCount() - before).toBe(backgroundRefresh ? 1 : 0);
+      expect(backgroundRefreshStats().answered - before).toBe(backgroundRefresh ? 1 : 0);
     }
     expect(warnings).toEqual([]);
   });

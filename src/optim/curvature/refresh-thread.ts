@@ -71,7 +71,8 @@ interface RefreshThread {
 let thread: RefreshThread | null | undefined;
 let nextId = 0;
 let latencyMs = 0;
-let answered = 0;
+/** Answers collected from the thread, and the milliseconds the training thread spent waiting for them. */
+const stats = { answered: 0, waitedMs: 0 };
 
 const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
 
@@ -168,7 +169,21 @@ function drop(t: RefreshThread, reason: string, warn: (message: string) => void)
 export function collectRefresh(id: number, warn: (message: string) => void): RefreshOutcome | undefined {
   const t = thread;
   if (!t) return undefined;
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+  const start = Date.now();
+  const deadline = start + WAIT_LIMIT_MS;
+  try {
+    return waitForAnswer(t, id, deadline, warn);
+  } finally {
+    stats.waitedMs += Date.now() - start;
+  }
+}
+
+function waitForAnswer(
+  t: RefreshThread,
+  id: number,
+  deadline: number,
+  warn: (message: string) => void,
+): RefreshOutcome | undefined {
   for (;;) {
     const seen = Atomics.load(t.control, CONTROL_DONE);
     drain(t);
@@ -176,7 +191,7 @@ export function collectRefresh(id: number, warn: (message: string) => void): Ref
     if (reply) {
       t.replies.delete(id);
       if ("crash" in reply) return drop(t, `it threw: ${reply.crash}`, warn);
-      answered++;
+      stats.answered++;
       return reviveOutcome(reply.outcome);
     }
     if (Atomics.load(t.control, CONTROL_STATE) === THREAD_FAILED) {
@@ -197,9 +212,12 @@ export function abandonRefresh(id: number): void {
   t.abandoned.add(id);
 }
 
-/** How many answers the background thread has given since the process started (for tests and benchmarks). */
-export function backgroundRefreshCount(): number {
-  return answered;
+/**
+ * How many answers of the background thread have been collected since the process started, and how long the
+ * training thread waited for them in all (for tests and benchmarks).
+ */
+export function backgroundRefreshStats(): { answered: number; waitedMs: number } {
+  return { ...stats };
 }
 
 /**
