@@ -21,7 +21,7 @@ function run(t: optim.GradientTransformation<unknown>, params: Params, grads: Pa
   });
 }
 
-/** Shampoo before the cheaper defaults (float64 products, roots every step from step 1): the reference behaviour. */
+/** Shampoo before the cheaper defaults (float64 products, roots every step from step 1, used at once): the reference behaviour. */
 const SHAMPOO_TODAY = {
   precision: "float64",
   preconditionEvery: 1,
