@@ -19,6 +19,7 @@ import {
 } from "../../src/optim/curvature/refresh-thread.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import { bitEqual, gradientSequence, randomParams } from "./fixtures.js";
+import { ROOT, runNode } from "../cli/helpers.js";
 
 // The weight's factors have orders 130 and 140 (≥ BACKGROUND_MIN_ORDER), so their refreshes go to the thread.
 const SHAPES: Record<string, [number, number]> = {
@@ -192,5 +193,28 @@ describe("a failed background refresh", () => {
       expect(backgroundRefreshStats().answered - before).toBe(backgroundRefresh ? 1 : 0);
     }
     expect(warnings).toEqual([]);
+  });
+});
+
+describe("the compiled worker (dist/, built by `pretest`)", () => {
+  it("answers refreshes and never keeps the process alive (a script that leaves a refresh in flight exits by itself)", async () => {
+    // Launches at steps 3 and 5 (due at 5 and 7): the first is answered, the second left in flight at exit.
+    const script = `
+      import { optim, Matrix } from ${JSON.stringify(`${ROOT}dist/src/node.js`)};
+      import { backgroundRefreshStats } from ${JSON.stringify(`${ROOT}dist/src/optim/curvature/refresh-thread.js`)};
+      const n = ${BACKGROUND_MIN_ORDER};
+      const p = { w: new Matrix(n, n) };
+      const t = optim.shampoo({ learningRate: 0.01, preconditionEvery: 2, startPreconditioningStep: 1, onWarning: (m) => console.log(m) });
+      let s = t.init(p);
+      for (let i = 1; i <= 6; i++) {
+        const g = new Matrix(n, n);
+        for (let k = 0; k < g.data.length; k++) g.data[k] = Math.sin(k * i);
+        s = t.update({ w: g }, s, p).state;
+      }
+      console.log(backgroundRefreshStats().answered, Object.keys(s.pending).join());`;
+    const child = await runNode(["--input-type=module", "-e", script]);
+    expect(child.stderr).toBe("");
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe("1 w");
   });
 });
