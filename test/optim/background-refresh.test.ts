@@ -102,6 +102,12 @@ describe.each(Object.entries(METHODS))("%s with a refresh delay", (name, make) =
     await shutdownRefreshThread();
     setRefreshThreadLatency(0);
 
+    // The thread shut down with a refresh in flight (after 5 steps): the training thread computes it at its due step.
+    const cut = make({ refreshDelay: 3 });
+    const first = run(cut, cut.init(params), 0, 5);
+    await shutdownRefreshThread();
+    expect(sameSteps([...first.updates, ...run(cut, first.state, 5).updates], expected)).toBe(true);
+
     // A slow training loop: the answers are ready long before their due step.
     const t = make({ refreshDelay: 3 });
     const slow = run(t, t.init(params), 0, STEPS, () =>

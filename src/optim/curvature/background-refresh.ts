@@ -16,7 +16,7 @@ import type { Matrix } from "../../linalg/matrix.js";
 import { checkBoolean, checkInteger, OptionError } from "../transforms/options.js";
 import { refresh, type KroneckerBlock, type RefreshResult } from "./kronecker-block.js";
 import { computeRefresh, readsCache, refreshRule, type RefreshInput, type RefreshSpec } from "./refresh-spec.js";
-import { abandonRefresh, collectRefresh, submitRefresh } from "./refresh-thread.js";
+import { abandonRefresh, collectRefresh, submitRefresh, type RefreshTicket } from "./refresh-thread.js";
 
 /** A refresh in flight: what it reads, and the step (the optimizer's own count) at which its result is applied. */
 export interface PendingRefresh extends RefreshInput {
@@ -65,9 +65,9 @@ export interface RefreshDone {
 }
 
 /** The background thread's job for each pending refresh launched in this process (a resumed state has none). */
-const jobs = new WeakMap<PendingRefresh, number>();
+const jobs = new WeakMap<PendingRefresh, RefreshTicket>();
 /** A pending refresh dropped without being completed gives its job's answer up. */
-const dropped = new FinalizationRegistry<number>((id) => abandonRefresh(id));
+const dropped = new FinalizationRegistry<RefreshTicket>(abandonRefresh);
 
 /** Checks `refreshDelay` (0 to `every`, default `every`) and `backgroundRefresh` (default true). */
 export function refreshScheduler(
@@ -98,21 +98,21 @@ export function refreshScheduler(
         rightCache: withCache ? block.rightCache : null,
       };
       if (background && Math.max(order(block.left), order(block.right)) >= BACKGROUND_MIN_ORDER) {
-        const id = submitRefresh(spec, pending);
-        if (id !== undefined) {
-          jobs.set(pending, id);
-          dropped.register(pending, id, pending);
+        const ticket = submitRefresh(spec, pending);
+        if (ticket) {
+          jobs.set(pending, ticket);
+          dropped.register(pending, ticket, pending);
         }
       }
       return pending;
     },
     complete(block, pending) {
-      const id = jobs.get(pending);
-      if (id !== undefined) {
+      const ticket = jobs.get(pending);
+      if (ticket) {
         jobs.delete(pending);
         dropped.unregister(pending);
       }
-      const outcome = (id !== undefined ? collectRefresh(id, warn) : undefined) ?? computeRefresh(spec, pending);
+      const outcome = (ticket && collectRefresh(ticket, warn)) ?? computeRefresh(spec, pending);
       if (outcome.error !== null || !outcome.result) return { block, result: null, error: outcome.error };
       const { leftCache, rightCache } = outcome.result;
       return { block: { ...block, leftCache, rightCache }, result: outcome.result, error: null };

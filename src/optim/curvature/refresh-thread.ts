@@ -53,7 +53,8 @@ load.catch((error) => {
 });
 `;
 
-interface RefreshThread {
+/** A started refresh thread and what the training thread keeps about it. */
+export interface RefreshThread {
   worker: Worker;
   results: MessagePort;
   control: Int32Array;
@@ -129,18 +130,24 @@ function startThread(): RefreshThread | null {
   return t;
 }
 
+/** A job posted to a refresh thread. */
+export interface RefreshTicket {
+  thread: RefreshThread;
+  id: number;
+}
+
 /**
  * Posts a refresh of `input` by the rule of `spec` to the background thread (starting it if needed); the
- * statistics are copied, so later changes to them do not reach the job. Returns the job's id for
- * `collectRefresh`, or undefined when no thread can take it (the caller then computes the refresh itself).
+ * statistics are copied, so later changes to them do not reach the job. Returns the ticket for `collectRefresh`,
+ * or undefined when no thread can take it (the caller then computes the refresh itself).
  */
-export function submitRefresh(spec: RefreshSpec, input: RefreshInput): number | undefined {
+export function submitRefresh(spec: RefreshSpec, input: RefreshInput): RefreshTicket | undefined {
   if (thread === undefined) thread = startThread();
   if (!thread || thread.broken !== null) return undefined;
   const id = nextId++;
   const job: RefreshJob = { id, spec, input };
   thread.worker.postMessage(job);
-  return id;
+  return { thread, id };
 }
 
 function drain(t: RefreshThread): void {
@@ -162,13 +169,13 @@ function drop(t: RefreshThread, reason: string, warn: (message: string) => void)
 }
 
 /**
- * The outcome of job `id`, waiting for the thread if it is not done yet. Undefined when the thread cannot give
- * it (it failed, exited, threw, or gave no answer within WAIT_LIMIT_MS): the caller then computes the refresh
- * itself; a thread that failed is reported once through `warn` and not used again.
+ * The outcome of the ticket's job, waiting for the thread if it is not done yet. Undefined when the thread cannot
+ * give it (it failed, exited, threw, gave no answer within WAIT_LIMIT_MS, or was shut down since): the caller then
+ * computes the refresh itself; a thread that failed is reported once through `warn` and not used again.
  */
-export function collectRefresh(id: number, warn: (message: string) => void): RefreshOutcome | undefined {
-  const t = thread;
-  if (!t) return undefined;
+export function collectRefresh(ticket: RefreshTicket, warn: (message: string) => void): RefreshOutcome | undefined {
+  const { thread: t, id } = ticket;
+  if (t !== thread) return undefined;
   const start = Date.now();
   const deadline = start + WAIT_LIMIT_MS;
   try {
@@ -205,10 +212,9 @@ function waitForAnswer(
   }
 }
 
-/** Forgets job `id` (its pending refresh was dropped): its answer is discarded when it arrives. */
-export function abandonRefresh(id: number): void {
-  const t = thread;
-  if (!t || t.replies.delete(id)) return;
+/** Forgets the ticket's job (its pending refresh was dropped): its answer is discarded when it arrives. */
+export function abandonRefresh({ thread: t, id }: RefreshTicket): void {
+  if (t !== thread || t.replies.delete(id)) return;
   t.abandoned.add(id);
 }
 
