@@ -87,8 +87,7 @@ export interface ShampooState {
  * `startPreconditioningStep` on, every `preconditionEvery` steps, the roots (L + εI)^{-1/4}, (R + εI)^{-1/4} are
  * refreshed; the direction is S = (L + εI)^{-1/4} M̂ (R + εI)^{-1/4}. A refresh at step t is used from step
  * t + `refreshDelay` (background-refresh.ts; the roots before it until then), except the first roots of a tile,
- * which are used at once. Vectors and 1×n/n×1 parameters use the
- * diagonal form d ← β₂d + ∇², S = M̂/√(d + ε). Grafting: "none" steps by −η·S; "sgd"/"adam" by −η·‖D‖·S/‖S‖ with
+ * which are used at once. Vectors and 1×n/n×1 parameters use the diagonal form d ← β₂d + ∇², S = M̂/√(d + ε). Grafting: "none" steps by −η·S; "sgd"/"adam" by −η·‖D‖·S/‖S‖ with
  * D = M̂ (sgd) or Adam's direction for M and the graft's second moment (adam), per parameter. Before the start
  * step the update is −η·D (−η·M̂ with graft "none").
  */
@@ -206,9 +205,9 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
             );
             let block = folded.block;
             let refreshError: string | null = null;
-            const due = inFlight[i];
-            if (due !== null && t >= due.due) {
-              const r = refreshes.complete(block, due);
+            const launched = inFlight[i];
+            if (launched !== null && t >= launched.due) {
+              const r = refreshes.complete(block, launched);
               block = r.block;
               refreshError = r.error;
               inFlight[i] = null;
