@@ -20,7 +20,7 @@ import { backgroundRefreshStats, shutdownRefreshThread } from "../src/optim/curv
 import { printTable } from "./numpy.js";
 
 const WIDTHS = [784, 256, 256, 10] as const;
-const ROUNDS = 2;
+const ROUNDS = 4;
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
