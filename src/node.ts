@@ -1,9 +1,10 @@
 /**
  * The package root for Node: installs the WebAssembly kernels synchronously from wasm/layerwise-shared.wasm, then
  * re-exports everything of ./index.js (the platform-neutral exports, which the browser build re-exports too) and
- * the thread controls of large matrix products (Node only).
+ * the thread controls of large matrix products and of the background refresh thread (Node only).
  */
 import "./linalg/wasm-node.js";
 
 export * from "./index.js";
 export { getThreads, setThreads, shutdownThreads, startThreads } from "./linalg/threads.js";
+export { shutdownRefreshThread } from "./optim/curvature/refresh-thread.js";

@@ -51,8 +51,22 @@ describe("failed refreshes: last good preconditioner, one warning per block", ()
       const onWarning = (m: string): number => warnings.push(m);
       const t =
         name === "shampoo"
-          ? optim.shampoo({ learningRate: 0.01, preconditionEvery: 1, maxFailures: 5, skipNonFinite: false, onWarning })
-          : optim.soap({ learningRate: 0.01, preconditionEvery: 1, maxFailures: 5, skipNonFinite: false, onWarning });
+          ? optim.shampoo({
+              learningRate: 0.01,
+              preconditionEvery: 1,
+              refreshDelay: 0,
+              maxFailures: 5,
+              skipNonFinite: false,
+              onWarning,
+            })
+          : optim.soap({
+              learningRate: 0.01,
+              preconditionEvery: 1,
+              refreshDelay: 0,
+              maxFailures: 5,
+              skipNonFinite: false,
+              onWarning,
+            });
       let state: optim.ShampooState | optim.SoapState = t.init(params);
       const step = (g: Params): void => {
         state = (t as optim.GradientTransformation<typeof state>).update(g, state, params).state;

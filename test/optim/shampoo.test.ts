@@ -21,8 +21,13 @@ function run(t: optim.GradientTransformation<unknown>, params: Params, grads: Pa
   });
 }
 
-/** Shampoo before the cheaper defaults (float64 products, roots every step from step 1): the reference behaviour. */
-const SHAMPOO_TODAY = { precision: "float64", preconditionEvery: 1, startPreconditioningStep: 1 } as const;
+/** Shampoo before the cheaper defaults (float64 products, roots every step from step 1, used at once): the reference behaviour. */
+const SHAMPOO_TODAY = {
+  precision: "float64",
+  preconditionEvery: 1,
+  startPreconditioningStep: 1,
+  refreshDelay: 0,
+} as const;
 
 const add = (A: Matrix, B: Matrix, s = 1): Matrix =>
   new Matrix(
@@ -247,6 +252,7 @@ describe("soap", () => {
         shampooBeta: beta,
         weightDecay: wd,
         preconditionEvery: every,
+        refreshDelay: 0,
       }),
       params,
       grads,

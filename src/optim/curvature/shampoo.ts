@@ -25,18 +25,12 @@ import { precisionOption, type Precision } from "./precision.js";
 import { parameterCoverage, readTile, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { failureLog, type WarningHandler } from "./failures.js";
-import {
-  applyTwoSided,
-  emptyKroneckerBlock,
-  inverseRoots,
-  refresh,
-  updateStatistics,
-  type KroneckerBlock,
-} from "./kronecker-block.js";
+import { applyTwoSided, emptyKroneckerBlock, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
+import { refreshScheduler, type DelayedRefreshOptions, type PendingRefresh } from "./background-refresh.js";
 
 export type GraftKind = "none" | "sgd" | "adam";
 
-export interface ShampooOptions {
+export interface ShampooOptions extends DelayedRefreshOptions {
   /** Step size η > 0, or a schedule. */
   learningRate: LearningRate;
   /** Momentum of the gradient β₁ ∈ [0, 1), default 0.9 (M ← β₁M + (1−β₁)∇, bias-corrected). */
@@ -83,14 +77,17 @@ export interface ShampooState {
   blocks: Record<string, KroneckerBlock[]>;
   /** Diagonal blocks of the vector-shaped parameters (accumulated ∇²). */
   diagonals: Record<string, DiagonalBlock>;
+  /** Refreshes in flight (`refreshDelay` > 0), per matrix parameter one entry per tile (null: none). */
+  pending: Record<string, (PendingRefresh | null)[]>;
 }
 
 /**
  * Shampoo. Per step t, for each parameter with gradient ∇: M ← β₁M + (1−β₁)∇ and M̂ = M/(1−β₁ᵗ). A matrix is cut
  * into tiles of at most maxPreconditionerDim per side; per tile L ← β₂L + ∇∇ᵀ, R ← β₂R + ∇ᵀ∇, and from step
  * `startPreconditioningStep` on, every `preconditionEvery` steps, the roots (L + εI)^{-1/4}, (R + εI)^{-1/4} are
- * refreshed; the direction is S = (L + εI)^{-1/4} M̂ (R + εI)^{-1/4}. Vectors and 1×n/n×1 parameters use the
- * diagonal form d ← β₂d + ∇², S = M̂/√(d + ε). Grafting: "none" steps by −η·S; "sgd"/"adam" by −η·‖D‖·S/‖S‖ with
+ * refreshed; the direction is S = (L + εI)^{-1/4} M̂ (R + εI)^{-1/4}. A refresh at step t is used from step
+ * t + `refreshDelay` (background-refresh.ts; the roots before it until then), except the first roots of a tile,
+ * which are used at once. Vectors and 1×n/n×1 parameters use the diagonal form d ← β₂d + ∇², S = M̂/√(d + ε). Grafting: "none" steps by −η·S; "sgd"/"adam" by −η·‖D‖·S/‖S‖ with
  * D = M̂ (sgd) or Adam's direction for M and the graft's second moment (adam), per parameter. Before the start
  * step the update is −η·D (−η·M̂ with graft "none").
  */
@@ -110,6 +107,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
     "precision",
     "maxFailures",
     "onWarning",
+    "refreshDelay",
+    "backgroundRefresh",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const beta1 = checkNumber(name, "beta1", options.beta1 ?? 0.9, 0, 1, { openHigh: true });
@@ -126,10 +125,11 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const { gram, product } = precisionOption(name, options.precision);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
-  const rule = inverseRoots(-0.25, eps);
   const coverage = { maxDim, vectors: "diagonal" } as const;
   const scratch = new Scratch();
-  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
+  const warn = checkWarningHandler(name, options.onWarning);
+  const failures = failureLog(name, maxFailures, warn);
+  const refreshes = refreshScheduler(name, { rule: "inverseRoots", power: -0.25, eps }, options, every, warn);
 
   return {
     init(params) {
@@ -146,6 +146,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         graftMoments: graftKind === "adam" ? zerosLike(params) : null,
         blocks,
         diagonals,
+        pending: {},
       };
     },
     update(grads, state) {
@@ -158,6 +159,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
       const graftMoments: Params | null = graftKind === "adam" ? {} : null;
       const blocks = { ...state.blocks };
       const diagonals = { ...state.diagonals };
+      const pending = { ...state.pending };
       const updates: Params = {};
       for (const [key, g] of Object.entries(grads)) {
         // M and the Adam graft's v share Adam's moment arithmetic (the graft then equals adam exactly).
@@ -191,6 +193,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
           // One tile covering g: its product is S itself; otherwise the tiles' products are assembled in S.
           S = grid.length === 1 ? Mhat : scratch.matrix(`${key}:S`, g.rows, g.cols);
           const next: KroneckerBlock[] = [];
+          const inFlight = grid.map((_, i) => state.pending[key]?.[i] ?? null);
           grid.forEach((tile, i) => {
             const Gt = readTile(g, tile);
             const folded = updateStatistics(
@@ -201,12 +204,23 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
               1,
             );
             let block = folded.block;
-            let error = folded.error;
-            if (precondition && error === null && (refreshNow || block.leftCache === null)) {
-              const r = refresh(block, rule);
+            let refreshError: string | null = null;
+            const launched = inFlight[i];
+            if (launched !== null && t >= launched.due) {
+              const r = refreshes.complete(block, launched);
               block = r.block;
-              error ??= r.error;
+              refreshError = r.error;
+              inFlight[i] = null;
             }
+            if (precondition && folded.error === null && (refreshNow || block.leftCache === null)) {
+              // A tile's first roots are used at once: until then it has none to keep using.
+              if (refreshes.delay === 0 || block.leftCache === null) {
+                const r = refreshes.refreshNow(block);
+                block = r.block;
+                refreshError ??= r.error;
+              } else inFlight[i] = refreshes.launch(block, t + refreshes.delay);
+            }
+            const error = folded.error ?? refreshError;
             next.push({
               ...block,
               failures: failures.next(`${key}[tile ${i}]`, block.failures, error),
@@ -216,6 +230,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
             else writeTile(S, tile, St);
           });
           blocks[key] = next;
+          if (inFlight.some((p) => p !== null)) pending[key] = inFlight;
+          else delete pending[key];
         } else {
           const sq = new Matrix(
             g.rows,
@@ -241,7 +257,7 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
         }
         updates[key] = u;
       }
-      return { updates, state: { count: t, momentum, graftMoments, blocks, diagonals } };
+      return { updates, state: { count: t, momentum, graftMoments, blocks, diagonals, pending } };
     },
   };
 }

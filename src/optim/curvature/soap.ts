@@ -20,17 +20,15 @@ import { Scratch } from "../scratch.js";
 import { precisionOption, type Precision } from "./precision.js";
 import { failureLog, type WarningHandler } from "./failures.js";
 import { parameterCoverage, readTile, writeTile, type Tile } from "./blocking.js";
+import { emptyKroneckerBlock, rotate, rotateBack, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
 import {
-  emptyKroneckerBlock,
-  powerIterationBases,
-  refresh,
-  rotate,
-  rotateBack,
-  updateStatistics,
-  type KroneckerBlock,
-} from "./kronecker-block.js";
+  refreshScheduler,
+  type DelayedRefreshOptions,
+  type PendingRefresh,
+  type RefreshDone,
+} from "./background-refresh.js";
 
-export interface SoapOptions {
+export interface SoapOptions extends DelayedRefreshOptions {
   /** Step size η > 0, or a schedule. */
   learningRate: LearningRate;
   /** Adam's β₁, default 0.95. */
@@ -68,6 +66,8 @@ export interface SoapState {
   v: Params;
   /** The Kronecker blocks (factors L, R and their eigenbases) of each matrix parameter, one per tile (row-major). */
   blocks: Record<string, KroneckerBlock[]>;
+  /** Basis refreshes in flight (`refreshDelay` > 0), per matrix parameter one entry per tile (null: none). */
+  pending: Record<string, (PendingRefresh | null)[]>;
 }
 
 /** v with its rows and/or columns reordered like the basis columns (row k ← row order[k]). */
@@ -90,7 +90,8 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
  * soap.py, whose first step is skipped: that gradient rotated into its own basis is diagonal up to round-off, and
  * Adam would divide the round-off by ε); Adam's step count τ starts at the second call. The factors are updated
  * after each step and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
- * (`powerIterationBases`, v permuted with the basis).
+ * (`powerIterationBases`, v permuted with the basis); a refresh launched after Adam step τ replaces the basis
+ * after step τ + `refreshDelay` (background-refresh.ts), the previous basis being used until then.
  * A matrix with a side longer than maxPreconditionerDim is cut into tiles, each its own block (m and v of a tile
  * live in that tile's basis); non-matrix parameters keep the identity basis (plain AdamW).
  */
@@ -108,6 +109,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     "precision",
     "maxFailures",
     "onWarning",
+    "refreshDelay",
+    "backgroundRefresh",
   ]);
   const lr = checkLearningRate(name, "learningRate", options.learningRate);
   const h = adamHyper(name, options, { b1: 0.95, b2: 0.95, eps: 1e-8 });
@@ -116,11 +119,12 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
-  const { gram, product } = precisionOption(name, options.precision);
-  const rule = powerIterationBases(product);
+  const { precision, gram, product } = precisionOption(name, options.precision);
   const coverage = { maxDim, vectors: "none" } as const;
   const scratch = new Scratch();
-  const failures = failureLog(name, maxFailures, checkWarningHandler(name, options.onWarning));
+  const warn = checkWarningHandler(name, options.onWarning);
+  const failures = failureLog(name, maxFailures, warn);
+  const refreshes = refreshScheduler(name, { rule: "powerIterationBases", precision }, options, every, warn);
 
   /** Folds ∇'s factors into the block. */
   const fold = (block: KroneckerBlock, g: Matrix): { block: KroneckerBlock; error: string | null } =>
@@ -139,8 +143,9 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   };
 
   /**
-   * One tile's SOAP step at Adam step τ: its gradient g, its m and v (in its basis coordinates). Returns the new
-   * block, m, v, the direction (in the parameter's coordinates) and the failure, if any.
+   * One tile's SOAP step at Adam step τ: its gradient g, its m and v (in its basis coordinates) and its refresh in
+   * flight. Returns the new block, m, v, the direction (in the parameter's coordinates), the refresh now in flight
+   * and the failure, if any.
    */
   const tileStep = (
     label: string,
@@ -149,13 +154,21 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     mPrev: Matrix,
     vPrev: Matrix,
     tau: number,
-  ): { block: KroneckerBlock; m: Matrix; v: Matrix; dir: Matrix; error: string | null } => {
+    inFlight: PendingRefresh | null,
+  ): {
+    block: KroneckerBlock;
+    m: Matrix;
+    v: Matrix;
+    dir: Matrix;
+    pending: PendingRefresh | null;
+    error: string | null;
+  } => {
     let error: string | null = null;
     // A block whose first basis failed (non-finite statistics) builds it at the next clean step.
     const firstBasis = block.leftCache === null && block.rightCache === null;
     if (firstBasis) {
       const folded = fold(block, g);
-      const r = refresh(folded.block, rule);
+      const r = refreshes.refreshNow(folded.block);
       // m was kept in the identity basis until now.
       if (r.error === null) mPrev = rotate(r.block, mPrev, scratch, `${label}:m0`, product);
       block = r.block;
@@ -169,22 +182,31 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     const step = scratch.matrix(`${label}:step`, g.rows, g.cols);
     adamPass(gp.data, mPrev.data, vPrev.data, tau, h, m.data, v.data, step.data);
     const dir = rotateBack(block, step, scratch, `${label}:dir`, product);
+    let pending = inFlight;
     if (!firstBasis) {
       const folded = fold(block, g);
       block = folded.block;
-      error = folded.error;
-      if (tau % every === 0 && error === null) {
-        const r = refresh(block, rule);
-        error = r.error;
+      let refreshError: string | null = null;
+      /** Makes r's basis the block's: m moves to it exactly; v is carried over with its columns' new order. */
+      const install = (r: RefreshDone): void => {
+        refreshError = r.error;
         if (r.result) {
-          // m moves to the new basis exactly; v is carried over with the basis columns' new order.
           m = rotate(r.block, rotateBack(block, m, scratch, `${label}:m`, product), undefined, "", product);
           v = permute(v, r.result.leftOrder, r.result.rightOrder);
         }
         block = r.block;
+      };
+      if (pending && tau >= pending.due) {
+        install(refreshes.complete(block, pending));
+        pending = null;
       }
+      if (tau % every === 0 && folded.error === null) {
+        if (refreshes.delay === 0) install(refreshes.refreshNow(block));
+        else pending = refreshes.launch(block, tau + refreshes.delay);
+      }
+      error = folded.error ?? refreshError;
     }
-    return { block, m, v, dir, error };
+    return { block, m, v, dir, pending, error };
   };
 
   return {
@@ -194,7 +216,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         const tiles = tilesOf(p);
         if (tiles.length > 0) blocks[key] = tiles.map(() => emptyKroneckerBlock());
       }
-      return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks };
+      return { count: 0, m: zerosLike(params), v: zerosLike(params), blocks, pending: {} };
     },
     update(grads, state, params) {
       checkSameShapes(name, grads, "grads", state.m, "state");
@@ -210,20 +232,21 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
           blocks[key] = tilesOf(g).map((tile, i) => {
             const block = tileBlocks[i];
             const folded = fold(block, readTile(g, tile));
-            const r = refresh(folded.block, rule);
+            const r = refreshes.refreshNow(folded.block);
             const error = folded.error ?? r.error;
             const label = tileBlocks.length === 1 ? key : `${key}[tile ${i}]`;
             return { ...r.block, failures: failures.next(label, block.failures, error) };
           });
         }
         for (const [key, g] of Object.entries(grads)) updates[key] = new Matrix(g.rows, g.cols);
-        return { updates, state: { count: t, m: state.m, v: state.v, blocks } };
+        return { updates, state: { count: t, m: state.m, v: state.v, blocks, pending: state.pending } };
       }
       // Adam's step count (soap.py's state["step"]): the first call took none.
       const tau = t - 1;
       const eta = learningRateAt(name, lr, state.count);
       const m: Params = {};
       const v: Params = {};
+      const pending = { ...state.pending };
       for (const [key, g] of Object.entries(grads)) {
         let dir: Matrix;
         if (blocks[key]) {
@@ -236,8 +259,11 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
               readTile(state.m[key], tile),
               readTile(state.v[key], tile),
               tau,
+              state.pending[key]?.[i] ?? null,
             ),
           );
+          if (results.some((r) => r.pending !== null)) pending[key] = results.map((r) => r.pending);
+          else delete pending[key];
           blocks[key] = results.map((r, i) => ({
             ...r.block,
             failures: failures.next(tiles.length === 1 ? key : `${key}[tile ${i}]`, blocks[key][i].failures, r.error),
@@ -265,7 +291,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
         else for (let i = 0; i < u.data.length; i++) u.data[i] = -eta * dir.data[i];
         updates[key] = u;
       }
-      return { updates, state: { count: t, m, v, blocks } };
+      return { updates, state: { count: t, m, v, blocks, pending } };
     },
   };
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench -- refresh`: what the background refresh thread saves. The whole training step (forward, backward,
+ * update, applying it) of the 784-256-256-10 MLP with float32 products at batch 128, Shampoo and SOAP at their
+ * constructor defaults (refresh delay = refresh period), with the delayed refreshes computed on the training
+ * thread (`backgroundRefresh: false`) or in the background thread (the default), against the undelayed refresh
+ * (`refreshDelay: 0`, the previous behaviour; the same work as the first). Mean ms per step over whole refresh
+ * periods, timed in interleaved rounds; the ratio is to the training-thread row of the same method, measured in the
+ * same run. The two delayed rows must end with the same parameters bit for bit (checked, printed).
+ *
+ * Environment: REFRESH_BENCH_BATCH (default 128), REFRESH_BENCH_PERIODS (timed refresh periods per row, default 2
+ * for Shampoo's period of 100 steps and 10 for SOAP's 10).
+ */
+import { mlp } from "../src/experiments/fashion/networks.js";
+import { softmaxCrossEntropy } from "../src/nn/losses.js";
+import type { Network } from "../src/nn/sequential.js";
+import type { Params } from "../src/nn/types.js";
+import { Rng, gaussianMatrix } from "../src/random/index.js";
+import * as optim from "../src/optim/index.js";
+import { backgroundRefreshStats, shutdownRefreshThread } from "../src/optim/curvature/refresh-thread.js";
+import { printTable } from "./numpy.js";
+
+const WIDTHS = [784, 256, 256, 10] as const;
+const ROUNDS = 4;
+
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`bench: ${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+type Variant = "refreshDelay: 0" | "delayed, training thread" | "delayed, background thread";
+const VARIANTS: Record<Variant, object> = {
+  "refreshDelay: 0": { refreshDelay: 0, backgroundRefresh: false },
+  "delayed, training thread": { backgroundRefresh: false },
+  "delayed, background thread": {},
+};
+
+interface Method {
+  name: string;
+  make: (variant: object) => optim.GradientTransformation<unknown>;
+  /** Refresh period in steps; warm-up is two periods (Shampoo starts preconditioning after its first). */
+  period: number;
+  periods: number;
+}
+
+/** One optimizer training the network on fixed random batches: `run(k)` takes k steps and returns their ms. */
+function trainer(net: Network, opt: optim.GradientTransformation<unknown>, batch: number) {
+  const rng = new Rng(1);
+  const batches = [0, 1, 2, 3].map(() => ({
+    x: gaussianMatrix(rng, batch, WIDTHS[0]),
+    y: Int32Array.from({ length: batch }, () => rng.int(WIDTHS[WIDTHS.length - 1])),
+  }));
+  const params = net.init(0);
+  let state = opt.init(params);
+  let s = 0;
+  const run = (k: number): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++, s++) {
+      const b = batches[s % batches.length];
+      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy);
+      const r = opt.update(pass.grads, state, params, { loss: pass.loss, donate: true });
+      state = r.state;
+      optim.applyUpdatesInPlace(params, r.updates);
+    }
+    return performance.now() - t0;
+  };
+  return { run, params: (): Params => params };
+}
+
+const identical = (a: Params, b: Params): boolean =>
+  Object.keys(a).every((k) => a[k].data.every((x, i) => Object.is(x, b[k].data[i])));
+
+export default async function main(): Promise<void> {
+  const batch = positiveInteger("REFRESH_BENCH_BATCH", 128);
+  const net = mlp(WIDTHS[0], WIDTHS.slice(1, -1), WIDTHS[WIDTHS.length - 1], "float32");
+  const methods: Method[] = [
+    {
+      name: "shampoo",
+      make: (v) => optim.shampoo({ learningRate: 3e-3, ...v }) as optim.GradientTransformation<unknown>,
+      period: 100,
+      periods: positiveInteger("REFRESH_BENCH_PERIODS", 2),
+    },
+    {
+      name: "soap",
+      make: (v) => optim.soap({ learningRate: 3e-3, ...v }) as optim.GradientTransformation<unknown>,
+      period: 10,
+      periods: positiveInteger("REFRESH_BENCH_PERIODS", 10),
+    },
+  ];
+  for (const m of methods) {
+    const variants = Object.entries(VARIANTS) as [Variant, object][];
+    const runs = variants.map(([, v]) => trainer(net, m.make(v), batch));
+    for (const r of runs) r.run(2 * m.period);
+    const steps = m.period * m.periods;
+    const per = Math.ceil(steps / ROUNDS);
+    const total = runs.map(() => 0);
+    const before = backgroundRefreshStats();
+    for (let round = 0; round < ROUNDS; round++) runs.forEach((r, i) => (total[i] += r.run(per)));
+    const after = backgroundRefreshStats();
+    const ms = total.map((t) => t / (per * ROUNDS));
+    const same = identical(runs[1].params(), runs[2].params());
+    printTable(
+      `${m.name} whole training step, MLP 784-256-256-10 float32, batch ${batch}, 1 kernel thread, constructor ` +
+        `defaults (mean of ${per * ROUNDS} steps after ${2 * m.period}); background thread: ` +
+        `${after.answered - before.answered} refreshes, training thread waited ${(after.waitedMs - before.waitedMs).toFixed(0)} ms ` +
+        `in all; delayed rows bit-identical: ${same ? "yes" : "NO"}`,
+      variants.map(([name], i) => ({ refresh: name, "ms/step": ms[i], "× training-thread row": ms[i] / ms[1] })),
+    );
+  }
+  await shutdownRefreshThread();
+}
