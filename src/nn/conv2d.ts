@@ -90,6 +90,12 @@ const PATCH_CHUNK_BYTES = 4 << 20;
  */
 const SPLIT_MIN_ENTRIES = 1 << 16;
 
+/** Fills M with the float64 values at byte offset `ptr` of linear memory; returns M. */
+function readInto(M: Matrix, ptr: number): Matrix {
+  M.data.set(heap().subarray(ptr >>> 3, (ptr >>> 3) + M.data.length));
+  return M;
+}
+
 /** What a conv2d forward pass keeps: its input and, when it pooled its output, what pooling's gradient needs. */
 interface ConvCache {
   x: Matrix;
@@ -310,12 +316,13 @@ function buildConv2d(
         }
         if (request.grads) {
           if (f32) kernels.promoteF32(outC * K, pdW, pdW);
-          result.grads = { [weight]: new Matrix(outC, K, copyOut(pdW, outC * K)) };
+          const into = request.gradsInto;
+          result.grads = { [weight]: readInto(into?.[weight] ?? new Matrix(outC, K), pdW) };
           if (bias) {
             const pdb = alloc(outC);
             heap().fill(0, pdb >>> 3, (pdb >>> 3) + outC);
             kernels.colSums(n, outC, pdbTerms, pdb);
-            const db = new Matrix(1, outC, copyOut(pdb, outC));
+            const db = readInto(into?.[bias] ?? new Matrix(1, outC), pdb);
             scaleInPlace(db.data, 1 / n);
             result.grads[bias] = db;
           }
