@@ -225,13 +225,103 @@ function poolPositions<T>(n: i32, pPool: usize, py: usize, pb: usize, pout: usiz
     outW = geo(pPool, 10);
   const positions = geo(pPool, 1) * W;
   const pooled = outH * outW;
+  // Channels a vector holds (4 float32 or 2 float64): each window position's channels are one load.
+  const lanes = 16 / sizeof<T>();
+  const vectorC = C - (C % lanes);
   for (let i = 0; i < n; i++) {
     const yi = at<T>(py, i * positions * C);
     const o0 = i * C * pooled;
     for (let oh = 0; oh < outH; oh++) {
       for (let ow = 0; ow < outW; ow++) {
         const first = oh * sh * W + ow * sw;
-        for (let c = 0; c < C; c++) {
+        const o = o0 + oh * outW + ow;
+        for (let c = 0; c < vectorC; c += lanes) {
+          let best = sizeof<T>() == 4 ? f32x4.splat(-Infinity) : f64x2.splat(-Infinity);
+          let arg = sizeof<T>() == 4 ? i32x4.splat(first) : i64x2.splat(first);
+          for (let ki = 0; ki < kh; ki++) {
+            for (let kj = 0; kj < kw; kj++) {
+              const t = first + ki * W + kj;
+              const v = v128.load(at<T>(yi, t * C + c));
+              // NaN wins, as in the scalar loop below.
+              const wins =
+                sizeof<T>() == 4
+                  ? v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+                  : v128.or(f64x2.gt(v, best), f64x2.ne(v, v));
+              best = v128.bitselect(v, best, wins);
+              arg = v128.bitselect(sizeof<T>() == 4 ? i32x4.splat(t) : i64x2.splat(t), arg, wins);
+            }
+          }
+          if (sizeof<T>() == 4) {
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 0),
+              i32x4.extract_lane(arg, 0),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 1,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 1),
+              i32x4.extract_lane(arg, 1),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 2,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 2),
+              i32x4.extract_lane(arg, 2),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 3,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 3),
+              i32x4.extract_lane(arg, 3),
+            );
+          } else {
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c,
+              pooled,
+              positions,
+              f64x2.extract_lane(best, 0),
+              <i32>i64x2.extract_lane(arg, 0),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 1,
+              pooled,
+              positions,
+              f64x2.extract_lane(best, 1),
+              <i32>i64x2.extract_lane(arg, 1),
+            );
+          }
+        }
+        for (let c = vectorC; c < C; c++) {
           let best = <T>-Infinity;
           let arg = first;
           for (let ki = 0; ki < kh; ki++) {
@@ -244,14 +334,29 @@ function poolPositions<T>(n: i32, pPool: usize, py: usize, pb: usize, pout: usiz
               arg = select<i32>(t, arg, wins);
             }
           }
-          const o = o0 + c * pooled + oh * outW + ow;
-          const b = pb ? load<f64>(pb + ((<usize>c) << 3)) : 0.0;
-          store<f64>(pout + ((<usize>o) << 3), <f64>best + b);
-          store<i32>(pargmax + ((<usize>o) << 2), c * positions + arg);
+          storePooled(pout, pargmax, pb, o, c, pooled, positions, <f64>best, arg);
         }
       }
     }
   }
+}
+
+/** Writes channel c's pooled value (plus its bias) and its winner's index at pooled entry o + c·pooled. */
+function storePooled(
+  pout: usize,
+  pargmax: usize,
+  pb: usize,
+  o: i32,
+  c: i32,
+  pooled: i32,
+  positions: i32,
+  best: f64,
+  arg: i32,
+): void {
+  const k = o + c * pooled;
+  const b = pb ? load<f64>(pb + ((<usize>c) << 3)) : 0.0;
+  store<f64>(pout + ((<usize>k) << 3), best + b);
+  store<i32>(pargmax + ((<usize>k) << 2), c * positions + arg);
 }
 
 /**
