@@ -186,8 +186,9 @@ export function channelsToPositionsF32(n: i32, positions: i32, C: i32, pd: usize
 }
 
 /**
- * out[c] += Σ_i Σ_t D[i, c·T + t] over the float64 NCHW rows at pd (a convolution's bias gradient before its 1/n),
- * summed in a fixed order (per channel plane two interleaved partial sums, then example by example).
+ * out[i·C + c] = Σ_t D[i, c·T + t] over the float64 NCHW rows at pd: each example's channel sums (a convolution's
+ * bias gradient is their column sum over the examples, divided by n), summed in a fixed order (per channel plane
+ * two interleaved partial sums). Per example, so the batch can be split across threads without changing a bit.
  */
 export function channelSums(n: i32, C: i32, positions: i32, pd: usize, pout: usize): void {
   const t2 = positions & ~1;
@@ -198,10 +199,233 @@ export function channelSums(n: i32, C: i32, positions: i32, pd: usize, pout: usi
       for (let t = 0; t < t2; t += 2) s = f64x2.add(s, v128.load(d + ((<usize>t) << 3)));
       let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
       if (t2 < positions) total += load<f64>(d + ((<usize>t2) << 3));
-      const o = pout + ((<usize>c) << 3);
-      store<f64>(o, load<f64>(o) + total);
+      store<f64>(pout + ((<usize>(i * C + c)) << 3), total);
     }
   }
+}
+
+/**
+ * A convolution's output, max-pooled, straight from its GEMM result: for the (n·T) × C matrix Y at py (positions
+ * × channels, T = H·W positions of the convolution's output, geometry of the pooling at pPool with channels C and
+ * H × W its input), out[i, c, oh, ow] = max over the window of Y[i·T + t, c], plus the float64 bias b[c] (none when
+ * pb is 0), as float64 NCHW rows at pout, and argmax[i, c, oh, ow] = c·T + t of the winner (its index in the
+ * example's NCHW row; the first one on ties, NaN wins as in `maxPoolForward`). The caller applies a monotone
+ * activation σ to the pooled values afterwards: max σ(y + b) = σ(max y + b), since rounding y + b is monotone too,
+ * so the full-size outputs are never laid out, biased or activated. The window's rows of C values are contiguous in
+ * Y, so every load of the window is a cache hit after the first channel.
+ */
+function poolPositions<T>(n: i32, pPool: usize, py: usize, pb: usize, pout: usize, pargmax: usize): void {
+  const C = geo(pPool, 0),
+    W = geo(pPool, 2),
+    kh = geo(pPool, 3),
+    kw = geo(pPool, 4);
+  const sh = geo(pPool, 5),
+    sw = geo(pPool, 6),
+    outH = geo(pPool, 9),
+    outW = geo(pPool, 10);
+  const positions = geo(pPool, 1) * W;
+  const pooled = outH * outW;
+  // Channels a vector holds (4 float32 or 2 float64): each window position's channels are one load.
+  const lanes = 16 / sizeof<T>();
+  const vectorC = C - (C % lanes);
+  for (let i = 0; i < n; i++) {
+    const yi = at<T>(py, i * positions * C);
+    const o0 = i * C * pooled;
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        const first = oh * sh * W + ow * sw;
+        const o = o0 + oh * outW + ow;
+        for (let c = 0; c < vectorC; c += lanes) {
+          let best = sizeof<T>() == 4 ? f32x4.splat(-Infinity) : f64x2.splat(-Infinity);
+          let arg = sizeof<T>() == 4 ? i32x4.splat(first) : i64x2.splat(first);
+          for (let ki = 0; ki < kh; ki++) {
+            for (let kj = 0; kj < kw; kj++) {
+              const t = first + ki * W + kj;
+              const v = v128.load(at<T>(yi, t * C + c));
+              // NaN wins, as in the scalar loop below.
+              const wins =
+                sizeof<T>() == 4
+                  ? v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+                  : v128.or(f64x2.gt(v, best), f64x2.ne(v, v));
+              best = v128.bitselect(v, best, wins);
+              arg = v128.bitselect(sizeof<T>() == 4 ? i32x4.splat(t) : i64x2.splat(t), arg, wins);
+            }
+          }
+          if (sizeof<T>() == 4) {
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 0),
+              i32x4.extract_lane(arg, 0),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 1,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 1),
+              i32x4.extract_lane(arg, 1),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 2,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 2),
+              i32x4.extract_lane(arg, 2),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 3,
+              pooled,
+              positions,
+              <f64>f32x4.extract_lane(best, 3),
+              i32x4.extract_lane(arg, 3),
+            );
+          } else {
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c,
+              pooled,
+              positions,
+              f64x2.extract_lane(best, 0),
+              <i32>i64x2.extract_lane(arg, 0),
+            );
+            storePooled(
+              pout,
+              pargmax,
+              pb,
+              o,
+              c + 1,
+              pooled,
+              positions,
+              f64x2.extract_lane(best, 1),
+              <i32>i64x2.extract_lane(arg, 1),
+            );
+          }
+        }
+        for (let c = vectorC; c < C; c++) {
+          let best = <T>-Infinity;
+          let arg = first;
+          for (let ki = 0; ki < kh; ki++) {
+            for (let kj = 0; kj < kw; kj++) {
+              const t = first + ki * W + kj;
+              const v = load<T>(at<T>(yi, t * C + c));
+              // Selects rather than branches (random data mispredicts every other comparison); NaN wins.
+              const wins = <bool>((<i32>(v > best)) | (<i32>(v != v)));
+              best = select<T>(v, best, wins);
+              arg = select<i32>(t, arg, wins);
+            }
+          }
+          storePooled(pout, pargmax, pb, o, c, pooled, positions, <f64>best, arg);
+        }
+      }
+    }
+  }
+}
+
+/** Writes channel c's pooled value (plus its bias) and its winner's index at pooled entry o + c·pooled. */
+function storePooled(
+  pout: usize,
+  pargmax: usize,
+  pb: usize,
+  o: i32,
+  c: i32,
+  pooled: i32,
+  positions: i32,
+  best: f64,
+  arg: i32,
+): void {
+  const k = o + c * pooled;
+  const b = pb ? load<f64>(pb + ((<usize>c) << 3)) : 0.0;
+  store<f64>(pout + ((<usize>k) << 3), best + b);
+  store<i32>(pargmax + ((<usize>k) << 2), c * positions + arg);
+}
+
+/**
+ * The adjoint of `poolPositions` (before its bias): the per-position gradients G ((n·T) × C at pg, this kernel
+ * zeroes them first) receive each pooled gradient D[i, o] (float64 NCHW rows of C·pooled at pd, already multiplied
+ * by σ′) at the winner argmax[i, o] = c·T + t, G[i·T + t, c] += D[i, o]; with pdb, also each example's channel sums
+ * of D (float64 n × C, the bias gradient's terms as `channelSums` writes them). Windows that do not overlap give
+ * every position at most one term, so G holds D's values rounded once.
+ */
+function poolGradPositions<T>(
+  n: i32,
+  positions: i32,
+  C: i32,
+  pooled: i32,
+  pd: usize,
+  pargmax: usize,
+  pg: usize,
+  pdb: usize,
+): void {
+  memory.fill(pg, 0, <usize>n * <usize>positions * <usize>C * sizeof<T>());
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const gi = at<T>(pg, i * positions * C);
+    for (let c = 0; c < C; c++) {
+      let sum = 0.0;
+      for (let k = 0; k < pooled; k++, o++) {
+        const v = load<f64>(pd + ((<usize>o) << 3));
+        const t = load<i32>(pargmax + ((<usize>o) << 2)) - c * positions;
+        const g = at<T>(gi, t * C + c);
+        store<T>(g, load<T>(g) + <T>v);
+        sum += v;
+      }
+      if (pdb) store<f64>(pdb + ((<usize>(i * C + c)) << 3), sum);
+    }
+  }
+}
+
+export function poolPositionsF64(n: i32, pPool: usize, py: usize, pb: usize, pout: usize, pargmax: usize): void {
+  poolPositions<f64>(n, pPool, py, pb, pout, pargmax);
+}
+
+export function poolPositionsF32(n: i32, pPool: usize, py: usize, pb: usize, pout: usize, pargmax: usize): void {
+  poolPositions<f32>(n, pPool, py, pb, pout, pargmax);
+}
+
+export function poolGradPositionsF64(
+  n: i32,
+  positions: i32,
+  C: i32,
+  pooled: i32,
+  pd: usize,
+  pargmax: usize,
+  pg: usize,
+  pdb: usize,
+): void {
+  poolGradPositions<f64>(n, positions, C, pooled, pd, pargmax, pg, pdb);
+}
+
+export function poolGradPositionsF32(
+  n: i32,
+  positions: i32,
+  C: i32,
+  pooled: i32,
+  pd: usize,
+  pargmax: usize,
+  pg: usize,
+  pdb: usize,
+): void {
+  poolGradPositions<f32>(n, positions, C, pooled, pd, pargmax, pg, pdb);
 }
 
 /**

@@ -2,7 +2,7 @@
  * `npm run bench -- cnn`: one SGD training step (forward, softmax cross-entropy, backward, p ← p − lr·∇p) of
  * DeepOBS's fmnist_2c2d network (`nn.twoConvTwoDense`: conv 5×5 32 → ReLU → pool → conv 5×5 64 → ReLU → pool →
  * dense 3136→1024 → ReLU → dense 10), batch 128, one thread, in float32 and float64, written through the public API
- * as a user writes it. Peers on the same parameters and batch, timed in the same run: numpy with im2col + GEMM
+ * as a user writes it (gradients in the network's reused matrices, `reuseGrads`, donated to the update). Peers on the same parameters and batch, timed in the same run: numpy with im2col + GEMM
  * (bench/peer/cnn.py, one OpenBLAS thread) and PyTorch's CPU functional ops when an interpreter imports torch.
  * The first steps' losses must agree. Besides the ratios, each row gives the GFLOP per CPU second of the step's
  * GEMM flops (the forward products, the weight gradients and the input gradients of every layer but the first) and
@@ -106,7 +106,8 @@ export default function cnnBench(): void {
     const sgd = optim.sgd({ learningRate: LR });
     let state = sgd.init(params);
     const step = (): number => {
-      const pass = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { stats: false });
+      // The gradients are donated to the update, so the network may write the next ones into the same matrices.
+      const pass = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { stats: false, reuseGrads: true });
       const next = sgd.update(pass.grads, state, params, { donate: true });
       state = next.state;
       optim.applyUpdatesInPlace(params, next.updates);

@@ -19,8 +19,7 @@ os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
 
 import numpy as np  # noqa: E402
-from convnet import cnn_pass  # noqa: E402
-
+from convnet import cnn_pass, kernel_size  # noqa: E402
 
 
 def numpy_step(p, x, y, lr):
@@ -43,13 +42,17 @@ def torch_case(params, x, y, dtype, lr):
     torch.set_num_threads(1)
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     p = {k: torch.tensor(v, dtype=tdtype, requires_grad=True) for k, v in params.items()}
-    conv = lambda key, c_in: p[key].view(-1, c_in, K, K)  # noqa: E731
+    k = kernel_size(params["0.weight"], 1)
+
+    def conv(key, c_in):
+        return p[key].view(-1, c_in, k, k)
+
     xs = torch.tensor(x, dtype=tdtype).view(-1, 1, 28, 28)
     ys = torch.tensor(y, dtype=torch.long)
 
     def step():
-        h = F.max_pool2d(F.relu(F.conv2d(xs, conv("0.weight", 1), p["0.bias"], padding=PAD)), 2)
-        h = F.max_pool2d(F.relu(F.conv2d(h, conv("3.weight", 32), p["3.bias"], padding=PAD)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(xs, conv("0.weight", 1), p["0.bias"], padding=k // 2)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, conv("3.weight", 32), p["3.bias"], padding=k // 2)), 2)
         h = F.relu(F.linear(h.flatten(1), p["7.weight"], p["7.bias"]))
         loss = F.cross_entropy(F.linear(h, p["9.weight"], p["9.bias"]), ys)
         for v in p.values():

@@ -102,6 +102,7 @@ export const TEAM_KERNELS: readonly string[] = [
   // Per-example kernels of the convolution layers (asm/conv.ts, src/nn/conv2d.ts), split by examples.
   ...["im2colF64", "im2colF32", "col2imF64", "col2imF32", "activate", "maxPoolForward", "maxPoolBackward"],
   ...["positionsToChannelsF64", "positionsToChannelsF32", "channelsToPositionsF64", "channelsToPositionsF32"],
+  ...["poolPositionsF64", "poolPositionsF32", "poolGradPositionsF64", "poolGradPositionsF32", "channelSums"],
 ];
 
 /** How many threads the team offers now (1 without a team). */

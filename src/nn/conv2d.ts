@@ -9,7 +9,7 @@ import { gemm, runParts, teamThreads, type KernelCall } from "../linalg/parallel
 import { alloc, copyIn, copyOut, heap, kernels, mark, release } from "../linalg/wasm.js";
 import { scaleInPlace } from "./dense.js";
 import type { Dtype } from "./dtype.js";
-import { allocPaddedImage, convGeometry, convKernels, geometryIn, im2col, type ConvGeometry } from "./im2col.js";
+import { allocPaddedImage, convGeometry, geometryIn, im2col, type ConvGeometry } from "./im2col.js";
 import { booleanOption, checkKeys, integerOption, pairOption } from "./options.js";
 import {
   formatShape,
@@ -90,6 +90,12 @@ const PATCH_CHUNK_BYTES = 4 << 20;
  */
 const SPLIT_MIN_ENTRIES = 1 << 16;
 
+/** Fills M with the float64 values at byte offset `ptr` of linear memory; returns M. */
+function readInto(M: Matrix, ptr: number): Matrix {
+  M.data.set(heap().subarray(ptr >>> 3, (ptr >>> 3) + M.data.length));
+  return M;
+}
+
 /** What a conv2d forward pass keeps: its input and, when it pooled its output, what pooling's gradient needs. */
 interface ConvCache {
   x: Matrix;
@@ -119,7 +125,6 @@ function buildConv2d(
 
   const f32 = dtype === "float32";
   const precision = f32 ? "f32" : "f64";
-  const ck = convKernels;
   const suffix = f32 ? "F32" : "F64";
   const bytes = f32 ? 4 : 8;
   /** Examples per chunk: as many as PATCH_CHUNK_BYTES of patches hold (at least one). */
@@ -150,33 +155,41 @@ function buildConv2d(
   };
 
   /**
-   * Copies the gradient with respect to the layer's output into linear memory and returns `chunkGrad(start, b)`,
-   * which yields the float64 NCHW gradient with respect to the convolution's own outputs (before a fused
-   * activation and pooling) of examples [start, start + b) at a byte offset. Unfused, that is dOut itself;
-   * fused, dOut is multiplied by σ′ through the pooled outputs (σ is monotone, so σ(max) = max σ and the
-   * winner's derivative is σ′ at the pooled value) and scattered to the arg-max positions.
+   * Copies the gradient with respect to the layer's output into linear memory and returns `gradCalls`: the
+   * kernel calls that turn its examples [at, at + count) into the per-position gradients G of the convolution's
+   * own outputs (before a fused activation and pooling), (count·T)×outC at pg in the precision of `sfx`, and, when
+   * pdb is not 0, into their per-example channel sums (float64 count×outC at pdb, the bias gradient's terms).
+   * Unfused, G is dOut laid out by positions; fused, dOut is multiplied by σ′ through the pooled outputs (σ is
+   * monotone, so σ(max) = max σ and the winner's derivative is σ′ at the pooled value) and placed at the arg-max
+   * positions, without laying out the full-size NCHW gradient.
    */
-  const preActivationGrad = (dOut: Matrix, cache: ConvCache): ((start: number, b: number) => number) => {
+  const outputGrad = (
+    dOut: Matrix,
+    cache: ConvCache,
+  ): ((at: number, count: number, pg: number, pdb: number, sfx: string) => KernelCall[]) => {
     const pD = copyIn(dOut.data);
     const pool = cache.pool;
-    if (!pool) return (start) => pD + 8 * start * outSize;
-    const pooledSize = dOut.cols;
-    const n = dOut.rows;
-    if (cache.activation !== undefined) {
-      const pOut = copyIn(pool.out.data);
-      kernels.activateBackward(ELEMENTWISE_KINDS[cache.activation], n * pooledSize, pOut, pD, pD);
+    const size = dOut.cols;
+    if (!pool) {
+      return (at, count, pg, pdb, sfx) => {
+        const pd = pD + 8 * at * outSize;
+        const calls: KernelCall[] = [{ kernel: `channelsToPositions${sfx}`, args: [count, T, outC, pd, pg] }];
+        if (pdb) calls.push({ kernel: "channelSums", args: [count, outC, T, pd, pdb] });
+        return calls;
+      };
     }
-    const pArg = alloc(Math.ceil((n * pooledSize) / 2));
-    new Int32Array(kernels.memory.buffer, pArg, n * pooledSize).set(pool.argmax);
-    const pScratch = alloc(Math.min(chunk, n) * outSize);
-    return (start, b) => {
-      perExamples(b, (first, count) => {
-        const at = (start + first) * pooledSize;
-        const args = [count, outSize, pooledSize, pD + 8 * at, pArg + 4 * at, pScratch + 8 * first * outSize];
-        return [{ kernel: "maxPoolBackward", args }];
-      });
-      return pScratch;
-    };
+    const entries = dOut.rows * size;
+    if (cache.activation !== undefined) {
+      kernels.activateBackward(ELEMENTWISE_KINDS[cache.activation], entries, copyIn(pool.out.data), pD, pD);
+    }
+    const pArg = alloc(Math.ceil(entries / 2));
+    new Int32Array(kernels.memory.buffer, pArg, entries).set(pool.argmax);
+    return (at, count, pg, pdb, sfx) => [
+      {
+        kernel: `poolGradPositions${sfx}`,
+        args: [count, T, outC, size / outC, pD + 8 * at * size, pArg + 4 * at * size, pg, pdb],
+      },
+    ];
   };
 
   /** The per-position gradients G ((n·T)×outC, float64) of the convolution's outputs: its statistics' g. */
@@ -184,18 +197,9 @@ function buildConv2d(
     const n = dOut.rows;
     const top = mark();
     try {
-      const chunkGrad = preActivationGrad(dOut, cache);
+      const gradCalls = outputGrad(dOut, cache);
       const pG = alloc(n * T * outC);
-      for (let start = 0; start < n; start += chunk) {
-        const b = Math.min(chunk, n - start);
-        const pGrad = chunkGrad(start, b);
-        perExamples(b, (first, count) => [
-          {
-            kernel: "channelsToPositionsF64",
-            args: [count, T, outC, pGrad + 8 * first * outSize, pG + 8 * (start + first) * T * outC],
-          },
-        ]);
-      }
+      perExamples(n, (first, count) => gradCalls(first, count, pG + 8 * first * T * outC, 0, "F64"));
       return new Matrix(n * T, outC, copyOut(pG, n * T * outC));
     } finally {
       release(top);
@@ -225,7 +229,6 @@ function buildConv2d(
         const pY = allocWorking(Math.min(chunk, n) * T * outC);
         const pOut = alloc(n * resultSize);
         const pArg = poolGeo ? alloc(Math.ceil((n * resultSize) / 2)) : 0;
-        const pScratch = poolGeo ? alloc(Math.min(chunk, n) * outSize) : 0;
         const code = activation === undefined ? -1 : ELEMENTWISE_KINDS[activation];
         for (let start = 0; start < n; start += chunk) {
           const b = Math.min(chunk, n - start);
@@ -237,18 +240,18 @@ function buildConv2d(
           ]);
           gemm(precision, 0, 1, b * T, outC, K, 1, pP, K, pW, K, 0, pY, outC);
           perExamples(b, (first, count) => {
-            const pConv = poolGeo ? pScratch + 8 * first * outSize : pOut + 8 * (start + first) * outSize;
-            const calls: KernelCall[] = [
-              {
-                kernel: `positionsToChannels${suffix}`,
-                args: [count, T, outC, pY + bytes * first * T * outC, pBias, pConv],
-              },
-            ];
-            if (code >= 0) calls.push({ kernel: "activate", args: [code, count * outSize, pConv, pConv] });
-            if (poolGeo) {
-              const at = (start + first) * resultSize;
-              calls.push({ kernel: "maxPoolForward", args: [count, pPoolGeo, pConv, pOut + 8 * at, pArg + 4 * at] });
-            }
+            const pYi = pY + bytes * first * T * outC;
+            const pOuti = pOut + 8 * (start + first) * resultSize;
+            // Pooled: the bias, the pooling and then the activation on the pooled values only (see poolPositions).
+            const calls: KernelCall[] = poolGeo
+              ? [
+                  {
+                    kernel: `poolPositions${suffix}`,
+                    args: [count, pPoolGeo, pYi, pBias, pOuti, pArg + 4 * (start + first) * resultSize],
+                  },
+                ]
+              : [{ kernel: `positionsToChannels${suffix}`, args: [count, T, outC, pYi, pBias, pOuti] }];
+            if (code >= 0) calls.push({ kernel: "activate", args: [code, count * resultSize, pOuti, pOuti] });
             return calls;
           });
         }
@@ -272,31 +275,27 @@ function buildConv2d(
       try {
         const pGeo = geometryIn(geo);
         const pWork = workspaces();
-        const chunkGrad = preActivationGrad(dOut, cache);
+        const gradCalls = outputGrad(dOut, cache);
         const rows = Math.min(chunk, n) * T;
         const pG = allocWorking(rows * outC);
         const pP = request.grads ? allocWorking(rows * K) : 0;
         const pX = request.grads ? copyIn(cache.x.data) : 0;
         // float64 room even in float32: the gradient is widened in place.
         const pdW = request.grads ? alloc(outC * K) : 0;
-        const pdb = request.grads && bias ? alloc(outC) : 0;
-        if (pdb) heap().fill(0, pdb >>> 3, (pdb >>> 3) + outC);
+        // Each example's bias-gradient terms, summed over the examples after the loop (the same bits on any split).
+        const pdbTerms = request.grads && bias ? alloc(n * outC) : 0;
         const pW = request.inputGrad ? operandIn(p[weight]) : 0;
         const pdP = request.inputGrad ? allocWorking(rows * K) : 0;
         const pdX = request.inputGrad ? alloc(n * inSize) : 0;
         if (pdX) heap().fill(0, pdX >>> 3, (pdX >>> 3) + n * inSize);
         for (let start = 0; start < n; start += chunk) {
           const b = Math.min(chunk, n - start);
-          const pGrad = chunkGrad(start, b);
           perExamples(b, (first, count, t) => {
-            const calls: KernelCall[] = [
-              {
-                kernel: `channelsToPositions${suffix}`,
-                args: [count, T, outC, pGrad + 8 * first * outSize, pG + bytes * first * T * outC],
-              },
-            ];
+            const at = start + first;
+            const pdb = pdbTerms ? pdbTerms + 8 * at * outC : 0;
+            const calls = gradCalls(at, count, pG + bytes * first * T * outC, pdb, suffix);
             if (request.grads) {
-              const args = [count, pGeo, pX + 8 * (start + first) * inSize, K, pP + bytes * first * T * K, pWork[t]];
+              const args = [count, pGeo, pX + 8 * at * inSize, K, pP + bytes * first * T * K, pWork[t]];
               calls.push({ kernel: `im2col${suffix}`, args });
             }
             return calls;
@@ -304,7 +303,6 @@ function buildConv2d(
           if (request.grads) {
             // ∇W = Gᵀ P / n, accumulated chunk by chunk (β = 1 after the first).
             gemm(precision, 1, 0, outC, K, b * T, 1 / n, pG, outC, pP, K, start === 0 ? 0 : 1, pdW, K);
-            if (pdb) ck.channelSums(b, outC, T, pGrad, pdb);
           }
           if (request.inputGrad) {
             gemm(precision, 0, 0, b * T, K, outC, 1, pG, outC, pW, K, 0, pdP, K);
@@ -318,9 +316,13 @@ function buildConv2d(
         }
         if (request.grads) {
           if (f32) kernels.promoteF32(outC * K, pdW, pdW);
-          result.grads = { [weight]: new Matrix(outC, K, copyOut(pdW, outC * K)) };
+          const into = request.gradsInto;
+          result.grads = { [weight]: readInto(into?.[weight] ?? new Matrix(outC, K), pdW) };
           if (bias) {
-            const db = new Matrix(1, outC, copyOut(pdb, outC));
+            const pdb = alloc(outC);
+            heap().fill(0, pdb >>> 3, (pdb >>> 3) + outC);
+            kernels.colSums(n, outC, pdbTerms, pdb);
+            const db = readInto(into?.[bias] ?? new Matrix(1, outC), pdb);
             scaleInPlace(db.data, 1 / n);
             result.grads[bias] = db;
           }

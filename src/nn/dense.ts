@@ -77,8 +77,10 @@ function buildDense(
       const n = dOut.rows;
       const result: { dIn?: Matrix; grads?: Record<string, Matrix>; g: Matrix } = { g: dOut };
       if (request.grads) {
-        result.grads = { [weight]: product(new Matrix(outF, inF), dOut, x, { transA: true, alpha: 1 / n }) };
-        if (bias) result.grads[bias] = columnMeans(dOut);
+        const into = request.gradsInto;
+        const dW = into?.[weight] ?? new Matrix(outF, inF);
+        result.grads = { [weight]: product(dW, dOut, x, { transA: true, alpha: 1 / n }) };
+        if (bias) result.grads[bias] = columnMeans(dOut, into?.[bias]);
       }
       if (request.inputGrad) result.dIn = product(new Matrix(n, inF), dOut, p[weight]);
       return result;
@@ -98,9 +100,13 @@ function buildDense(
   };
 }
 
-/** The column means of G as a 1×cols matrix (the bias gradient (1/n) 1ᵀG; sums by the SIMD column-sum kernel). */
-function columnMeans(G: Matrix): Matrix {
-  const out = new Matrix(1, G.cols, colSums(G));
+/**
+ * The column means of G as a 1×cols matrix (the bias gradient (1/n) 1ᵀG; sums by the SIMD column-sum kernel),
+ * written into `into` when given.
+ */
+function columnMeans(G: Matrix, into?: Matrix): Matrix {
+  const out = into ?? new Matrix(1, G.cols);
+  out.data.set(colSums(G));
   scaleInPlace(out.data, 1 / G.rows);
   return out;
 }

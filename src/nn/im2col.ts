@@ -62,6 +62,10 @@ export interface ConvKernels {
   channelsToPositionsF64(n: number, positions: number, C: number, pd: number, pg: number): void;
   channelsToPositionsF32(n: number, positions: number, C: number, pd: number, pg: number): void;
   channelSums(n: number, C: number, positions: number, pd: number, pout: number): void;
+  poolPositionsF64(n: number, pPool: number, py: number, pb: number, pout: number, pargmax: number): void;
+  poolPositionsF32(n: number, pPool: number, py: number, pb: number, pout: number, pargmax: number): void;
+  poolGradPositionsF64(...args: [number, number, number, number, number, number, number, number]): void;
+  poolGradPositionsF32(...args: [number, number, number, number, number, number, number, number]): void;
   maxPoolForward(n: number, pGeo: number, px: number, pout: number, pargmax: number): void;
   maxPoolBackward(n: number, inSize: number, outSize: number, pdout: number, pargmax: number, pdx: number): void;
 }

@@ -60,6 +60,11 @@ export interface BackwardRequest {
   grads: boolean;
   /** The gradient with respect to the layer's input (false for the first layer that has parameters). */
   inputGrad: boolean;
+  /**
+   * Matrices of the parameters' shapes, by key, that the layer may write its parameter gradients into and return
+   * instead of new ones (`lossAndGrad`'s `reuseGrads`); a layer that does not use them returns new matrices.
+   */
+  gradsInto?: Params;
 }
 
 /** What a backward pass returns. */

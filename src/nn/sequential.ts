@@ -59,6 +59,14 @@ export interface LossAndGradOptions {
   sampledFisherSeed?: number;
   /** Also return the batch's exact curvature (GGN products, loss at other parameters); default false. */
   curvature?: boolean;
+  /**
+   * Write the gradients into matrices the network owns and returns from every call with `reuseGrads` (PyTorch's
+   * persistent `.grad` buffers), so a training loop does not allocate them each step (fresh multi-megabyte arrays
+   * cost page faults and garbage collection: docs/throughput.md). They are overwritten by the next such call, so
+   * the caller must be done with them by then (as after an optimizer update with `donate: true`). Default false:
+   * new matrices every call.
+   */
+  reuseGrads?: boolean;
 }
 
 /** What `lossAndGrad` returns. */
@@ -240,17 +248,28 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
     (built64 ??= layers.map((layer, index) => layer.build(built[index].inputShape, index, { dtype: "float64" })));
 
   /** Back-propagates per-example output gradients down to the first layer with parameters. */
-  const runBackward = (params: Params, caches: unknown[], dOutput: Matrix, grads: boolean): BackwardResult[] => {
+  const runBackward = (
+    params: Params,
+    caches: unknown[],
+    dOutput: Matrix,
+    grads: boolean,
+    gradsInto?: Params,
+  ): BackwardResult[] => {
     const results: BackwardResult[] = [];
     let d = dOutput;
     for (let l = built.length - 1; l >= Math.max(firstTrainable, 0); l--) {
       if (fusedSpan[l] === 0 && fusedSpan[l - 1] !== 2) continue; // inside a pooled group: its first layer runs it
-      const r = built[l].backward(d, caches[l], params, { grads, inputGrad: l > firstTrainable });
+      const r = built[l].backward(d, caches[l], params, { grads, inputGrad: l > firstTrainable, gradsInto });
       results[l] = r;
       if (r.dIn) d = r.dIn;
     }
     return results;
   };
+
+  /** The gradient matrices of `reuseGrads` (made on its first use). */
+  let ownedGrads: Params | undefined;
+  const zeroParams = (): Params =>
+    Object.fromEntries(paramSpecs.map((spec) => [spec.key, new Matrix(spec.rows, spec.cols)]));
 
   return {
     inputShape,
@@ -284,8 +303,9 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
 
     lossAndGrad(params, x, targets, loss, opts = {}) {
       const where = "lossAndGrad";
-      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature"]);
+      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature", "reuseGrads"]);
       const train = booleanOption(where, "train", opts.train, true);
+      const reuseGrads = booleanOption(where, "reuseGrads", opts.reuseGrads, false);
       const wantStats = booleanOption(where, "stats", opts.stats, true);
       const wantCurvature = booleanOption(where, "curvature", opts.curvature, false);
       const seed = opts.sampledFisherSeed;
@@ -305,7 +325,8 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
 
       const { output, caches } = runForward(params, x, { train, state, nextState });
       const { loss: value, g } = loss.valueAndGrad(output, targets);
-      const results = runBackward(params, caches, g, true);
+      const gradsInto = reuseGrads ? (ownedGrads ??= zeroParams()) : undefined;
+      const results = runBackward(params, caches, g, true, gradsInto);
       const grads: Params = {};
       for (const r of results) if (r?.grads) Object.assign(grads, r.grads);
 

@@ -109,6 +109,28 @@ describe("conv2d → activation → max pooling, fused", () => {
   });
 });
 
+describe("the fused pooling epilogue", () => {
+  // max σ(y + b) = σ(max y + b) for a monotone σ: pooling the GEMM result before the bias and the activation gives
+  // the same bits as the layers one after the other, also for overlapping windows and sizes pooling leaves a rest of.
+  const cases = [
+    { act: relu, kernel: 2, stride: 2, size: 7 },
+    { act: tanh, kernel: 3, stride: 2, size: 8 },
+  ];
+  for (const dtype of ["float64", "float32"] as const) {
+    for (const { act, kernel, stride, size } of cases) {
+      it(`${dtype}: conv → ${act().kind} → maxPool2d(${kernel}, ${stride}) on ${size}×${size} equals the layers run apart`, () => {
+        const conv = () => conv2d({ inChannels: 3, outChannels: 5, kernelSize: 3, padding: 1 });
+        const fused = sequential([conv(), act(), maxPool2d(kernel, stride)], { inputShape: [3, size, size], dtype });
+        const convOnly = sequential([conv()], { inputShape: [3, size, size], dtype });
+        const after = sequential([act(), maxPool2d(kernel, stride)], { inputShape: [5, size, size], dtype });
+        const params = fused.init(4);
+        const x = gaussianMatrix(new Rng(12), 6, 3 * size * size);
+        expect(fused.forward(params, x).data).toEqual(after.forward({}, convOnly.forward(params, x)).data);
+      });
+    }
+  }
+});
+
 describe("conv2d in chunks of examples", () => {
   // 8 channels of 32×32 and a 5×5 kernel: 1024 patch rows of 200 entries per example, so the 4 MiB patch budget
   // holds 2 examples in float64 and 5 in float32, and a batch of 7 runs in chunks of 2+2+2+1 and 5+2.
