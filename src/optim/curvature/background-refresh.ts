@@ -85,17 +85,19 @@ export function refreshScheduler(
   const rule = refreshRule(spec);
   const withCache = readsCache(spec);
   const order = (m: Matrix | null): number => m?.rows ?? 0;
+  const copy = (m: Matrix | null): Matrix | null => m?.clone() ?? null;
 
   return {
     delay,
     refreshNow: (block) => refresh(block, rule),
     launch(block, due) {
+      // Copies: whatever later steps do to the block's matrices, the refresh reads them as they are now.
       const pending: PendingRefresh = {
         due,
-        left: block.left,
-        right: block.right,
-        leftCache: withCache ? block.leftCache : null,
-        rightCache: withCache ? block.rightCache : null,
+        left: copy(block.left),
+        right: copy(block.right),
+        leftCache: withCache ? copy(block.leftCache) : null,
+        rightCache: withCache ? copy(block.rightCache) : null,
       };
       if (background && Math.max(order(block.left), order(block.right)) >= BACKGROUND_MIN_ORDER) {
         const ticket = submitRefresh(spec, pending);
