@@ -15,7 +15,14 @@
 import type { Matrix } from "../../linalg/matrix.js";
 import { checkBoolean, checkInteger, OptionError } from "../transforms/options.js";
 import { refresh, type KroneckerBlock, type RefreshResult } from "./kronecker-block.js";
-import { computeRefresh, readsCache, refreshRule, type RefreshInput, type RefreshSpec } from "./refresh-spec.js";
+import {
+  computeRefresh,
+  readsCache,
+  refreshRule,
+  type RefreshInput,
+  type RefreshOutcome,
+  type RefreshSpec,
+} from "./refresh-spec.js";
 import { abandonRefresh, collectRefresh, submitRefresh, type RefreshTicket } from "./refresh-thread.js";
 
 /** A refresh in flight: what it reads, and the step (the optimizer's own count) at which its result is applied. */
@@ -69,6 +76,27 @@ const jobs = new WeakMap<PendingRefresh, RefreshTicket>();
 /** A pending refresh dropped without being completed gives its job's answer up. */
 const dropped = new FinalizationRegistry<RefreshTicket>(abandonRefresh);
 
+/** Milliseconds the training thread has spent computing delayed refreshes itself (for benchmarks). */
+let computingMs = 0;
+
+/**
+ * How long the training thread has spent, since the process started, computing delayed refreshes itself (no
+ * worker job, or one the worker could not answer); the time it waited for the worker is in `backgroundRefreshStats`.
+ */
+export function trainingThreadRefreshMs(): number {
+  return computingMs;
+}
+
+/** `computeRefresh` on the training thread, timed into `computingMs`. */
+function computeHere(spec: RefreshSpec, input: RefreshInput): RefreshOutcome {
+  const start = performance.now();
+  try {
+    return computeRefresh(spec, input);
+  } finally {
+    computingMs += performance.now() - start;
+  }
+}
+
 /** Checks `refreshDelay` (0 to `every`, default `every`) and `backgroundRefresh` (default true). */
 export function refreshScheduler(
   optimizer: string,
@@ -114,7 +142,7 @@ export function refreshScheduler(
         jobs.delete(pending);
         dropped.unregister(pending);
       }
-      const outcome = (ticket && collectRefresh(ticket, warn)) ?? computeRefresh(spec, pending);
+      const outcome = (ticket && collectRefresh(ticket, warn)) ?? computeHere(spec, pending);
       if (outcome.error !== null || !outcome.result) return { block, result: null, error: outcome.error };
       const { leftCache, rightCache } = outcome.result;
       return { block: { ...block, leftCache, rightCache }, result: outcome.result, error: null };
