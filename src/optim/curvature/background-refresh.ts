@@ -1,6 +1,6 @@
 /**
  * Deterministic delayed refreshes of a Kronecker block's cache, computed off the training loop's critical path
- * (Anil et al. 2020, "Scalable second order optimization for deep learning", §5: preconditioners computed
+ * (Anil et al. 2020, "Scalable second order optimization for deep learning": preconditioners computed
  * asynchronously while training continues with the previous ones).
  *
  * A refresh launched at step t reads the block's statistics at t (and its cache, for an iterative rule) and its
@@ -97,7 +97,11 @@ function computeHere(spec: RefreshSpec, input: RefreshInput): RefreshOutcome {
   }
 }
 
-/** Checks `refreshDelay` (0 to `every`, default `every`) and `backgroundRefresh` (default true). */
+/**
+ * The refreshes of one optimizer's blocks by the rule of `spec`, with its options checked: `refreshDelay` (0 to
+ * `every`, the refresh period; default `every`) and `backgroundRefresh` (default true); `warn` hears once that the
+ * background thread stopped helping.
+ */
 export function refreshScheduler(
   optimizer: string,
   spec: RefreshSpec,
