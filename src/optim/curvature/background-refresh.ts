@@ -1,6 +1,6 @@
 /**
  * Deterministic delayed refreshes of a Kronecker block's cache, computed off the training loop's critical path
- * (Anil et al. 2020, "Scalable second order optimization for deep learning", §5: preconditioners computed
+ * (Anil et al. 2020, "Scalable second order optimization for deep learning": preconditioners computed
  * asynchronously while training continues with the previous ones).
  *
  * A refresh launched at step t reads the block's statistics at t (and its cache, for an iterative rule) and its
@@ -15,7 +15,14 @@
 import type { Matrix } from "../../linalg/matrix.js";
 import { checkBoolean, checkInteger, OptionError } from "../transforms/options.js";
 import { refresh, type KroneckerBlock, type RefreshResult } from "./kronecker-block.js";
-import { computeRefresh, readsCache, refreshRule, type RefreshInput, type RefreshSpec } from "./refresh-spec.js";
+import {
+  computeRefresh,
+  readsCache,
+  refreshRule,
+  type RefreshInput,
+  type RefreshOutcome,
+  type RefreshSpec,
+} from "./refresh-spec.js";
 import { abandonRefresh, collectRefresh, submitRefresh, type RefreshTicket } from "./refresh-thread.js";
 
 /** A refresh in flight: what it reads, and the step (the optimizer's own count) at which its result is applied. */
@@ -69,7 +76,32 @@ const jobs = new WeakMap<PendingRefresh, RefreshTicket>();
 /** A pending refresh dropped without being completed gives its job's answer up. */
 const dropped = new FinalizationRegistry<RefreshTicket>(abandonRefresh);
 
-/** Checks `refreshDelay` (0 to `every`, default `every`) and `backgroundRefresh` (default true). */
+/** Milliseconds the training thread has spent computing delayed refreshes itself (for benchmarks). */
+let computingMs = 0;
+
+/**
+ * How long the training thread has spent, since the process started, computing delayed refreshes itself (no
+ * worker job, or one the worker could not answer); the time it waited for the worker is in `backgroundRefreshStats`.
+ */
+export function trainingThreadRefreshMs(): number {
+  return computingMs;
+}
+
+/** `computeRefresh` on the training thread, timed into `computingMs`. */
+function computeHere(spec: RefreshSpec, input: RefreshInput): RefreshOutcome {
+  const start = performance.now();
+  try {
+    return computeRefresh(spec, input);
+  } finally {
+    computingMs += performance.now() - start;
+  }
+}
+
+/**
+ * The refreshes of one optimizer's blocks by the rule of `spec`, with its options checked: `refreshDelay` (0 to
+ * `every`, the refresh period; default `every`) and `backgroundRefresh` (default true); `warn` hears once that the
+ * background thread stopped helping.
+ */
 export function refreshScheduler(
   optimizer: string,
   spec: RefreshSpec,
@@ -85,17 +117,19 @@ export function refreshScheduler(
   const rule = refreshRule(spec);
   const withCache = readsCache(spec);
   const order = (m: Matrix | null): number => m?.rows ?? 0;
+  const copy = (m: Matrix | null): Matrix | null => m?.clone() ?? null;
 
   return {
     delay,
     refreshNow: (block) => refresh(block, rule),
     launch(block, due) {
+      // Copies: whatever later steps do to the block's matrices, the refresh reads them as they are now.
       const pending: PendingRefresh = {
         due,
-        left: block.left,
-        right: block.right,
-        leftCache: withCache ? block.leftCache : null,
-        rightCache: withCache ? block.rightCache : null,
+        left: copy(block.left),
+        right: copy(block.right),
+        leftCache: withCache ? copy(block.leftCache) : null,
+        rightCache: withCache ? copy(block.rightCache) : null,
       };
       if (background && Math.max(order(block.left), order(block.right)) >= BACKGROUND_MIN_ORDER) {
         const ticket = submitRefresh(spec, pending);
@@ -112,7 +146,7 @@ export function refreshScheduler(
         jobs.delete(pending);
         dropped.unregister(pending);
       }
-      const outcome = (ticket && collectRefresh(ticket, warn)) ?? computeRefresh(spec, pending);
+      const outcome = (ticket && collectRefresh(ticket, warn)) ?? computeHere(spec, pending);
       if (outcome.error !== null || !outcome.result) return { block, result: null, error: outcome.error };
       const { leftCache, rightCache } = outcome.result;
       return { block: { ...block, leftCache, rightCache }, result: outcome.result, error: null };

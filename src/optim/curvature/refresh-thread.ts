@@ -7,7 +7,8 @@
  *
  * This module has no static platform import (node:worker_threads is reached through process.getBuiltinModule),
  * so the browser bundle may include it: there `submitRefresh` returns undefined and the caller computes the
- * refresh itself, with the same numbers. The same holds whenever the thread cannot help — it failed to start
+ * refresh itself, with the same numbers; likewise on a machine with one core, where the thread could only take
+ * turns with the training thread. The same holds whenever the thread cannot help — it failed to start
  * (e.g. no compiled worker next to this module), died, or gave no answer within `WAIT_LIMIT_MS`: the callers
  * compute the refresh themselves, the failure is reported once, and no thread is started again until
  * `shutdownRefreshThread`. The thread is unref'd: it never keeps the process alive.
@@ -107,7 +108,9 @@ function workerEntry(): { entry: string; tsx?: string } | undefined {
 
 function startThread(): RefreshThread | null {
   const wt = builtin<WorkerThreads>("node:worker_threads");
-  const where = wt && workerEntry();
+  // On one core a second thread only takes turns with the training thread: the same work, plus the copies.
+  const cores = builtin<typeof import("node:os")>("node:os")?.availableParallelism() ?? 1;
+  const where = wt && cores > 1 && workerEntry();
   if (!wt || !where) return null;
   const control = new SharedArrayBuffer(CONTROL_INTS * 4);
   const { port1, port2 } = new wt.MessageChannel();
