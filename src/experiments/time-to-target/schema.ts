@@ -39,10 +39,10 @@ export interface WorkloadSettings {
 }
 
 /**
- * Each workload's defaults, sized for 2 cores (docs/time-to-target.md, "Sizing"): Fashion-MNIST's MLP on 50 000
- * training images for 2 epochs; the 2c2d CNN on a 10 000-image subset for 2 epochs (its dense layer has 3.2 M
- * weights, so Shampoo/SOAP/KFAC steps cost seconds); the autoencoder on the 7 000 embedded MNIST training digits
- * not held out, for 4 epochs.
+ * Each workload's defaults, sized from timed steps to about an hour on 2 cores each (docs/time-to-target.md,
+ * "Sizing"): the MLP on 50 000 Fashion-MNIST training images for 2 epochs, 5 trials; the 2c2d CNN on a 2 000-image
+ * subset for 1 epoch at batch 32 or 128, 3 trials (a KFAC step of its conv layers costs about ten SGD steps);
+ * the autoencoder on the 7 000 embedded MNIST digits not held out, for 3 epochs, 3 trials (2.8 M weights).
  */
 export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
   "fashion-mlp": {
@@ -67,10 +67,10 @@ export const WORKLOAD_DEFAULTS: Record<WorkloadName, WorkloadSettings> = {
     trainSize: 7000,
     validationSize: 1000,
     testSize: 2000,
-    epochs: 4,
-    evaluations: 16,
+    epochs: 3,
+    evaluations: 12,
     batchSizes: [128, 1024],
-    trials: 5,
+    trials: 3,
   },
 };
 
