@@ -41,7 +41,10 @@ export const DEFAULT_SECOND_VALUES: Record<OptimizerName, number[]> = {
 
 const data = fashionFields({ epochs: 1, targetAccuracy: 0.5 });
 
-/** kfac-auto's initial damping λ₀ by default (see docs/robustness.md: from kfac-jax's own 1e-3 it diverged on the CNN). */
+/**
+ * kfac-auto's initial damping λ₀ by default: from the library's default 1e-3 its first, unadapted steps diverged on
+ * the CNN (docs/robustness.md); the Levenberg–Marquardt rule lowers a large start within a few adaptations.
+ */
 export const DEFAULT_KFAC_AUTO_DAMPING = 1;
 
 const secondValuesSchema = z

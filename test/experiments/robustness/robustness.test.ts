@@ -453,6 +453,36 @@ describe("robustness end to end (tiny, MNIST digits)", () => {
     expect(row.divergedFraction).toBe(0.5);
   }, 120_000);
 
+  it("the claims reach a verdict on real trials, agreeing with the summary rows they are read from", async () => {
+    const { config, trials } = await runSweep(robustness, {
+      dataset: "mnist",
+      optimizer: ["sgd", "kfac", "kfac-auto"],
+      architecture: ["mlp"],
+      learningRateFactor: [1, 1e4],
+      secondIndex: [0],
+      trainSize: 300,
+      testSize: 200,
+      hidden: [16],
+      batchSize: 50,
+      epochs: 2,
+    });
+    const rows = robustness.summarize(trials, config);
+    const row = (o: string) => rows.find((r) => r.optimizer === o)!;
+    const verdicts = Object.fromEntries(evaluateClaims(robustness, trials, config).map((v) => [v.claim, v]));
+    expect(row("sgd").divergedCells).toBe(1); // lr × 10⁴
+    expect(verdicts["kfac-wider"].status).toBe(
+      (row("kfac").robustness as number) >= (row("sgd").robustness as number) ? "pass" : "fail",
+    );
+    expect(verdicts["kfac-diverges-less"].status).toBe(
+      (row("kfac").divergedFraction as number) <= (row("sgd").divergedFraction as number) ? "pass" : "fail",
+    );
+    const auto = row("kfac-auto").bestAccuracy as number;
+    expect(verdicts["kfac-auto-untuned"].status).toBe(
+      auto >= (row("kfac").bestAccuracy as number) - config.goodMargin ? "pass" : "fail",
+    );
+    expect(verdicts["kfac-auto-untuned"].measured).toContain(`kfac-auto ${Number((100 * auto).toPrecision(3))}%`);
+  }, 120_000);
+
   it("kfac-auto trains once per architecture (2c2d CNN included); its other points do not train", async () => {
     const { config, trials } = await runSweep(robustness, {
       dataset: "mnist",
