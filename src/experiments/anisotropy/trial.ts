@@ -145,8 +145,8 @@ const searches = new Map<string, Promise<{ best: number; candidates: SearchCandi
 /**
  * The step size of `point`'s optimizer: the best of learningRateFactors × the fashion-mlp default by
  * `compareCandidates`, each candidate trained `tuneEpochs` epochs at κ = 1 (tuneAt "kappa1") or at the point's κ
- * (tuneAt "each") from one fixed seed. At κ = 1 the diagnosis arm is plain KFAC, so it searches as "kfac"; the
- * replicate does not enter. Memoised per worker: every trial with the same search shares its answer.
+ * (tuneAt "each") from one fixed seed. With tuneAt "kappa1" the diagnosis arm takes KFAC's step size (it searches
+ * as "kfac", so it differs from KFAC only in its damping); the replicate does not enter. Memoised per worker: every trial with the same search shares its answer.
  */
 export function searchStepSize(
   point: AnisotropyPoint,
