@@ -63,8 +63,8 @@ export interface LossAndGradOptions {
    * Write the gradients into matrices the network owns and returns from every call with `reuseGrads` (PyTorch's
    * persistent `.grad` buffers), so a training loop does not allocate them each step (fresh multi-megabyte arrays
    * cost page faults and garbage collection: docs/throughput.md). They are overwritten by the next such call, so
-   * the caller must be done with them by then (as after an optimizer update with `donate: true`). Default false:
-   * new matrices every call.
+   * the caller must be done with them by then (as after an optimizer update with `donate: true`) and must not keep
+   * them anywhere that outlives the step, such as an optimizer state. Default false: new matrices every call.
    */
   reuseGrads?: boolean;
 }
