@@ -12,7 +12,7 @@ export type FlopMethod = "sgd" | "adam" | "kfac" | "ekfac" | "shampoo" | "soap" 
 /** Refresh and statistics periods at the constructors' defaults (see docs/second-order-cost.md). */
 const KFAC_FACTOR_EVERY = 10;
 const KFAC_INVERSE_EVERY = 10;
-const EKFAC_SCALING_EVERY = KFAC_FACTOR_EVERY;
+const EKFAC_SCALING_EVERY = 1;
 const SHAMPOO_ROOT_EVERY = 100;
 const SOAP_BASIS_EVERY = 10;
 const MUON_NS_STEPS = 5;

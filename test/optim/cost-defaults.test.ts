@@ -169,7 +169,7 @@ describe("ekfac: scalings every scalingUpdateEvery steps", () => {
 
   it("re-estimates the scalings at steps 1, k+1, 2k+1, … only; in between the step uses the last scalings", () => {
     const { params, grads, stats } = wideLayer(9, 5);
-    const t = optim.ekfac({ ...float64, factorUpdateEvery: 3 });
+    const t = optim.ekfac({ ...float64, factorUpdateEvery: 3, scalingUpdateEvery: 3 });
     let state = t.init(params);
     const scalings: Matrix[] = [];
     grads.forEach((g, i) => {
