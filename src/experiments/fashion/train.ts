@@ -126,6 +126,9 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
         state,
         stats: options.layerStats,
         curvature: options.curvature ?? false,
+        // The same gradient matrices every step: they are donated below and no optimizer keeps them
+        // (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
+        reuseGrads: true,
       });
       step++;
       options.onStep?.(step, pass.loss, params, state);
