@@ -60,6 +60,8 @@ interface Method {
   flops: FlopMethod | null;
   make: () => optim.GradientTransformation<unknown>;
   stats: boolean;
+  /** The pass also returns the batch's curvature (Gauss–Newton products, the loss elsewhere): adaptive KFAC. */
+  curvature?: boolean;
 }
 
 /** The optimizers at their constructor defaults; only the required step size is given (small enough that no method
@@ -72,6 +74,8 @@ const METHODS: Method[] = [
   { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }), stats: false },
   { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }), stats: false },
   { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
+  // No learning rate: step size, momentum and damping from the quadratic model (no flop model for its products).
+  { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), stats: true, curvature: true },
 ];
 
 /** Settings beside the defaults, for ratios in the same run. */
@@ -108,13 +112,8 @@ const PREVIOUS_CNN: Method[] = [
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
-function trainer(
-  net: Network,
-  make: () => optim.GradientTransformation<unknown>,
-  stats: boolean,
-  batch: number,
-  inputs: number,
-) {
+function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: number, inputs: number) {
+  const { make, stats, curvature = false } = method;
   const rng = new Rng(1);
   const batches = [0, 1, 2, 3].map(() => ({
     x: gaussianMatrix(rng, batch, inputs),
@@ -128,8 +127,13 @@ function trainer(
     const t0 = performance.now();
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
-      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats });
-      const r = opt.update(pass.grads, state, params, { stats: pass.stats, loss: pass.loss, donate: true });
+      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats, curvature });
+      const r = opt.update(pass.grads, state, params, {
+        stats: pass.stats,
+        loss: pass.loss,
+        curvature: pass.curvature,
+        donate: true,
+      });
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);
     }
@@ -150,7 +154,7 @@ function meanStepMs(
   warmup: number,
   steps: number,
 ): number[] {
-  const runs = methods.map((m) => trainer(net, m.make, m.stats, batch, inputs));
+  const runs = methods.map((m) => trainer(net, m, batch, inputs));
   for (const run of runs) run(warmup);
   const total = runs.map(() => 0);
   const per = Math.ceil(steps / ROUNDS);
@@ -165,7 +169,7 @@ function meanStepMs(
 function cnnShampooRefreshMs(net: Network, batch: number, steps: number): number {
   const make = (every: number) => () =>
     optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, preconditionEvery: every });
-  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, m, false, batch, CNN_INPUTS));
+  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m, stats: false }, batch, CNN_INPUTS));
   each(1);
   none(1);
   return (each(steps) - none(steps)) / steps;
