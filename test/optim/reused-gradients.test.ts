@@ -80,25 +80,20 @@ describe("the time-to-target search's optimizers keep nothing of the gradients (
   }));
   const start = net.init(3);
 
-  /** The loop of time-to-target/train.ts: gradients donated; with `reuse`, the network's own, NaN after each step. */
-  function train(t: optim.GradientTransformation, curvature: boolean, reuse: boolean) {
+  /**
+   * The loop of time-to-target/train.ts (`exact`: the batch's curvature too, for kfac-auto): gradients donated;
+   * with `reuse`, the network's own matrices, filled with NaN after each step.
+   */
+  function train(t: optim.GradientTransformation, exact: boolean, reuse: boolean) {
     const params: Params = Object.fromEntries(Object.entries(start).map(([k, m]) => [k, m.clone()]));
     let state = t.init(params);
     for (const b of batches) {
-      const pass = net.lossAndGrad(params, b.x, b.y, nn.softmaxCrossEntropy, {
-        stats: true,
-        curvature,
-        reuseGrads: reuse,
-      });
-      const r = t.update(pass.grads, state, params, {
-        stats: pass.stats,
-        loss: pass.loss,
-        curvature: pass.curvature,
-        donate: true,
-      });
+      const options = { stats: true, curvature: exact, reuseGrads: reuse };
+      const { grads, stats, loss, curvature } = net.lossAndGrad(params, b.x, b.y, nn.softmaxCrossEntropy, options);
+      const r = t.update(grads, state, params, { stats, loss, curvature, donate: true });
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);
-      if (reuse) for (const m of Object.values(pass.grads)) m.data.fill(NaN);
+      if (reuse) for (const m of Object.values(grads)) m.data.fill(NaN);
     }
     return { params, state: optim.saveState(state) };
   }
@@ -106,9 +101,9 @@ describe("the time-to-target search's optimizers keep nothing of the gradients (
   for (const name of TTT_OPTIMIZERS) {
     it(name, () => {
       const make = () => makeTrialOptimizer(trialSetting(name, 0, 7), (peak) => warmupCosine(peak, STEPS, 4));
-      const curvature = name === "kfac-auto";
-      const fresh = train(make(), curvature, false);
-      const reused = train(make(), curvature, true);
+      const exact = name === "kfac-auto";
+      const fresh = train(make(), exact, false);
+      const reused = train(make(), exact, true);
       expect(bitEqual(reused.params, fresh.params)).toBe(true);
       expect(reused.state).toBe(fresh.state);
       expect(bitEqual(fresh.params, start)).toBe(false);
