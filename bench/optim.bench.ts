@@ -78,8 +78,8 @@ const METHODS: Method[] = [
   { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), stats: true, curvature: true },
 ];
 
-/** Settings beside the defaults, for ratios in the same run. */
-const PREVIOUS_MLP: Method[] = [
+/** MLP rows at non-default options (OPTIM_BENCH_PREVIOUS=1): their cost beside the defaults in the same run. */
+const MLP_NON_DEFAULT_METHODS: Method[] = [
   {
     // Not the default (it costs EKFAC 0.006 test accuracy on fashion-mlp): the option's cost, for comparison.
     name: "ekfac, scalings every 10 steps",
@@ -218,7 +218,7 @@ function mlpTables(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_STEPS", "100");
   const [warmup] = listFromEnv("OPTIM_BENCH_WARMUP", "100");
   const net = mlp(WIDTHS[0], WIDTHS.slice(1, -1), WIDTHS[WIDTHS.length - 1], "float32");
-  const methods = previous ? [...METHODS, ...PREVIOUS_MLP] : METHODS;
+  const methods = previous ? [...METHODS, ...MLP_NON_DEFAULT_METHODS] : METHODS;
   for (const batch of batchSizes) {
     const times = meanStepMs(net, methods, batch, WIDTHS[0], warmup, steps);
     // Measured right after the rows, so that a machine whose load changes compares like with like.

@@ -47,6 +47,12 @@ export interface Experiment<Config = Record<string, unknown>, Point = Record<str
   /** Top-level keys of the config whose values are lists to sweep over (their cartesian product). */
   sweepable: readonly string[];
   /**
+   * Whether a point of the cartesian product is one to run (default: every point). The points it refuses (say,
+   * kfac-auto crossed with a grid it has no use for) are not planned, so they are neither stored nor counted in
+   * the progress and its ETA; the others keep their index in the whole product (runner/sweep.ts).
+   */
+  includes?(point: Point): boolean;
+  /**
    * Renamed config keys still accepted for one release (old dotted path → new), moved before validation with a
    * deprecation line (src/config/aliases.ts); also applied to stored runs so that old stores resume and report.
    */

@@ -125,9 +125,19 @@ export function withFaultPolicy<S extends object>(
     throw new OptionError(name, "onFault", options.onFault, "a function");
   }
   const init = (params: Params): Guarded<S> => ({ ...inner.init(params), faults: { consecutive: 0, total: 0 } });
+  const upgrade = inner.upgradeState;
+  // `inner` upgrades the state it owns; `faults` is the policy's and passes through.
+  const upgradeState =
+    upgrade &&
+    ((old: unknown): Guarded<S> => {
+      if (typeof old !== "object" || old === null) return old as Guarded<S>;
+      const { faults, ...own } = old as Guarded<S>;
+      return { ...upgrade.call(inner, own), faults };
+    });
   if (!skip) {
     return {
       init,
+      upgradeState,
       update(grads, state, params, ctx) {
         const r = inner.update(grads, state, params, ctx);
         return { updates: r.updates, state: { ...r.state, faults: state.faults } };
@@ -162,6 +172,7 @@ export function withFaultPolicy<S extends object>(
   };
   return {
     init,
+    upgradeState,
     update(grads, state, params, ctx) {
       const bad = firstInputFault(grads, ctx);
       if (bad) return { updates: zeroUpdates(grads), state: skipped(state, bad[0], bad[1]) };

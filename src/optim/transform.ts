@@ -17,4 +17,11 @@ export interface GradientTransformation<S = unknown> {
   readonly options?: Readonly<Record<string, unknown>>;
   init(params: Params): S;
   update(grads: Params, state: S, params?: Params, ctx?: UpdateContext): { updates: Params; state: S };
+  /**
+   * A state saved by an earlier version of this transform (as decoded by `loadState`, not yet checked) brought to
+   * the current shape, so its checkpoints keep loading after the state grows: only what the old state could not
+   * hold is added, with the value that reproduces the old behaviour. `loadState` calls it, then checks the result
+   * against `init`; absent when the state never changed shape. A state already current is returned as it is.
+   */
+  upgradeState?(old: unknown): S;
 }

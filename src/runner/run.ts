@@ -93,7 +93,8 @@ function difference(storedAsWritten: RunRecord, request: RunRequest): string {
  * (with `fresh`, a broken store is planned to be set aside instead). Creates nothing.
  */
 export function planRun(request: RunRequest): RunPlan {
-  const trials = planTrials(request.config, request.experiment.sweepable, request.seeds, request.runSeed);
+  const { sweepable, includes } = request.experiment;
+  const trials = planTrials(request.config, sweepable, request.seeds, request.runSeed, includes);
   if (!ResultStore.exists(request.outDir)) return { request, trials, todo: trials, clear: false };
   let store: ResultStore;
   try {

@@ -2,6 +2,8 @@
  * Sweeps: a resolved config whose sweepable keys hold lists expands into points (the cartesian product of those
  * lists, in the order of `sweepable`, the first key varying slowest), and each point is repeated `seeds` times.
  * A trial's seed is deriveSeed(runSeed, pointIndex, repeat), so results never depend on worker count or order.
+ * An experiment may leave points of the product out (`Experiment.includes`); the others keep their index in the
+ * whole product, so their seeds and store keys do not depend on which points are left out.
  */
 import { deriveSeed } from "../random/rng.js";
 
@@ -25,19 +27,22 @@ export function expandPoints(config: Record<string, unknown>, sweepable: readonl
   return points;
 }
 
-/** Every trial of the sweep, ordered by point then repeat. */
+/** Every trial of the sweep at the points `includes` keeps (default: all), ordered by point then repeat. */
 export function planTrials(
   config: Record<string, unknown>,
   sweepable: readonly string[],
   seeds: number,
   runSeed: number,
+  includes: (point: Record<string, unknown>) => boolean = () => true,
 ): PlannedTrial[] {
   return expandPoints(config, sweepable).flatMap((point, pointIndex) =>
-    Array.from({ length: seeds }, (_, repeat) => ({
-      pointIndex,
-      repeat,
-      seed: deriveSeed(runSeed, pointIndex, repeat),
-      point,
-    })),
+    includes(point)
+      ? Array.from({ length: seeds }, (_, repeat) => ({
+          pointIndex,
+          repeat,
+          seed: deriveSeed(runSeed, pointIndex, repeat),
+          point,
+        }))
+      : [],
   );
 }

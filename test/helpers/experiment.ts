@@ -7,7 +7,8 @@ import { planTrials } from "../../src/runner/sweep.js";
 /**
  * Validates `input` with the experiment's schema, runs every trial of the sweep (`seeds` repeats per point, seeds
  * derived as the platform derives them from `runSeed`) and returns the resolved config and the trial records.
- * `keep` limits the run to some points of the sweep (their indices and seeds stay those of the whole sweep).
+ * Points the experiment does not `include` are left out, as the platform leaves them out; `keep` limits the run
+ * to some points of the sweep (their indices and seeds stay those of the whole sweep).
  * Throws if a trial fails.
  */
 export async function runExperimentInProcess<C, P>(
@@ -19,7 +20,8 @@ export async function runExperimentInProcess<C, P>(
 ): Promise<{ config: C; trials: TrialRecord<P>[] }> {
   const config = experiment.schema.parse(input);
   const trials: TrialRecord<P>[] = [];
-  for (const t of planTrials(config as Record<string, unknown>, experiment.sweepable, seeds, runSeed)) {
+  const includes = experiment.includes as ((point: Record<string, unknown>) => boolean) | undefined;
+  for (const t of planTrials(config as Record<string, unknown>, experiment.sweepable, seeds, runSeed, includes)) {
     if (!keep(t.point as P)) continue;
     // Let the test runner's own messages through between long synchronous trials.
     await new Promise((done) => setImmediate(done));

@@ -3,8 +3,8 @@ import type { Experiment, TrialContext } from "../../src/experiments/types.js";
 import type { TrialRecord } from "../../src/results/records.js";
 
 /**
- * Every point of `input` (the cartesian product of the sweepable lists, first key slowest) run once with the
- * seed `seed + pointIndex`, collected into trial records.
+ * Every point of `input` (the cartesian product of the sweepable lists, first key slowest) that the experiment
+ * `includes` run once with the seed `seed + pointIndex`, collected into trial records.
  */
 export async function runSweep<C, P>(
   experiment: Experiment<C, P>,
@@ -20,6 +20,7 @@ export async function runSweep<C, P>(
   const trials: TrialRecord<P>[] = [];
   for (const [pointIndex, values] of points.entries()) {
     const point = { ...config, ...values } as P;
+    if (experiment.includes && !experiment.includes(point)) continue;
     const record: TrialRecord<P> = {
       point,
       pointIndex,

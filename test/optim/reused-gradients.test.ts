@@ -4,9 +4,17 @@
  * optimizer keeps a gradient (or an update) matrix in its state: the next pass overwrites them. Here every
  * optimizer runs twice over the same batches — with fresh gradient matrices each step, and with one set of
  * matrices that is filled with NaN after each step, as the next pass would overwrite it — and must take the same
- * steps bit for bit.
+ * steps bit for bit. The same holds for every optimizer the time-to-target search builds (schedules, weight decay,
+ * Muon's AdamW part, adaptive KFAC), trained through `lossAndGrad` with and without `reuseGrads`.
  */
 import { describe, expect, it } from "vitest";
+import {
+  makeTrialOptimizer,
+  trialSetting,
+  TTT_OPTIMIZERS,
+  warmupCosine,
+} from "../../src/experiments/time-to-target/search.js";
+import { nn } from "../../src/index.js";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { Rng, gaussianMatrix } from "../../src/random/index.js";
 import * as optim from "../../src/optim/index.js";
@@ -57,6 +65,48 @@ describe("optimizers keep nothing of the gradients they are given (safe with reu
       expect(reused.state).toBe(fresh.state);
       // The steps moved the parameters, so the comparison is not vacuous.
       expect(bitEqual(fresh.params, initial)).toBe(false);
+    });
+  }
+});
+
+describe("the time-to-target search's optimizers keep nothing of the gradients (its training loop reuses them)", () => {
+  // Past the refreshes every 10 steps that makeTrialOptimizer fixes (Shampoo's roots, SOAP's basis, KFAC's inverses).
+  const STEPS = 25;
+  const net = nn.sequential([nn.dense(6, 5), nn.relu(), nn.dense(5, 3)], { inputShape: [6] });
+  const data = new Rng(43);
+  const batches = Array.from({ length: STEPS }, () => ({
+    x: gaussianMatrix(data, 16, 6),
+    y: Int32Array.from({ length: 16 }, () => data.int(3)),
+  }));
+  const start = net.init(3);
+
+  /**
+   * The loop of time-to-target/train.ts (`exact`: the batch's curvature too, for kfac-auto): gradients donated;
+   * with `reuse`, the network's own matrices, filled with NaN after each step.
+   */
+  function train(t: optim.GradientTransformation, exact: boolean, reuse: boolean) {
+    const params: Params = Object.fromEntries(Object.entries(start).map(([k, m]) => [k, m.clone()]));
+    let state = t.init(params);
+    for (const b of batches) {
+      const options = { stats: true, curvature: exact, reuseGrads: reuse };
+      const { grads, stats, loss, curvature } = net.lossAndGrad(params, b.x, b.y, nn.softmaxCrossEntropy, options);
+      const r = t.update(grads, state, params, { stats, loss, curvature, donate: true });
+      state = r.state;
+      optim.applyUpdatesInPlace(params, r.updates);
+      if (reuse) for (const m of Object.values(grads)) m.data.fill(NaN);
+    }
+    return { params, state: optim.saveState(state) };
+  }
+
+  for (const name of TTT_OPTIMIZERS) {
+    it(name, () => {
+      const make = () => makeTrialOptimizer(trialSetting(name, 0, 7), (peak) => warmupCosine(peak, STEPS, 4));
+      const exact = name === "kfac-auto";
+      const fresh = train(make(), exact, false);
+      const reused = train(make(), exact, true);
+      expect(bitEqual(reused.params, fresh.params)).toBe(true);
+      expect(reused.state).toBe(fresh.state);
+      expect(bitEqual(fresh.params, start)).toBe(false);
     });
   }
 });

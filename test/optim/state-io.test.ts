@@ -36,6 +36,47 @@ describe("saveState / loadState", () => {
   });
 });
 
+describe("loadState and a transform's upgradeState hook", () => {
+  // A toy transform whose state grew: version 1 held { count }, the current one also a `velocity` per parameter.
+  const params: Params = { w: new Matrix(2, 3, Float64Array.from([1, 2, 3, 4, 5, 6])) };
+  type Current = { count: number; velocity: Params };
+  const grown = (upgraded: unknown[]): optim.GradientTransformation<Current> => ({
+    name: "grown",
+    init: (p) => ({
+      count: 0,
+      velocity: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Matrix(v.rows, v.cols)])),
+    }),
+    update: (grads, state) => ({ updates: grads, state }),
+    upgradeState(old) {
+      upgraded.push(old);
+      const velocity = { w: new Matrix(2, 3) };
+      return "velocity" in (old as object) ? (old as Current) : { ...(old as { count: number }), velocity };
+    },
+  });
+
+  it("calls the hook on the decoded state before checking it, and returns what it made", () => {
+    const calls: unknown[] = [];
+    const t = grown(calls);
+    const loaded = optim.loadState(optim.saveState({ count: 7 }, t), t, params);
+    expect(calls).toEqual([{ count: 7 }]);
+    expect(loaded.count).toBe(7);
+    expect(bitEqual(loaded.velocity, { w: new Matrix(2, 3) })).toBe(true);
+  });
+
+  it("without the hook the version-1 state is refused (the check sees the missing velocity)", () => {
+    const withoutHook = { ...grown([]), upgradeState: undefined };
+    expect(() => optim.loadState(optim.saveState({ count: 7 }, withoutHook), withoutHook, params)).toThrow(/velocity/);
+  });
+
+  it("the fault policy forwards the hook to the optimizer it guards and keeps its counters", () => {
+    const t = optim.shampoo({ learningRate: 0.01 });
+    const state = t.init(params);
+    const old: Record<string, unknown> = { ...state, faults: { consecutive: 1, total: 2 } };
+    delete old.pending;
+    expect(t.upgradeState?.(old)).toEqual({ ...state, faults: { consecutive: 1, total: 2 } });
+  });
+});
+
 describe("checkpoint → restore → continue equals an uninterrupted run, bit for bit", () => {
   // A dense least-squares layer w (3×4), b (1×3) plus a batch-norm-like pair; each step draws its batch from the
   // step number, so both runs see the same data.

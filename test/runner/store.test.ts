@@ -27,6 +27,23 @@ describe("sweep expansion", () => {
     expect(trials[3]).toMatchObject({ pointIndex: 1, repeat: 1, seed: deriveSeed(42, 1, 1), point: { a: 1, b: "y" } });
     expect(new Set(trials.map((t) => t.seed)).size).toBe(12);
   });
+
+  it("leaves out the points `includes` refuses; the others keep their index and seed in the whole product", () => {
+    const config = { a: [1, 2], b: ["x", "y", "z"], c: 7 };
+    const all = planTrials(config, ["a", "b"], 2, 42);
+    const kept = planTrials(config, ["a", "b"], 2, 42, (p) => p.a === 2 || p.b === "x");
+    expect(kept).toEqual(all.filter((t) => t.point.a === 2 || t.point.b === "x"));
+    expect(kept.map((t) => `${t.pointIndex}.${t.repeat}`)).toEqual([
+      "0.0",
+      "0.1",
+      "3.0",
+      "3.1",
+      "4.0",
+      "4.1",
+      "5.0",
+      "5.1",
+    ]);
+  });
 });
 
 function record(pointIndex: number, repeat: number, extra: Partial<TrialRecord> = {}): TrialRecord {

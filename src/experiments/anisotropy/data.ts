@@ -11,6 +11,7 @@ import { matmul } from "../../linalg/blas.js";
 import { Matrix } from "../../linalg/matrix.js";
 import { deriveSeed, Rng } from "../../random/rng.js";
 import { loadTrialData } from "../fashion/data.js";
+import { memoizeAsync } from "../memo.js";
 import { runSettings, type AnisotropyPoint } from "./schema.js";
 
 /** The re-conditioned splits and the training-loss subset of one κ. */
@@ -26,8 +27,6 @@ const TRAIN_EVAL_STREAM = 5;
 const TEACHER_STREAM = 21;
 const GAUSSIAN_TRAIN_STREAM = 22;
 const GAUSSIAN_TEST_STREAM = 23;
-
-const prepared = new Map<string, Promise<AnisotropyData>>();
 
 /** The fields that decide a trial's data (the point's, with its architecture's trainSize and trainEvalSize). */
 export type DataFields = Pick<
@@ -74,16 +73,10 @@ export function dataFields(point: AnisotropyPoint, kappa = point.kappa): DataFie
  * z·V_kᵀ (an image; its covariance has the same non-zero spectrum). With normalize = "trace", every κ is scaled to
  * tr Σ̂ = d (d the network's input dimension): κ changes the shape of the covariance, never its scale.
  */
-export function anisotropyData(fields: DataFields): Promise<AnisotropyData> {
-  const key = JSON.stringify(fields, Object.keys(fields).sort());
-  let data = prepared.get(key);
-  if (!data) {
-    data = build(fields);
-    prepared.set(key, data);
-    data.catch(() => prepared.delete(key));
-  }
-  return data;
-}
+export const anisotropyData: (fields: DataFields) => Promise<AnisotropyData> = memoizeAsync(
+  (fields: DataFields) => JSON.stringify(fields, Object.keys(fields).sort()),
+  build,
+);
 
 /**
  * The splits scaled by one factor c = √(d / (tr Σ̂)) (Σ̂ the training covariance of the d inputs, whose mean is

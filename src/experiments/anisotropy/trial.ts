@@ -8,6 +8,7 @@ import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
 import { deriveSeed } from "../../random/rng.js";
 import type { TrialContext } from "../types.js";
+import { memoizeAsync } from "../memo.js";
 import { MLP_DEFAULTS } from "../fashion/mlp.js";
 import { mlp } from "../fashion/networks.js";
 import { needsLayerStats, SECOND_HYPERPARAMETER, type Hyperparameters } from "../fashion/optimizers.js";
@@ -140,7 +141,11 @@ export function compareCandidates(a: SearchCandidate, b: SearchCandidate): numbe
   return 0;
 }
 
-const searches = new Map<string, Promise<{ best: number; candidates: SearchCandidate[] }>>();
+/** A step-size search's answer: the best learning rate and every candidate's result. */
+interface SearchResult {
+  best: number;
+  candidates: SearchCandidate[];
+}
 
 /**
  * The step size of `point`'s optimizer: the best of learningRateFactors × the fashion-mlp default by
@@ -148,47 +153,42 @@ const searches = new Map<string, Promise<{ best: number; candidates: SearchCandi
  * (tuneAt "each") from one fixed seed. With tuneAt "kappa1" the diagnosis arm takes KFAC's step size (it searches
  * as "kfac", so it differs from KFAC only in its damping); the replicate does not enter. Memoised per worker: every trial with the same search shares its answer.
  */
-export function searchStepSize(
-  point: AnisotropyPoint,
-  second: number,
-): Promise<{ best: number; candidates: SearchCandidate[] }> {
-  const kappa = point.tuneAt === "kappa1" ? 1 : point.kappa;
+export function searchStepSize(point: AnisotropyPoint, second: number): Promise<SearchResult> {
   const searched: AnisotropyPoint = {
     ...point,
-    kappa,
+    kappa: point.tuneAt === "kappa1" ? 1 : point.kappa,
     replicate: 0,
     optimizer: point.tuneAt === "kappa1" ? baseOptimizer(point.optimizer) : point.optimizer,
   };
-  const key = JSON.stringify({ ...searched, second });
-  let search = searches.get(key);
-  if (!search) {
-    search = (async () => {
-      const data = await anisotropyData(dataFields(searched));
-      const base = MLP_DEFAULTS[baseOptimizer(point.optimizer)].learningRate;
-      const candidates: SearchCandidate[] = [];
-      for (const factor of runSettings(point).learningRateFactors) {
-        const learningRate = base * factor;
-        const run = await trackTraining(
-          searched,
-          data,
-          { learningRate, second },
-          point.tuneEpochs,
-          deriveSeed(point.dataSeed, SEARCH_STREAM),
-        );
-        candidates.push({
-          learningRate,
-          stepsToTarget: run.stepsToTarget,
-          finalTrainLoss: run.diverged ? null : run.finalTrainLoss,
-        });
-      }
-      const best = [...candidates].sort(compareCandidates)[0];
-      return { best: best.learningRate, candidates };
-    })();
-    searches.set(key, search);
-    search.catch(() => searches.delete(key));
-  }
-  return search;
+  return searchAt({ searched, second });
 }
+
+/** The search of `searchStepSize` at the point it searches at (κ, replicate and arm already resolved). */
+const searchAt = memoizeAsync(
+  ({ searched, second }: { searched: AnisotropyPoint; second: number }) => JSON.stringify({ ...searched, second }),
+  async ({ searched, second }): Promise<SearchResult> => {
+    const data = await anisotropyData(dataFields(searched));
+    const base = MLP_DEFAULTS[baseOptimizer(searched.optimizer)].learningRate;
+    const candidates: SearchCandidate[] = [];
+    for (const factor of runSettings(searched).learningRateFactors) {
+      const learningRate = base * factor;
+      const run = await trackTraining(
+        searched,
+        data,
+        { learningRate, second },
+        searched.tuneEpochs,
+        deriveSeed(searched.dataSeed, SEARCH_STREAM),
+      );
+      candidates.push({
+        learningRate,
+        stepsToTarget: run.stepsToTarget,
+        finalTrainLoss: run.diverged ? null : run.finalTrainLoss,
+      });
+    }
+    const best = [...candidates].sort(compareCandidates)[0];
+    return { best: best.learningRate, candidates };
+  },
+);
 
 /**
  * Runs one trial (one optimizer at one κ, one replicate) with seed `ctx.seed` (each replicate is its own sweep

@@ -16,6 +16,7 @@ import {
 } from "../../data/fashion-mnist.js";
 import { loadMnistDigits } from "../../data/mnist-digits.js";
 import { preprocess, standardization } from "../../data/standardize.js";
+import { memoizeAsync } from "../memo.js";
 
 /** The values of the `dataset` key. "auto": Fashion-MNIST when its files are found, else the MNIST digits. */
 export const DATASET_CHOICES = ["fashion-mnist", "mnist", "auto"] as const;
@@ -87,22 +88,15 @@ export async function preflightData<C extends DataConfig>(config: C, notify: (no
   return { ...config, dataset };
 }
 
-const prepared = new Map<string, Promise<DatasetSplits>>();
-
 /**
  * The standardised splits (per-pixel mean and global std of the training subset) a trial trains and evaluates on.
  * Memoised per process: every trial of a worker with the same data fields shares one copy.
  */
-export function loadTrialData(config: DataConfig): Promise<DatasetSplits> {
-  const key = JSON.stringify([config.dataset, config.dataDir, config.trainSize, config.testSize, config.dataSeed]);
-  let splits = prepared.get(key);
-  if (!splits) {
-    splits = prepare(config);
-    prepared.set(key, splits);
-    splits.catch(() => prepared.delete(key));
-  }
-  return splits;
-}
+export const loadTrialData: (config: DataConfig) => Promise<DatasetSplits> = memoizeAsync(
+  (config: DataConfig) =>
+    JSON.stringify([config.dataset, config.dataDir, config.trainSize, config.testSize, config.dataSeed]),
+  prepare,
+);
 
 async function prepare(config: DataConfig): Promise<DatasetSplits> {
   const name = await resolveDataset(config);

@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { Experiment } from "../types.js";
 import { ROBUSTNESS_ALIASES, robustnessSchema, type RobustnessConfig, type RobustnessPoint } from "./schema.js";
 import { robustnessPlots, robustnessRows } from "./summary.js";
-import { runRobustnessTrial } from "./trial.js";
+import { runRobustnessTrial, trainsAt } from "./trial.js";
 import { preflightData } from "../fashion/data.js";
 import { robustnessClaims } from "./claims.js";
 
@@ -21,6 +21,7 @@ export const robustness: Experiment<RobustnessConfig, RobustnessPoint> = {
     "Hyperparameter robustness on real images: test accuracy over learning rate × damping/ε/momentum grids, each optimizer (and untuned kfac-auto), MLP and 2c2d CNN",
   schema: robustnessSchema as unknown as z.ZodType<RobustnessConfig>,
   sweepable: ["optimizer", "architecture", "learningRateFactor", "secondIndex"],
+  includes: trainsAt,
   aliases: ROBUSTNESS_ALIASES,
   quick: {
     dataset: "auto",

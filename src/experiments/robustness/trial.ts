@@ -37,7 +37,7 @@ export interface CellRecord {
   diverged: boolean;
 }
 
-/** Info key of a kfac-auto point that did not train because it repeats the cell at `KFAC_AUTO_CELL`. */
+/** Info key of a kfac-auto point run on its own that did not train because it repeats the cell at `KFAC_AUTO_CELL`. */
 export const REPEATS_KFAC_AUTO_CELL = "repeatsKfacAutoCell";
 
 /**
@@ -53,7 +53,7 @@ export function cellHyperparameters(point: RobustnessPoint): { learningRate: num
   };
 }
 
-/** Whether the point trains: every grid point, and kfac-auto's one cell. */
+/** Whether the point trains: every grid point, and kfac-auto's one cell (the sweep leaves the others out). */
 export function trainsAt(point: RobustnessPoint): boolean {
   return (
     isGridOptimizer(point.optimizer) ||
@@ -88,6 +88,7 @@ export function isDiverged(nonFinite: boolean, initialLoss: number | null, final
 /** Trains the cell and classifies the outcome (`isDiverged`). */
 export async function runRobustnessTrial(point: RobustnessPoint, ctx: TrialContext): Promise<void> {
   if (!trainsAt(point)) {
+    // Only a point run on its own (runTrial) gets here: it says why it did not train.
     ctx.info(
       REPEATS_KFAC_AUTO_CELL,
       `${KFAC_AUTO} has no grid: it trains at learningRateFactor = ${KFAC_AUTO_CELL.learningRateFactor}, secondIndex = ${KFAC_AUTO_CELL.secondIndex} only`,

@@ -11,7 +11,7 @@ import { preflightData } from "../fashion/data.js";
 import { timeToTargetClaims } from "./claims.js";
 import { timeToTargetSchema, type TimeToTargetConfig, type TimeToTargetPoint } from "./schema.js";
 import { timeToTargetPlots, timeToTargetRows } from "./summary.js";
-import { runTimeToTargetTrial } from "./trial.js";
+import { isStudyTrial, runTimeToTargetTrial } from "./trial.js";
 
 export const timeToTarget: Experiment<TimeToTargetConfig, TimeToTargetPoint> = {
   name: "time-to-target",
@@ -20,6 +20,7 @@ export const timeToTarget: Experiment<TimeToTargetConfig, TimeToTargetPoint> = {
     "AlgoPerf-style time to a validation target: tuned first-order vs layer-wise optimizers on fashion-mlp, fashion-cnn and the MNIST deep autoencoder",
   schema: timeToTargetSchema as unknown as z.ZodType<TimeToTargetConfig>,
   sweepable: ["workload", "optimizer", "trial", "replicate"],
+  includes: isStudyTrial,
   quick: {
     workload: ["fashion-mlp"],
     optimizer: ["sgd", "adam", "kfac", "kfac-auto"],

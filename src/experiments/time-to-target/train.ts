@@ -110,6 +110,9 @@ export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
           state,
           stats: o.layerStats,
           curvature: o.curvature,
+          // The same gradient matrices every step: they are donated below and no optimizer of the search keeps
+          // them (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
+          reuseGrads: true,
         });
         step++;
         if (!Number.isFinite(pass.loss)) {

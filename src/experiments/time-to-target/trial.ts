@@ -22,11 +22,19 @@ export interface TrialInfo extends TrialSetting {
   higherIsBetter: boolean;
 }
 
+/**
+ * Whether the point is a trial of its optimizer's study on its workload (`inStudy`). The sweep is a cartesian
+ * product; a workload's study may be shorter than the swept trial list, and kfac-auto has nothing to tune, so its
+ * study is trial 0 alone. The sweep leaves the other points out (`Experiment.includes`).
+ */
+export function isStudyTrial(point: TimeToTargetPoint): boolean {
+  return inStudy(point.optimizer, point.trial, point.settings[point.workload].trials);
+}
+
 export async function runTimeToTargetTrial(point: TimeToTargetPoint, ctx: TrialContext): Promise<void> {
   const settings = point.settings[point.workload];
-  if (!inStudy(point.optimizer, point.trial, settings.trials)) {
-    // The sweep is a cartesian product; a workload's study may be shorter than the swept trial list, and
-    // kfac-auto has nothing to tune, so its study is trial 0 alone.
+  if (!isStudyTrial(point)) {
+    // Only a point run on its own (runTrial) gets here: it says why it did not train.
     ctx.info(
       "skipped",
       point.optimizer === "kfac-auto"

@@ -25,6 +25,7 @@ import { sequential, type Network } from "../../nn/sequential.js";
 import type { Params } from "../../nn/types.js";
 import { Matrix } from "../../linalg/matrix.js";
 import { resolveDataset } from "../fashion/data.js";
+import { memoizeAsync } from "../memo.js";
 import { mlp } from "../fashion/networks.js";
 import type { TimeToTargetPoint, WorkloadName } from "./schema.js";
 
@@ -134,25 +135,17 @@ export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
   },
 };
 
-const prepared = new Map<string, Promise<WorkloadData>>();
-
 /**
  * The splits of `point.workload`, memoised per worker: validation held out of the training split
  * (`splitValidation`, seeded by dataSeed), the training subset drawn from the rest, the test subset from the test
  * split. The fashion workloads standardise the pixels with statistics of the training subset only; the
  * autoencoder keeps them in [0, 1] (they are its targets).
  */
-export function workloadData(point: TimeToTargetPoint): Promise<WorkloadData> {
-  const s = point.settings[point.workload];
-  const key = JSON.stringify([point.workload, point.dataset, point.dataDir, point.dataSeed, s]);
-  let data = prepared.get(key);
-  if (!data) {
-    data = prepare(point);
-    prepared.set(key, data);
-    data.catch(() => prepared.delete(key));
-  }
-  return data;
-}
+export const workloadData: (point: TimeToTargetPoint) => Promise<WorkloadData> = memoizeAsync(
+  (point: TimeToTargetPoint) =>
+    JSON.stringify([point.workload, point.dataset, point.dataDir, point.dataSeed, point.settings[point.workload]]),
+  prepare,
+);
 
 async function prepare(point: TimeToTargetPoint): Promise<WorkloadData> {
   const s = point.settings[point.workload];

@@ -52,6 +52,15 @@ export interface DelayedRefreshOptions {
   backgroundRefresh?: boolean;
 }
 
+/**
+ * A state of a method with delayed refreshes saved before they existed (no `pending`) with none in flight, `{}`,
+ * which continues as it did; any other value unchanged (for a method's `upgradeState`).
+ */
+export function withPendingRefreshes(old: unknown): unknown {
+  const isState = typeof old === "object" && old !== null && !Array.isArray(old);
+  return isState && !("pending" in old) ? { ...old, pending: {} } : old;
+}
+
 /** Refreshes of one optimizer's blocks by one rule: now, or launched now and completed at a later step. */
 export interface RefreshScheduler {
   /** The delay k (0: `refreshNow` is the only verb used). */

@@ -26,7 +26,12 @@ import { parameterCoverage, readTile, writeTile } from "./blocking.js";
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import { failureLog, type WarningHandler } from "./failures.js";
 import { applyTwoSided, emptyKroneckerBlock, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
-import { refreshScheduler, type DelayedRefreshOptions, type PendingRefresh } from "./background-refresh.js";
+import {
+  refreshScheduler,
+  withPendingRefreshes,
+  type DelayedRefreshOptions,
+  type PendingRefresh,
+} from "./background-refresh.js";
 
 export type GraftKind = "none" | "sgd" | "adam";
 
@@ -132,6 +137,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const refreshes = refreshScheduler(name, { rule: "inverseRoots", power: -0.25, eps }, options, every, warn);
 
   return {
+    // States saved before delayed refreshes have no `pending`.
+    upgradeState: (old) => withPendingRefreshes(old) as ShampooState,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       const diagonals: Record<string, DiagonalBlock> = {};

@@ -23,6 +23,7 @@ import { parameterCoverage, readTile, writeTile, type Tile } from "./blocking.js
 import { emptyKroneckerBlock, rotate, rotateBack, updateStatistics, type KroneckerBlock } from "./kronecker-block.js";
 import {
   refreshScheduler,
+  withPendingRefreshes,
   type DelayedRefreshOptions,
   type PendingRefresh,
   type RefreshDone,
@@ -68,6 +69,18 @@ export interface SoapState {
   blocks: Record<string, KroneckerBlock[]>;
   /** Basis refreshes in flight (`refreshDelay` > 0), per matrix parameter one entry per tile (null: none). */
   pending: Record<string, (PendingRefresh | null)[]>;
+}
+
+/**
+ * A SOAP state saved before tiles, with one Kronecker block per matrix (`blocks[name]` a block, not a list), as
+ * the single tile `[block]` it is now; any other value unchanged.
+ */
+function withTiledBlocks(old: unknown): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isRecord(old) || !isRecord(old.blocks)) return old;
+  const blocks = Object.entries(old.blocks).map(([key, block]) => [key, Array.isArray(block) ? block : [block]]);
+  return { ...old, blocks: Object.fromEntries(blocks) };
 }
 
 /** v with its rows and/or columns reordered like the basis columns (row k ← row order[k]). */
@@ -210,6 +223,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   };
 
   return {
+    upgradeState: (old) => withTiledBlocks(withPendingRefreshes(old)) as SoapState,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       for (const [key, p] of Object.entries(params)) {

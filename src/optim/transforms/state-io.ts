@@ -6,14 +6,13 @@
  * square matrix that is exactly (bit for bit) symmetric — the curvature factors and their inverses or roots — is
  * stored as its upper triangle, which halves a KFAC or Shampoo checkpoint.
  * Given the optimizer, `loadState` refuses a state another optimizer wrote and checks the whole tree against a
- * fresh `init` (see state-check.ts), after bringing a state of an earlier version to the current shape
- * (state-upgrade.ts). Format 1 (`"layerwise-optim-state/1"`, no optimizer recorded) still loads.
+ * fresh `init` (see state-check.ts), after the optimizer's `upgradeState` (when it has one) brought a state of an
+ * earlier version to the current shape. Format 1 (`"layerwise-optim-state/1"`, no optimizer recorded) still loads.
  */
 import { Matrix } from "../../linalg/matrix.js";
 import type { Params } from "../../nn/types.js";
 import type { GradientTransformation } from "../transform.js";
 import { checkStateTree } from "./state-check.js";
-import { upgradeState } from "./state-upgrade.js";
 
 const FORMAT = 2;
 const FORMAT_1 = "layerwise-optim-state/1";
@@ -217,7 +216,7 @@ export function loadState<S = unknown>(text: string, optimizer?: GradientTransfo
     throw new Error(`loadState: the file holds a state of ${header.optimizer}, not of ${optimizer.name}`);
   }
   const template = optimizer.init(params ?? {});
-  const current = upgradeState(header.optimizer ?? optimizer.name, state);
+  const current = optimizer.upgradeState ? optimizer.upgradeState(state) : state;
   checkStateTree(current, template, params ?? null, optimizer.name ?? header.optimizer ?? "the optimizer");
   return current as S;
 }

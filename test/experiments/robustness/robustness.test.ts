@@ -28,6 +28,7 @@ import { MLP_DEFAULTS } from "../../../src/experiments/fashion/mlp.js";
 import { experiments } from "../../../src/experiments/index.js";
 import type { Experiment } from "../../../src/experiments/types.js";
 import type { TrialRecord } from "../../../src/results/records.js";
+import { planTrials } from "../../../src/runner/sweep.js";
 import { cli, tempDir } from "../../cli/helpers.js";
 import { refusals, runSweep } from "../../helpers/in-process.js";
 
@@ -51,6 +52,49 @@ describe("robustness config", () => {
     expect(robustness.sweepable).toEqual(["optimizer", "architecture", "learningRateFactor", "secondIndex"]);
     expect(experiments.map((x) => x.name)).toContain("robustness");
     expect(robustness.schema.safeParse(robustness.quick).success).toBe(true);
+  });
+
+  it("the sweep plans every grid cell and kfac-auto's one cell, at their indices in the whole product", () => {
+    const input = {
+      dataset: "mnist",
+      optimizer: ["sgd", "kfac-auto"],
+      learningRateFactor: [0.1, 1],
+      secondIndex: [0, 1],
+    };
+    const config = robustness.schema.parse(input) as unknown as Record<string, unknown>;
+    const includes = robustness.includes as (point: Record<string, unknown>) => boolean;
+    const planned = planTrials(config, robustness.sweepable, 1, 0, includes).map(
+      (t) =>
+        `${t.pointIndex} ${t.point.optimizer} ${t.point.architecture} ${t.point.learningRateFactor}/${t.point.secondIndex}`,
+    );
+    const expected: string[] = [];
+    let index = 0;
+    for (const optimizer of input.optimizer)
+      for (const architecture of ["mlp", "cnn"])
+        for (const lr of input.learningRateFactor)
+          for (const second of input.secondIndex) {
+            if (optimizer !== KFAC_AUTO || (lr === 1 && second === 0))
+              expected.push(`${index} ${optimizer} ${architecture} ${lr}/${second}`);
+            index++;
+          }
+    expect(planned).toEqual(expected);
+    expect(planned).toHaveLength(10); // of 16 points
+  });
+
+  it("a kfac-auto point run on its own away from its cell says so and does not train", async () => {
+    const config = robustness.schema.parse({ dataset: "mnist", optimizer: [KFAC_AUTO] }) as RobustnessConfig;
+    const point = { ...config, optimizer: KFAC_AUTO, architecture: "mlp", learningRateFactor: 3, secondIndex: 0 };
+    const info: Record<string, unknown> = {};
+    const scalars: Record<string, number | null> = {};
+    await robustness.run(point as unknown as RobustnessPoint, {
+      seed: 1,
+      scalar: (k, v) => void (scalars[k] = v),
+      series: () => {},
+      info: (k, v) => void (info[k] = v),
+      progress: () => {},
+    });
+    expect(info[REPEATS_KFAC_AUTO_CELL]).toMatch(/kfac-auto has no grid/);
+    expect(scalars).toEqual({});
   });
 
   it("refuses empty grids, indices past a list, and out-of-range hyperparameters, naming the field", () => {
@@ -483,7 +527,7 @@ describe("robustness end to end (tiny, MNIST digits)", () => {
     expect(verdicts["kfac-auto-untuned"].measured).toContain(`kfac-auto ${Number((100 * auto).toPrecision(3))}%`);
   }, 120_000);
 
-  it("kfac-auto trains once per architecture (2c2d CNN included); its other points do not train", async () => {
+  it("kfac-auto trains once per architecture (2c2d CNN included); the sweep leaves its other points out", async () => {
     const { config, trials } = await runSweep(robustness, {
       dataset: "mnist",
       optimizer: ["kfac-auto"],
@@ -498,17 +542,11 @@ describe("robustness end to end (tiny, MNIST digits)", () => {
       batchSize: 50,
       epochs: 2,
     });
-    expect(trials).toHaveLength(4);
-    const trained = trials.filter((t) => t.info.cell !== undefined);
-    expect(trained.map((t) => [t.point.architecture, t.point.learningRateFactor])).toEqual([
-      ["mlp", 1],
-      ["cnn", 1],
+    expect(trials.map((t) => [t.pointIndex, t.point.architecture, t.point.learningRateFactor])).toEqual([
+      [0, "mlp", 1],
+      [2, "cnn", 1],
     ]);
-    for (const t of trials.filter((t) => t.info.cell === undefined)) {
-      expect(t.info[REPEATS_KFAC_AUTO_CELL]).toMatch(/kfac-auto has no grid/);
-      expect(t.scalars).toEqual({});
-    }
-    for (const t of trained) {
+    for (const t of trials) {
       const cell = t.info.cell as CellRecord;
       expect(cell).toMatchObject({ learningRate: null, secondName: "initial damping", second: 1, diverged: false });
       expect(cell.finalLoss!).toBeLessThan(cell.initialLoss!);

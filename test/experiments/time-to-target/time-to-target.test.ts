@@ -1,7 +1,7 @@
 /**
  * `time-to-target`: its config (defaults, refusals naming field, value and what is allowed), the random search,
  * the target rule and the best-trial choice on synthetic records against hand-computed values, the claims on
- * synthetic records (one holding, one failing), a tiny real run of every workload through the experiment's entry
+ * synthetic records (one holding, one failing), the sweep's plan (study trials only), a tiny real run of every workload through the experiment's entry
  * point, and a resumed CLI run that reruns only the missing trial.
  */
 import Database from "better-sqlite3";
@@ -22,6 +22,8 @@ import type { TrialInfo } from "../../../src/experiments/time-to-target/trial.js
 import { deepAutoencoder } from "../../../src/experiments/time-to-target/workloads.js";
 import { experiments } from "../../../src/experiments/index.js";
 import type { Experiment } from "../../../src/experiments/types.js";
+import { deriveSeed } from "../../../src/random/rng.js";
+import { planRun } from "../../../src/runner/run.js";
 import type { TrialRecord } from "../../../src/results/records.js";
 import { cli, lastJson, tempDir } from "../../cli/helpers.js";
 import { refusals, runSweep } from "../../helpers/in-process.js";
@@ -96,6 +98,41 @@ describe("the random search", () => {
     expect(inStudy("kfac-auto", 1, 5)).toBe(false);
     expect(inStudy("sgd", 4, 5)).toBe(true);
     expect(inStudy("sgd", 3, 3)).toBe(false);
+  });
+
+  it("the sweep plans only the trials of each study (kfac-auto's trial 0, each workload's trials), at their own indices", () => {
+    const input = {
+      dataset: "mnist",
+      workload: ["fashion-mlp", "mnist-autoencoder"],
+      optimizer: ["adam", "kfac-auto"],
+      trial: [0, 1, 2],
+      replicate: [0],
+      settings: { "fashion-mlp": { trials: 3 }, "mnist-autoencoder": { trials: 2 } },
+    };
+    const config = timeToTarget.schema.parse(input) as unknown as Record<string, unknown>;
+    const tmp = tempDir("ttt-plan");
+    const request = { config, runSeed: 5, seeds: 2, workers: 1, fresh: false, progress: "none" } as const;
+    const plan = planRun({ ...request, experiment: e, outDir: join(tmp.dir, "out") });
+    tmp.cleanup();
+    // The whole product, workload slowest, then optimizer, trial, replicate; a point is a study trial when its
+    // trial is below the workload's trials and, for kfac-auto, is 0.
+    const expected: string[] = [];
+    let index = 0;
+    for (const workload of input.workload)
+      for (const optimizer of input.optimizer)
+        for (const trial of input.trial) {
+          const trials = input.settings[workload as keyof typeof input.settings].trials;
+          if (trial < trials && (optimizer !== "kfac-auto" || trial === 0))
+            for (const repeat of [0, 1]) expected.push(`${index} ${repeat} ${workload} ${optimizer} ${trial}`);
+          index++;
+        }
+    const planned = plan.trials.map(
+      (t) => `${t.pointIndex} ${t.repeat} ${t.point.workload} ${t.point.optimizer} ${t.point.trial}`,
+    );
+    expect(planned).toEqual(expected);
+    expect(planned).toHaveLength(14); // of 24 trials in the product
+    expect(plan.todo).toEqual(plan.trials);
+    for (const t of plan.trials) expect(t.seed).toBe(deriveSeed(5, t.pointIndex, t.repeat));
   });
 
   it("warm-up then cosine: 0 at step 0, the peak at the end of the warm-up, 0 at the last step", () => {
@@ -292,16 +329,20 @@ describe("time-to-target end to end (tiny, MNIST digits)", () => {
         },
       },
     });
-    expect(trials).toHaveLength(12);
-    const skipped = trials.filter((t) => t.scalars.skipped === 1);
-    // kfac-auto's study is one trial; the autoencoder's studies here are one trial each.
-    expect(skipped.map((t) => `${t.point.workload}:${t.point.optimizer}:${t.point.trial}`)).toEqual([
-      "fashion-mlp:kfac-auto:1",
-      "mnist-autoencoder:adam:1",
-      "mnist-autoencoder:kfac:1",
-      "mnist-autoencoder:kfac-auto:1",
+    // kfac-auto's study is one trial; the autoencoder's studies here are one trial each: the sweep leaves the
+    // other points out.
+    expect(trials.map((t) => `${t.point.workload}:${t.point.optimizer}:${t.point.trial}`)).toEqual([
+      "fashion-mlp:adam:0",
+      "fashion-mlp:adam:1",
+      "fashion-mlp:kfac:0",
+      "fashion-mlp:kfac:1",
+      "fashion-mlp:kfac-auto:0",
+      "mnist-autoencoder:adam:0",
+      "mnist-autoencoder:kfac:0",
+      "mnist-autoencoder:kfac-auto:0",
     ]);
-    for (const t of trials.filter((x) => x.scalars.skipped === 0)) {
+    for (const t of trials) {
+      expect(t.scalars.skipped).toBe(0);
       const v = t.series.validation;
       expect(Array.from(v.steps)).toEqual(t.point.workload === "fashion-mlp" ? [0, 4, 8] : [0, 2]);
       expect(t.series.seconds.values[0]).toBe(0);
