@@ -132,6 +132,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   const refreshes = refreshScheduler(name, { rule: "inverseRoots", power: -0.25, eps }, options, every, warn);
 
   return {
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       const diagonals: Record<string, DiagonalBlock> = {};

@@ -210,6 +210,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   };
 
   return {
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       for (const [key, p] of Object.entries(params)) {
