@@ -10,9 +10,11 @@
  *   sgd, kfac, shampoo and soap (no flop model; a step is ≈ 1 s, so few steps: see OPTIM_BENCH_CNN_STEPS).
  *   Shampoo's roots come every 100 steps, more than the CNN rows run: its row is the steady step (preconditioning
  *   from step 1) plus one refresh's measured extra time / 100.
+ * Every loop asks the pass for the statistics its optimizer asks for (`optim.statsRequest`): KFAC and EKFAC all of
+ * them only at the steps that fold them, SGD, Adam, Shampoo, SOAP and Muon none.
  * With OPTIM_BENCH_PREVIOUS=1, rows beside the defaults are added to each table (EKFAC's scalings every 10
- * steps, an option; KFAC/EKFAC unblocked on the CNN, the behaviour before blocking) and a table of KFAC's inverse by float64 solves
- * against the float32 Gram form.
+ * steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
+ * CNN, the behaviour before blocking) and a table of KFAC's inverse by float64 solves against the float32 Gram form.
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
@@ -59,7 +61,8 @@ interface Method {
   /** The flop model's method (null: no flop count for this row). */
   flops: FlopMethod | null;
   make: () => optim.GradientTransformation<unknown>;
-  stats: boolean;
+  /** Every layer's statistics at every step, whatever the optimizer asks for (the loop before `needsStats`). */
+  allStats?: boolean;
   /** The pass also returns the batch's curvature (Gauss–Newton products, the loss elsewhere): adaptive KFAC. */
   curvature?: boolean;
 }
@@ -67,25 +70,25 @@ interface Method {
 /** The optimizers at their constructor defaults; only the required step size is given (small enough that no method
  * diverges on random labels: the cost of a step does not depend on it). */
 const METHODS: Method[] = [
-  { name: "sgd", flops: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }), stats: false },
-  { name: "adam", flops: "adam", make: () => optim.adam({ learningRate: 1e-3 }), stats: false },
-  { name: "kfac", flops: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }), stats: true },
-  { name: "ekfac", flops: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }), stats: true },
-  { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }), stats: false },
-  { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }), stats: false },
-  { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
+  { name: "sgd", flops: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }) },
+  { name: "adam", flops: "adam", make: () => optim.adam({ learningRate: 1e-3 }) },
+  { name: "kfac", flops: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }) },
+  { name: "ekfac", flops: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }) },
+  { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }) },
+  { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }) },
+  { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }) },
   // No learning rate: step size, momentum and damping from the quadratic model (no flop model for its products).
-  { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), stats: true, curvature: true },
+  { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), curvature: true },
 ];
 
 /** Settings beside the defaults, for ratios in the same run. */
 const PREVIOUS_MLP: Method[] = [
+  { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
   {
     // Not the default (it costs EKFAC 0.006 test accuracy on fashion-mlp): the option's cost, for comparison.
     name: "ekfac, scalings every 10 steps",
     flops: null,
     make: () => optim.ekfac({ learningRate: 1e-3, scalingUpdateEvery: 10 }),
-    stats: true,
   },
 ];
 
@@ -97,23 +100,22 @@ const CNN_METHODS: Method[] = [
     name: "shampoo",
     flops: null,
     make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1 }),
-    stats: false,
   },
   METHODS[5],
 ];
 
 const PREVIOUS_CNN: Method[] = [
+  { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
   {
     name: "kfac, unblocked",
     flops: null,
     make: () => optim.kfac({ learningRate: 1e-3, maxPreconditionerDim: 100000 }),
-    stats: true,
   },
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
 function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: number, inputs: number) {
-  const { make, stats, curvature = false } = method;
+  const { make, allStats = false, curvature = false } = method;
   const rng = new Rng(1);
   const batches = [0, 1, 2, 3].map(() => ({
     x: gaussianMatrix(rng, batch, inputs),
@@ -127,6 +129,7 @@ function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: nu
     const t0 = performance.now();
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
+      const stats = allStats || optim.statsRequest(opt, state);
       const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats, curvature });
       const r = opt.update(pass.grads, state, params, {
         stats: pass.stats,
@@ -169,7 +172,7 @@ function meanStepMs(
 function cnnShampooRefreshMs(net: Network, batch: number, steps: number): number {
   const make = (every: number) => () =>
     optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, preconditionEvery: every });
-  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m, stats: false }, batch, CNN_INPUTS));
+  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m }, batch, CNN_INPUTS));
   each(1);
   none(1);
   return (each(steps) - none(steps)) / steps;
