@@ -20,7 +20,8 @@
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
  * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_CNN (1, the
  * default, or 0), OPTIM_BENCH_CNN_STEPS (default 20, after 10 untimed: two of KFAC's and SOAP's refresh periods),
- * OPTIM_BENCH_PREVIOUS (0 or 1, default 0).
+ * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_ONLY (comma-separated row names to run, default all; the
+ * SGD row, the reference of the ratios, always runs).
  */
 import { Matrix } from "../src/linalg/matrix.js";
 import { Matrix32 } from "../src/linalg/matrix32.js";
@@ -114,6 +115,21 @@ const PREVIOUS_CNN: Method[] = [
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
+/** The rows OPTIM_BENCH_ONLY keeps (all when it is unset), SGD's always. */
+function selected(methods: readonly Method[]): Method[] {
+  const raw = process.env.OPTIM_BENCH_ONLY;
+  if (raw === undefined || raw.trim() === "") return [...methods];
+  const names = raw.split(",").map((n) => n.trim());
+  const known = new Set([...METHODS, ...PREVIOUS_MLP, ...CNN_METHODS, ...PREVIOUS_CNN].map((m) => m.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `bench: OPTIM_BENCH_ONLY names unknown rows ${unknown.join(", ")}; rows: ${[...known].join(", ")}`,
+    );
+  }
+  return methods.filter((m) => m.name === "sgd" || names.includes(m.name));
+}
+
 function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: number, inputs: number) {
   const { make, allStats = false, curvature = false } = method;
   const rng = new Rng(1);
@@ -221,7 +237,7 @@ function mlpTables(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_STEPS", "100");
   const [warmup] = listFromEnv("OPTIM_BENCH_WARMUP", "100");
   const net = mlp(WIDTHS[0], WIDTHS.slice(1, -1), WIDTHS[WIDTHS.length - 1], "float32");
-  const methods = previous ? [...METHODS, ...PREVIOUS_MLP] : METHODS;
+  const methods = selected(previous ? [...METHODS, ...PREVIOUS_MLP] : METHODS);
   for (const batch of batchSizes) {
     const times = meanStepMs(net, methods, batch, WIDTHS[0], warmup, steps);
     // Measured right after the rows, so that a machine whose load changes compares like with like.
@@ -253,9 +269,9 @@ function cnnTable(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_CNN_STEPS", "20");
   const warmup = 10;
   const net = twoConvTwoDense({ dtype: "float32" });
-  const methods = previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS;
+  const methods = selected(previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS);
   const times = meanStepMs(net, methods, CNN_BATCH, CNN_INPUTS, warmup, steps);
-  const refresh = cnnShampooRefreshMs(net, CNN_BATCH, 2);
+  const refresh = methods.some((m) => m.name === "shampoo") ? cnnShampooRefreshMs(net, CNN_BATCH, 2) : 0;
   const rows = methods.map((m, i) => {
     const ms = m.name === "shampoo" ? times[i] + refresh / SHAMPOO_EVERY : times[i];
     return { optimizer: m.name, "ms/step": ms, "× sgd step": ms / times[0] };
