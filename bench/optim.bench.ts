@@ -20,8 +20,8 @@
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
  * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_CNN (1, the
  * default, or 0), OPTIM_BENCH_CNN_STEPS (default 20, after 10 untimed: two of KFAC's and SOAP's refresh periods),
- * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_ONLY (comma-separated row names to run, default all; the
- * SGD row, the reference of the ratios, always runs).
+ * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_ONLY (row names to run, separated by ";" since some names hold commas,
+ * default all; the SGD row, the reference of the ratios, always runs).
  */
 import { Matrix } from "../src/linalg/matrix.js";
 import { Matrix32 } from "../src/linalg/matrix32.js";
@@ -119,7 +119,7 @@ const PREVIOUS_CNN: Method[] = [
 function selected(methods: readonly Method[]): Method[] {
   const raw = process.env.OPTIM_BENCH_ONLY;
   if (raw === undefined || raw.trim() === "") return [...methods];
-  const names = raw.split(",").map((n) => n.trim());
+  const names = raw.split(";").map((n) => n.trim());
   const known = new Set([...METHODS, ...PREVIOUS_MLP, ...CNN_METHODS, ...PREVIOUS_CNN].map((m) => m.name));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {

@@ -190,8 +190,9 @@ interface LayerStep {
 }
 
 /**
- * One layer's step (`weight`: its weight's key). `s` and `g` (its statistics and the output gradients of the chosen Fisher) are null at a step
- * that does not fold or re-estimate and was given no statistics for the layer (`needsStats`).
+ * One layer's step (`weight`: its weight's key). `s` and `g` (its statistics and the output gradients of the
+ * chosen Fisher) are null at a step that neither folds nor re-estimates and was given no statistics for the layer
+ * (`needsStats`); g is also null at a step that does not read it.
  */
 type Variant = (
   weight: string,
