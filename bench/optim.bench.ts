@@ -18,9 +18,12 @@
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
- * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_CNN (1, the
- * default, or 0), OPTIM_BENCH_CNN_STEPS (default 20, after 10 untimed: two of KFAC's and SOAP's refresh periods),
- * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_ONLY (row names to run, separated by ";" since some names hold commas,
+ * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_MLP and
+ * OPTIM_BENCH_CNN (1, the default, or 0), OPTIM_BENCH_CNN_STEPS (default 20: two of KFAC's and SOAP's refresh
+ * periods), OPTIM_BENCH_CNN_WARMUP (untimed steps first, default 10),
+ * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_CLOCK ("wall", the default, or "cpu": the process's CPU
+ * time, user + system, all its threads, for a machine so loaded that a niced benchmark waits most of its wall
+ * time; the GEMM rate stays wall time), OPTIM_BENCH_ONLY (row names to run, separated by ";" since some names hold commas,
  * default all; the SGD row, the reference of the ratios, always runs).
  */
 import { Matrix } from "../src/linalg/matrix.js";
@@ -115,6 +118,19 @@ const PREVIOUS_CNN: Method[] = [
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
+/** The clock of the step times, in ms (OPTIM_BENCH_CLOCK). */
+const CLOCK = process.env.OPTIM_BENCH_CLOCK ?? "wall";
+const now: () => number = (() => {
+  const clock = CLOCK;
+  if (clock === "wall") return () => performance.now();
+  if (clock === "cpu")
+    return () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+  throw new RangeError(`bench: OPTIM_BENCH_CLOCK must be "wall" or "cpu", got ${clock}`);
+})();
+
 /** The rows OPTIM_BENCH_ONLY keeps (all when it is unset), SGD's always. */
 function selected(methods: readonly Method[]): Method[] {
   const raw = process.env.OPTIM_BENCH_ONLY;
@@ -142,7 +158,7 @@ function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: nu
   let state = opt.init(params);
   let s = 0;
   return (k: number): number => {
-    const t0 = performance.now();
+    const t0 = now();
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
       const stats = allStats || optim.statsRequest(opt, state);
@@ -156,7 +172,7 @@ function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: nu
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);
     }
-    return performance.now() - t0;
+    return now() - t0;
   };
 }
 
@@ -258,7 +274,7 @@ function mlpTables(threads: number, previous: boolean): void {
     });
     printTable(
       `whole training step, MLP 784-256-256-10 float32, batch ${batch}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
-        `constructor defaults (mean of ${steps} steps after ${warmup}); our GEMM 512³: ` +
+        `constructor defaults (mean of ${steps} steps after ${warmup}, ${CLOCK} time); our GEMM 512³: ` +
         `sgemm ${rate.f32.toFixed(1)} GFLOP/s, dgemm ${rate.f64.toFixed(1)} GFLOP/s`,
       rows,
     );
@@ -267,7 +283,7 @@ function mlpTables(threads: number, previous: boolean): void {
 
 function cnnTable(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_CNN_STEPS", "20");
-  const warmup = 10;
+  const [warmup] = listFromEnv("OPTIM_BENCH_CNN_WARMUP", "10");
   const net = twoConvTwoDense({ dtype: "float32" });
   const methods = selected(previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS);
   const times = meanStepMs(net, methods, CNN_BATCH, CNN_INPUTS, warmup, steps);
@@ -278,7 +294,7 @@ function cnnTable(threads: number, previous: boolean): void {
   });
   printTable(
     `whole training step, 2c2d CNN float32, batch ${CNN_BATCH}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
-      `constructor defaults (mean of ${steps} steps after ${warmup}; shampoo: steady step + one root refresh ` +
+      `constructor defaults (mean of ${steps} steps after ${warmup}, ${CLOCK} time; shampoo: steady step + one root refresh ` +
       `(${refresh.toFixed(0)} ms) / ${SHAMPOO_EVERY})`,
     rows,
   );
@@ -286,12 +302,13 @@ function cnnTable(threads: number, previous: boolean): void {
 
 export default function main(): void {
   const threadCounts = listFromEnv("OPTIM_BENCH_THREADS", "1");
+  const [mlpOn] = listFromEnv("OPTIM_BENCH_MLP", "1", 0);
   const [cnn] = listFromEnv("OPTIM_BENCH_CNN", "1", 0);
   const [previous] = listFromEnv("OPTIM_BENCH_PREVIOUS", "0", 0);
   for (const threads of threadCounts) {
     setThreads(threads);
     startThreads();
-    mlpTables(threads, previous === 1);
+    if (mlpOn === 1) mlpTables(threads, previous === 1);
     if (cnn === 1) cnnTable(threads, previous === 1);
     if (previous === 1) {
       const rows = [257, 785, 1024].map((n) => {
