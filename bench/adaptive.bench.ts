@@ -20,7 +20,6 @@ const PERIOD = 10;
 interface Case {
   name: string;
   make: () => optim.GradientTransformation<unknown>;
-  stats: boolean;
   curvature: boolean;
 }
 
@@ -43,7 +42,8 @@ function timeSteps(c: Case, periods: number): number {
     const t0 = performance.now();
     for (let s = 0; s < PERIOD; s++) {
       const b = batches[(p * PERIOD + s) % batches.length];
-      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats: c.stats, curvature: c.curvature });
+      const stats = optim.statsRequest(t, state);
+      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats, curvature: c.curvature });
       const r = t.update(pass.grads, state, params, { stats: pass.stats, loss: pass.loss, curvature: pass.curvature });
       state = r.state;
       applyUpdatesInPlace(params, r.updates as Record<string, Matrix>);
@@ -58,19 +58,16 @@ export default function main(): void {
     {
       name: "sgd (momentum 0.9)",
       make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }),
-      stats: false,
       curvature: false,
     },
     {
       name: "kfac (lr 0.1, momentum 0.9, inverse every 10)",
       make: () => optim.kfac({ learningRate: 0.1, damping: 0.1, momentum: 0.9, inverseEvery: 10 }),
-      stats: true,
       curvature: false,
     },
     {
       name: "kfac-auto (adaptive: true, inverse every 10)",
       make: () => optim.kfac({ adaptive: true, damping: 1, inverseEvery: 10 }),
-      stats: true,
       curvature: true,
     },
   ];

@@ -10,15 +10,21 @@
  *   sgd, kfac, shampoo and soap (no flop model; a step is ≈ 1 s, so few steps: see OPTIM_BENCH_CNN_STEPS).
  *   Shampoo's roots come every 100 steps, more than the CNN rows run: its row is the steady step (preconditioning
  *   from step 1) plus one refresh's measured extra time / 100.
+ * Every loop asks the pass for the statistics its optimizer asks for (`optim.statsRequest`): KFAC and EKFAC all of
+ * them only at the steps that fold them, SGD, Adam, Shampoo, SOAP and Muon none.
  * With OPTIM_BENCH_PREVIOUS=1, rows beside the defaults are added to each table (EKFAC's scalings every 10
- * steps, an option; KFAC/EKFAC unblocked on the CNN, the behaviour before blocking) and a table of KFAC's inverse by float64 solves
- * against the float32 Gram form.
+ * steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
+ * CNN, the behaviour before blocking) and a table of KFAC's inverse by float64 solves against the float32 Gram form.
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
- * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_CNN (1, the
- * default, or 0), OPTIM_BENCH_CNN_STEPS (default 20, after 10 untimed: two of KFAC's and SOAP's refresh periods),
- * OPTIM_BENCH_PREVIOUS (0 or 1, default 0).
+ * OPTIM_BENCH_WARMUP (untimed steps first, default 100: past Shampoo's start-up period), OPTIM_BENCH_MLP and
+ * OPTIM_BENCH_CNN (1, the default, or 0), OPTIM_BENCH_CNN_STEPS (default 20: two of KFAC's and SOAP's refresh
+ * periods), OPTIM_BENCH_CNN_WARMUP (untimed steps first, default 10),
+ * OPTIM_BENCH_PREVIOUS (0 or 1, default 0), OPTIM_BENCH_CLOCK ("wall", the default, or "cpu": the process's CPU
+ * time, user + system, all its threads, for a machine so loaded that a niced benchmark waits most of its wall
+ * time; the GEMM rate stays wall time), OPTIM_BENCH_ONLY (row names to run, separated by ";" since some names hold commas,
+ * default all; the SGD row, the reference of the ratios, always runs).
  */
 import { Matrix } from "../src/linalg/matrix.js";
 import { Matrix32 } from "../src/linalg/matrix32.js";
@@ -59,7 +65,8 @@ interface Method {
   /** The flop model's method (null: no flop count for this row). */
   flops: FlopMethod | null;
   make: () => optim.GradientTransformation<unknown>;
-  stats: boolean;
+  /** Every layer's statistics at every step, whatever the optimizer asks for (the loop before `needsStats`). */
+  allStats?: boolean;
   /** The pass also returns the batch's curvature (Gauss–Newton products, the loss elsewhere): adaptive KFAC. */
   curvature?: boolean;
 }
@@ -67,25 +74,25 @@ interface Method {
 /** The optimizers at their constructor defaults; only the required step size is given (small enough that no method
  * diverges on random labels: the cost of a step does not depend on it). */
 const METHODS: Method[] = [
-  { name: "sgd", flops: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }), stats: false },
-  { name: "adam", flops: "adam", make: () => optim.adam({ learningRate: 1e-3 }), stats: false },
-  { name: "kfac", flops: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }), stats: true },
-  { name: "ekfac", flops: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }), stats: true },
-  { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }), stats: false },
-  { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }), stats: false },
-  { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }), stats: false },
+  { name: "sgd", flops: "sgd", make: () => optim.sgd({ learningRate: 0.05, momentum: 0.9 }) },
+  { name: "adam", flops: "adam", make: () => optim.adam({ learningRate: 1e-3 }) },
+  { name: "kfac", flops: "kfac", make: () => optim.kfac({ learningRate: 1e-3 }) },
+  { name: "ekfac", flops: "ekfac", make: () => optim.ekfac({ learningRate: 1e-3 }) },
+  { name: "shampoo", flops: "shampoo", make: () => optim.shampoo({ learningRate: 3e-3 }) },
+  { name: "soap", flops: "soap", make: () => optim.soap({ learningRate: 3e-3 }) },
+  { name: "muon", flops: "muon", make: () => optim.muon({ learningRate: 0.02 }) },
   // No learning rate: step size, momentum and damping from the quadratic model (no flop model for its products).
-  { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), stats: true, curvature: true },
+  { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), curvature: true },
 ];
 
 /** MLP rows at non-default options (OPTIM_BENCH_PREVIOUS=1): their cost beside the defaults in the same run. */
 const MLP_NON_DEFAULT_METHODS: Method[] = [
+  { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
   {
     // Not the default (it costs EKFAC 0.006 test accuracy on fashion-mlp): the option's cost, for comparison.
     name: "ekfac, scalings every 10 steps",
     flops: null,
     make: () => optim.ekfac({ learningRate: 1e-3, scalingUpdateEvery: 10 }),
-    stats: true,
   },
 ];
 
@@ -97,23 +104,50 @@ const CNN_METHODS: Method[] = [
     name: "shampoo",
     flops: null,
     make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1 }),
-    stats: false,
   },
   METHODS[5],
 ];
 
 const PREVIOUS_CNN: Method[] = [
+  { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
   {
     name: "kfac, unblocked",
     flops: null,
     make: () => optim.kfac({ learningRate: 1e-3, maxPreconditionerDim: 100000 }),
-    stats: true,
   },
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
+/** The clock of the step times, in ms (OPTIM_BENCH_CLOCK). */
+const CLOCK = process.env.OPTIM_BENCH_CLOCK ?? "wall";
+const now: () => number = (() => {
+  const clock = CLOCK;
+  if (clock === "wall") return () => performance.now();
+  if (clock === "cpu")
+    return () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+  throw new RangeError(`bench: OPTIM_BENCH_CLOCK must be "wall" or "cpu", got ${clock}`);
+})();
+
+/** The rows OPTIM_BENCH_ONLY keeps (all when it is unset), SGD's always. */
+function selected(methods: readonly Method[]): Method[] {
+  const raw = process.env.OPTIM_BENCH_ONLY;
+  if (raw === undefined || raw.trim() === "") return [...methods];
+  const names = raw.split(";").map((n) => n.trim());
+  const known = new Set([...METHODS, ...MLP_NON_DEFAULT_METHODS, ...CNN_METHODS, ...PREVIOUS_CNN].map((m) => m.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `bench: OPTIM_BENCH_ONLY names unknown rows ${unknown.join(", ")}; rows: ${[...known].join(", ")}`,
+    );
+  }
+  return methods.filter((m) => m.name === "sgd" || names.includes(m.name));
+}
+
 function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: number, inputs: number) {
-  const { make, stats, curvature = false } = method;
+  const { make, allStats = false, curvature = false } = method;
   const rng = new Rng(1);
   const batches = [0, 1, 2, 3].map(() => ({
     x: gaussianMatrix(rng, batch, inputs),
@@ -124,9 +158,10 @@ function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: nu
   let state = opt.init(params);
   let s = 0;
   return (k: number): number => {
-    const t0 = performance.now();
+    const t0 = now();
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
+      const stats = allStats || optim.statsRequest(opt, state);
       const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats, curvature });
       const r = opt.update(pass.grads, state, params, {
         stats: pass.stats,
@@ -137,7 +172,7 @@ function trainer(net: Network, method: Omit<Method, "name" | "flops">, batch: nu
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);
     }
-    return performance.now() - t0;
+    return now() - t0;
   };
 }
 
@@ -169,7 +204,7 @@ function meanStepMs(
 function cnnShampooRefreshMs(net: Network, batch: number, steps: number): number {
   const make = (every: number) => () =>
     optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, preconditionEvery: every });
-  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m, stats: false }, batch, CNN_INPUTS));
+  const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m }, batch, CNN_INPUTS));
   each(1);
   none(1);
   return (each(steps) - none(steps)) / steps;
@@ -218,7 +253,7 @@ function mlpTables(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_STEPS", "100");
   const [warmup] = listFromEnv("OPTIM_BENCH_WARMUP", "100");
   const net = mlp(WIDTHS[0], WIDTHS.slice(1, -1), WIDTHS[WIDTHS.length - 1], "float32");
-  const methods = previous ? [...METHODS, ...MLP_NON_DEFAULT_METHODS] : METHODS;
+  const methods = selected(previous ? [...METHODS, ...MLP_NON_DEFAULT_METHODS] : METHODS);
   for (const batch of batchSizes) {
     const times = meanStepMs(net, methods, batch, WIDTHS[0], warmup, steps);
     // Measured right after the rows, so that a machine whose load changes compares like with like.
@@ -239,7 +274,7 @@ function mlpTables(threads: number, previous: boolean): void {
     });
     printTable(
       `whole training step, MLP 784-256-256-10 float32, batch ${batch}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
-        `constructor defaults (mean of ${steps} steps after ${warmup}); our GEMM 512³: ` +
+        `constructor defaults (mean of ${steps} steps after ${warmup}, ${CLOCK} time); our GEMM 512³: ` +
         `sgemm ${rate.f32.toFixed(1)} GFLOP/s, dgemm ${rate.f64.toFixed(1)} GFLOP/s`,
       rows,
     );
@@ -248,18 +283,18 @@ function mlpTables(threads: number, previous: boolean): void {
 
 function cnnTable(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_CNN_STEPS", "20");
-  const warmup = 10;
+  const [warmup] = listFromEnv("OPTIM_BENCH_CNN_WARMUP", "10");
   const net = twoConvTwoDense({ dtype: "float32" });
-  const methods = previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS;
+  const methods = selected(previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS);
   const times = meanStepMs(net, methods, CNN_BATCH, CNN_INPUTS, warmup, steps);
-  const refresh = cnnShampooRefreshMs(net, CNN_BATCH, 2);
+  const refresh = methods.some((m) => m.name === "shampoo") ? cnnShampooRefreshMs(net, CNN_BATCH, 2) : 0;
   const rows = methods.map((m, i) => {
     const ms = m.name === "shampoo" ? times[i] + refresh / SHAMPOO_EVERY : times[i];
     return { optimizer: m.name, "ms/step": ms, "× sgd step": ms / times[0] };
   });
   printTable(
     `whole training step, 2c2d CNN float32, batch ${CNN_BATCH}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
-      `constructor defaults (mean of ${steps} steps after ${warmup}; shampoo: steady step + one root refresh ` +
+      `constructor defaults (mean of ${steps} steps after ${warmup}, ${CLOCK} time; shampoo: steady step + one root refresh ` +
       `(${refresh.toFixed(0)} ms) / ${SHAMPOO_EVERY})`,
     rows,
   );
@@ -267,12 +302,13 @@ function cnnTable(threads: number, previous: boolean): void {
 
 export default function main(): void {
   const threadCounts = listFromEnv("OPTIM_BENCH_THREADS", "1");
+  const [mlpOn] = listFromEnv("OPTIM_BENCH_MLP", "1", 0);
   const [cnn] = listFromEnv("OPTIM_BENCH_CNN", "1", 0);
   const [previous] = listFromEnv("OPTIM_BENCH_PREVIOUS", "0", 0);
   for (const threads of threadCounts) {
     setThreads(threads);
     startThreads();
-    mlpTables(threads, previous === 1);
+    if (mlpOn === 1) mlpTables(threads, previous === 1);
     if (cnn === 1) cnnTable(threads, previous === 1);
     if (previous === 1) {
       const rows = [257, 785, 1024].map((n) => {

@@ -63,7 +63,7 @@ function trainer(net: Network, opt: optim.GradientTransformation<unknown>, batch
     const t0 = performance.now();
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
-      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy);
+      const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats: optim.statsRequest(opt, state) });
       const r = opt.update(pass.grads, state, params, { loss: pass.loss, donate: true });
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);

@@ -41,6 +41,7 @@ for (const damping of dampings) {
       const batch = data.selectRows(splits.train, rows);
       // curvature: true adds the batch's exact Gauss–Newton products, which the quadratic model needs.
       const { grads, stats, loss, curvature } = net.lossAndGrad(params, batch.x, batch.y, nn.softmaxCrossEntropy, {
+        stats: optim.statsRequest(optimizer, state),
         curvature: true,
       });
       const step = optimizer.update(grads, state, params, { stats, loss, curvature });

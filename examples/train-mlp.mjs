@@ -12,8 +12,11 @@ function train(name, optimizer, epochs = 2, batchSize = 128) {
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (const rows of data.epochBatches(digits.train.x.rows, batchSize, rng)) {
       const batch = data.selectRows(digits.train, rows);
-      // One pass gives the loss, the gradients and the per-layer statistics KFAC needs.
-      const { grads, stats, loss } = net.lossAndGrad(params, batch.x, batch.y, nn.softmaxCrossEntropy);
+      // One pass gives the loss, the gradients and the per-layer statistics KFAC needs, computed only at the
+      // steps and for the layers the optimizer asks for (Adam: none).
+      const { grads, stats, loss } = net.lossAndGrad(params, batch.x, batch.y, nn.softmaxCrossEntropy, {
+        stats: optim.statsRequest(optimizer, state),
+      });
       const step = optimizer.update(grads, state, params, { stats, loss });
       state = step.state;
       params = optim.applyUpdates(params, step.updates);

@@ -106,7 +106,7 @@ export async function trainSideBySide(
   const sides = config.optimizers.map((choice) => {
     const opt = makeOptimizer(lw, choice);
     const params = net.init(config.seed);
-    return { opt, params, state: opt.init(params), stats: choice.name === "kfac" || choice.name === "ekfac" };
+    return { opt, params, state: opt.init(params) };
   });
   const progress: PlaygroundProgress = {
     steps: [],
@@ -131,7 +131,10 @@ export async function trainSideBySide(
     sides.forEach((side, s) => {
       if (progress.failed[s]) return void progress.loss[s].push(NaN);
       try {
-        const r = net.lossAndGrad(side.params, batch.x, batch.y, nn.softmaxCrossEntropy, { stats: side.stats });
+        const r = net.lossAndGrad(side.params, batch.x, batch.y, nn.softmaxCrossEntropy, {
+          // Only what the optimizer reads at this step (KFAC's statistics; none for Adam or SGD).
+          stats: optim.statsRequest(side.opt, side.state),
+        });
         if (!Number.isFinite(r.loss)) throw new Error(`the loss is ${r.loss}`);
         progress.loss[s].push(r.loss);
         const u = side.opt.update(r.grads, side.state, side.params, { stats: r.stats, loss: r.loss });

@@ -22,4 +22,13 @@ export { softmaxCrossEntropy, sigmoidCrossEntropy, mse, accuracy, type Loss } fr
 export { INIT_SCHEMES, type InitScheme } from "./init.js";
 export { DTYPES, type Dtype } from "./dtype.js";
 export type { Layer, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";
-export type { Params, KroneckerStats, DiagonalStats, LayerStats, UpdateContext, BatchCurvature } from "./types.js";
+export type {
+  Params,
+  KroneckerStats,
+  DiagonalStats,
+  LayerStats,
+  StatsKind,
+  StatsRequest,
+  UpdateContext,
+  BatchCurvature,
+} from "./types.js";

@@ -22,7 +22,14 @@ import {
 } from "./layer.js";
 import type { Loss } from "./losses.js";
 import { batchCurvature } from "./curvature.js";
-import type { BatchCurvature, LayerStats, Params } from "./types.js";
+import {
+  STATS_KINDS,
+  type BatchCurvature,
+  type LayerStats,
+  type Params,
+  type StatsKind,
+  type StatsRequest,
+} from "./types.js";
 
 /** Options of `sequential`. */
 export interface SequentialOptions {
@@ -53,8 +60,12 @@ export interface LossAndGradOptions {
   train?: boolean;
   /** Batch-norm running statistics; required when the network has batch-norm layers. */
   state?: NetworkState;
-  /** Return the per-layer curvature statistics (default true). */
-  stats?: boolean;
+  /**
+   * The per-layer curvature statistics to return (default true: all): false none, or a list of layer kinds
+   * ("dense", "conv2d", "batchNorm") for those layers only. A training loop passes what its optimizer asks for
+   * (`optim.statsRequest(optimizer, state)`), so that a conv2d layer's patches are computed only at the steps that use them.
+   */
+  stats?: StatsRequest;
   /** When set, also back-propagate targets sampled from the model with this seed and fill gSampled. */
   sampledFisherSeed?: number;
   /** Also return the batch's exact curvature (GGN products, loss at other parameters); default false. */
@@ -75,7 +86,7 @@ export interface LossAndGradResult {
   loss: number;
   /** ∇L for every parameter, same keys and shapes as the parameters. */
   grads: Params;
-  /** One entry per layer with parameters, in order (empty when `stats: false`). */
+  /** One entry per layer with parameters whose statistics were asked for (`stats`), in order. */
   stats: LayerStats[];
   /** The network's output (logits) for the batch. */
   output: Matrix;
@@ -306,12 +317,13 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
       checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature", "reuseGrads"]);
       const train = booleanOption(where, "train", opts.train, true);
       const reuseGrads = booleanOption(where, "reuseGrads", opts.reuseGrads, false);
-      const wantStats = booleanOption(where, "stats", opts.stats, true);
+      const wantStats = statsKinds(where, opts.stats);
       const wantCurvature = booleanOption(where, "curvature", opts.curvature, false);
       const seed = opts.sampledFisherSeed;
       if (seed !== undefined) {
         numberOption(where, "sampledFisherSeed", seed, () => true, "a finite number");
-        if (!wantStats) throw new RangeError(`${where}: sampledFisherSeed needs stats: true (it fills the statistics)`);
+        if (wantStats.size === 0)
+          throw new RangeError(`${where}: sampledFisherSeed needs stats: true (it fills the statistics)`);
       }
       if (typeof loss !== "function" || typeof loss.valueAndGrad !== "function") {
         throw new TypeError(
@@ -336,11 +348,10 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
         sampled = runBackward(params, caches, loss.valueAndGrad(output, sampledTargets).g, false);
       }
       const stats: LayerStats[] = [];
-      if (wantStats) {
-        built.forEach((layer, l) => {
-          if (layer.params.length > 0 && layer.stats) stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
-        });
-      }
+      built.forEach((layer, l) => {
+        if (layer.params.length > 0 && layer.stats && wantStats.has(layer.kind as StatsKind))
+          stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
+      });
       const curvature = wantCurvature
         ? batchCurvature({
             params,
@@ -360,4 +371,15 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
       return { loss: value, grads, stats, output, state: nextState ?? state, ...(curvature && { curvature }) };
     },
   };
+}
+
+/** The layer kinds whose statistics the `stats` option asks for (undefined: all). */
+function statsKinds(where: string, value: unknown): ReadonlySet<StatsKind> {
+  if (value === undefined || value === true) return new Set(STATS_KINDS);
+  if (value === false) return new Set();
+  if (Array.isArray(value) && value.every((k) => STATS_KINDS.includes(k as StatsKind)))
+    return new Set(value as StatsKind[]);
+  throw new TypeError(
+    `${where}: stats must be true, false or a list of layer kinds (${STATS_KINDS.map((k) => `"${k}"`).join(", ")}), got ${show(value)}`,
+  );
 }

@@ -55,6 +55,21 @@ export interface DiagonalStats {
 
 export type LayerStats = KroneckerStats | DiagonalStats;
 
+/** The kinds of layer that return statistics. */
+export type StatsKind = LayerStats["kind"];
+
+/** The layer kinds that return statistics, in a fixed order. */
+export const STATS_KINDS: readonly StatsKind[] = ["dense", "conv2d", "batchNorm"];
+
+/**
+ * Which layers' statistics a forward/backward pass computes (the `stats` option of `lossAndGrad`, and what an
+ * optimizer's `needsStats` answers): true all of them, false none, or those of the layer kinds listed. The
+ * distinction by kind is one of cost: a dense layer's statistics are its input and output gradient, which the pass
+ * has anyway, and batch-norm's per-example gradients come out of its backward pass, while a conv2d layer's are
+ * its im2col patches and per-position output gradients, (n·outH·outW) rows each, materialised for them alone.
+ */
+export type StatsRequest = boolean | readonly StatsKind[];
+
 /**
  * The exact curvature of one batch's loss L(θ) = (1/n) Σᵢ ℓ(f(xᵢ; θ), yᵢ) at the parameters of the pass that made
  * it, for methods that model the loss locally by a quadratic (Martens & Grosse 2015 §6–7; Schraudolph 2002 for the

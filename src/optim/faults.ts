@@ -7,8 +7,8 @@
  * bad steps in a row raise `NonFiniteStepError` naming the parameter and the step.
  */
 import { Matrix } from "../linalg/matrix.js";
-import type { LayerStats, Params, UpdateContext } from "../nn/types.js";
-import type { GradientTransformation } from "./transform.js";
+import type { LayerStats, Params, StatsRequest, UpdateContext } from "../nn/types.js";
+import { statsRequest, type GradientTransformation } from "./transform.js";
 import { checkBoolean, checkInteger, OptionError } from "./transforms/options.js";
 import { allFinite } from "./transforms/params.js";
 
@@ -134,10 +134,13 @@ export function withFaultPolicy<S extends object>(
       const { faults, ...own } = old as Guarded<S>;
       return { ...upgrade.call(inner, own), faults };
     });
+  // The guarded state is the inner state plus `faults`, which the inner transform does not read.
+  const needsStats = (state: Guarded<S>): StatsRequest => statsRequest(inner, state);
   if (!skip) {
     return {
       init,
       upgradeState,
+      needsStats,
       update(grads, state, params, ctx) {
         const r = inner.update(grads, state, params, ctx);
         return { updates: r.updates, state: { ...r.state, faults: state.faults } };
@@ -173,6 +176,7 @@ export function withFaultPolicy<S extends object>(
   return {
     init,
     upgradeState,
+    needsStats,
     update(grads, state, params, ctx) {
       const bad = firstInputFault(grads, ctx);
       if (bad) return { updates: zeroUpdates(grads), state: skipped(state, bad[0], bad[1]) };

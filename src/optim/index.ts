@@ -4,7 +4,8 @@
  * layer-wise preconditioners KFAC, EKFAC, Shampoo, SOAP and Muon built from shared curvature blocks.
  */
 export type { GradientTransformation, Params, UpdateContext } from "./transform.js";
-export type { KroneckerStats, DiagonalStats, LayerStats } from "../nn/types.js";
+export { statsRequest, unionStats } from "./transform.js";
+export type { KroneckerStats, DiagonalStats, LayerStats, StatsKind, StatsRequest } from "../nn/types.js";
 export { applyUpdates, applyUpdatesInPlace, chain } from "./transforms/combine.js";
 export { constant, cosine, linearWarmup, type Schedule, type LearningRate } from "./transforms/schedule.js";
 export type { CosineOptions, LinearWarmupOptions } from "./transforms/schedule.js";

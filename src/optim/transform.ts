@@ -3,11 +3,12 @@
  * `init(params)` makes the state; `update(grads, state, params, ctx)` returns the updates to *add* to the
  * parameters (already scaled by the learning rate and signed) and the next state. Transforms compose with
  * `chain`; `applyUpdates` adds updates to parameters. Curvature-based transforms (KFAC, EKFAC) read the
- * per-layer statistics from `ctx` (see src/nn/types.ts) instead of reaching into the model.
+ * per-layer statistics from `ctx` (see src/nn/types.ts) instead of reaching into the model, and say before each
+ * pass which of them the coming step reads (`needsStats`), so the pass computes no others.
  */
-import type { Params, UpdateContext } from "../nn/types.js";
+import { STATS_KINDS, type Params, type StatsRequest, type UpdateContext } from "../nn/types.js";
 
-export type { Params, UpdateContext };
+export type { Params, StatsRequest, UpdateContext };
 
 /** A gradient transformation with state `S`. `S` is plain data (see saveState/loadState). */
 export interface GradientTransformation<S = unknown> {
@@ -24,4 +25,31 @@ export interface GradientTransformation<S = unknown> {
    * against `init`; absent when the state never changed shape. A state already current is returned as it is.
    */
   upgradeState?(old: unknown): S;
+  /**
+   * Which layer statistics (`ctx.stats`) the next `update` from `state` reads, asked before the forward/backward
+   * pass so that the pass computes only those (the answer is `lossAndGrad`'s `stats` option as is): false none,
+   * true all, or the layer kinds listed. Absent: all, at every step (read it through `statsRequest`). A transform
+   * that answers less than true must accept any statistics beyond its answer, and refuse, with a message, a step
+   * that lacks what it asked for.
+   */
+  needsStats?(state: S): StatsRequest;
+}
+
+/**
+ * The statistics `transform` asks of the pass before its next update from `state`: its `needsStats(state)`, or
+ * true (all) when it does not say. The `stats` option of `lossAndGrad` for a training loop's coming step.
+ */
+export function statsRequest<S>(transform: GradientTransformation<S>, state: S): StatsRequest {
+  return transform.needsStats ? transform.needsStats(state) : true;
+}
+
+/**
+ * The union of several requests (what a transform built from others asks for): true when any asks for all, else
+ * the layer kinds any of them lists (false when that is none).
+ */
+export function unionStats(requests: readonly StatsRequest[]): StatsRequest {
+  if (requests.includes(true)) return true;
+  const kinds = new Set(requests.flatMap((r) => (r === false ? [] : (r as Exclude<StatsRequest, boolean>))));
+  if (kinds.size === 0) return false;
+  return kinds.size === STATS_KINDS.length ? true : STATS_KINDS.filter((k) => kinds.has(k));
 }

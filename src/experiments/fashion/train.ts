@@ -9,7 +9,7 @@ import type { Network } from "../../nn/sequential.js";
 import type { NetworkState } from "../../nn/layer.js";
 import { accuracy, softmaxCrossEntropy } from "../../nn/losses.js";
 import type { Params } from "../../nn/types.js";
-import type { GradientTransformation } from "../../optim/transform.js";
+import { statsRequest, type GradientTransformation } from "../../optim/transform.js";
 import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
 import { Rng } from "../../random/rng.js";
 
@@ -57,7 +57,10 @@ export interface EpochReport {
 export interface TrainOptions {
   network: Network;
   optimizer: GradientTransformation;
-  /** Compute the per-layer curvature statistics (KFAC, EKFAC); other optimizers skip that work. */
+  /**
+   * Compute the per-layer curvature statistics (KFAC, EKFAC), at the steps and for the layers the optimizer asks
+   * for (`statsRequest`); false: never (other optimizers skip that work).
+   */
   layerStats: boolean;
   /**
    * Also compute the batch's exact curvature (GGN products and the loss at other parameters, src/nn/curvature.ts)
@@ -124,7 +127,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
       const batch = selectRows(train, indices, batchBuffer(indices.length));
       const pass = network.lossAndGrad(params, batch.x, batch.y, softmaxCrossEntropy, {
         state,
-        stats: options.layerStats,
+        stats: options.layerStats && statsRequest(optimizer, optState),
         curvature: options.curvature ?? false,
         // The same gradient matrices every step: they are donated below and no optimizer keeps them
         // (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.

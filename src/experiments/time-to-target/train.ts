@@ -10,7 +10,7 @@ import type { Network, NetworkState } from "../../nn/index.js";
 import type { Params } from "../../nn/types.js";
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
-import type { GradientTransformation } from "../../optim/transform.js";
+import { statsRequest, type GradientTransformation } from "../../optim/transform.js";
 import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
 import { Rng } from "../../random/rng.js";
 import type { Workload } from "./workloads.js";
@@ -108,7 +108,7 @@ export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
         const batch = selectRows(train, indices, batchBuffer(indices.length));
         const pass = network.lossAndGrad(params, batch.x, workload.targets(batch), workload.loss, {
           state,
-          stats: o.layerStats,
+          stats: o.layerStats && statsRequest(optimizer, optState),
           curvature: o.curvature,
           // The same gradient matrices every step: they are donated below and no optimizer of the search keeps
           // them (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.

@@ -7,7 +7,7 @@
  */
 import { Matrix } from "../../linalg/matrix.js";
 import type { BatchCurvature, Params } from "../../nn/types.js";
-import type { GradientTransformation, UpdateContext } from "../transform.js";
+import { statsRequest, type GradientTransformation, type UpdateContext } from "../transform.js";
 import { checkBoolean, checkInteger, checkKnownFields, checkNumber, OptionError } from "../transforms/options.js";
 import { treeDot } from "../transforms/params.js";
 import { CurvatureFailureError } from "./failures.js";
@@ -241,6 +241,7 @@ export function adaptiveStep<S>(
       inner: cached.transform.init(params),
       last: null,
     }),
+    needsStats: (state) => statsRequest(preconditionerFor(state.damping), state.inner),
     update(grads, state, params, ctx) {
       const curvature = requireCurvature(name, ctx);
       if (!params) throw new TypeError(`${name}: adaptive: true needs params (the loss is evaluated after the step)`);

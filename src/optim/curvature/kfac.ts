@@ -52,6 +52,7 @@ import {
   readStats,
   splitJoined,
   type FisherKind,
+  type LayerKeys,
 } from "./layer-stats.js";
 
 export interface KfacOptions {
@@ -188,9 +189,15 @@ interface LayerStep {
   error: string | null;
 }
 
+/**
+ * One layer's step (`weight`: its weight's key). `s` and `g` (its statistics and the output gradients of the
+ * chosen Fisher) are null at a step that neither folds nor re-estimates and was given no statistics for the layer
+ * (`needsStats`); g is also null at a step that does not read it.
+ */
 type Variant = (
-  s: KroneckerStats,
-  g: Matrix,
+  weight: string,
+  s: KroneckerStats | null,
+  g: Matrix | null,
   sizes: BlockSizes,
   block: KroneckerBlock,
   scaling: Matrix | null,
@@ -202,21 +209,29 @@ type Variant = (
 
 /**
  * Whether this layer's two-sided product with caches L (out×out) and R (in×in) should go through the statistics:
- * allowed, cheaper, and the gradient is the factored one.
+ * allowed, a dense layer, cheaper, and the gradient is the factored one. Dense only: a conv2d layer's statistics
+ * have n·outH·outW rows, which outnumber its width in any but toy settings, and they are asked of the pass only at
+ * the steps that fold them (`needsStats`), so the step is the same whether or not a pass gives them.
  */
-function useFactored(s: KroneckerStats, grad: Matrix, sizes: BlockSizes, o: Resolved): boolean {
-  return o.lowRank && factoredIsCheaper(grad.rows, grad.cols, s.a.rows, sizes) && gradientIsFactored(grad, s);
+function useFactored(s: KroneckerStats | null, grad: Matrix, sizes: BlockSizes, o: Resolved): s is KroneckerStats {
+  return (
+    s !== null &&
+    s.kind === "dense" &&
+    o.lowRank &&
+    factoredIsCheaper(grad.rows, grad.cols, s.a.rows, sizes) &&
+    gradientIsFactored(grad, s)
+  );
 }
 
 /** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
-const kfacLayer: Variant = (s, _g, sizes, block, _scaling, grad, schedule, o, scratch) => {
+const kfacLayer: Variant = (weight, s, _g, sizes, block, _scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
   if (schedule.refresh || (block.leftCache === null && block.left !== null))
     ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse, sizes)));
   const { product } = o.kernels;
   const direction = useFactored(s, grad, sizes, o)
-    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${s.weight}:lr`, sizes)
-    : applyTwoSided(block, grad, scratch, s.weight, product, sizes);
+    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${weight}:lr`, sizes)
+    : applyTwoSided(block, grad, scratch, weight, product, sizes);
   return { block, scaling: null, direction, error };
 };
 
@@ -227,7 +242,7 @@ const kfacLayer: Variant = (s, _g, sizes, block, _scaling, grad, schedule, o, sc
  * moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes through the
  * statistics or the gradient, whichever is cheaper (as KFAC's apply).
  */
-const ekfacLayer: Variant = (s, g, sizes, block, scaling, grad, schedule, o, scratch) => {
+const ekfacLayer: Variant = (weight, s, g, sizes, block, scaling, grad, schedule, o, scratch) => {
   let error: string | null = null;
   if (schedule.refresh || (block.leftCache === null && block.left !== null)) {
     const r = refresh(block, eigenbases(sizes));
@@ -245,10 +260,11 @@ const ekfacLayer: Variant = (s, g, sizes, block, scaling, grad, schedule, o, scr
   const { product } = o.kernels;
   const [QG, QA] = [block.leftCache, block.rightCache];
   let P: Matrix;
-  if (schedule.scale) {
-    const gp = blockDiagonalRight(scratch.matrix(`${s.weight}:gp`, g.rows, g.cols), g, QG, sizes.left, false, product);
+  // A re-estimate happens at steps that ask for every layer's statistics (`statsDue`), so s and g are there.
+  if (schedule.scale && s && g) {
+    const gp = blockDiagonalRight(scratch.matrix(`${weight}:gp`, g.rows, g.cols), g, QG, sizes.left, false, product);
     const ap = blockDiagonalRight(
-      scratch.matrix(`${s.weight}:ap`, s.a.rows, s.a.cols),
+      scratch.matrix(`${weight}:ap`, s.a.rows, s.a.cols),
       s.a,
       QA,
       sizes.right,
@@ -256,69 +272,124 @@ const ekfacLayer: Variant = (s, g, sizes, block, scaling, grad, schedule, o, scr
       product,
     );
     if (g === s.g && o.lowRank && gradientIsFactored(grad, s)) {
-      P = product(scratch.matrix(`${s.weight}:in`, g.cols, s.a.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
-    } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
+      P = product(scratch.matrix(`${weight}:in`, g.cols, s.a.cols), gp, ap, { transA: true, alpha: 1 / s.batchSize });
+    } else P = rotate(block, grad, scratch, `${weight}:in`, product, sizes);
     const batch = projectedSecondMoments(s, gp, ap, product);
     if (allFinite(batch.data)) scaling = ema(scaling, batch, o.decay, 1 - o.decay);
     else error ??= "the batch's second moments in the eigenbasis have NaN/Inf entries";
   } else if (useFactored(s, grad, sizes, o)) {
-    P = factoredTwoSided(s, QG, QA, product, scratch, `${s.weight}:in`, sizes);
-  } else P = rotate(block, grad, scratch, `${s.weight}:in`, product, sizes);
+    P = factoredTwoSided(s, QG, QA, product, scratch, `${weight}:in`, sizes);
+  } else P = rotate(block, grad, scratch, `${weight}:in`, product, sizes);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P, scratch, `${s.weight}:back`, product, sizes), error };
+  return { block, scaling, direction: rotateBack(block, P, scratch, `${weight}:back`, product, sizes), error };
 };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
   const scratch = new Scratch();
   const failures = failureLog(name, o.maxFailures, o.onWarning);
+  const rescales = variant === ekfacLayer;
+  /**
+   * Why the step after `count` steps reads every layer's statistics (it folds the batch factors or, EKFAC,
+   * re-estimates the scalings), or null when it reads only the dense and batch-norm ones (`needsStats`).
+   */
+  const statsDue = (count: number): string | null => {
+    if (count % o.factorEvery === 0)
+      return `step ${count + 1}, which folds the batch factors (factorUpdateEvery ${o.factorEvery})`;
+    if (rescales && count % o.scalingEvery === 0)
+      return `step ${count + 1}, which re-estimates the scalings (scalingUpdateEvery ${o.scalingEvery})`;
+    return null;
+  };
+  /** The parameter keys of every Kronecker layer seen in the statistics, for its steps without them. */
+  const layouts = new Map<string, LayerKeys>();
   return {
     init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
+    /**
+     * All statistics at the steps that fold them (and EKFAC's re-estimates), and while a layer's keys are unknown
+     * (the first step, or a state loaded into a new optimizer); between them the dense layers' (its low-rank apply;
+     * they cost the pass next to nothing) and batch-norm's (its diagonal block is updated every step). A conv2d
+     * layer's patches, the expensive part of the pass, are computed only every `factorUpdateEvery` steps.
+     */
+    needsStats(state) {
+      if (statsDue(state.count) !== null || Object.keys(state.layers).some((w) => !layouts.has(w))) return true;
+      return o.lowRank ? ["dense", "batchNorm"] : ["batchNorm"];
+    },
     update(grads, state, params, ctx) {
-      const stats = readStats(name, grads, ctx);
+      const due = statsDue(state.count);
+      const stats = readStats(name, grads, ctx, due);
       const theta = o.wd > 0 ? requireParams(name, grads, params) : undefined;
       const t = state.count + 1;
       const eta = learningRateAt(name, o.lr, state.count);
       const refreshNow = (t - 1) % o.every === 0;
       const foldNow = (t - 1) % o.factorEvery === 0;
-      const scaleNow = (t - 1) % o.scalingEvery === 0;
+      const scaleNow = rescales && (t - 1) % o.scalingEvery === 0;
       const layers = { ...state.layers };
       const scalings = { ...state.scalings };
       const diagonals = { ...state.diagonals };
       const direction: Params = {};
+      // The Kronecker layers of this step: those with statistics, then those with a block but none this step.
+      const kronecker: { keys: LayerKeys; s: KroneckerStats | null }[] = [];
+      const covered = new Set<string>();
       for (const s of stats) {
-        if (coveredDiagonally(s)) {
-          const per = perExampleGradients(name, s, o.fisher);
-          for (const key of [s.weight, s.bias]) {
-            const gradient = grads[key];
-            const rows = per[key];
-            if (!rows || rows.cols !== gradient.cols || rows.rows !== s.batchSize || gradient.rows !== 1) {
-              throw new TypeError(
-                `${name}: batch-norm "${key}": need a 1×C gradient and ${s.batchSize}×C per-example gradients, got ` +
-                  `${gradient.shape()} and ${rows ? rows.shape() : "none"}`,
-              );
-            }
-            // The diagonal of the Fisher: F_j = (1/n) Σᵢ (∂ℓᵢ/∂θ_j)².
-            const batch = new Matrix(1, rows.cols);
-            for (let i = 0; i < rows.rows; i++)
-              for (let j = 0; j < rows.cols; j++) batch.data[j] += rows.data[i * rows.cols + j] ** 2 / s.batchSize;
-            const prev = diagonals[key] ?? emptyDiagonalBlock();
-            const first = prev.stat === null;
-            const folded = updateDiagonal(prev, batch, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
-            diagonals[key] = {
-              ...folded.block,
-              failures: failures.next(key, prev.failures, folded.error),
-            };
-            direction[key] = applyDiagonal(folded.block, gradient, -1, o.damping);
-          }
+        covered.add(s.weight);
+        if (s.bias !== undefined) covered.add(s.bias);
+        if (!coveredDiagonally(s)) {
+          layouts.set(s.weight, { weight: s.weight, bias: s.bias });
+          kronecker.push({ keys: s, s });
           continue;
         }
-        const g = outputGradients(name, s, o.fisher);
-        let block = layers[s.weight] ?? emptyKroneckerBlock();
+        const per = perExampleGradients(name, s, o.fisher);
+        for (const key of [s.weight, s.bias]) {
+          const gradient = grads[key];
+          const rows = per[key];
+          if (!rows || rows.cols !== gradient.cols || rows.rows !== s.batchSize || gradient.rows !== 1) {
+            throw new TypeError(
+              `${name}: batch-norm "${key}": need a 1×C gradient and ${s.batchSize}×C per-example gradients, got ` +
+                `${gradient.shape()} and ${rows ? rows.shape() : "none"}`,
+            );
+          }
+          // The diagonal of the Fisher: F_j = (1/n) Σᵢ (∂ℓᵢ/∂θ_j)².
+          const batch = new Matrix(1, rows.cols);
+          for (let i = 0; i < rows.rows; i++)
+            for (let j = 0; j < rows.cols; j++) batch.data[j] += rows.data[i * rows.cols + j] ** 2 / s.batchSize;
+          const prev = diagonals[key] ?? emptyDiagonalBlock();
+          const first = prev.stat === null;
+          const folded = updateDiagonal(prev, batch, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
+          diagonals[key] = {
+            ...folded.block,
+            failures: failures.next(key, prev.failures, folded.error),
+          };
+          direction[key] = applyDiagonal(folded.block, gradient, -1, o.damping);
+        }
+      }
+      for (const key of Object.keys(diagonals)) {
+        if (!covered.has(key)) {
+          throw new TypeError(
+            `${name}: batch-norm parameter "${key}" has no statistics at step ${t}; its diagonal block is updated ` +
+              `every step, so the pass must return "batchNorm" statistics (as needsStats asks)`,
+          );
+        }
+      }
+      for (const weight of Object.keys(layers)) {
+        if (covered.has(weight)) continue;
+        const keys = layouts.get(weight);
+        if (due !== null || !keys) {
+          throw new TypeError(
+            `${name}: layer "${weight}" has no statistics at ${due ?? `step ${t}`}` +
+              (due !== null ? "" : ", the first this optimizer sees of it (a loaded state)") +
+              `; pass lossAndGrad's stats option as optim.statsRequest(optimizer, state) says`,
+          );
+        }
+        kronecker.push({ keys, s: null });
+      }
+      for (const { keys, s } of kronecker) {
+        let block = layers[keys.weight] ?? emptyKroneckerBlock();
         const first = block.left === null;
+        const g = s && (foldNow || first || scaleNow) ? outputGradients(name, s, o.fisher) : null;
+        const grad = joinedGradient(grads, keys, scratch);
         let foldError: string | null = null;
-        const sizes = { left: chunkSizes(g.cols, o.maxDim), right: chunkSizes(s.a.cols, o.maxDim) };
-        if (foldNow || first) {
+        const sizes = { left: chunkSizes(grad.rows, o.maxDim), right: chunkSizes(grad.cols, o.maxDim) };
+        if (s && g && (foldNow || first)) {
           const { A, G } = batchFactors(s, g, o.kernels.gram, sizes);
           const folded = updateStatistics(block, G, A, first ? 0 : o.decay, first ? 1 : 1 - o.decay);
           block = folded.block;
@@ -326,16 +397,26 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         }
         // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
         const refreshThis = refreshNow && foldError === null;
-        const grad = joinedGradient(grads, s, scratch);
         const schedule = { refresh: refreshThis, scale: scaleNow || first };
-        const step = variant(s, g, sizes, block, scalings[s.weight] ?? null, grad, schedule, o, scratch);
+        const step = variant(
+          keys.weight,
+          s,
+          g,
+          sizes,
+          block,
+          scalings[keys.weight] ?? null,
+          grad,
+          schedule,
+          o,
+          scratch,
+        );
         const error = foldError ?? step.error;
-        layers[s.weight] = {
+        layers[keys.weight] = {
           ...step.block,
-          failures: failures.next(s.weight, block.failures, error),
+          failures: failures.next(keys.weight, block.failures, error),
         };
-        if (step.scaling) scalings[s.weight] = step.scaling;
-        splitJoined(step.direction, s, direction);
+        if (step.scaling) scalings[keys.weight] = step.scaling;
+        splitJoined(step.direction, keys, direction);
       }
       for (const [key, g] of Object.entries(grads)) if (!(key in direction)) direction[key] = g.clone();
       // KL-clipping (kfac-pytorch): ν = min(1, √(c / (η² Σ⟨Δ, ∇⟩))).

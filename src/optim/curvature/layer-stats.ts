@@ -14,12 +14,25 @@ import type { DiagonalStats, KroneckerStats, LayerStats, Params, UpdateContext }
 
 export type FisherKind = "empirical" | "sampled";
 
-/** The layer statistics of `ctx`, checked against the gradients (keys, shapes, row counts). */
-export function readStats(optimizer: string, grads: Params, ctx: UpdateContext | undefined): readonly LayerStats[] {
+/** The keys of a layer's parameters, which one Kronecker block covers as [W | b]. */
+export type LayerKeys = Pick<KroneckerStats, "weight" | "bias">;
+
+/**
+ * The layer statistics of `ctx`, checked against the gradients (keys, shapes, row counts). `required`: a step that
+ * reads them (its message says why); otherwise a missing `ctx.stats` reads as none.
+ */
+export function readStats(
+  optimizer: string,
+  grads: Params,
+  ctx: UpdateContext | undefined,
+  required: string | null,
+): readonly LayerStats[] {
   const stats = ctx?.stats;
   if (!stats) {
+    if (required === null) return [];
     throw new TypeError(
-      `${optimizer}: update needs ctx.stats (the per-layer inputs a and output gradients g of the forward/backward pass)`,
+      `${optimizer}: update needs ctx.stats (the per-layer inputs a and output gradients g of the forward/backward ` +
+        `pass) at ${required}; pass lossAndGrad's stats option as optim.statsRequest(optimizer, state) says`,
     );
   }
   const seen = new Set<string>();
@@ -123,7 +136,7 @@ function blockGram(X: Matrix, sizes: readonly number[] | undefined, gramOf: (X: 
  * The layer's gradient as one out×(in [+1]) matrix [∇W | ∇bᵀ]: ∇W itself without a bias; with one, a copy in
  * `scratch` (reused across steps) when given, else a new matrix.
  */
-export function joinedGradient(grads: Params, s: KroneckerStats, scratch?: Scratch): Matrix {
+export function joinedGradient(grads: Params, s: LayerKeys, scratch?: Scratch): Matrix {
   const W = grads[s.weight];
   if (s.bias === undefined) return W;
   const b = grads[s.bias];
@@ -140,7 +153,7 @@ export function joinedGradient(grads: Params, s: KroneckerStats, scratch?: Scrat
  * Splits an out×(in [+1]) matrix into new weight and bias matrices in `into` (copies, so M may be a scratch
  * matrix that the next step overwrites).
  */
-export function splitJoined(M: Matrix, s: KroneckerStats, into: Params): void {
+export function splitJoined(M: Matrix, s: LayerKeys, into: Params): void {
   if (s.bias === undefined) {
     into[s.weight] = M.clone();
     return;

@@ -139,6 +139,8 @@ export function shampoo(options: ShampooOptions): GradientTransformation<Shampoo
   return {
     // States saved before delayed refreshes have no `pending`.
     upgradeState: (old) => withPendingRefreshes(old) as ShampooState,
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       const diagonals: Record<string, DiagonalBlock> = {};

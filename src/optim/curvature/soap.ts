@@ -224,6 +224,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
 
   return {
     upgradeState: (old) => withTiledBlocks(withPendingRefreshes(old)) as SoapState,
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     init(params) {
       const blocks: Record<string, KroneckerBlock[]> = {};
       for (const [key, p] of Object.entries(params)) {

@@ -12,6 +12,8 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Record
   checkNumber("clipByGlobalNorm", "maxNorm", maxNorm, 0, Infinity, { openLow: true });
   return {
     init: () => ({}),
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     update(grads, state) {
       const norm = globalNorm(grads);
       if (!(norm > maxNorm)) return { updates: grads, state };

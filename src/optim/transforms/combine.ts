@@ -1,7 +1,7 @@
 /** Applying and composing transforms (optax's apply_updates and chain). */
 import { Matrix } from "../../linalg/matrix.js";
 import type { Params } from "../../nn/types.js";
-import type { GradientTransformation } from "../transform.js";
+import { statsRequest, unionStats, type GradientTransformation } from "../transform.js";
 import { checkSameShapes } from "./params.js";
 
 /** θ + u for every parameter, as new matrices (the inputs are not modified; optax.apply_updates). */
@@ -35,11 +35,13 @@ function addInto(x: Float64Array, y: Float64Array, out: Float64Array): void {
 
 /**
  * Composition t_k ∘ … ∘ t_1: each transform receives the previous one's updates as its "gradients" (with the
- * same params and ctx); the state is the list of the transforms' states (optax.chain).
+ * same params and ctx); the state is the list of the transforms' states (optax.chain). It asks the pass for the
+ * statistics any of them asks for (`unionStats`).
  */
 export function chain(...transforms: GradientTransformation<unknown>[]): GradientTransformation<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params) as unknown),
+    needsStats: (state) => unionStats(transforms.map((t, i) => statsRequest(t, state[i]))),
     update(grads, state, params, ctx) {
       if (!Array.isArray(state) || state.length !== transforms.length) {
         throw new TypeError(`chain: the state must be a list of ${transforms.length} states, got ${typeof state}`);

@@ -51,6 +51,8 @@ export function sgd(options: SgdOptions): GradientTransformation<SgdState> {
     throw new OptionError(name, "nesterov", true, "false when momentum is 0 (Nesterov needs a momentum > 0)");
   return {
     init: () => ({ count: 0, momentum: null }),
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     update(grads, state, params, ctx) {
       const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
       const eta = learningRateAt(name, lr, state.count);
@@ -267,6 +269,8 @@ export function adamPass(
 function adamLike(name: string, lr: LearningRate, h: AdamHyper, wd: number): GradientTransformation<AdamState> {
   return {
     init: (params) => ({ count: 0, m: zerosLike(params), v: zerosLike(params) }),
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     update(grads, state, params, ctx) {
       const theta = wd > 0 ? requireParams(name, grads, params) : undefined;
       checkSameShapes(name, grads, "grads", state.m, "state");

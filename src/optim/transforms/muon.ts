@@ -208,6 +208,8 @@ export function muon(options: MuonOptions): GradientTransformation<MuonState> {
   };
   return {
     init: (params) => ({ count: 0, momentum: null, aux: aux.init(split(params).others) }),
+    // Reads no layer statistics: the pass need not compute them.
+    needsStats: () => false,
     update(grads, state, params) {
       const { matrices, others } = split(grads);
       const theta = wd > 0 ? requireParams(name, grads, params) : params;

@@ -4,7 +4,7 @@
  * Muon for the hidden weight matrices and AdamW for the output head and the biases, as Muon's authors advise.
  */
 import type { Params, UpdateContext } from "../../nn/types.js";
-import type { GradientTransformation } from "../transform.js";
+import { statsRequest, unionStats, type GradientTransformation } from "../transform.js";
 import type { Matrix } from "../../linalg/matrix.js";
 import { OptionError } from "./options.js";
 
@@ -18,7 +18,7 @@ export type PartitionState = Record<string, unknown>;
  * partition(transforms, labels): every parameter goes to transforms[label(key)]; each transform's `init` and
  * `update` receive only its own parameters (gradients, params, and the layer statistics of `ctx` whose weight and
  * bias both belong to it: a layer split between two labels gives its statistics to neither), and the updates are
- * merged back in the gradients' key order. A label with no transform, or a parameter the
+ * merged back in the gradients' key order; the pass is asked for the statistics any of them asks for. A label with no transform, or a parameter the
  * record of labels does not name, is an error naming it. A label with no parameters keeps an empty state.
  */
 export function partition(
@@ -57,6 +57,7 @@ export function partition(
       const groups = split(params);
       return Object.fromEntries(Object.entries(transforms).map(([l, t]) => [l, t.init(groups[l])]));
     },
+    needsStats: (state) => unionStats(Object.entries(transforms).map(([l, t]) => statsRequest(t, state[l]))),
     update(grads, state, params, ctx) {
       const groups = split(grads);
       const paramGroups = params ? split(params) : undefined;
