@@ -49,24 +49,16 @@ describe("failed refreshes: last good preconditioner, one warning per block", ()
       bad.w.data[5] = Infinity;
       const warnings: string[] = [];
       const onWarning = (m: string): number => warnings.push(m);
-      const t =
-        name === "shampoo"
-          ? optim.shampoo({
-              learningRate: 0.01,
-              preconditionEvery: 1,
-              refreshDelay: 0,
-              maxFailures: 5,
-              skipNonFinite: false,
-              onWarning,
-            })
-          : optim.soap({
-              learningRate: 0.01,
-              preconditionEvery: 1,
-              refreshDelay: 0,
-              maxFailures: 5,
-              skipNonFinite: false,
-              onWarning,
-            });
+      // Refresh every step with no delay, so the failing statistics reach the refresh at once.
+      const options = {
+        learningRate: 0.01,
+        preconditionEvery: 1,
+        refreshDelay: 0,
+        maxFailures: 5,
+        skipNonFinite: false,
+        onWarning,
+      };
+      const t = name === "shampoo" ? optim.shampoo(options) : optim.soap(options);
       let state: optim.ShampooState | optim.SoapState = t.init(params);
       const step = (g: Params): void => {
         state = (t as optim.GradientTransformation<typeof state>).update(g, state, params).state;
