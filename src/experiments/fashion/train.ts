@@ -9,9 +9,9 @@ import type { Network } from "../../nn/sequential.js";
 import type { NetworkState } from "../../nn/layer.js";
 import { accuracy, softmaxCrossEntropy } from "../../nn/losses.js";
 import type { Params } from "../../nn/types.js";
-import { statsRequest, type GradientTransformation } from "../../optim/transform.js";
-import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
+import type { GradientTransformation } from "../../optim/transform.js";
 import { Rng } from "../../random/rng.js";
+import { trainingStep, type TrainingState } from "../training-step.js";
 
 /** Examples per forward pass when evaluating (bounds the memory of a conv network's activations). */
 const EVAL_CHUNK = 1000;
@@ -103,8 +103,8 @@ export interface TrainResult {
 export async function trainClassifier(options: TrainOptions): Promise<TrainResult> {
   const { network, optimizer, train, epochs, batchSize } = options;
   const params = network.init(options.seed);
-  let state = network.initState();
-  let optState = optimizer.init(params);
+  const s: TrainingState = { params, state: network.initState(), optState: optimizer.init(params) };
+  const setup = { network, optimizer, layerStats: options.layerStats, curvature: options.curvature ?? false };
   const order = new Rng(options.seed).split(1);
   const reports: EpochReport[] = [];
   let step = 0;
@@ -125,31 +125,14 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
     const batches = epochBatches(train.y.length, batchSize, order);
     for (const indices of batches) {
       const batch = selectRows(train, indices, batchBuffer(indices.length));
-      const pass = network.lossAndGrad(params, batch.x, batch.y, softmaxCrossEntropy, {
-        state,
-        stats: options.layerStats && statsRequest(optimizer, optState),
-        curvature: options.curvature ?? false,
-        // The same gradient matrices every step: they are donated below and no optimizer keeps them
-        // (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
-        reuseGrads: true,
-      });
       step++;
-      options.onStep?.(step, pass.loss, params, state);
-      if (!Number.isFinite(pass.loss)) {
-        return { params, state, epochs: reports, diverged: true };
+      const loss = trainingStep(setup, s, batch.x, batch.y, softmaxCrossEntropy, (loss) =>
+        options.onStep?.(step, loss, s.params, s.state),
+      );
+      if (!Number.isFinite(loss)) {
+        return { params, state: s.state, epochs: reports, diverged: true };
       }
-      lossSum += pass.loss;
-      // The gradients and the old optimizer state are not read again: donate their buffers.
-      const { updates, state: next } = optimizer.update(pass.grads, optState, params, {
-        stats: pass.stats,
-        loss: pass.loss,
-        curvature: pass.curvature,
-        donate: true,
-      });
-      optState = next;
-      // In place: a fresh multi-megabyte parameter set per step costs page faults, not just the pass that fills it.
-      applyUpdatesInPlace(params, updates);
-      state = pass.state;
+      lossSum += loss;
       if (performance.now() - started > YIELD_EVERY_MS) {
         seconds += (performance.now() - started) / 1000;
         await yieldToEventLoop();
@@ -162,10 +145,10 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
       step,
       seconds,
       trainLoss: lossSum / batches.length,
-      evaluation: evaluate(network, params, state, options.evaluation),
+      evaluation: evaluate(network, params, s.state, options.evaluation),
     };
     reports.push(report);
     options.onEpoch?.(report);
   }
-  return { params, state, epochs: reports, diverged: false };
+  return { params, state: s.state, epochs: reports, diverged: false };
 }

@@ -10,9 +10,9 @@ import type { Network, NetworkState } from "../../nn/index.js";
 import type { Params } from "../../nn/types.js";
 import { CurvatureFailureError } from "../../optim/curvature/failures.js";
 import { NonFiniteStepError } from "../../optim/faults.js";
-import { statsRequest, type GradientTransformation } from "../../optim/transform.js";
-import { applyUpdatesInPlace } from "../../optim/transforms/combine.js";
+import type { GradientTransformation } from "../../optim/transform.js";
 import { Rng } from "../../random/rng.js";
+import { trainingStep, type TrainingState } from "../training-step.js";
 import type { Workload } from "./workloads.js";
 
 /** Longest stretch of training (ms) between yields, so a worker thread keeps answering the platform. */
@@ -67,13 +67,12 @@ export function evaluationSteps(steps: number, evaluations: number): number[] {
 export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
   const { network, optimizer, workload, train } = o;
   const params = network.init(o.seed);
-  let state = network.initState();
-  let optState = optimizer.init(params);
+  const s: TrainingState = { params, state: network.initState(), optState: optimizer.init(params) };
   const order = new Rng(o.seed).split(1);
   const checkpoints = evaluationSteps(o.steps, o.evaluations);
   const run: BudgetRun = {
     params,
-    state,
+    state: s.state,
     evalSteps: [],
     validation: [],
     seconds: [],
@@ -83,7 +82,7 @@ export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
   };
   const record = (step: number, seconds: number, loss: number) => {
     run.evalSteps.push(step);
-    run.validation.push(workload.evaluate(network, params, state, o.validation));
+    run.validation.push(workload.evaluate(network, params, s.state, o.validation));
     run.seconds.push(seconds);
     run.trainLoss.push(loss);
   };
@@ -106,32 +105,16 @@ export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
       for (const indices of epochBatches(train.y.length, o.batchSize, order)) {
         if (step >= o.steps) break;
         const batch = selectRows(train, indices, batchBuffer(indices.length));
-        const pass = network.lossAndGrad(params, batch.x, workload.targets(batch), workload.loss, {
-          state,
-          stats: o.layerStats && statsRequest(optimizer, optState),
-          curvature: o.curvature,
-          // The same gradient matrices every step: they are donated below and no optimizer of the search keeps
-          // them (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
-          reuseGrads: true,
-        });
         step++;
-        if (!Number.isFinite(pass.loss)) {
+        const loss = trainingStep(o, s, batch.x, workload.targets(batch), workload.loss);
+        if (!Number.isFinite(loss)) {
           run.diverged = true;
-          run.failure = `loss ${pass.loss} at step ${step}`;
+          run.failure = `loss ${loss} at step ${step}`;
           return run;
         }
-        lossSum += pass.loss;
+        lossSum += loss;
         lossCount++;
-        const { updates, state: nextState } = optimizer.update(pass.grads, optState, params, {
-          stats: pass.stats,
-          loss: pass.loss,
-          curvature: pass.curvature,
-          donate: true,
-        });
-        optState = nextState;
-        applyUpdatesInPlace(params, updates);
-        state = pass.state;
-        run.state = state;
+        run.state = s.state;
         if (step === checkpoints[next]) {
           seconds += (performance.now() - started) / 1000;
           record(step, seconds, lossSum / lossCount);
