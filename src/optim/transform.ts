@@ -53,3 +53,22 @@ export function unionStats(requests: readonly StatsRequest[]): StatsRequest {
   if (kinds.size === 0) return false;
   return kinds.size === STATS_KINDS.length ? true : STATS_KINDS.filter((k) => kinds.has(k));
 }
+
+/**
+ * The `upgradeState` of a transform built from others whose state holds each part's state under the part's key
+ * (`chain`: a list, by index; `partition`: by label; `graft`: magnitude and direction): each part's state goes
+ * through that part's own hook, and every other entry, and a value that is not such a container, stays as it was
+ * (the state check then names what does not fit). Undefined when no part has a hook: the state never changed shape.
+ */
+export function upgradeParts<S>(
+  parts: Readonly<Record<string, GradientTransformation<unknown>>> | readonly GradientTransformation<unknown>[],
+): ((old: unknown) => S) | undefined {
+  const hooks = Object.entries(parts).filter(([, t]) => t.upgradeState !== undefined);
+  if (hooks.length === 0) return undefined;
+  return (old) => {
+    if (typeof old !== "object" || old === null) return old as S;
+    const out: Record<string, unknown> = Array.isArray(old) ? [...old] : { ...old };
+    for (const [key, t] of hooks) if (key in out) out[key] = t.upgradeState!.call(t, out[key]);
+    return out as S;
+  };
+}

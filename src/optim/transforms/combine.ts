@@ -1,7 +1,7 @@
 /** Applying and composing transforms (optax's apply_updates and chain). */
 import { Matrix } from "../../linalg/matrix.js";
 import type { Params } from "../../nn/types.js";
-import { statsRequest, unionStats, type GradientTransformation } from "../transform.js";
+import { statsRequest, unionStats, upgradeParts, type GradientTransformation } from "../transform.js";
 import { checkSameShapes } from "./params.js";
 
 /** θ + u for every parameter, as new matrices (the inputs are not modified; optax.apply_updates). */
@@ -42,6 +42,7 @@ export function chain(...transforms: GradientTransformation<unknown>[]): Gradien
   return {
     init: (params) => transforms.map((t) => t.init(params) as unknown),
     needsStats: (state) => unionStats(transforms.map((t, i) => statsRequest(t, state[i]))),
+    upgradeState: upgradeParts<unknown[]>(transforms),
     update(grads, state, params, ctx) {
       if (!Array.isArray(state) || state.length !== transforms.length) {
         throw new TypeError(`chain: the state must be a list of ${transforms.length} states, got ${typeof state}`);

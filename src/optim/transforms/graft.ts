@@ -1,6 +1,6 @@
 /** Learning-rate grafting (Agarwal et al. 2020, "Disentangling adaptive gradient methods from learning rates"). */
 import type { Matrix } from "../../linalg/matrix.js";
-import { statsRequest, unionStats, type GradientTransformation } from "../transform.js";
+import { statsRequest, unionStats, upgradeParts, type GradientTransformation } from "../transform.js";
 import type { Params } from "../../nn/types.js";
 import { frobenius, scaled } from "./params.js";
 
@@ -23,6 +23,7 @@ export function graft(
     init: (params) => ({ magnitude: magnitude.init(params), direction: direction.init(params) }),
     needsStats: (state) =>
       unionStats([statsRequest(magnitude, state.magnitude), statsRequest(direction, state.direction)]),
+    upgradeState: upgradeParts<GraftState>({ magnitude, direction }),
     update(grads, state, params, ctx) {
       // Both read the same gradients, so neither may overwrite them.
       const shared = ctx?.donate ? { ...ctx, donate: false } : ctx;

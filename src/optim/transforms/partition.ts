@@ -4,7 +4,7 @@
  * Muon for the hidden weight matrices and AdamW for the output head and the biases, as Muon's authors advise.
  */
 import type { Params, UpdateContext } from "../../nn/types.js";
-import { statsRequest, unionStats, type GradientTransformation } from "../transform.js";
+import { statsRequest, unionStats, upgradeParts, type GradientTransformation } from "../transform.js";
 import type { Matrix } from "../../linalg/matrix.js";
 import { OptionError } from "./options.js";
 
@@ -58,6 +58,7 @@ export function partition(
       return Object.fromEntries(Object.entries(transforms).map(([l, t]) => [l, t.init(groups[l])]));
     },
     needsStats: (state) => unionStats(Object.entries(transforms).map(([l, t]) => statsRequest(t, state[l]))),
+    upgradeState: upgradeParts<PartitionState>(transforms),
     update(grads, state, params, ctx) {
       const groups = split(grads);
       const paramGroups = params ? split(params) : undefined;
