@@ -121,10 +121,22 @@ function label(value: number): string {
     : Number(value.toPrecision(3)).toString();
 }
 
+/** Most heat-map panels side by side: eight 170-pixel panels in one row are too wide to read in a page. */
+const MAX_PANELS_PER_ROW = 4;
+
 /**
- * The heat maps: one panel per optimizer (columns) × architecture (rows), learning rate (as a multiple of the
- * tuned default) across, second hyperparameter (its real values, per panel) up; cell colour = test accuracy on one
- * colour scale shared by every panel; diverged cells grey with ×, good cells outlined in black.
+ * Panels per row for `panels` panels: the fewest rows of at most MAX_PANELS_PER_ROW, filled evenly (8 → two
+ * rows of 4, 5 → 3 + 2, 3 → one row).
+ */
+export function panelsPerRow(panels: number): number {
+  return Math.ceil(panels / Math.ceil(panels / MAX_PANELS_PER_ROW));
+}
+
+/**
+ * The heat maps: one block per architecture (stacked), in it one panel per optimizer wrapped into rows
+ * (`panelsPerRow`); in a panel, learning rate (as a multiple of the tuned default) across, second hyperparameter
+ * (its real values, per panel) up; cell colour = test accuracy on one colour scale shared by every panel; diverged
+ * cells grey with ×, good cells outlined in black.
  */
 export function robustnessPlots(trials: Trials, config: RobustnessConfig): PlotSpec[] {
   const cells = summarizeCells(trials, config.goodMargin);
@@ -157,7 +169,7 @@ export function robustnessPlots(trials: Trials, config: RobustnessConfig): PlotS
     {
       name: "robustness-heatmaps",
       title:
-        `Test accuracy over learning rate × second hyperparameter, per optimizer (columns) and architecture (rows); ` +
+        `Test accuracy over learning rate × second hyperparameter, one panel per optimizer, one block per architecture; ` +
         `one colour scale for all panels; ×: diverged; outlined: within ${100 * config.goodMargin} point(s) of the ` +
         `optimizer's best cell. Good cells: ${caption}`,
       spec: {
@@ -165,46 +177,48 @@ export function robustnessPlots(trials: Trials, config: RobustnessConfig): PlotS
         title: { text: "Robustness: test accuracy (%) per cell (×: diverged; outlined: good)" },
         data: { values },
         config: FIGURE_CONFIG,
-        facet: {
-          row: { field: "architecture", type: "nominal", title: null, sort: config.architecture },
-          column: { field: "optimizer", type: "nominal", title: null, sort: config.optimizer },
-        },
-        spec: {
-          width: 170,
-          height: 150,
-          layer: [
-            { mark: { type: "rect", color: "#bdbdbd" }, encoding: { x, y } },
-            {
-              transform: [{ filter: "datum.shown !== null" }],
-              mark: "rect",
-              encoding: {
-                x,
-                y,
-                color: {
-                  field: "shown",
-                  type: "quantitative",
-                  title: "test accuracy",
-                  scale: { scheme: "viridis", domain },
+        vconcat: config.architecture.map((architecture) => ({
+          title: { text: architecture, anchor: "start" },
+          transform: [{ filter: { field: "architecture", equal: architecture } }],
+          facet: { field: "optimizer", type: "nominal", title: null, sort: config.optimizer },
+          columns: panelsPerRow(config.optimizer.length),
+          spec: {
+            width: 170,
+            height: 150,
+            layer: [
+              { mark: { type: "rect", color: "#bdbdbd" }, encoding: { x, y } },
+              {
+                transform: [{ filter: "datum.shown !== null" }],
+                mark: "rect",
+                encoding: {
+                  x,
+                  y,
+                  color: {
+                    field: "shown",
+                    type: "quantitative",
+                    title: "test accuracy",
+                    scale: { scheme: "viridis", domain },
+                  },
                 },
               },
-            },
-            {
-              transform: [{ filter: "datum.good" }],
-              mark: { type: "rect", fill: null, stroke: "#000000", strokeWidth: 2 },
-              encoding: { x, y },
-            },
-            {
-              mark: { type: "text", fontSize: 9 },
-              encoding: {
-                x,
-                y,
-                text: { field: "text" },
-                color: { condition: { test: "datum.diverged", value: "#000000" }, value: "#ffffff" },
+              {
+                transform: [{ filter: "datum.good" }],
+                mark: { type: "rect", fill: null, stroke: "#000000", strokeWidth: 2 },
+                encoding: { x, y },
               },
-            },
-          ],
-        },
-        resolve: { scale: { y: "independent", x: "independent" } },
+              {
+                mark: { type: "text", fontSize: 9 },
+                encoding: {
+                  x,
+                  y,
+                  text: { field: "text" },
+                  color: { condition: { test: "datum.diverged", value: "#000000" }, value: "#ffffff" },
+                },
+              },
+            ],
+          },
+          resolve: { scale: { y: "independent", x: "independent" } },
+        })),
       },
     },
   ];

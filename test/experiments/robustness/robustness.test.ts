@@ -13,7 +13,8 @@ import {
   type RobustnessConfig,
   type RobustnessPoint,
 } from "../../../src/experiments/robustness/schema.js";
-import { summarizeCells } from "../../../src/experiments/robustness/summary.js";
+import { panelsPerRow, summarizeCells } from "../../../src/experiments/robustness/summary.js";
+import { renderSvg } from "../../../src/report/render.js";
 import { REPEATS_KFAC_AUTO_CELL, isDiverged, type CellRecord } from "../../../src/experiments/robustness/trial.js";
 import { KFAC_AUTO, makeKfacAuto } from "../../../src/experiments/robustness/methods.js";
 import { robustnessClaims } from "../../../src/experiments/robustness/claims.js";
@@ -237,19 +238,67 @@ describe("cells, good cells and robustness", () => {
   });
 
   it("heat maps: one panel per optimizer × architecture on one shared colour scale; diverged cells marked", () => {
-    const [plot] = robustness.plots(trials, { goodMargin: 0.01 } as RobustnessConfig);
-    const spec = plot.spec as {
-      facet: { row: { field: string }; column: { field: string } };
+    const config = { goodMargin: 0.01, architecture: ["mlp"], optimizer: ["sgd", "kfac"] } as RobustnessConfig;
+    const [plot] = robustness.plots(trials, config);
+    type Block = {
+      facet: { field: string };
+      columns: number;
       resolve: { scale: Record<string, string> };
       spec: { layer: { encoding: { color?: { scale?: { domain: number[] } } } }[] };
-      data: { values: { text: string; diverged: boolean }[] };
     };
-    expect([spec.facet.row.field, spec.facet.column.field]).toEqual(["architecture", "optimizer"]);
-    expect(spec.resolve.scale.color).toBeUndefined(); // colour shared across panels
-    const [lo, hi] = spec.spec.layer[1].encoding.color!.scale!.domain;
+    const spec = plot.spec as { vconcat: Block[]; data: { values: { text: string; diverged: boolean }[] } };
+    expect(spec.vconcat).toHaveLength(1); // one block per architecture
+    const [block] = spec.vconcat;
+    expect([block.facet.field, block.columns]).toEqual(["optimizer", 2]);
+    expect(block.resolve.scale.color).toBeUndefined(); // colour shared across panels
+    const [lo, hi] = block.spec.layer[1].encoding.color!.scale!.domain;
     expect(lo).toBeCloseTo(0.85, 12); // the worst shown cell, over both panels
     expect(hi).toBe(0.9); // diverged cells (0.95) are not shown
     expect(spec.data.values.filter((v) => v.diverged).map((v) => v.text)).toEqual(["×", "×"]);
+  });
+});
+
+describe("the heat maps' layout", () => {
+  it("panels per row: the fewest rows of at most 4, filled evenly", () => {
+    expect([1, 3, 4, 5, 7, 8, 9].map(panelsPerRow)).toEqual([1, 3, 4, 3, 4, 4, 3]);
+  });
+
+  it("8 optimizers × 2 architectures: two rows of four panels per architecture, the second block below the first", async () => {
+    const config = robustness.schema.parse({ dataset: "mnist" }) as RobustnessConfig;
+    const trials = config.architecture.flatMap((architecture) =>
+      config.optimizer.flatMap((optimizer, o) =>
+        [0, 1].map((i) => trial(optimizer, 1, i, 0.8 + 0.01 * o, false, architecture)),
+      ),
+    );
+    const [plot] = robustness.plots(trials, config);
+    const svg = await renderSvg(plot.spec);
+    // Each panel is a group translated to its place within its architecture's block, framed by a 170×150 background.
+    const panelOrigins = (part: string) =>
+      [
+        ...part.matchAll(
+          /<g transform="translate\(([-\d.]+),([-\d.]+)\)"><path class="background"[^>]*d="M0\.5,0\.5h170v150h-170Z"/g,
+        ),
+      ].map((m) => [Number(m[1]), Number(m[2])]);
+    const distinct = (xs: number[]) => new Set(xs).size;
+    const blockStart = (k: number) => svg.indexOf(`role-scope concat_${k}_group`);
+    const blocks = [svg.slice(blockStart(0), blockStart(1)), svg.slice(blockStart(1))];
+    for (const block of blocks) {
+      const origins = panelOrigins(block);
+      expect(origins).toHaveLength(8);
+      expect(distinct(origins.map(([x]) => x))).toBe(4);
+      expect(distinct(origins.map(([, y]) => y))).toBe(2);
+    }
+    // The cnn block starts below the mlp block's two rows.
+    const second = svg.match(/role-scope concat_1_group"[^>]*><g transform="translate\(([-\d.]+),([-\d.]+)\)">/);
+    expect([Number(second![1]), Number(second![2])]).toEqual([0, expect.any(Number)]);
+    expect(Number(second![2])).toBeGreaterThan(2 * 150);
+    // About as tall as wide (one row of eight was 3126 × 546).
+    const [width, height] = svg
+      .match(/width="([\d.]+)" height="([\d.]+)"/)!
+      .slice(1)
+      .map(Number);
+    expect(width).toBeLessThan(1.6 * height);
+    expect(width).toBeLessThan(1600);
   });
 });
 
