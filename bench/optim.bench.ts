@@ -14,7 +14,9 @@
  * them only at the steps that fold them, SGD, Adam, Shampoo, SOAP and Muon none.
  * With OPTIM_BENCH_PREVIOUS=1, rows beside the defaults are added to each table (EKFAC's scalings every 10
  * steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
- * CNN, the behaviour before blocking) and a table of KFAC's inverse by float64 solves against the float32 Gram form.
+ * CNN, the behaviour before blocking; KFAC and EKFAC with their refreshes delayed by a whole period and computed in
+ * the background thread, an option: docs/background-refresh.md) and a table of KFAC's inverse by float64 solves
+ * against the float32 Gram form.
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
@@ -85,6 +87,13 @@ const METHODS: Method[] = [
   { name: "kfac-auto", flops: null, make: () => optim.kfac({ adaptive: true }), curvature: true },
 ];
 
+/** KFAC with each refresh delayed by its period (10) and computed in the background thread (an option). */
+const BACKGROUND_KFAC: Method = {
+  name: "kfac, refresh in the background",
+  flops: null,
+  make: () => optim.kfac({ learningRate: 1e-3, refreshDelay: 10 }),
+};
+
 /** MLP rows at non-default options (OPTIM_BENCH_PREVIOUS=1): their cost beside the defaults in the same run. */
 const MLP_NON_DEFAULT_METHODS: Method[] = [
   { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
@@ -93,6 +102,12 @@ const MLP_NON_DEFAULT_METHODS: Method[] = [
     name: "ekfac, scalings every 10 steps",
     flops: null,
     make: () => optim.ekfac({ learningRate: 1e-3, scalingUpdateEvery: 10 }),
+  },
+  BACKGROUND_KFAC,
+  {
+    name: "ekfac, refresh in the background",
+    flops: null,
+    make: () => optim.ekfac({ learningRate: 1e-3, refreshDelay: 10 }),
   },
 ];
 
@@ -115,6 +130,7 @@ const PREVIOUS_CNN: Method[] = [
     flops: null,
     make: () => optim.kfac({ learningRate: 1e-3, maxPreconditionerDim: 100000 }),
   },
+  BACKGROUND_KFAC,
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */

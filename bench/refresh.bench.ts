@@ -1,16 +1,18 @@
 /**
  * `npm run bench -- refresh`: what the background refresh thread saves. The whole training step (forward, backward,
- * update, applying it) of the 784-256-256-10 MLP with float32 products at batch 128, Shampoo and SOAP at their
- * constructor defaults (refresh delay = refresh period), with the delayed refreshes computed on the training
- * thread (`backgroundRefresh: false`) or in the background thread (the default), against the undelayed refresh
- * (`refreshDelay: 0`, the previous behaviour; the same work as the first). Mean ms per step over whole refresh
+ * update, applying it) of the 784-256-256-10 MLP with float32 products at batch 128, Shampoo, SOAP, KFAC and EKFAC
+ * at their constructor defaults but for the delay, with the refreshes delayed by one refresh period and computed on
+ * the training thread (`backgroundRefresh: false`) or in the background thread (the default), against the
+ * undelayed refresh (`refreshDelay: 0`: Shampoo's and SOAP's previous behaviour, KFAC's and EKFAC's default; the
+ * same work as the first). Mean ms per step over whole refresh
  * periods, timed in interleaved rounds; the ratio is to the training-thread row of the same method, measured in the
  * same run; and the delayed refreshes' time on the training thread's critical path per step (computing them, or
  * waiting for the worker), which a loaded machine's noise affects far less than whole steps. The two delayed rows
  * must end with the same parameters bit for bit (checked, printed).
  *
  * Environment: REFRESH_BENCH_BATCH (default 128), REFRESH_BENCH_PERIODS (timed refresh periods per row, default 2
- * for Shampoo's period of 100 steps and 10 for SOAP's 10).
+ * for Shampoo's period of 100 steps and 10 for the others' 10), REFRESH_BENCH_ONLY (method names separated by
+ * commas, default all).
  */
 import { mlp } from "../src/experiments/fashion/networks.js";
 import { softmaxCrossEntropy } from "../src/nn/losses.js";
@@ -35,11 +37,12 @@ function positiveInteger(name: string, fallback: number): number {
 }
 
 type Variant = "refreshDelay: 0" | "delayed, training thread" | "delayed, background thread";
-const VARIANTS: Record<Variant, object> = {
+/** The variants' options for a refresh period. */
+const variantsFor = (period: number): Record<Variant, object> => ({
   "refreshDelay: 0": { refreshDelay: 0, backgroundRefresh: false },
-  "delayed, training thread": { backgroundRefresh: false },
-  "delayed, background thread": {},
-};
+  "delayed, training thread": { refreshDelay: period, backgroundRefresh: false },
+  "delayed, background thread": { refreshDelay: period },
+});
 
 interface Method {
   name: string;
@@ -64,7 +67,7 @@ function trainer(net: Network, opt: optim.GradientTransformation<unknown>, batch
     for (let i = 0; i < k; i++, s++) {
       const b = batches[s % batches.length];
       const pass = net.lossAndGrad(params, b.x, b.y, softmaxCrossEntropy, { stats: optim.statsRequest(opt, state) });
-      const r = opt.update(pass.grads, state, params, { loss: pass.loss, donate: true });
+      const r = opt.update(pass.grads, state, params, { stats: pass.stats, loss: pass.loss, donate: true });
       state = r.state;
       optim.applyUpdatesInPlace(params, r.updates);
     }
@@ -92,9 +95,28 @@ export default async function main(): Promise<void> {
       period: 10,
       periods: positiveInteger("REFRESH_BENCH_PERIODS", 10),
     },
+    {
+      name: "kfac",
+      make: (v) => optim.kfac({ learningRate: 1e-3, ...v }) as optim.GradientTransformation<unknown>,
+      period: 10,
+      periods: positiveInteger("REFRESH_BENCH_PERIODS", 10),
+    },
+    {
+      name: "ekfac",
+      make: (v) => optim.ekfac({ learningRate: 1e-3, ...v }) as optim.GradientTransformation<unknown>,
+      period: 10,
+      periods: positiveInteger("REFRESH_BENCH_PERIODS", 10),
+    },
   ];
-  for (const m of methods) {
-    const variants = Object.entries(VARIANTS) as [Variant, object][];
+  const only = process.env.REFRESH_BENCH_ONLY?.split(",").map((n) => n.trim());
+  const unknown = only?.filter((n) => !methods.some((m) => m.name === n)) ?? [];
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `bench: REFRESH_BENCH_ONLY names unknown methods ${unknown.join(", ")}; methods: ${methods.map((m) => m.name).join(", ")}`,
+    );
+  }
+  for (const m of methods.filter((x) => !only || only.includes(x.name))) {
+    const variants = Object.entries(variantsFor(m.period)) as [Variant, object][];
     const runs = variants.map(([, v]) => trainer(net, m.make(v), batch));
     for (const r of runs) r.run(2 * m.period);
     const steps = m.period * m.periods;
@@ -115,7 +137,7 @@ export default async function main(): Promise<void> {
     const same = identical(runs[1].params(), runs[2].params());
     printTable(
       `${m.name} whole training step, MLP 784-256-256-10 float32, batch ${batch}, 1 kernel thread, constructor ` +
-        `defaults (mean of ${timed} steps after ${2 * m.period}); background thread answered ` +
+        `defaults, delay ${m.period} (mean of ${timed} steps after ${2 * m.period}); background thread answered ` +
         `${after.answered - before.answered} refreshes; delayed rows bit-identical: ${same ? "yes" : "NO"}`,
       variants.map(([name], i) => ({
         refresh: name,

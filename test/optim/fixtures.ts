@@ -2,7 +2,9 @@
 import { Matrix } from "../../src/linalg/matrix.js";
 import { Rng } from "../../src/random/index.js";
 import { gaussianMatrix } from "../../src/random/index.js";
-import type { KroneckerStats, Params } from "../../src/nn/types.js";
+import type { KroneckerStats, LayerStats, Params } from "../../src/nn/types.js";
+import { mlp } from "../../src/experiments/fashion/networks.js";
+import { softmaxCrossEntropy } from "../../src/nn/losses.js";
 import { naiveMatmul } from "../helpers/naive.js";
 
 /** Random params with the given shapes. */
@@ -82,4 +84,33 @@ export function bitEqual(x: Params, y: Params): boolean {
     if (a.length !== b.length || a.some((v, i) => v !== b[i])) return false;
   }
   return true;
+}
+
+/** One pass of a network: its gradients and layer statistics (`lossAndGrad` with `stats: true`). */
+export interface Pass {
+  grads: Params;
+  stats: LayerStats[];
+}
+
+/**
+ * `steps` passes of a float32 MLP `widths[0]`-…-`widths.at(-1)` (ReLU) at its initial parameters (seed 0) on random
+ * batches of `batch` examples: a fixed sequence of gradients and statistics for KFAC and EKFAC, independent of the
+ * updates. The default 140-130-10 has factors of order 141, 130 and 131 (≥ the background thread's threshold).
+ */
+export function mlpPasses(
+  seed: number,
+  steps: number,
+  widths: readonly number[] = [140, 130, 10],
+  batch = 16,
+): { params: Params; passes: Pass[] } {
+  const net = mlp(widths[0], widths.slice(1, -1), widths[widths.length - 1], "float32");
+  const params = net.init(0);
+  const rng = new Rng(seed);
+  const passes = Array.from({ length: steps }, () => {
+    const x = gaussianMatrix(rng, batch, widths[0]);
+    const y = Int32Array.from({ length: batch }, () => rng.int(widths[widths.length - 1]));
+    const { grads, stats } = net.lossAndGrad(params, x, y, softmaxCrossEntropy, { stats: true });
+    return { grads, stats };
+  });
+  return { params, passes };
 }

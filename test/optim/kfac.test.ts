@@ -8,9 +8,9 @@ import type { DiagonalStats, KroneckerStats, Params } from "../../src/nn/types.j
 import { naiveMatmul } from "../helpers/naive.js";
 import { denseLeastSquares } from "./fixtures.js";
 
-/** The behaviour before the cheaper defaults (float64 products, factors folded every step), which matches the
- * references to round-off; the low-rank apply stays on, as it computes the same step. */
-const TODAY = { precision: "float64", factorUpdateEvery: 1 } as const;
+/** The behaviour before the cheaper defaults (float64 products, factors folded every step, refreshes used at once),
+ * which matches the references to round-off; the low-rank apply stays on, as it computes the same step. */
+const TODAY = { precision: "float64", factorUpdateEvery: 1, refreshDelay: 0 } as const;
 
 /** Row-major vec of [W | bᵀ] (out×(in+1)). */
 function joined(W: Matrix, b?: Matrix): number[] {

@@ -234,6 +234,14 @@ export function adaptiveStep<S>(
     return cached.transform;
   };
   return {
+    // The preconditioner upgrades the state it owns (`inner`); the rest is this step's.
+    upgradeState(old) {
+      const upgrade = cached.transform.upgradeState;
+      const isState = typeof old === "object" && old !== null && "inner" in old;
+      return (
+        upgrade && isState ? { ...old, inner: upgrade.call(cached.transform, old.inner) } : old
+      ) as AdaptiveState<S>;
+    },
     init: (params) => ({
       count: 0,
       damping: rule.initialDamping,

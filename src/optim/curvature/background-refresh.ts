@@ -14,7 +14,7 @@
  */
 import type { Matrix } from "../../linalg/matrix.js";
 import { checkBoolean, checkInteger, OptionError } from "../transforms/options.js";
-import { refresh, type KroneckerBlock, type RefreshResult } from "./kronecker-block.js";
+import { refresh, type BlockSizes, type KroneckerBlock, type RefreshResult } from "./kronecker-block.js";
 import {
   computeRefresh,
   readsCache,
@@ -61,14 +61,17 @@ export function withPendingRefreshes(old: unknown): unknown {
   return isState && !("pending" in old) ? { ...old, pending: {} } : old;
 }
 
-/** Refreshes of one optimizer's blocks by one rule: now, or launched now and completed at a later step. */
+/**
+ * Refreshes of one optimizer's blocks by one rule: now, or launched now and completed at a later step. `sizes`:
+ * the diagonal-block sizes of block-diagonal factors (KFAC, EKFAC), kept in the pending refresh.
+ */
 export interface RefreshScheduler {
   /** The delay k (0: `refreshNow` is the only verb used). */
   readonly delay: number;
   /** The block refreshed now (`refresh` with the rule): new cache, or the old one and the error. */
-  refreshNow(block: KroneckerBlock): RefreshDone;
+  refreshNow(block: KroneckerBlock, sizes?: BlockSizes): RefreshDone;
   /** Launches a refresh of the block as it is now, to be completed at step `due`. */
-  launch(block: KroneckerBlock, due: number): PendingRefresh;
+  launch(block: KroneckerBlock, due: number, sizes?: BlockSizes): PendingRefresh;
   /** The block with the result of `pending` as its cache (or its cache kept, and the error, when it failed). */
   complete(block: KroneckerBlock, pending: PendingRefresh): RefreshDone;
 }
@@ -106,10 +109,16 @@ function computeHere(spec: RefreshSpec, input: RefreshInput): RefreshOutcome {
   }
 }
 
+/** The refresh period a delay is bounded by: its option's name, and the delay when `refreshDelay` is not given. */
+export interface RefreshPeriod {
+  option: string;
+  defaultDelay: number;
+}
+
 /**
  * The refreshes of one optimizer's blocks by the rule of `spec`, with its options checked: `refreshDelay` (0 to
- * `every`, the refresh period; default `every`) and `backgroundRefresh` (default true); `warn` hears once that the
- * background thread stopped helping.
+ * `every`, the refresh period, named `period.option`; default `period.defaultDelay`) and `backgroundRefresh`
+ * (default true); `warn` hears once that the background thread stopped helping.
  */
 export function refreshScheduler(
   optimizer: string,
@@ -117,21 +126,24 @@ export function refreshScheduler(
   options: DelayedRefreshOptions,
   every: number,
   warn: (message: string) => void,
+  period: RefreshPeriod = { option: "preconditionEvery", defaultDelay: every },
 ): RefreshScheduler {
-  const delay = checkInteger(optimizer, "refreshDelay", options.refreshDelay ?? every, 0);
+  const delay = checkInteger(optimizer, "refreshDelay", options.refreshDelay ?? period.defaultDelay, 0);
   if (delay > every) {
-    throw new OptionError(optimizer, "refreshDelay", delay, `an integer from 0 to preconditionEvery (${every})`);
+    throw new OptionError(optimizer, "refreshDelay", delay, `an integer from 0 to ${period.option} (${every})`);
   }
   const background = checkBoolean(optimizer, "backgroundRefresh", options.backgroundRefresh ?? true);
   const rule = refreshRule(spec);
   const withCache = readsCache(spec);
-  const order = (m: Matrix | null): number => m?.rows ?? 0;
+  // A side's order: a block-diagonal factor is stored packed, its order is the sum of its blocks'.
+  const order = (m: Matrix | null, blocks: readonly number[] | undefined): number =>
+    blocks ? blocks.reduce((n, b) => n + b, 0) : (m?.rows ?? 0);
   const copy = (m: Matrix | null): Matrix | null => m?.clone() ?? null;
 
   return {
     delay,
-    refreshNow: (block) => refresh(block, rule),
-    launch(block, due) {
+    refreshNow: (block, sizes) => refresh(block, sizes ? refreshRule(spec, sizes) : rule),
+    launch(block, due, sizes) {
       // Copies: whatever later steps do to the block's matrices, the refresh reads them as they are now.
       const pending: PendingRefresh = {
         due,
@@ -139,8 +151,10 @@ export function refreshScheduler(
         right: copy(block.right),
         leftCache: withCache ? copy(block.leftCache) : null,
         rightCache: withCache ? copy(block.rightCache) : null,
+        ...(sizes ? { sizes } : {}),
       };
-      if (background && Math.max(order(block.left), order(block.right)) >= BACKGROUND_MIN_ORDER) {
+      const largest = Math.max(order(block.left, sizes?.left), order(block.right, sizes?.right));
+      if (background && largest >= BACKGROUND_MIN_ORDER) {
         const ticket = submitRefresh(spec, pending);
         if (ticket) {
           jobs.set(pending, ticket);

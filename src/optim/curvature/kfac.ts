@@ -29,17 +29,22 @@ import { adaptiveStep, isAdaptive, resolveAdaptive, type AdaptiveOptions, type A
 import { applyDiagonal, emptyDiagonalBlock, updateDiagonal, type DiagonalBlock } from "./diagonal-block.js";
 import {
   applyTwoSided,
-  dampedInverses,
-  eigenbases,
   ema,
   emptyKroneckerBlock,
-  refresh,
   rotate,
   rotateBack,
   updateStatistics,
   type BlockSizes,
   type KroneckerBlock,
+  type RefreshResult,
 } from "./kronecker-block.js";
+import {
+  refreshScheduler,
+  withPendingRefreshes,
+  type DelayedRefreshOptions,
+  type PendingRefresh,
+} from "./background-refresh.js";
+import type { RefreshSpec } from "./refresh-spec.js";
 import {
   batchFactors,
   factoredIsCheaper,
@@ -55,7 +60,7 @@ import {
   type LayerKeys,
 } from "./layer-stats.js";
 
-export interface KfacOptions {
+export interface KfacOptions extends DelayedRefreshOptions {
   /** Step size η > 0, or a schedule. */
   learningRate: LearningRate;
   /** Tikhonov damping λ > 0, default 1e-3 (KFAC: split between the factors by π; EKFAC: added to the scalings). */
@@ -111,6 +116,18 @@ export interface KfacOptions {
   maxFailures?: number;
   /** Receives the first failure of each block (kept at its last good state), default `console.warn`. */
   onWarning?: WarningHandler;
+  /**
+   * Steps k between a refresh's factors and the first step that uses its inverses (KFAC) or eigenbasis (EKFAC),
+   * from 0 to `inverseEvery`, default 0: refreshed and used at the same step, the previous behaviour. With k > 0
+   * the refresh launched at step t from the factors of step t replaces the preconditioner at step t + k exactly
+   * (docs/background-refresh.md); a layer's first one is used at once.
+   */
+  refreshDelay?: number;
+  /**
+   * Compute delayed refreshes of large blocks in a background thread (Node), default true; false: on the training
+   * thread at the due step. The same numbers either way.
+   */
+  backgroundRefresh?: boolean;
 }
 
 export interface KfacState {
@@ -123,6 +140,8 @@ export interface KfacState {
   diagonals: Record<string, DiagonalBlock>;
   /** Momentum buffers (null before the first step or with momentum 0). */
   momentum: Params | null;
+  /** Refreshes in flight (`refreshDelay` > 0), by weight key. */
+  pending: Record<string, PendingRefresh>;
 }
 
 interface Resolved {
@@ -160,6 +179,8 @@ function resolve(name: string, o: KfacOptions): Resolved {
     "weightDecay",
     "maxFailures",
     "onWarning",
+    "refreshDelay",
+    "backgroundRefresh",
   ]);
   const factorEvery = checkInteger(name, "factorUpdateEvery", o.factorUpdateEvery ?? 10, 1);
   return {
@@ -181,20 +202,20 @@ function resolve(name: string, o: KfacOptions): Resolved {
   };
 }
 
-/** What each variant does with a layer's block once its statistics are folded in. */
+/** What each variant's step gives for a layer once its statistics are folded in and its cache refreshed. */
 interface LayerStep {
-  block: KroneckerBlock;
   scaling: Matrix | null;
   direction: Matrix;
   error: string | null;
 }
 
 /**
- * One layer's step (`weight`: its weight's key). `s` and `g` (its statistics and the output gradients of the
- * chosen Fisher) are null at a step that neither folds nor re-estimates and was given no statistics for the layer
- * (`needsStats`); g is also null at a step that does not read it.
+ * One layer's step (`weight`: its weight's key) with the block's current cache. `s` and `g` (its statistics and
+ * the output gradients of the chosen Fisher) are null at a step that neither folds nor re-estimates and was given
+ * no statistics for the layer (`needsStats`); g is also null at a step that does not read it. `refreshed`: what
+ * the refresh installed in the cache at this step, if one did; `scale`: whether EKFAC re-estimates its scalings.
  */
-type Variant = (
+type LayerApply = (
   weight: string,
   s: KroneckerStats | null,
   g: Matrix | null,
@@ -202,10 +223,17 @@ type Variant = (
   block: KroneckerBlock,
   scaling: Matrix | null,
   grad: Matrix,
-  schedule: { refresh: boolean; scale: boolean },
+  refreshed: RefreshResult | null,
+  scale: boolean,
   o: Resolved,
   scratch: Scratch,
 ) => LayerStep;
+
+/** A member of the family: the refresh rule of its cache, and its step with that cache. */
+interface Variant {
+  refresh: (o: Resolved) => RefreshSpec;
+  step: LayerApply;
+}
 
 /**
  * Whether this layer's two-sided product with caches L (out×out) and R (in×in) should go through the statistics:
@@ -223,45 +251,41 @@ function useFactored(s: KroneckerStats | null, grad: Matrix, sizes: BlockSizes, 
   );
 }
 
-/** KFAC: refresh the damped inverses on schedule, apply G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
-const kfacLayer: Variant = (weight, s, _g, sizes, block, _scaling, grad, schedule, o, scratch) => {
-  let error: string | null = null;
-  if (schedule.refresh || (block.leftCache === null && block.left !== null))
-    ({ block, error } = refresh(block, dampedInverses(o.damping, o.kernels.inverse, sizes)));
-  const { product } = o.kernels;
-  const direction = useFactored(s, grad, sizes, o)
-    ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${weight}:lr`, sizes)
-    : applyTwoSided(block, grad, scratch, weight, product, sizes);
-  return { block, scaling: null, direction, error };
+/** KFAC: the damped inverses; the step G_λ⁻¹ ∇ A_λ⁻¹ (through the statistics when cheaper). */
+const KFAC: Variant = {
+  refresh: (o) => ({ rule: "dampedInverses", damping: o.damping, precision: o.kernels.precision }),
+  step(weight, s, _g, sizes, block, _scaling, grad, _refreshed, _scale, o, scratch) {
+    const { product } = o.kernels;
+    const direction = useFactored(s, grad, sizes, o)
+      ? factoredTwoSided(s, block.leftCache, block.rightCache, product, scratch, `${weight}:lr`, sizes)
+      : applyTwoSided(block, grad, scratch, weight, product, sizes);
+    return { scaling: null, direction, error: null };
+  },
 };
 
 /**
- * EKFAC: on schedule the eigenbases Q_G, Q_A of the factors, with the scalings reset to the KFAC values λ_G λ_Aᵀ;
- * every `scalingUpdateEvery` steps the scalings S ← decay·S + (1−decay)·(batch second moments in the basis); the
- * step is Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G, aQ_A of the second
- * moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes through the
- * statistics or the gradient, whichever is cheaper (as KFAC's apply).
+ * EKFAC: the eigenbases Q_G, Q_A of the factors; when a refresh installs them the scalings are reset to the KFAC
+ * values λ_G λ_Aᵀ of the factors they came from (with a delay, those of the launch step: the scalings always
+ * belong to the basis in use); every `scalingUpdateEvery` steps S ← decay·S + (1−decay)·(batch second moments in
+ * the basis in use); the step is Q_G [(Q_Gᵀ ∇ Q_A) / (S + λ)] Q_Aᵀ. The rotation in reuses the projections gQ_G,
+ * aQ_A of the second moments ((gQ_G)ᵀ(aQ_A)/n) when the gradient is the factored one; between re-estimates it goes
+ * through the statistics or the gradient, whichever is cheaper (as KFAC's apply).
  */
-const ekfacLayer: Variant = (weight, s, g, sizes, block, scaling, grad, schedule, o, scratch) => {
+const ekfacStep: LayerApply = (weight, s, g, sizes, block, scaling, grad, refreshed, scale, o, scratch) => {
   let error: string | null = null;
-  if (schedule.refresh || (block.leftCache === null && block.left !== null)) {
-    const r = refresh(block, eigenbases(sizes));
-    block = r.block;
-    error = r.error;
-    if (r.result?.leftValues && r.result.rightValues) {
-      const lg = r.result.leftValues;
-      const la = r.result.rightValues;
-      scaling = new Matrix(lg.length, la.length);
-      for (let i = 0; i < lg.length; i++)
-        for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
-    }
+  if (refreshed?.leftValues && refreshed.rightValues) {
+    const lg = refreshed.leftValues;
+    const la = refreshed.rightValues;
+    scaling = new Matrix(lg.length, la.length);
+    for (let i = 0; i < lg.length; i++)
+      for (let j = 0; j < la.length; j++) scaling.data[i * la.length + j] = lg[i] * la[j];
   }
-  if (!block.leftCache || !block.rightCache || !scaling) return { block, scaling, direction: grad, error };
+  if (!block.leftCache || !block.rightCache || !scaling) return { scaling, direction: grad, error };
   const { product } = o.kernels;
   const [QG, QA] = [block.leftCache, block.rightCache];
   let P: Matrix;
   // A re-estimate happens at steps that ask for every layer's statistics (`statsDue`), so s and g are there.
-  if (schedule.scale && s && g) {
+  if (scale && s && g) {
     const gp = blockDiagonalRight(scratch.matrix(`${weight}:gp`, g.rows, g.cols), g, QG, sizes.left, false, product);
     const ap = blockDiagonalRight(
       scratch.matrix(`${weight}:ap`, s.a.rows, s.a.cols),
@@ -281,14 +305,19 @@ const ekfacLayer: Variant = (weight, s, g, sizes, block, scaling, grad, schedule
     P = factoredTwoSided(s, QG, QA, product, scratch, `${weight}:in`, sizes);
   } else P = rotate(block, grad, scratch, `${weight}:in`, product, sizes);
   for (let i = 0; i < P.data.length; i++) P.data[i] /= scaling.data[i] + o.damping;
-  return { block, scaling, direction: rotateBack(block, P, scratch, `${weight}:back`, product, sizes), error };
+  return { scaling, direction: rotateBack(block, P, scratch, `${weight}:back`, product, sizes), error };
 };
+const EKFAC: Variant = { refresh: () => ({ rule: "eigenbases" }), step: ekfacStep };
 
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
   const scratch = new Scratch();
   const failures = failureLog(name, o.maxFailures, o.onWarning);
-  const rescales = variant === ekfacLayer;
+  const rescales = variant === EKFAC;
+  const refreshes = refreshScheduler(name, variant.refresh(o), options, o.every, o.onWarning, {
+    option: "inverseEvery",
+    defaultDelay: 0,
+  });
   /**
    * Why the step after `count` steps reads every layer's statistics (it folds the batch factors or, EKFAC,
    * re-estimates the scalings), or null when it reads only the dense and batch-norm ones (`needsStats`).
@@ -303,7 +332,9 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
   /** The parameter keys of every Kronecker layer seen in the statistics, for its steps without them. */
   const layouts = new Map<string, LayerKeys>();
   return {
-    init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null }),
+    init: () => ({ count: 0, layers: {}, scalings: {}, diagonals: {}, momentum: null, pending: {} }),
+    // States saved before delayed refreshes have no `pending`.
+    upgradeState: (old) => withPendingRefreshes(old) as KfacState,
     /**
      * All statistics at the steps that fold them (and EKFAC's re-estimates), and while a layer's keys are unknown
      * (the first step, or a state loaded into a new optimizer); between them the dense layers' (its low-rank apply;
@@ -326,6 +357,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
       const layers = { ...state.layers };
       const scalings = { ...state.scalings };
       const diagonals = { ...state.diagonals };
+      const pending = { ...state.pending };
       const direction: Params = {};
       // The Kronecker layers of this step: those with statistics, then those with a block but none this step.
       const kronecker: { keys: LayerKeys; s: KroneckerStats | null }[] = [];
@@ -395,10 +427,26 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
           block = folded.block;
           foldError = folded.error;
         }
-        // Refused statistics leave nothing new to refresh: the previous preconditioner stays.
-        const refreshThis = refreshNow && foldError === null;
-        const schedule = { refresh: refreshThis, scale: scaleNow || first };
-        const step = variant(
+        // A refresh due now lands first; then the one of this step, if any, is computed or launched.
+        let refreshed: RefreshResult | null = null;
+        let refreshError: string | null = null;
+        const launched = pending[keys.weight];
+        if (launched !== undefined && t >= launched.due) {
+          ({ block, result: refreshed, error: refreshError } = refreshes.complete(block, launched));
+          delete pending[keys.weight];
+        }
+        // Refused statistics leave nothing new to refresh: the previous preconditioner stays. A layer's first
+        // preconditioner is computed and used at once: until then it has none to keep using.
+        const none = block.leftCache === null && block.left !== null;
+        if ((refreshNow && foldError === null) || none) {
+          if (refreshes.delay === 0 || none) {
+            const r = refreshes.refreshNow(block, sizes);
+            block = r.block;
+            refreshed = r.result;
+            refreshError ??= r.error;
+          } else pending[keys.weight] = refreshes.launch(block, t + refreshes.delay, sizes);
+        }
+        const step = variant.step(
           keys.weight,
           s,
           g,
@@ -406,13 +454,14 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
           block,
           scalings[keys.weight] ?? null,
           grad,
-          schedule,
+          refreshed,
+          scaleNow || first,
           o,
           scratch,
         );
-        const error = foldError ?? step.error;
+        const error = foldError ?? refreshError ?? step.error;
         layers[keys.weight] = {
-          ...step.block,
+          ...block,
           failures: failures.next(keys.weight, block.failures, error),
         };
         if (step.scaling) scalings[keys.weight] = step.scaling;
@@ -436,7 +485,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
         if (momentum) momentum[key] = d;
         updates[key] = u;
       }
-      return { updates, state: { count: t, layers, scalings, diagonals, momentum } };
+      return { updates, state: { count: t, layers, scalings, diagonals, momentum, pending } };
     },
   };
 }
@@ -485,8 +534,8 @@ export function kfac(
   options: KfacOptions | AdaptiveKfacOptions,
 ): GradientTransformation<KfacState> | GradientTransformation<AdaptiveState<KfacState>> {
   return isAdaptive(options)
-    ? adaptiveFamily("kfac", options as AdaptiveKfacOptions, kfacLayer)
-    : kfacFamily("kfac", options as KfacOptions, kfacLayer);
+    ? adaptiveFamily("kfac", options as AdaptiveKfacOptions, KFAC)
+    : kfacFamily("kfac", options as KfacOptions, KFAC);
 }
 
 /**
@@ -501,8 +550,8 @@ export function ekfac(
   options: KfacOptions | AdaptiveKfacOptions,
 ): GradientTransformation<KfacState> | GradientTransformation<AdaptiveState<KfacState>> {
   return isAdaptive(options)
-    ? adaptiveFamily("ekfac", options as AdaptiveKfacOptions, ekfacLayer)
-    : kfacFamily("ekfac", options as KfacOptions, ekfacLayer);
+    ? adaptiveFamily("ekfac", options as AdaptiveKfacOptions, EKFAC)
+    : kfacFamily("ekfac", options as KfacOptions, EKFAC);
 }
 
 /**
@@ -520,6 +569,11 @@ function adaptiveFamily(name: string, options: AdaptiveKfacOptions, variant: Var
     fields,
   );
   return adaptiveStep(name, rule, (damping) =>
-    kfacFamily(name, { ...(preconditioner as Partial<KfacOptions>), learningRate: 1, damping }, variant),
+    // No delay: λ changes between steps, and a refresh launched under one λ must not land under another.
+    kfacFamily(
+      name,
+      { ...(preconditioner as Partial<KfacOptions>), learningRate: 1, damping, refreshDelay: 0 },
+      variant,
+    ),
   );
 }

@@ -5,26 +5,39 @@
  */
 import { Matrix } from "../../linalg/matrix.js";
 import {
+  dampedInverses,
+  eigenbases,
   inverseRoots,
   powerIterationBases,
   refresh,
+  type BlockSizes,
   type KroneckerBlock,
   type RefreshResult,
   type RefreshRule,
 } from "./kronecker-block.js";
 import { precisionOption, type Precision } from "./precision.js";
 
-/** Shampoo's inverse roots (S + εI)^power, or SOAP's power-iteration eigenbases with products in `precision`. */
+/**
+ * Shampoo's inverse roots (S + εI)^power, SOAP's power-iteration eigenbases with products in `precision`, KFAC's
+ * π-split damped inverses with the inverse of `precision` (precision.ts's `spdInverse`), or EKFAC's eigenbases.
+ */
 export type RefreshSpec =
-  { rule: "inverseRoots"; power: number; eps: number } | { rule: "powerIterationBases"; precision: Precision };
+  | { rule: "inverseRoots"; power: number; eps: number }
+  | { rule: "powerIterationBases"; precision: Precision }
+  | { rule: "dampedInverses"; damping: number; precision: Precision }
+  | { rule: "eigenbases" };
 
-/** The rule `spec` describes. */
-export function refreshRule(spec: RefreshSpec): RefreshRule {
+/** The rule `spec` describes, for factors that are block-diagonal with `sizes` (KFAC's and EKFAC's blocking). */
+export function refreshRule(spec: RefreshSpec, sizes?: BlockSizes): RefreshRule {
   switch (spec.rule) {
     case "inverseRoots":
       return inverseRoots(spec.power, spec.eps);
     case "powerIterationBases":
       return powerIterationBases(precisionOption("refresh", spec.precision).product);
+    case "dampedInverses":
+      return dampedInverses(spec.damping, precisionOption("refresh", spec.precision).inverse, sizes);
+    case "eigenbases":
+      return eigenbases(sizes);
   }
 }
 
@@ -33,12 +46,16 @@ export function readsCache(spec: RefreshSpec): boolean {
   return spec.rule === "powerIterationBases";
 }
 
-/** What a refresh reads: the block's statistics, and its cache when the rule is iterative (else null). */
+/**
+ * What a refresh reads: the block's statistics, its cache when the rule is iterative (else null), and the
+ * diagonal-block sizes of block-diagonal factors (KFAC, EKFAC; absent: each factor is one dense block).
+ */
 export interface RefreshInput {
   left: Matrix | null;
   right: Matrix | null;
   leftCache: Matrix | null;
   rightCache: Matrix | null;
+  sizes?: BlockSizes;
 }
 
 /** A refresh's result, or the error that made the block keep its cache (as `refresh` returns them). */
@@ -49,8 +66,14 @@ export interface RefreshOutcome {
 
 /** `refresh` of a block holding `input`, with the rule of `spec`. */
 export function computeRefresh(spec: RefreshSpec, input: RefreshInput): RefreshOutcome {
-  const block: KroneckerBlock = { ...input, failures: 0 };
-  const { result, error } = refresh(block, refreshRule(spec));
+  const block: KroneckerBlock = {
+    left: input.left,
+    right: input.right,
+    leftCache: input.leftCache,
+    rightCache: input.rightCache,
+    failures: 0,
+  };
+  const { result, error } = refresh(block, refreshRule(spec, input.sizes));
   return { result, error };
 }
 
@@ -66,6 +89,7 @@ export function reviveInput(input: RefreshInput): RefreshInput {
     right: revive(input.right),
     leftCache: revive(input.leftCache),
     rightCache: revive(input.rightCache),
+    ...(input.sizes ? { sizes: input.sizes } : {}),
   };
 }
 
