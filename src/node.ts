@@ -4,6 +4,7 @@
  * the thread controls of large matrix products and of the background refresh thread (Node only).
  */
 import "./linalg/wasm-node.js";
+import "./nn/replicas.js";
 
 export * from "./index.js";
 export { getThreads, setThreads, shutdownThreads, startThreads } from "./linalg/threads.js";

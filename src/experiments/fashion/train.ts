@@ -68,6 +68,12 @@ export interface TrainOptions {
    * forward passes).
    */
   curvature?: boolean;
+  /**
+   * Batch shards of the data-parallel pass (`lossAndGrad`'s `shards`): each step's batch is cut into this many
+   * shards computed on the threads that `setThreads` allows and combined in a fixed order, so the numbers depend on
+   * the shard count and not on the thread count. Default 1 (the one-batch pass).
+   */
+  shards?: number;
   train: Dataset;
   /** Evaluated after every epoch. */
   evaluation: Dataset;
@@ -132,6 +138,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
         // The same gradient matrices every step: they are donated below and no optimizer keeps them
         // (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
         reuseGrads: true,
+        shards: options.shards ?? 1,
       });
       step++;
       options.onStep?.(step, pass.loss, params, state);
