@@ -76,7 +76,7 @@ function gemmCpuMs(dtype: nn.Dtype): number {
   return cpuMs(() => matmul32(A32, B32), 3);
 }
 
-export default function cnnBench(): void {
+export default async function cnnBench(): Promise<void> {
   const rng = new Rng(2025);
   const x = gaussianMatrix(rng, BATCH, 784);
   const y = Int32Array.from({ length: BATCH }, () => rng.int(10));
@@ -155,21 +155,22 @@ export default function cnnBench(): void {
   const torch = peers.torch ? `, PyTorch ${peers.torch.version}` : ", PyTorch not importable";
   printTable(`2c2d SGD step (fmnist_2c2d), batch ${BATCH}, one thread (numpy ${peers.numpy.version}${torch})`, rows);
 
-  const msOn = (threads: number, shards: number): number => {
+  const msOn = async (threads: number, shards: number): Promise<number> => {
     setThreads(threads);
     startThreads();
-    if (shards > 1) startReplicas();
+    if (shards > 1) await startReplicas();
     return timeMs(stepper("float32", shards).step, REPEATS, 1);
   };
-  const threadRows = [1, 2].map((shards) => {
-    const [one, two] = [msOn(1, shards), msOn(2, shards)];
-    return {
+  const threadRows: Record<string, string | number>[] = [];
+  for (const shards of [1, 2]) {
+    const [one, two] = [await msOn(1, shards), await msOn(2, shards)];
+    threadRows.push({
       path: shards === 1 ? "per-product split (shards 1)" : "data-parallel (shards 2)",
       "1 thread ms": one,
       "2 threads ms": two,
       "speed-up": one / two,
-    };
-  });
+    });
+  }
   setThreads(1);
   printTable(
     `2c2d SGD step, float32, batch ${BATCH}: 1 thread / 2 threads (target ≥ 1.6 on a quiet 2-core machine)`,

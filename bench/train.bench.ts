@@ -67,7 +67,7 @@ async function ourEpoch(
 ): Promise<EpochTiming> {
   setThreads(threads);
   startThreads(); // the helpers' startup is not timed
-  if (shards > 1) startReplicas();
+  if (shards > 1) await startReplicas();
   const dataset = await resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
   const cpuStart = process.cpuUsage();

@@ -29,7 +29,7 @@ export interface ReplicaSetup {
 
 /** Calling thread → replica: compute these shards. */
 export interface ReplicaRequest {
-  /** The network as data, on the first request for it to this replica. */
+  /** The network as data, when the replica does not hold it yet. */
   network?: NetworkDescription;
   networkId: number;
   /** The parameters, packed in the network's paramSpecs order (shared, read only). */

@@ -9,7 +9,8 @@ import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import "../linalg/wasm-node.js";
 import { Matrix } from "../linalg/matrix.js";
 import { setThreads } from "../linalg/threads.js";
-import { SHARDABLE_LOSSES } from "./data-parallel.js";
+import { SHARDABLE_LOSSES, type ShardTargets } from "./data-parallel.js";
+import type { Loss } from "./losses.js";
 import { layerFromSpec } from "./layer-spec.js";
 import {
   DONE,
@@ -30,7 +31,8 @@ const { control, port } = workerData as ReplicaSetup;
 const ctl = new Int32Array(control);
 setThreads(1);
 
-const networks = new Map<number, Network>();
+/** The network of the last request that sent one, by id (one at a time: see ./replicas.ts). */
+let held: { id: number; network: Network } | undefined;
 let buffer = new Float64Array(new SharedArrayBuffer(8 * 65536));
 let used = 0;
 
@@ -53,10 +55,10 @@ function block(m: Matrix): Block {
 function compute(request: ReplicaRequest): ReplicaReply {
   if (request.network) {
     const { id, layers, inputShape, dtype, init } = request.network;
-    networks.set(id, sequential(layers.map(layerFromSpec), { inputShape, dtype, init }));
+    held = { id, network: sequential(layers.map(layerFromSpec), { inputShape, dtype, init }) };
   }
-  const network = networks.get(request.networkId);
-  if (!network) throw new Error(`replica: network ${request.networkId} was never sent`);
+  if (held?.id !== request.networkId) throw new Error(`replica: network ${request.networkId} was never sent`);
+  const { network } = held;
   const params: Params = {};
   let at = 0;
   for (const spec of network.paramSpecs) {
@@ -64,7 +66,8 @@ function compute(request: ReplicaRequest): ReplicaReply {
     params[spec.key] = new Matrix(spec.rows, spec.cols, request.params.subarray(at, at + size));
     at += size;
   }
-  const loss = SHARDABLE_LOSSES[request.loss as keyof typeof SHARDABLE_LOSSES];
+  // Each loss takes the targets' form that the calling thread cut (class indices or matrix rows).
+  const loss = SHARDABLE_LOSSES[request.loss as keyof typeof SHARDABLE_LOSSES] as unknown as Loss<ShardTargets>;
   const { input, cols, targetCols, targetsAt } = request;
   used = 0;
   const shards = request.shards.map(({ start, end, sampledFisherSeed }): ShardReply => {
@@ -73,7 +76,7 @@ function compute(request: ReplicaRequest): ReplicaReply {
     const width = Math.max(targetCols, 1);
     const values = input.subarray(targetsAt + start * width, targetsAt + end * width);
     const targets = targetCols > 0 ? new Matrix(rows, targetCols, values) : values;
-    const pass = network.lossAndGrad(params, x, targets as Matrix, loss, {
+    const pass = network.lossAndGrad(params, x, targets, loss, {
       stats: request.stats,
       sampledFisherSeed,
       reuseGrads: true,

@@ -42,16 +42,16 @@ interface Replica {
   control: Int32Array;
   message: Uint8Array;
   port: MessagePort;
-  /** The networks it has been sent. */
-  known: Set<number>;
+  /** The network it holds (it keeps one: a replica per network ever sent would hold all their buffers). */
+  holds?: number;
   /** Its examples and targets (grown as needed). */
   input: Float64Array;
   exited: Promise<void>;
 }
 
 const replicas: Replica[] = [];
-/** Per network id, the shared copy of its parameters. */
-const sharedParams = new Map<number, Float64Array>();
+/** Per network, the shared copy of its parameters. */
+const sharedParams = new WeakMap<object, Float64Array>();
 let generation = 0;
 
 function sharedFloats(count: number): Float64Array {
@@ -96,40 +96,57 @@ function startReplica(): Replica {
     control: new Int32Array(control),
     message: new Uint8Array(message),
     port: port1,
-    known: new Set(),
     input: sharedFloats(0),
     exited,
   };
 }
 
-/** Starts replicas until there are `count`, waiting (blocking) until each is ready. */
-function ensureReplicas(count: number): void {
+/** Throws (and stops the replicas) unless replica `r` has started. */
+function checkStarted(r: Replica): void {
+  const state = Atomics.load(r.control, STATE);
+  if (state === READY) return;
+  const text = new TextDecoder().decode(r.message.slice(0, Atomics.load(r.control, MESSAGE_LENGTH)));
+  void shutdownReplicas();
+  throw new Error(
+    state === FAILED
+      ? `layerwise: a replica thread failed to start: ${text}`
+      : `layerwise: a replica thread did not start within ${START_TIMEOUT_MS / 1000} s`,
+  );
+}
+
+/** Starts replicas until there are `count` and returns those started now. */
+function addReplicas(count: number): Replica[] {
   const started = replicas.length;
   while (replicas.length < count) replicas.push(startReplica());
-  for (const r of replicas.slice(started)) {
+  return replicas.slice(started);
+}
+
+/** Starts replicas until there are `count`, waiting (blocking) until each is ready. */
+function ensureReplicas(count: number): void {
+  addReplicas(count);
+  for (const r of replicas) {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Atomics.load(r.control, STATE) === STARTING && Date.now() < deadline) {
       Atomics.wait(r.control, STATE, STARTING, deadline - Date.now());
     }
-    const state = Atomics.load(r.control, STATE);
-    if (state !== READY) {
-      const text = new TextDecoder().decode(r.message.slice(0, Atomics.load(r.control, MESSAGE_LENGTH)));
-      void shutdownReplicas();
-      throw new Error(
-        state === FAILED
-          ? `layerwise: a replica thread failed to start: ${text}`
-          : `layerwise: a replica thread did not start within ${START_TIMEOUT_MS / 1000} s`,
-      );
-    }
+    checkStarted(r);
   }
 }
 
 /**
- * Starts the replica threads now (getThreads() − 1 of them) rather than on the first sharded pass, e.g. before
- * timing a workload (each loads the library and the kernels).
+ * Starts the replica threads now (getThreads() − 1 of them) rather than on the first sharded pass, and resolves
+ * when they are ready, leaving the event loop free meanwhile (each loads the library and the kernels): before
+ * timing a workload, or in a test runner that must keep answering its own messages.
  */
-export function startReplicas(): void {
-  ensureReplicas(getThreads() - 1);
+export async function startReplicas(): Promise<void> {
+  addReplicas(getThreads() - 1);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (const r of replicas) {
+    while (Atomics.load(r.control, STATE) === STARTING && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    checkStarted(r);
+  }
 }
 
 /** Stops every replica thread and waits until they have exited (they restart on the next sharded pass). */
@@ -150,8 +167,8 @@ export function replicaCount(): number {
 /** The parameters packed in paramSpecs order into the network's shared buffer. */
 function shareParams(pass: ReplicaPass): Float64Array {
   const size = pass.paramSpecs.reduce((sum, s) => sum + s.rows * s.cols, 0);
-  let shared = sharedParams.get(pass.network.id);
-  if (!shared) sharedParams.set(pass.network.id, (shared = sharedFloats(size)));
+  let shared = sharedParams.get(pass.network);
+  if (!shared) sharedParams.set(pass.network, (shared = sharedFloats(size)));
   let at = 0;
   for (const spec of pass.paramSpecs) {
     shared.set(pass.params[spec.key].data, at);
@@ -173,8 +190,8 @@ function requestFor(r: Replica, pass: ReplicaPass, t: number, params: Float64Arr
   r.input.set(x.data.subarray(first * x.cols, last * x.cols), 0);
   if (targets instanceof Matrix) r.input.set(targets.data.subarray(first * targetCols, last * targetCols), xCount);
   else for (let i = first; i < last; i++) r.input[xCount + i - first] = targets[i];
-  const known = r.known.has(pass.network.id);
-  r.known.add(pass.network.id);
+  const known = r.holds === pass.network.id;
+  r.holds = pass.network.id;
   return {
     ...(!known && { network: pass.network }),
     networkId: pass.network.id,
@@ -235,7 +252,9 @@ export const replicaRunner: ShardRunner = {
         for (let done = Atomics.load(r.control, DONE); done !== awaited; done = Atomics.load(r.control, DONE)) {
           Atomics.wait(r.control, DONE, done);
         }
-        return receiveMessageOnPort(r.port)?.message as ReplicaReply | undefined;
+        const reply = receiveMessageOnPort(r.port)?.message as ReplicaReply | undefined;
+        if (!reply || "error" in reply) r.holds = undefined; // it may not have built the network: send it again
+        return reply;
       });
       return replies.flatMap((reply) => {
         if (!reply) throw new Error("layerwise: a replica thread finished without a reply");

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
 import { getThreads, setThreads } from "../../src/linalg/threads.js";
 import { Rng } from "../../src/random/rng.js";
@@ -6,7 +6,7 @@ import { gaussianMatrix } from "../../src/random/matrices.js";
 import { nn } from "../../src/index.js";
 import { combineShards, shardBounds, shardGroups } from "../../src/nn/data-parallel.js";
 import { layerFromSpec } from "../../src/nn/layer-spec.js";
-import { replicaCount, shutdownReplicas } from "../../src/nn/replicas.js";
+import { replicaCount, shutdownReplicas, startReplicas } from "../../src/nn/replicas.js";
 import type { Dtype } from "../../src/nn/dtype.js";
 import type { Loss, LossAndGradOptions, LossAndGradResult, Network } from "../../src/index.js";
 import type { KroneckerStats } from "../../src/nn/types.js";
@@ -53,6 +53,11 @@ function numbers(r: LossAndGradResult): number[] {
 
 describe("data-parallel shards", () => {
   const before = getThreads();
+  // Started ahead (without blocking the test runner's event loop): a replica loads the library from the sources.
+  beforeAll(async () => {
+    setThreads(2);
+    await startReplicas();
+  });
   afterAll(async () => {
     setThreads(before);
     await shutdownReplicas();

@@ -27,6 +27,11 @@ export interface BudgetOptions {
   layerStats: boolean;
   /** The optimizer reads the batch's exact curvature (kfac-auto). */
   curvature: boolean;
+  /**
+   * Batch shards of the data-parallel pass (`lossAndGrad`'s `shards`; the numbers depend on it, not on the thread
+   * count). Default 1.
+   */
+  shards?: number;
   train: Dataset;
   validation: Dataset;
   steps: number;
@@ -113,6 +118,7 @@ export async function trainForBudget(o: BudgetOptions): Promise<BudgetRun> {
           // The same gradient matrices every step: they are donated below and no optimizer of the search keeps
           // them (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
           reuseGrads: true,
+          shards: o.shards ?? 1,
         });
         step++;
         if (!Number.isFinite(pass.loss)) {
