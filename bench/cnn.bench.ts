@@ -8,7 +8,9 @@
  * GEMM flops (the forward products, the weight gradients and the input gradients of every layer but the first) and
  * that rate as a share of our own GEMM at 1024×1024×1024 in the same precision, timed the same way in the same
  * run. The CPU-time ratio (user + system time of each process, median per step) is disturbed much less than wall
- * time when other processes load the machine.
+ * time when other processes load the machine. Then the float32 step on 1 and 2 threads, as the ratio of its 1-thread
+ * to its 2-thread time: with the per-product split (shards 1) and with the data-parallel pass (`shards: 2`, batch
+ * halves on replicas of the network).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,8 @@ import { matmul } from "../src/linalg/blas.js";
 import { matmul32 } from "../src/linalg/blas32.js";
 import { Matrix32 } from "../src/linalg/matrix32.js";
 import { Rng, gaussianMatrix } from "../src/random/index.js";
+import { setThreads, startThreads } from "../src/linalg/threads.js";
+import { startReplicas } from "../src/nn/replicas.js";
 import { printTable, pythonWithTorch, runNumpy, timeMs } from "./numpy.js";
 
 const BATCH = 128;
@@ -72,7 +76,7 @@ function gemmCpuMs(dtype: nn.Dtype): number {
   return cpuMs(() => matmul32(A32, B32), 3);
 }
 
-export default function cnnBench(): void {
+export default async function cnnBench(): Promise<void> {
   const rng = new Rng(2025);
   const x = gaussianMatrix(rng, BATCH, 784);
   const y = Int32Array.from({ length: BATCH }, () => rng.int(10));
@@ -100,19 +104,26 @@ export default function cnnBench(): void {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const rows = DTYPES.map((dtype) => {
+  /** One SGD step of the network in `dtype` from `initial`, each batch in `shards` data-parallel shards. */
+  const stepper = (dtype: nn.Dtype, shards = 1): { net: nn.Network; step: () => number } => {
     const net = nn.twoConvTwoDense({ dtype });
     const params = Object.fromEntries(Object.entries(initial).map(([k, M]) => [k, M.clone()]));
     const sgd = optim.sgd({ learningRate: LR });
     let state = sgd.init(params);
     const step = (): number => {
       // The gradients are donated to the update, so the network may write the next ones into the same matrices.
-      const pass = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, { stats: false, reuseGrads: true });
+      const options = { stats: false, reuseGrads: true, shards };
+      const pass = net.lossAndGrad(params, x, y, nn.softmaxCrossEntropy, options);
       const next = sgd.update(pass.grads, state, params, { donate: true });
       state = next.state;
       optim.applyUpdatesInPlace(params, next.updates);
       return pass.loss;
     };
+    return { net, step };
+  };
+
+  const rows = DTYPES.map((dtype) => {
+    const { net, step } = stepper(dtype);
     const loss = step();
     for (const [name, peer] of Object.entries(peers)) {
       const theirs = peer.cases[dtype].loss;
@@ -143,4 +154,26 @@ export default function cnnBench(): void {
   });
   const torch = peers.torch ? `, PyTorch ${peers.torch.version}` : ", PyTorch not importable";
   printTable(`2c2d SGD step (fmnist_2c2d), batch ${BATCH}, one thread (numpy ${peers.numpy.version}${torch})`, rows);
+
+  const msOn = async (threads: number, shards: number): Promise<number> => {
+    setThreads(threads);
+    startThreads();
+    if (shards > 1) await startReplicas();
+    return timeMs(stepper("float32", shards).step, REPEATS, 1);
+  };
+  const threadRows: Record<string, string | number>[] = [];
+  for (const shards of [1, 2]) {
+    const [one, two] = [await msOn(1, shards), await msOn(2, shards)];
+    threadRows.push({
+      path: shards === 1 ? "per-product split (shards 1)" : "data-parallel (shards 2)",
+      "1 thread ms": one,
+      "2 threads ms": two,
+      "speed-up": one / two,
+    });
+  }
+  setThreads(1);
+  printTable(
+    `2c2d SGD step, float32, batch ${BATCH}: 1 thread / 2 threads (target ≥ 1.6 on a quiet 2-core machine)`,
+    threadRows,
+  );
 }

@@ -6,6 +6,7 @@
  * the rows compare with numpy pinned to one OpenBLAS thread like for like.
  */
 import "../src/linalg/wasm-node.js";
+import "../src/nn/replicas.js";
 import { setThreads } from "../src/linalg/threads.js";
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";

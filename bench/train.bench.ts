@@ -4,7 +4,10 @@
  * and in float32 (our dtype "float32": float32 products, the rest float64; numpy: every array float32), each on
  * 1 and 2 threads (ours: `setThreads`; numpy: OPENBLAS_NUM_THREADS). Besides the wall-time ratio each row gives
  * the ratio of CPU seconds (user + system of each process), which a loaded machine disturbs much less for the
- * 1-thread rows. Then kfac, shampoo, soap and muon per epoch relative to sgd (float32, 1 thread).
+ * 1-thread rows. Then the two ways of using the second thread, each as the ratio of its 1-thread to its 2-thread
+ * epoch: the per-product split of the rows above (shards 1) and the data-parallel pass (`lossAndGrad`'s
+ * `shards: 2`, batch halves on replicas of the network; its 1-thread epoch computes the two halves in turn).
+ * Then kfac, shampoo, soap and muon per epoch relative to sgd (float32, 1 thread).
  * Data: Fashion-MNIST when installed, else the MNIST digits (timing does not depend on the pixel values; numpy
  * then trains on random pixels of the same shape). Sizes: TRAIN_BENCH_SIZE examples per epoch (default 60000,
  * capped by the dataset) for sgd vs numpy, and TRAIN_BENCH_OPT_SIZE (default 10000) for the optimizer ratios,
@@ -17,6 +20,7 @@ import { mlp } from "../src/experiments/fashion/networks.js";
 import { makeOptimizer, needsLayerStats, type OptimizerName } from "../src/experiments/fashion/optimizers.js";
 import { trainClassifier } from "../src/experiments/fashion/train.js";
 import { setThreads, startThreads } from "../src/linalg/threads.js";
+import { startReplicas } from "../src/nn/replicas.js";
 import type { Dtype } from "../src/nn/dtype.js";
 import { printTable, runNumpy } from "./numpy.js";
 
@@ -50,15 +54,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`, on `threads` threads. */
+/**
+ * EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`, on `threads` threads, each
+ * batch in `shards` data-parallel shards.
+ */
 async function ourEpoch(
   optimizer: OptimizerName,
   trainSize: number,
   dtype: Dtype,
   threads: number,
+  shards = 1,
 ): Promise<EpochTiming> {
   setThreads(threads);
   startThreads(); // the helpers' startup is not timed
+  if (shards > 1) await startReplicas();
   const dataset = await resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
   const cpuStart = process.cpuUsage();
@@ -71,6 +80,7 @@ async function ourEpoch(
     epochs: EPOCHS,
     batchSize: 128,
     seed: 0,
+    shards,
   });
   const cpu = process.cpuUsage(cpuStart);
   return {
@@ -103,10 +113,12 @@ export default async function bench(): Promise<void> {
     return { wall: median(peer.secondsPerEpoch), cpu };
   };
   const rows: Record<string, string | number>[] = [];
+  const split: Record<string, number> = {};
   for (const threads of [1, 2]) {
     for (const dtype of ["float64", "float32"] as const) {
       const theirs = numpyEpoch(dtype, threads);
       const ours = await ourEpoch("sgd", size, dtype, threads);
+      split[`${dtype} ${threads}`] = ours.wall;
       rows.push({
         case: `${dtype}, ${threads} thread${threads > 1 ? "s" : ""}`,
         "ours s": ours.wall,
@@ -119,6 +131,24 @@ export default async function bench(): Promise<void> {
   printTable(
     `fashion-mlp epoch, sgd, ${size} examples of ${dataset}, batch 128 (wall: median of ${EPOCHS} epochs; numpy with as many OpenBLAS threads)`,
     rows,
+  );
+  const twoThreadRows: Record<string, string | number>[] = [];
+  for (const dtype of ["float64", "float32"] as const) {
+    const one = await ourEpoch("sgd", size, dtype, 1, 2);
+    const two = await ourEpoch("sgd", size, dtype, 2, 2);
+    twoThreadRows.push({
+      dtype,
+      "split 1 thread s": split[`${dtype} 1`],
+      "split 2 threads s": split[`${dtype} 2`],
+      "split speed-up": split[`${dtype} 1`] / split[`${dtype} 2`],
+      "shards=2 1 thread s": one.wall,
+      "shards=2 2 threads s": two.wall,
+      "shards=2 speed-up": one.wall / two.wall,
+    });
+  }
+  printTable(
+    `fashion-mlp epoch, sgd, ${size} examples: 1 thread / 2 threads, per-product split (shards 1) vs data-parallel (shards 2) (target ≥ 1.6 on a quiet 2-core machine)`,
+    twoThreadRows,
   );
   setThreads(1);
   const base = await ourEpoch("sgd", optSize, "float32", 1);

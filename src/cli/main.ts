@@ -7,6 +7,7 @@
  * created); 1 a trial or the run failed.
  */
 import "../linalg/wasm-node.js";
+import "../nn/replicas.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";

@@ -21,6 +21,8 @@ export interface StepSetup {
   layerStats: boolean;
   /** Also compute the batch's exact curvature (GGN products, src/nn/curvature.ts) for the update context. */
   curvature: boolean;
+  /** Fixed batch shards of the pass (`lossAndGrad`'s `shards`), computed on replicas in worker threads; default 1. */
+  shards?: number;
 }
 
 /** What a step advances: the parameters (updated in place), the running statistics and the optimizer state. */
@@ -56,6 +58,7 @@ export function trainingStep<T>(
     // The same gradient matrices every step: they are donated below and no optimizer keeps them
     // (test/optim/reused-gradients.test.ts), and a fresh 3136×1024 matrix per step costs more than its GEMM.
     reuseGrads: true,
+    shards: setup.shards ?? 1,
   });
   beforeUpdate?.(pass.loss);
   if (!Number.isFinite(pass.loss)) return pass.loss;

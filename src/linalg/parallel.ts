@@ -105,9 +105,27 @@ export const TEAM_KERNELS: readonly string[] = [
   ...["poolPositionsF64", "poolPositionsF32", "poolGradPositionsF64", "poolGradPositionsF32", "channelSums"],
 ];
 
-/** How many threads the team offers now (1 without a team). */
+/** Nesting depth of `withoutTeam`: while positive, every product and per-example split runs on this thread. */
+let paused = 0;
+
+/**
+ * Runs `fn` with the team set aside, so its products stay on the calling thread: for work that already runs
+ * beside other threads (a batch shard computed while worker threads compute the others, src/nn/data-parallel.ts),
+ * where splitting each product as well would oversubscribe the cores. Results do not change (splits are
+ * bit-identical).
+ */
+export function withoutTeam<R>(fn: () => R): R {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}
+
+/** How many threads the team offers now (1 without a team, or inside `withoutTeam`). */
 export function teamThreads(): number {
-  return team ? team.threads() : 1;
+  return team && paused === 0 ? team.threads() : 1;
 }
 
 /**
@@ -122,8 +140,8 @@ export function runParts(parts: readonly (readonly KernelCall[])[]): void {
 
 /** How many threads to split a product over: the team's size, capped so every block keeps MIN_BLOCK. */
 function threadsFor(flops: number, extent: number): number {
-  if (!team || flops < PARALLEL_MIN_FLOPS) return 1;
-  return Math.max(1, Math.min(team.threads(), Math.floor(extent / MIN_BLOCK)));
+  if (flops < PARALLEL_MIN_FLOPS) return 1;
+  return Math.max(1, Math.min(teamThreads(), Math.floor(extent / MIN_BLOCK)));
 }
 
 /** Boundaries 0 = b₀ < b₁ < … < b_T = extent at multiples of TILE, with b_t ≈ extent·f(t/T). */

@@ -16,6 +16,7 @@ import type { BuiltLayer, Layer } from "./layer.js";
 function kernelActivation(kind: "relu" | "tanh" | "sigmoid"): Layer {
   return {
     kind,
+    spec: { kind, args: [] },
     build: (input): BuiltLayer<Matrix> => ({
       kind,
       inputShape: input,
@@ -65,6 +66,7 @@ const { gelu: geluFn } = ACTIVATIONS;
 export function gelu(): Layer {
   return {
     kind: "gelu",
+    spec: { kind: "gelu", args: [] },
     build: (input): BuiltLayer<Matrix> => ({
       kind: "gelu",
       inputShape: input,

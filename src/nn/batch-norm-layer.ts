@@ -35,6 +35,7 @@ export function batchNorm(channels: number, options: BatchNormOptions = {}): Lay
   const eps = numberOption(where, "eps", options.eps ?? 1e-5, (v) => v >= 0, "≥ 0");
   return {
     kind: "batchNorm",
+    spec: { kind: "batchNorm", args: [C, { momentum, eps }] },
     build(input, index): BuiltLayer<BatchNormCache> {
       if (input[0] !== C) {
         throw new ShapeError(

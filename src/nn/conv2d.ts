@@ -57,6 +57,7 @@ export function conv2d(options: Conv2dOptions): Layer {
   const bias = booleanOption(where, "bias", options.bias, true);
   return {
     kind: "conv2d",
+    spec: { kind: "conv2d", args: [{ inChannels: inC, outChannels: outC, kernelSize: kernel, stride, padding, bias }] },
     build(input, index, options) {
       if (input.length !== 3) {
         throw new ShapeError(`layer ${index} (conv2d): needs inputs [C, H, W] but receives ${formatShape(input)}`);

@@ -33,6 +33,7 @@ export function dense(inFeatures: number, outFeatures: number, options: DenseOpt
   const bias = booleanOption(where, "bias", options.bias, true);
   return {
     kind: "dense",
+    spec: { kind: "dense", args: [inF, outF, { bias }] },
     build: (input, index, options) =>
       buildDense(input, index, inF, outF, bias, productFor(options?.dtype ?? "float64")),
   };

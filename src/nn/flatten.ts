@@ -8,6 +8,7 @@ import { shapeSize, type Layer } from "./layer.js";
 export function flatten(): Layer {
   return {
     kind: "flatten",
+    spec: { kind: "flatten", args: [] },
     build: (input) => ({
       kind: "flatten",
       inputShape: input,

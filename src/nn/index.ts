@@ -21,7 +21,8 @@ export { maxPool2d, avgPool2d } from "./pooling.js";
 export { softmaxCrossEntropy, sigmoidCrossEntropy, mse, accuracy, type Loss } from "./losses.js";
 export { INIT_SCHEMES, type InitScheme } from "./init.js";
 export { DTYPES, type Dtype } from "./dtype.js";
-export type { Layer, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";
+export type { Layer, LayerSpec, BuiltLayer, BuildOptions, Shape, NetworkState, ParamSpec } from "./layer.js";
+export { layerFromSpec } from "./layer-spec.js";
 export type {
   Params,
   KroneckerStats,

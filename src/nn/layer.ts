@@ -132,9 +132,23 @@ export interface BuiltLayer<C = unknown> {
   stats?(cache: C, result: BackwardResult, sampled?: BackwardResult): LayerStats;
 }
 
+/**
+ * A layer description as data: the name of its factory (`dense`, `conv2d`, ...) and the arguments that rebuild it
+ * (structured-cloneable), so that a worker thread can build a replica of a network (src/nn/data-parallel.ts).
+ */
+export interface LayerSpec {
+  readonly kind: string;
+  readonly args: readonly unknown[];
+}
+
 /** A layer description, built by `sequential` once the shape it receives is known. */
 export interface Layer {
   readonly kind: string;
+  /**
+   * The layer as data (every layer of this package has one). A custom layer without it still trains; its network's
+   * batch shards then all run on the calling thread (`lossAndGrad`'s `shards`).
+   */
+  readonly spec?: LayerSpec;
   /**
    * Builds the layer at position `index` of a network for inputs of shape `input` (products in float64 unless
    * `options.dtype` says otherwise); throws on a mismatch.

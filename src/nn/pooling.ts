@@ -18,7 +18,11 @@ type Pair = [number, number];
 export function maxPool2d(kernel: number | Pair, stride?: number | Pair): Layer {
   const k = pairOption("maxPool2d", "kernel", kernel, 1);
   const s = pairOption("maxPool2d", "stride", stride ?? k, 1);
-  return { kind: "maxPool2d", build: (input, index) => buildMaxPool(poolGeometry("maxPool2d", input, index, k, s)) };
+  return {
+    kind: "maxPool2d",
+    spec: { kind: "maxPool2d", args: [k, s] },
+    build: (input, index) => buildMaxPool(poolGeometry("maxPool2d", input, index, k, s)),
+  };
 }
 
 /**
@@ -28,7 +32,11 @@ export function maxPool2d(kernel: number | Pair, stride?: number | Pair): Layer 
 export function avgPool2d(kernel: number | Pair, stride?: number | Pair): Layer {
   const k = pairOption("avgPool2d", "kernel", kernel, 1);
   const s = pairOption("avgPool2d", "stride", stride ?? k, 1);
-  return { kind: "avgPool2d", build: (input, index) => buildAvgPool(poolGeometry("avgPool2d", input, index, k, s)) };
+  return {
+    kind: "avgPool2d",
+    spec: { kind: "avgPool2d", args: [k, s] },
+    build: (input, index) => buildAvgPool(poolGeometry("avgPool2d", input, index, k, s)),
+  };
 }
 
 function poolGeometry(kind: string, input: Shape, index: number, kernel: Pair, stride: Pair): ConvGeometry {

@@ -8,7 +8,7 @@ import { Matrix } from "../linalg/matrix.js";
 import { Rng, deriveSeed } from "../random/rng.js";
 import { DTYPES, type Dtype } from "./dtype.js";
 import { INIT_SCHEMES, initParam, type InitScheme } from "./init.js";
-import { booleanOption, checkKeys, choiceOption, numberOption } from "./options.js";
+import { booleanOption, checkKeys, choiceOption, integerOption, numberOption } from "./options.js";
 import {
   formatShape,
   shapeSize,
@@ -23,6 +23,19 @@ import {
 import type { Loss } from "./losses.js";
 import { batchCurvature } from "./curvature.js";
 import {
+  checkShardTargets,
+  combineShards,
+  lossName,
+  shardBounds,
+  shardGroups,
+  shardRunner,
+  sliceTargets,
+  type NetworkDescription,
+  type ShardPass,
+  type ShardTargets,
+} from "./data-parallel.js";
+import { withoutTeam } from "../linalg/parallel.js";
+import {
   STATS_KINDS,
   type BatchCurvature,
   type LayerStats,
@@ -30,6 +43,9 @@ import {
   type StatsKind,
   type StatsRequest,
 } from "./types.js";
+
+/** Networks built so far in this thread (ids of their descriptions for replicas). */
+let networkCount = 0;
 
 /** Options of `sequential`. */
 export interface SequentialOptions {
@@ -78,6 +94,18 @@ export interface LossAndGradOptions {
    * them anywhere that outlives the step, such as an optimizer state. Default false: new matrices every call.
    */
   reuseGrads?: boolean;
+  /**
+   * Data parallelism: cut the batch into this many shards of consecutive examples (sizes ⌊n/S⌋ or ⌈n/S⌉), run
+   * each shard's forward and backward pass on some thread (replicas of the network in worker threads, as many as
+   * `setThreads` / LAYERWISE_THREADS allow), and combine the shards in shard order: loss and gradients as the
+   * nₛ/n-weighted sums of the shards' ones, outputs and statistics rows stacked (src/nn/data-parallel.ts). The
+   * numbers depend on the shard count, never on the thread count: one thread computes the same shards one after
+   * the other and gives the same bits. Default 1 (no sharding): sharded sums round differently from the one-batch
+   * sums, so a run keeps the numbers of earlier versions unless it asks for shards. Networks with batch-norm
+   * layers (batch statistics are over the whole batch) and passes with `curvature: true` run as one shard; so does
+   * a batch of one example. With a sampledFisherSeed, shard s draws its targets with the seed deriveSeed(seed, s).
+   */
+  shards?: number;
 }
 
 /** What `lossAndGrad` returns. */
@@ -282,6 +310,94 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
   const zeroParams = (): Params =>
     Object.fromEntries(paramSpecs.map((spec) => [spec.key, new Matrix(spec.rows, spec.cols)]));
 
+  /** Forward pass, loss, backward pass and the statistics asked for, on one batch (or shard). */
+  const pass = <T>(
+    params: Params,
+    x: Matrix,
+    targets: T,
+    loss: Loss<T>,
+    ctx: ForwardContext,
+    wantStats: ReadonlySet<StatsKind>,
+    seed: number | undefined,
+    gradsInto: Params | undefined,
+  ): ShardPass & { caches: unknown[] } => {
+    const { output, caches } = runForward(params, x, ctx);
+    const { loss: value, g } = loss.valueAndGrad(output, targets);
+    const results = runBackward(params, caches, g, true, gradsInto);
+    const grads: Params = {};
+    for (const r of results) if (r?.grads) Object.assign(grads, r.grads);
+
+    let sampled: BackwardResult[] | undefined;
+    if (seed !== undefined) {
+      const sampledTargets = loss.sampleTargets(output, new Rng(seed));
+      sampled = runBackward(params, caches, loss.valueAndGrad(output, sampledTargets).g, false);
+    }
+    const stats: LayerStats[] = [];
+    built.forEach((layer, l) => {
+      if (layer.params.length > 0 && layer.stats && wantStats.has(layer.kind as StatsKind))
+        stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
+    });
+    return { rows: x.rows, loss: value, grads, output, stats, caches };
+  };
+
+  /** The network as data for replicas in other threads, when every layer has a spec. */
+  const description: NetworkDescription | undefined = layers.every((layer) => layer.spec)
+    ? { id: ++networkCount, layers: layers.map((layer) => layer.spec!), inputShape, dtype, init: scheme }
+    : undefined;
+  /** Per shard computed on this thread, its gradient matrices under `reuseGrads`. */
+  const shardGrads: Params[] = [];
+
+  /**
+   * `lossAndGrad` with `shards` (./data-parallel.ts): shards grouped over the threads the shard runner offers
+   * (this thread computes the first group, replicas the others, at the same time), combined in shard order.
+   */
+  const dataParallel = <T>(
+    params: Params,
+    x: Matrix,
+    targets: ShardTargets,
+    loss: Loss<T>,
+    ctx: ForwardContext,
+    wantStats: ReadonlySet<StatsKind>,
+    seed: number | undefined,
+    shards: number,
+    gradsInto: Params | undefined,
+  ) => {
+    const bounds = shardBounds(x.rows, shards);
+    const shardSeed = (s: number): number | undefined => (seed === undefined ? undefined : deriveSeed(seed, s));
+    const local = (s: number): ShardPass => {
+      const [start, end] = [bounds[s], bounds[s + 1]];
+      const rows = new Matrix(end - start, x.cols, x.data.subarray(start * x.cols, end * x.cols));
+      const shardTargets = sliceTargets(targets, start, end) as T;
+      const into = gradsInto && (shardGrads[s] ??= zeroParams());
+      return pass(params, rows, shardTargets, loss, ctx, wantStats, shardSeed(s), into);
+    };
+    const runner = shardRunner();
+    const name = lossName(loss);
+    const threads = runner && description && name ? runner.threads() : 1;
+    const groups = shardGroups(bounds.length - 1, threads);
+    if (groups.length === 1) return combineShards(groups[0].map(local), paramSpecs, gradsInto);
+    const wait = runner!.start({
+      network: description!,
+      paramSpecs,
+      params,
+      x,
+      targets,
+      loss: name!,
+      stats: [...wantStats],
+      jobs: groups
+        .slice(1)
+        .map((group) => group.map((s) => ({ start: bounds[s], end: bounds[s + 1], sampledFisherSeed: shardSeed(s) }))),
+    });
+    let mine: ShardPass[] = [];
+    try {
+      mine = withoutTeam(() => groups[0].map(local));
+    } finally {
+      // The replicas' passes are waited for even when this thread's failed, so the next call starts clean.
+      mine = [...mine, ...wait()];
+    }
+    return combineShards(mine, paramSpecs, gradsInto);
+  };
+
   return {
     inputShape,
     outputShape: shape,
@@ -314,7 +430,7 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
 
     lossAndGrad(params, x, targets, loss, opts = {}) {
       const where = "lossAndGrad";
-      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature", "reuseGrads"]);
+      checkKeys(where, opts, ["train", "state", "stats", "sampledFisherSeed", "curvature", "reuseGrads", "shards"]);
       const train = booleanOption(where, "train", opts.train, true);
       const reuseGrads = booleanOption(where, "reuseGrads", opts.reuseGrads, false);
       const wantStats = statsKinds(where, opts.stats);
@@ -332,26 +448,33 @@ export function sequential(layers: readonly Layer[], options: SequentialOptions)
       }
       checkParams(where, params);
       checkInput(where, x);
+      const shards = opts.shards === undefined ? 1 : integerOption(where, "shards", opts.shards);
       const state = stateSpecs.length > 0 ? checkState(where, opts.state) : (opts.state ?? {});
       const nextState: NetworkState | undefined = train ? { ...state } : undefined;
-
-      const { output, caches } = runForward(params, x, { train, state, nextState });
-      const { loss: value, g } = loss.valueAndGrad(output, targets);
       const gradsInto = reuseGrads ? (ownedGrads ??= zeroParams()) : undefined;
-      const results = runBackward(params, caches, g, true, gradsInto);
-      const grads: Params = {};
-      for (const r of results) if (r?.grads) Object.assign(grads, r.grads);
-
-      let sampled: BackwardResult[] | undefined;
-      if (seed !== undefined) {
-        const sampledTargets = loss.sampleTargets(output, new Rng(seed));
-        sampled = runBackward(params, caches, loss.valueAndGrad(output, sampledTargets).g, false);
+      if (shards > 1 && x.rows > 1 && stateSpecs.length === 0 && !wantCurvature) {
+        const shardTargets = checkShardTargets(where, targets, x.rows);
+        const combined = dataParallel(
+          params,
+          x,
+          shardTargets,
+          loss,
+          { train, state },
+          wantStats,
+          seed,
+          shards,
+          gradsInto,
+        );
+        return { ...combined, state: nextState ?? state };
       }
-      const stats: LayerStats[] = [];
-      built.forEach((layer, l) => {
-        if (layer.params.length > 0 && layer.stats && wantStats.has(layer.kind as StatsKind))
-          stats.push(layer.stats(caches[l], results[l], sampled?.[l]));
-      });
+
+      const {
+        output,
+        caches,
+        loss: value,
+        grads,
+        stats,
+      } = pass(params, x, targets, loss, { train, state, nextState }, wantStats, seed, gradsInto);
       const curvature = wantCurvature
         ? batchCurvature({
             params,

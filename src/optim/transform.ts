@@ -67,7 +67,7 @@ export function upgradeParts<S>(
   if (hooks.length === 0) return undefined;
   return (old) => {
     if (typeof old !== "object" || old === null) return old as S;
-    const out: Record<string, unknown> = Array.isArray(old) ? [...old] : { ...old };
+    const out = (Array.isArray(old) ? [...old] : { ...old }) as Record<string, unknown>;
     for (const [key, t] of hooks) if (key in out) out[key] = t.upgradeState!.call(t, out[key]);
     return out as S;
   };

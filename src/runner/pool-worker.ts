@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import "../linalg/wasm-node.js";
+import "../nn/replicas.js";
 import { setThreads } from "../linalg/threads.js";
 import { lookupExperiment } from "./registry.js";
 import { executeTrial } from "./trial.js";

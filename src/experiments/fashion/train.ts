@@ -68,6 +68,12 @@ export interface TrainOptions {
    * forward passes).
    */
   curvature?: boolean;
+  /**
+   * Batch shards of the data-parallel pass (`lossAndGrad`'s `shards`): each step's batch is cut into this many
+   * shards computed on the threads that `setThreads` allows and combined in a fixed order, so the numbers depend on
+   * the shard count and not on the thread count. Default 1 (the one-batch pass).
+   */
+  shards?: number;
   train: Dataset;
   /** Evaluated after every epoch. */
   evaluation: Dataset;
@@ -104,7 +110,13 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
   const { network, optimizer, train, epochs, batchSize } = options;
   const params = network.init(options.seed);
   const s: TrainingState = { params, state: network.initState(), optState: optimizer.init(params) };
-  const setup = { network, optimizer, layerStats: options.layerStats, curvature: options.curvature ?? false };
+  const setup = {
+    network,
+    optimizer,
+    layerStats: options.layerStats,
+    curvature: options.curvature ?? false,
+    shards: options.shards,
+  };
   const order = new Rng(options.seed).split(1);
   const reports: EpochReport[] = [];
   let step = 0;

@@ -27,6 +27,11 @@ export interface BudgetOptions {
   layerStats: boolean;
   /** The optimizer reads the batch's exact curvature (kfac-auto). */
   curvature: boolean;
+  /**
+   * Batch shards of the data-parallel pass (`lossAndGrad`'s `shards`; the numbers depend on it, not on the thread
+   * count). Default 1.
+   */
+  shards?: number;
   train: Dataset;
   validation: Dataset;
   steps: number;
