@@ -67,7 +67,8 @@ export function upgradeParts<S>(
   if (hooks.length === 0) return undefined;
   return (old) => {
     if (typeof old !== "object" || old === null) return old as S;
-    const out = (Array.isArray(old) ? [...old] : { ...old }) as Record<string, unknown>;
+    // A copy of the same kind (a list stays a list), indexed by the parts' keys.
+    const out = (Array.isArray(old) ? [...old] : { ...old }) as unknown as Record<string, unknown>;
     for (const [key, t] of hooks) if (key in out) out[key] = t.upgradeState!.call(t, out[key]);
     return out as S;
   };
