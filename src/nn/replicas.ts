@@ -153,6 +153,7 @@ export async function startReplicas(): Promise<void> {
 export async function shutdownReplicas(): Promise<void> {
   const stopping = replicas.splice(0);
   for (const r of stopping) {
+    r.worker.ref(); // an unref'd worker would let the process end (with this promise unsettled) before it exits
     Atomics.store(r.control, GO, STOP);
     Atomics.notify(r.control, GO);
   }

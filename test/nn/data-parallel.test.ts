@@ -6,9 +6,11 @@ import { gaussianMatrix } from "../../src/random/matrices.js";
 import { nn } from "../../src/index.js";
 import { combineShards, shardBounds, shardGroups } from "../../src/nn/data-parallel.js";
 import { layerFromSpec } from "../../src/nn/layer-spec.js";
+import { shapeSize } from "../../src/nn/layer.js";
 import { replicaCount, shutdownReplicas, startReplicas } from "../../src/nn/replicas.js";
 import type { Dtype } from "../../src/nn/dtype.js";
-import type { Loss, LossAndGradOptions, LossAndGradResult, Network } from "../../src/index.js";
+import type { Loss } from "../../src/nn/losses.js";
+import type { LossAndGradOptions, LossAndGradResult, Network } from "../../src/nn/sequential.js";
 import type { KroneckerStats } from "../../src/nn/types.js";
 import { maxRelativeError } from "./gradcheck.js";
 
@@ -35,11 +37,7 @@ function smallCnn(dtype: Dtype): Network {
 
 function batch(net: Network, n: number, seed: number): { x: Matrix; y: Int32Array } {
   const rng = new Rng(seed);
-  const x = gaussianMatrix(
-    rng,
-    n,
-    net.inputShape.reduce((a, b) => a * b, 1),
-  );
+  const x = gaussianMatrix(rng, n, shapeSize(net.inputShape));
   return { x, y: Int32Array.from({ length: n }, () => rng.int(3)) };
 }
 
