@@ -17,7 +17,7 @@ import { Matrix } from "../linalg/matrix.js";
 import type { Dtype } from "./dtype.js";
 import type { InitScheme } from "./init.js";
 import type { LayerSpec, Shape } from "./layer.js";
-import { mse, sigmoidCrossEntropy, softmaxCrossEntropy, type Loss } from "./losses.js";
+import { mse, sigmoidCrossEntropy, softmaxCrossEntropy } from "./losses.js";
 import type { KroneckerStats, LayerStats, Params, StatsKind } from "./types.js";
 
 /** The losses a worker thread can rebuild by name (a custom loss keeps every shard on the calling thread). */
