@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { matmul } from "../../src/linalg/blas.js";
 import { Matrix } from "../../src/linalg/matrix.js";
+import { SPARSE_INCOMING } from "../../src/nn/init.js";
 import { Rng } from "../../src/random/rng.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
 import { nn } from "../../src/index.js";
@@ -63,7 +64,7 @@ describe("sequential: shapes and names", () => {
       /inputShape must be \[features\] or \[channels, height, width\].*\[3,4\]/,
     );
     expect(() => sequential([dense(3, 2)], { inputShape: [3], init: "xavier" as never })).toThrow(
-      /init must be one of "pytorch", "he", "glorot", got "xavier"/,
+      /init must be one of "pytorch", "he", "glorot", "sparse", got "xavier"/,
     );
     expect(() => sequential([], { inputShape: [3] })).toThrow(/non-empty list/);
     expect(() => sequential([dense(3, 2), dense(3, 2)], { inputShape: [3] })).toThrow(
@@ -350,5 +351,35 @@ describe("sequential: initialisation", () => {
     expect(maxAbs(cw)).toBeGreaterThan(0.99 * bound);
     const bn = sequential([batchNorm(3)], { inputShape: [3] }).init(3);
     expect([...bn["0.weight"].data, ...bn["0.bias"].data]).toEqual([1, 1, 1, 0, 0, 0]);
+  });
+
+  it("sparse: 15 N(0, 1) incoming weights per unit at distinct positions (all of them below 15), zero biases", () => {
+    const sparse = sequential([dense(400, 300), relu(), dense(300, 8)], {
+      inputShape: [400],
+      init: "sparse",
+    });
+    const p = sparse.init(5);
+    const w = p["0.weight"];
+    const nonzero: number[] = [];
+    for (let r = 0; r < w.rows; r++) {
+      const row = w.data.subarray(r * w.cols, (r + 1) * w.cols);
+      const k = row.filter((v) => v !== 0);
+      expect(k.length).toBe(SPARSE_INCOMING);
+      nonzero.push(...k);
+    }
+    // 4 500 draws of N(0, 1): mean within 4.5 standard errors of 0, variance within 10% of 1.
+    const mean = nonzero.reduce((a, b) => a + b, 0) / nonzero.length;
+    const variance = nonzero.reduce((a, b) => a + (b - mean) ** 2, 0) / nonzero.length;
+    expect(Math.abs(mean)).toBeLessThan(4.5 / Math.sqrt(nonzero.length));
+    expect(Math.abs(variance - 1)).toBeLessThan(0.1);
+    // The positions are spread over the inputs: every input column feeds some unit (300 × 15 draws over 400).
+    const used = new Set<number>();
+    for (let k = 0; k < w.data.length; k++) if (w.data[k] !== 0) used.add(k % w.cols);
+    expect(used.size).toBeGreaterThan(390);
+    expect(p["0.bias"].data.every((v) => v === 0)).toBe(true);
+    expect(sparse.init(5)["0.weight"].data).toEqual(w.data);
+    // Fewer than 15 inputs: the unit is dense.
+    const narrow = sequential([dense(6, 4)], { inputShape: [6], init: "sparse" }).init(1)["0.weight"].data;
+    expect(narrow.every((v) => v !== 0)).toBe(true);
   });
 });

@@ -190,7 +190,7 @@ function spread(values: readonly number[], digits: number): string {
  * the test metric whatever it is; `metric` says which).
  */
 export function timeToTargetRows(trials: Trials): SummaryRow[] {
-  return bestTrials(trials).map(({ target, best, trials: count }) => {
+  const rows = bestTrials(trials).map(({ target, best, trials: count }): SummaryRow => {
     const s = best.trial.setting;
     return {
       workload: best.trial.workload,
@@ -212,6 +212,44 @@ export function timeToTargetRows(trials: Trials): SummaryRow[] {
       weightDecay: s.weightDecay,
       batchSize: s.batchSize,
       steps: s.steps,
+    };
+  });
+  return [...rows, ...baselineRows(trials, rows)];
+}
+
+/** What a trial of a workload with a reference predictor records of it (trial.ts). */
+interface BaselineInfo {
+  name: string;
+  validation: number;
+  test: number;
+}
+
+/**
+ * One row per workload that has a reference predictor (the autoencoder's mean training image), after its
+ * optimizers: its validation metric as `bestValidation` and its test metric as `testAccuracy`. It trains nothing,
+ * so it has no steps or seconds, and the claims ignore it (it is neither first-order nor layer-wise).
+ */
+function baselineRows(trials: Trials, rows: readonly SummaryRow[]): SummaryRow[] {
+  const seen = new Map<WorkloadName, { baseline: BaselineInfo; metric: string }>();
+  for (const t of trials) {
+    const b = t.info.baseline as BaselineInfo | undefined;
+    if (t.status !== "done" || !b || seen.has(t.point.workload)) continue;
+    seen.set(t.point.workload, { baseline: b, metric: (t.info.setting as TrialInfo).metric });
+  }
+  return [...seen].map(([workload, { baseline: b, metric }]) => {
+    const target = rows.find((r) => r.workload === workload)?.target;
+    return {
+      workload,
+      optimizer: `baseline: ${b.name}`,
+      metric,
+      target: typeof target === "number" ? target : null,
+      stepsToTarget: null,
+      stepsSpread: "",
+      secondsToTarget: null,
+      secondsSpread: "",
+      reached: "",
+      testAccuracy: b.test,
+      bestValidation: b.validation,
     };
   });
 }

@@ -57,6 +57,14 @@ export async function runTimeToTargetTrial(point: TimeToTargetPoint, ctx: TrialC
   };
   ctx.info("setting", info);
   ctx.info("dataset", data.dataset);
+  if (workload.baseline) {
+    const { name, metric } = workload.baseline;
+    ctx.info("baseline", {
+      name,
+      validation: metric(data.train, data.validation),
+      test: metric(data.train, data.test),
+    });
+  }
   const network = workload.build(data, point.dtype);
   const run = await trainForBudget({
     workload,

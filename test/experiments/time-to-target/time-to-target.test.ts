@@ -19,7 +19,9 @@ import {
 import { evaluationSteps } from "../../../src/experiments/time-to-target/train.js";
 import { bestTrials, median, studyTrials, targets } from "../../../src/experiments/time-to-target/summary.js";
 import type { TrialInfo } from "../../../src/experiments/time-to-target/trial.js";
-import { deepAutoencoder } from "../../../src/experiments/time-to-target/workloads.js";
+import { deepAutoencoder, meanImageError } from "../../../src/experiments/time-to-target/workloads.js";
+import { Matrix } from "../../../src/linalg/matrix.js";
+import type { Dataset } from "../../../src/data/dataset.js";
 import { experiments } from "../../../src/experiments/index.js";
 import type { Experiment } from "../../../src/experiments/types.js";
 import { deriveSeed } from "../../../src/random/rng.js";
@@ -188,6 +190,12 @@ function record(
   };
 }
 
+/** A dataset of the given images (labels 0), for the mean-image baseline. */
+function dataset(images: number[][]): Dataset {
+  const x = new Matrix(images.length, images[0].length, Float64Array.from(images.flat()));
+  return { x, y: new Int32Array(images.length), classes: 1 } as Dataset;
+}
+
 describe("target rule and best trials (synthetic records)", () => {
   // sgd trial 0: seeds reach best 0.80, 0.84, 0.82 → score 0.82. adam trial 0: 0.85, 0.86, 0.70 → 0.85 (the
   // target: best first-order score). adam trial 1: 0.60 (worse). kfac trial 0 reaches 0.85 at step 10 in two of
@@ -257,6 +265,42 @@ describe("target rule and best trials (synthetic records)", () => {
     const rows = timeToTarget.summarize(ae, {} as TimeToTargetConfig);
     expect(rows[0]).toMatchObject({ optimizer: "adam", target: 10, stepsToTarget: 20, metric: "reconstruction error" });
     expect(rows[1]).toMatchObject({ optimizer: "kfac", stepsToTarget: 10, testAccuracy: 7 });
+    expect(rows).toHaveLength(2);
+  });
+
+  it("a workload's reference predictor gets a row after its optimizers, which the claims do not read", () => {
+    const baseline = { name: "mean training image", validation: 52.9, test: 53.6 };
+    const withBaseline = (r: TrialRecord<TimeToTargetPoint>) => ({ ...r, info: { ...r.info, baseline } });
+    const ae = [
+      withBaseline(record("mnist-autoencoder", "adam", 0, [100, 60, 40], 41)),
+      withBaseline(record("mnist-autoencoder", "kfac", 0, [100, 30, 20], 21)),
+    ];
+    const rows = timeToTarget.summarize(ae, {} as TimeToTargetConfig);
+    expect(rows.map((r) => r.optimizer)).toEqual(["adam", "kfac", "baseline: mean training image"]);
+    expect(rows[2]).toMatchObject({
+      metric: "reconstruction error",
+      target: 40,
+      bestValidation: 52.9,
+      testAccuracy: 53.6,
+      stepsToTarget: null,
+      secondsToTarget: null,
+    });
+    const verdict = timeToTarget
+      .claims!.find((c) => c.id === "test-at-least-as-good")!
+      .check(ae, {} as TimeToTargetConfig);
+    expect(verdict!.measured).toBe("mnist-autoencoder: kfac 21 vs adam 41 ✓");
+  });
+
+  it("the mean-image error is Σ_j (μ_j − x_j)² averaged over images, μ the training images' mean", () => {
+    const image = (...v: number[]) => v;
+    const train = dataset([image(0, 1, 0.5), image(1, 1, 0.5), image(0.5, 0, 0.5)]);
+    const test = dataset([image(0, 0, 0), image(1, 1, 1)]);
+    // μ = (0.5, 2/3, 0.5): (0.25 + 4/9 + 0.25 + 0.25 + 1/9 + 0.25) / 2.
+    expect(meanImageError(train, test)).toBeCloseTo((1 + 5 / 9) / 2, 14);
+    // μ is the constant predictor with the least error on the training images themselves.
+    const atMean = meanImageError(train, train);
+    const shifted = dataset([image(0.1, 1, 0.5), image(1.1, 1, 0.5), image(0.6, 0, 0.5)]);
+    expect(meanImageError(shifted, train)).toBeGreaterThan(atMean);
   });
 });
 
@@ -300,6 +344,13 @@ describe("time-to-target end to end (tiny, MNIST digits)", () => {
       .filter((m) => m.rows > 1 && m.cols > 1)
       .map((m) => `${m.rows}x${m.cols}`);
     expect(shapes).toEqual(["1000x784", "500x1000", "250x500", "30x250", "250x30", "500x250", "1000x500", "784x1000"]);
+    // Martens' sparse initialisation: 15 nonzero incoming weights per unit, zero biases.
+    const decoderFirst = p["7.weight"];
+    for (const m of [p["0.weight"], p["13.weight"], decoderFirst]) {
+      const perUnit = m.data.subarray(0, m.cols).filter((v) => v !== 0).length;
+      expect(perUnit).toBe(15);
+    }
+    expect(p["0.bias"].data.every((v) => v === 0)).toBe(true);
   });
 
   it("trains every workload and kfac-auto, records the series, and summarises them", async () => {
