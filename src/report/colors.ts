@@ -6,12 +6,14 @@ const FIXED: Record<string, string> = {
   sgd: "#d62728",
   gd: "#d62728",
   adam: "#ff7f0e",
+  adamw: "#ffbb78",
   "sgd-bn": "#8c564b",
   "gd-bn": "#8c564b",
   amd: "#e377c2",
   "one-sided": "#2ca02c",
   kfac: "#1f77b4",
   ekfac: "#17becf",
+  "kfac-auto": "#aec7e8",
   shampoo: "#2ca02c",
   soap: "#bcbd22",
   muon: "#9467bd",
@@ -23,7 +25,8 @@ const FIXED: Record<string, string> = {
   theory: "#000000",
 };
 
-const FALLBACK = ["#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2"];
+// The unused hues of the category palette: a fixed colour never doubles as another name's fallback.
+const FALLBACK = ["#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5"];
 
 /** The colour of `algorithm`. */
 export function algorithmColor(algorithm: string): string {

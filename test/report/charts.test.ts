@@ -25,6 +25,15 @@ function trial(
   };
 }
 
+describe("algorithmColor", () => {
+  it("gives the optimizers that share a figure distinct colours, and unknown names a stable one", () => {
+    const sharing = ["sgd", "adam", "adamw", "kfac", "ekfac", "shampoo", "soap", "muon", "kfac-auto"];
+    expect(new Set(sharing.map(algorithmColor)).size).toBe(sharing.length);
+    expect(algorithmColor("my-optimizer")).toBe(algorithmColor("my-optimizer"));
+    expect(sharing.map(algorithmColor)).not.toContain(algorithmColor("my-optimizer"));
+  });
+});
+
 describe("meanStd", () => {
   it("matches the textbook formulas (Bessel-corrected) and skips non-finite values", () => {
     const xs = [2, 4, 4, 4, 5, 5, 7, 9];
