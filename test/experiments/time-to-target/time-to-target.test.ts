@@ -410,7 +410,15 @@ describe("time-to-target end to end (tiny, MNIST digits)", () => {
       "mnist-autoencoder:adam",
       "mnist-autoencoder:kfac",
       "mnist-autoencoder:kfac-auto",
+      "mnist-autoencoder:baseline: mean training image",
     ]);
+    // The mean image is a far better reconstruction than the untrained network's (step 0), yet not perfect.
+    const baseline = rows.at(-1)!;
+    const aeStart = trials
+      .filter((t) => t.point.workload === "mnist-autoencoder")
+      .map((t) => t.series.validation.values[0]);
+    expect(baseline.bestValidation as number).toBeGreaterThan(10);
+    expect(baseline.bestValidation as number).toBeLessThan(Math.min(...aeStart) / 2);
     expect(rows.find((r) => r.optimizer === "adam")!.stepsToTarget).not.toBeNull(); // the target is adam's own
     expect(rows.find((r) => r.workload === "mnist-autoencoder")!.metric).toBe("reconstruction error");
     const plots = timeToTarget.plots(trials, config as TimeToTargetConfig);
