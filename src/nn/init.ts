@@ -17,10 +17,11 @@ export type InitScheme = (typeof INIT_SCHEMES)[number];
  * - "he": kaiming_normal_(nonlinearity = "relu", mode = "fan_in"), W ~ N(0, 2/fan_in) (He et al. 2015), bias 0;
  * - "glorot": xavier_uniform_, W ~ U(−√(6/(fan_in + fan_out)), +√(6/(fan_in + fan_out))) (Glorot & Bengio
  *   2010), bias 0;
- * - "sparse": Martens' (2010, §5) sparse initialisation, used by Martens & Grosse (2015, §13) for the deep
- *   autoencoders: each output unit gets `SPARSE_INCOMING` nonzero incoming weights ~ N(0, 1) at uniformly drawn
- *   positions (all of them when fan_in is smaller), the rest 0; bias 0. Large, sparse weights keep deep logistic
- *   networks out of the saturated-or-linear regime where they sit on a plateau.
+ * - "sparse": the sparse initialisation of Martens (2010, "Deep learning via Hessian-free optimization"), used by
+ *   Martens & Grosse (2015, §13) for the deep autoencoders: each output unit gets `SPARSE_INCOMING` nonzero
+ *   incoming weights ~ N(0, 1) at uniformly drawn positions (all of them when fan_in is smaller), the rest 0;
+ *   bias 0. Large, sparse weights keep deep logistic networks out of the saturated-or-linear regime where they
+ *   sit on a plateau.
  */
 export function initParam(spec: ParamSpec, scheme: InitScheme, rng: Rng): Matrix {
   const m = new Matrix(spec.rows, spec.cols);
