@@ -10,22 +10,21 @@
  * run. The CPU-time ratio (user + system time of each process, median per step) is disturbed much less than wall
  * time when other processes load the machine. Then the float32 step on 1 and 2 threads, as the ratio of its 1-thread
  * to its 2-thread time: with the per-product split (shards 1) and with the data-parallel pass (`shards: 2`, batch
- * halves on replicas of the network).
+ * halves on replicas of the network), timed in interleaved rounds (./thread-speedup.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nn, optim } from "../src/index.js";
-import { matmul } from "../src/linalg/blas.js";
-import { matmul32 } from "../src/linalg/blas32.js";
-import { Matrix32 } from "../src/linalg/matrix32.js";
 import { Rng, gaussianMatrix } from "../src/random/index.js";
-import { setThreads, startThreads } from "../src/linalg/threads.js";
-import { startReplicas } from "../src/nn/replicas.js";
+import { cpuMs, gemmGflopsPerCpuSecond, stepGemmFlops } from "./gemm-share.js";
 import { printTable, pythonWithTorch, runNumpy, timeMs } from "./numpy.js";
+import { threadSpeedupRows } from "./thread-speedup.js";
 
 const BATCH = 128;
 const REPEATS = 5;
+/** Interleaved rounds of the two-thread table (2 steps per case each). */
+const THREAD_ROUNDS = 6;
 const LR = 0.01;
 const DTYPES = ["float32", "float64"] as const;
 /** Relative agreement of the first step's loss with the peers' (float32 products round differently). */
@@ -34,46 +33,6 @@ const LOSS_TOLERANCE = { float32: 1e-4, float64: 1e-10 };
 interface PeerResult {
   version: string;
   cases: Record<string, { ms: number; cpuMs: number; loss: number }>;
-}
-
-/**
- * Floating-point operations of the GEMMs of one training step of `net` on `n` examples: per dense or conv2d layer
- * 2·n·T·K·out for the forward product, the same for the weight gradient and, except for the first such layer, for
- * the input gradient (T = output positions, 1 for dense; K = the weight's columns, inC·kh·kw for conv2d).
- */
-function stepGemmFlops(net: nn.Network, n: number): number {
-  let flops = 0;
-  let first = true;
-  net.layers.forEach((layer, index) => {
-    if (layer.kind !== "dense" && layer.kind !== "conv2d") return;
-    const weight = net.paramSpecs.find((s) => s.key === `${index}.weight`);
-    if (!weight) throw new Error(`cnn bench: layer ${index} (${layer.kind}) has no weight`);
-    const positions = layer.outputShape.slice(1).reduce((a, b) => a * b, 1);
-    flops += (first ? 2 : 3) * 2 * n * positions * weight.cols * weight.rows;
-    first = false;
-  });
-  return flops;
-}
-
-/** Median CPU milliseconds (user + system, every thread of this process) of `fn` over `repeats` runs. */
-function cpuMs(fn: () => unknown, repeats: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    times.push((used.user + used.system) / 1000);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(repeats / 2)];
-}
-
-/** CPU milliseconds of a 1024³ GEMM in the precision, ours, one thread. */
-function gemmCpuMs(dtype: nn.Dtype): number {
-  const rng = new Rng(7);
-  const [A, B] = [gaussianMatrix(rng, 1024, 1024), gaussianMatrix(rng, 1024, 1024)];
-  if (dtype === "float64") return cpuMs(() => matmul(A, B), 3);
-  const [A32, B32] = [A, B].map((M) => new Matrix32(M.rows, M.cols, Float32Array.from(M.data)));
-  return cpuMs(() => matmul32(A32, B32), 3);
 }
 
 export default async function cnnBench(): Promise<void> {
@@ -135,7 +94,7 @@ export default async function cnnBench(): Promise<void> {
     const oursCpu = cpuMs(step, REPEATS);
     // Rates per CPU second, so that time the scheduler gives to other processes does not count.
     const gflops = stepGemmFlops(net, BATCH) / oursCpu / 1e6;
-    const gemmRate = (2 * 1024 ** 3) / gemmCpuMs(dtype) / 1e6;
+    const gemmRate = gemmGflopsPerCpuSecond(dtype);
     const row: Record<string, string | number> = {
       dtype,
       "ours ms": ours,
@@ -155,23 +114,16 @@ export default async function cnnBench(): Promise<void> {
   const torch = peers.torch ? `, PyTorch ${peers.torch.version}` : ", PyTorch not importable";
   printTable(`2c2d SGD step (fmnist_2c2d), batch ${BATCH}, one thread (numpy ${peers.numpy.version}${torch})`, rows);
 
-  const msOn = async (threads: number, shards: number): Promise<number> => {
-    setThreads(threads);
-    startThreads();
-    if (shards > 1) await startReplicas();
-    return timeMs(stepper("float32", shards).step, REPEATS, 1);
-  };
-  const threadRows: Record<string, string | number>[] = [];
-  for (const shards of [1, 2]) {
-    const [one, two] = [await msOn(1, shards), await msOn(2, shards)];
-    threadRows.push({
-      path: shards === 1 ? "per-product split (shards 1)" : "data-parallel (shards 2)",
-      "1 thread ms": one,
-      "2 threads ms": two,
-      "speed-up": one / two,
-    });
-  }
-  setThreads(1);
+  const threadRows = await threadSpeedupRows({
+    network: () => nn.twoConvTwoDense({ dtype: "float32" }),
+    initial,
+    batches: [{ x, y }],
+    learningRate: LR,
+    momentum: 0,
+    rounds: THREAD_ROUNDS,
+    warmupRounds: 1,
+    stepsPerRound: 2,
+  });
   printTable(
     `2c2d SGD step, float32, batch ${BATCH}: 1 thread / 2 threads (target ≥ 1.6 on a quiet 2-core machine)`,
     threadRows,

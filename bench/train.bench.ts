@@ -4,9 +4,12 @@
  * and in float32 (our dtype "float32": float32 products, the rest float64; numpy: every array float32), each on
  * 1 and 2 threads (ours: `setThreads`; numpy: OPENBLAS_NUM_THREADS). Besides the wall-time ratio each row gives
  * the ratio of CPU seconds (user + system of each process), which a loaded machine disturbs much less for the
- * 1-thread rows. Then the two ways of using the second thread, each as the ratio of its 1-thread to its 2-thread
- * epoch: the per-product split of the rows above (shards 1) and the data-parallel pass (`lossAndGrad`'s
- * `shards: 2`, batch halves on replicas of the network; its 1-thread epoch computes the two halves in turn).
+ * 1-thread rows, and the GEMM flops of the epoch's steps per CPU second as a share of our own GEMM rate at 1024³
+ * (./gemm-share.ts; the CPU time includes the evaluation of 1000 test images after each epoch, under 1%). Then the
+ * two ways of using the second thread, each as the ratio of its 1-thread to its 2-thread time for an epoch's steps:
+ * the per-product split (shards 1) and the data-parallel pass (`lossAndGrad`'s `shards: 2`, batch halves on
+ * replicas of the network; on one thread the two halves in turn), the four cases timed in interleaved rounds of 10
+ * steps on the epoch's batches (./thread-speedup.ts).
  * Then kfac, shampoo, soap and muon per epoch relative to sgd (float32, 1 thread).
  * Data: Fashion-MNIST when installed, else the MNIST digits (timing does not depend on the pixel values; numpy
  * then trains on random pixels of the same shape). Sizes: TRAIN_BENCH_SIZE examples per epoch (default 60000,
@@ -14,15 +17,17 @@
  * where sgd is timed again on the same examples; TRAIN_BENCH_EPOCHS (default 2) epochs per configuration.
  */
 import { fashionMnistDir } from "../src/data/fashion-mnist.js";
+import { Matrix } from "../src/linalg/matrix.js";
 import { loadTrialData, resolveDataset } from "../src/experiments/fashion/data.js";
 import { MLP_DEFAULTS } from "../src/experiments/fashion/mlp.js";
 import { mlp } from "../src/experiments/fashion/networks.js";
 import { makeOptimizer, needsLayerStats, type OptimizerName } from "../src/experiments/fashion/optimizers.js";
 import { trainClassifier } from "../src/experiments/fashion/train.js";
 import { setThreads, startThreads } from "../src/linalg/threads.js";
-import { startReplicas } from "../src/nn/replicas.js";
 import type { Dtype } from "../src/nn/dtype.js";
+import { gemmGflopsPerCpuSecond, stepGemmFlops } from "./gemm-share.js";
 import { printTable, runNumpy } from "./numpy.js";
+import { threadSpeedupRows } from "./thread-speedup.js";
 
 /** Epochs timed per configuration (TRAIN_BENCH_EPOCHS, default 2); the tables report the median. */
 const EPOCHS = epochsFromEnv();
@@ -55,19 +60,16 @@ function median(values: number[]): number {
 }
 
 /**
- * EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`, on `threads` threads, each
- * batch in `shards` data-parallel shards.
+ * EPOCHS epochs of the MLP with `optimizer` at its tuned defaults, products in `dtype`, on `threads` threads.
  */
 async function ourEpoch(
   optimizer: OptimizerName,
   trainSize: number,
   dtype: Dtype,
   threads: number,
-  shards = 1,
 ): Promise<EpochTiming> {
   setThreads(threads);
   startThreads(); // the helpers' startup is not timed
-  if (shards > 1) await startReplicas();
   const dataset = await resolveDataset({ dataset: "auto" });
   const data = await loadTrialData({ dataset, trainSize, testSize: 1000, dataSeed: 0 });
   const cpuStart = process.cpuUsage();
@@ -80,7 +82,6 @@ async function ourEpoch(
     epochs: EPOCHS,
     batchSize: 128,
     seed: 0,
-    shards,
   });
   const cpu = process.cpuUsage(cpuStart);
   return {
@@ -113,18 +114,24 @@ export default async function bench(): Promise<void> {
     return { wall: median(peer.secondsPerEpoch), cpu };
   };
   const rows: Record<string, string | number>[] = [];
-  const split: Record<string, number> = {};
+  // The epoch's GEMM flops (full batches of 128 and the last, smaller one) and our 1024³ rate, per CPU second.
+  const epochGemmFlops = (dtype: Dtype): number =>
+    Math.floor(size / 128) * stepGemmFlops(mlp(784, [256, 256], 10, dtype), 128) +
+    stepGemmFlops(mlp(784, [256, 256], 10, dtype), size % 128);
+  const gemmRate = { float64: gemmGflopsPerCpuSecond("float64"), float32: gemmGflopsPerCpuSecond("float32") };
   for (const threads of [1, 2]) {
     for (const dtype of ["float64", "float32"] as const) {
       const theirs = numpyEpoch(dtype, threads);
       const ours = await ourEpoch("sgd", size, dtype, threads);
-      split[`${dtype} ${threads}`] = ours.wall;
+      const gemmGflops = epochGemmFlops(dtype) / ours.cpu / 1e9;
       rows.push({
         case: `${dtype}, ${threads} thread${threads > 1 ? "s" : ""}`,
         "ours s": ours.wall,
         "numpy s": theirs.wall,
         "ours/numpy": ours.wall / theirs.wall,
         "CPU-time ratio": ours.cpu / theirs.cpu,
+        "step GEMM GFLOP/CPU-s": gemmGflops,
+        "share of our GEMM": gemmGflops / gemmRate[dtype],
       });
     }
   }
@@ -132,24 +139,33 @@ export default async function bench(): Promise<void> {
     `fashion-mlp epoch, sgd, ${size} examples of ${dataset}, batch 128 (wall: median of ${EPOCHS} epochs; numpy with as many OpenBLAS threads)`,
     rows,
   );
-  const twoThreadRows: Record<string, string | number>[] = [];
+  // The two-thread table: an epoch's steps of each case in interleaved rounds of 10 (./thread-speedup.ts).
+  const data = await loadTrialData({ dataset, trainSize: size, testSize: 1000, dataSeed: 0 });
+  const steps = Math.floor(size / 128);
+  const batches = Array.from({ length: steps }, (_, b) => ({
+    x: new Matrix(
+      128,
+      data.train.x.cols,
+      data.train.x.data.subarray(b * 128 * data.train.x.cols, (b + 1) * 128 * data.train.x.cols),
+    ),
+    y: data.train.y.subarray(b * 128, (b + 1) * 128),
+  }));
   for (const dtype of ["float64", "float32"] as const) {
-    const one = await ourEpoch("sgd", size, dtype, 1, 2);
-    const two = await ourEpoch("sgd", size, dtype, 2, 2);
-    twoThreadRows.push({
-      dtype,
-      "split 1 thread s": split[`${dtype} 1`],
-      "split 2 threads s": split[`${dtype} 2`],
-      "split speed-up": split[`${dtype} 1`] / split[`${dtype} 2`],
-      "shards=2 1 thread s": one.wall,
-      "shards=2 2 threads s": two.wall,
-      "shards=2 speed-up": one.wall / two.wall,
+    const rows = await threadSpeedupRows({
+      network: () => mlp(784, [256, 256], 10, dtype),
+      initial: mlp(784, [256, 256], 10, dtype).init(0),
+      batches,
+      learningRate: sgd.learningRate,
+      momentum: sgd.second,
+      rounds: Math.ceil(steps / 10),
+      warmupRounds: 1,
+      stepsPerRound: 10,
     });
+    printTable(
+      `fashion-mlp sgd steps, ${dtype}, batch 128, ${steps} steps per case: 1 thread / 2 threads, per-product split (shards 1) vs data-parallel (shards 2), interleaved rounds of 10 steps (target ≥ 1.6 on a quiet 2-core machine)`,
+      rows,
+    );
   }
-  printTable(
-    `fashion-mlp epoch, sgd, ${size} examples: 1 thread / 2 threads, per-product split (shards 1) vs data-parallel (shards 2) (target ≥ 1.6 on a quiet 2-core machine)`,
-    twoThreadRows,
-  );
   setThreads(1);
   const base = await ourEpoch("sgd", optSize, "float32", 1);
   const optimizerRows: Record<string, string | number>[] = [

@@ -159,12 +159,19 @@ export function combineShards(
   for (const spec of paramSpecs) {
     const out = gradsInto?.[spec.key] ?? new Matrix(spec.rows, spec.cols);
     const o = out.data;
-    passes.forEach((p, s) => {
-      const w = p.rows / n;
-      const g = p.grads[spec.key].data;
-      if (s === 0) for (let k = 0; k < o.length; k++) o[k] = w * g[k];
-      else for (let k = 0; k < o.length; k++) o[k] += w * g[k];
-    });
+    if (passes.length === 2) {
+      // One pass over memory instead of two; the same sum in the same order, so the same bits.
+      const [a, b] = passes.map((p) => p.grads[spec.key].data);
+      const [wa, wb] = passes.map((p) => p.rows / n);
+      for (let k = 0; k < o.length; k++) o[k] = wa * a[k] + wb * b[k];
+    } else {
+      passes.forEach((p, s) => {
+        const w = p.rows / n;
+        const g = p.grads[spec.key].data;
+        if (s === 0) for (let k = 0; k < o.length; k++) o[k] = w * g[k];
+        else for (let k = 0; k < o.length; k++) o[k] += w * g[k];
+      });
+    }
     grads[spec.key] = out;
   }
   const output = stackRows(passes.map((p) => p.output));

@@ -14,6 +14,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { Matrix } from "../linalg/matrix.js";
+import { teamThreads } from "../linalg/parallel.js";
 import { getThreads } from "../linalg/threads.js";
 import { installShardRunner, type ReplicaPass, type ShardPass, type ShardRunner } from "./data-parallel.js";
 import {
@@ -235,7 +236,9 @@ function passesOf(reply: ReplicaReply, pass: ReplicaPass): ShardPass[] {
 
 /** The Node shard runner (installed when this module loads). */
 export const replicaRunner: ShardRunner = {
-  threads: getThreads,
+  // Inside `withoutTeam` a pass keeps to the calling thread, shards included (one shard's pass runs beside the
+  // others there, and a caller can time one thread without stopping the helpers and replicas).
+  threads: teamThreads,
   start(pass) {
     ensureReplicas(pass.jobs.length);
     const params = shareParams(pass);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Matrix } from "../../src/linalg/matrix.js";
+import { withoutTeam } from "../../src/linalg/parallel.js";
 import { getThreads, setThreads } from "../../src/linalg/threads.js";
 import { Rng } from "../../src/random/rng.js";
 import { gaussianMatrix } from "../../src/random/matrices.js";
@@ -7,7 +8,7 @@ import { nn } from "../../src/index.js";
 import { combineShards, shardBounds, shardGroups } from "../../src/nn/data-parallel.js";
 import { layerFromSpec } from "../../src/nn/layer-spec.js";
 import { shapeSize } from "../../src/nn/layer.js";
-import { replicaCount, shutdownReplicas, startReplicas } from "../../src/nn/replicas.js";
+import { replicaCount, replicaRunner, shutdownReplicas, startReplicas } from "../../src/nn/replicas.js";
 import type { Dtype } from "../../src/nn/dtype.js";
 import type { Loss } from "../../src/nn/losses.js";
 import type { LossAndGradOptions, LossAndGradResult, Network } from "../../src/nn/sequential.js";
@@ -89,6 +90,9 @@ describe("data-parallel shards", () => {
     expect(c.loss).toBe(7); // (1·4 + 3·8)/4
     expect([...c.grads.w.data]).toEqual([8, 3]);
     expect([...c.output.data]).toEqual([4, 8, 8, 8]);
+    const three = combineShards([shard(1, 4, [2, 6]), shard(1, 0, [4, 0]), shard(2, 2, [1, 1])], specs);
+    expect(three.loss).toBe(2); // (4 + 0 + 2·2)/4
+    expect([...three.grads.w.data]).toEqual([2, 2]); // (2 + 4 + 2·1)/4, (6 + 0 + 2·1)/4
   });
 
   it("rebuilds every layer from its spec", () => {
@@ -179,6 +183,27 @@ describe("data-parallel shards", () => {
     setThreads(2);
     const two = net.lossAndGrad(params, x, y, custom, { shards: 2, stats: false });
     expect(numbers(two)).toEqual(numbers(one));
+  });
+
+  it("keeps every shard on the calling thread inside withoutTeam, with the same bits", () => {
+    setThreads(2);
+    expect(replicaRunner.threads()).toBe(2);
+    expect(withoutTeam(() => replicaRunner.threads())).toBe(1);
+    const net = mlp("float64");
+    const params = net.init(1);
+    const { x, y } = batch(net, 8, 2);
+    const spied: number[] = [];
+    const start = replicaRunner.start;
+    replicaRunner.start = (pass) => (spied.push(pass.jobs.length), start(pass));
+    try {
+      const alone = withoutTeam(() => net.lossAndGrad(params, x, y, softmaxCrossEntropy, { shards: 2, stats: false }));
+      expect(spied).toEqual([]);
+      const beside = net.lossAndGrad(params, x, y, softmaxCrossEntropy, { shards: 2, stats: false });
+      expect(spied).toEqual([1]);
+      expect(numbers(alone)).toEqual(numbers(beside));
+    } finally {
+      replicaRunner.start = start;
+    }
   });
 
   it("runs networks with batch-norm and passes with curvature as one shard", () => {
