@@ -259,6 +259,22 @@ describe("kfac and ekfac with refreshDelay: 0", () => {
   );
 });
 
+describe("kfac's and ekfac's default refreshDelay", () => {
+  it.each(["kfac", "ekfac"])("%s: the whole refresh period when it is above 1, none at a period of 1", (name) => {
+    const c = METHODS[name];
+    const steps = (extra: Record<string, unknown>): Params[] => {
+      const t = c.make(extra);
+      return run(c, t, t.init(c.params)).updates;
+    };
+    const byDefault = steps({});
+    expect(sameSteps(byDefault, steps({ refreshDelay: 3 }))).toBe(true);
+    expect(sameSteps(byDefault, steps({ refreshDelay: 0 }))).toBe(false);
+    const everyStep = steps({ inverseEvery: 1 });
+    expect(sameSteps(everyStep, steps({ inverseEvery: 1, refreshDelay: 0 }))).toBe(true);
+    expect(sameSteps(everyStep, steps({ inverseEvery: 1, refreshDelay: 1 }))).toBe(false);
+  });
+});
+
 describe("kfac's delayed inverses", () => {
   it("are the damped inverses of step t's factors, used from step t + k, the previous inverses until then", () => {
     const damping = 1e-3;

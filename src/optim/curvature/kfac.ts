@@ -118,9 +118,11 @@ export interface KfacOptions extends DelayedRefreshOptions {
   onWarning?: WarningHandler;
   /**
    * Steps k between a refresh's factors and the first step that uses its inverses (KFAC) or eigenbasis (EKFAC),
-   * from 0 to `inverseEvery`, default 0: refreshed and used at the same step, the previous behaviour. With k > 0
-   * the refresh launched at step t from the factors of step t replaces the preconditioner at step t + k exactly
-   * (docs/background-refresh.md); a layer's first one is used at once.
+   * from 0 to `inverseEvery`. With k > 0 the refresh launched at step t from the factors of step t replaces the
+   * preconditioner at step t + k exactly, and is computed meanwhile (in a background thread by default), so the
+   * training loop does not wait for it (docs/background-refresh.md); a layer's first one is used at once. 0:
+   * refreshed and used at the same step. Default `inverseEvery` when that is above 1 (as Shampoo's and SOAP's
+   * `preconditionEvery`), else 0, so a refresh every step stays current. `refreshDelay: 0` gives the earlier default.
    */
   refreshDelay?: number;
   /**
@@ -309,6 +311,15 @@ const ekfacStep: LayerApply = (weight, s, g, sizes, block, scaling, grad, refres
 };
 const EKFAC: Variant = { refresh: () => ({ rule: "eigenbases" }), step: ekfacStep };
 
+/**
+ * The default `refreshDelay` for a refresh period of `every` steps: the whole period (each refresh lands when the
+ * next is launched, the off-critical-path schedule of Anil et al. 2020, "Scalable second order optimization", §5),
+ * except at a period of 1, where a delay would make every step's preconditioner a step old.
+ */
+function defaultRefreshDelay(every: number): number {
+  return every > 1 ? every : 0;
+}
+
 function kfacFamily(name: string, options: KfacOptions, variant: Variant): GradientTransformation<KfacState> {
   const o = resolve(name, options);
   const scratch = new Scratch();
@@ -316,7 +327,7 @@ function kfacFamily(name: string, options: KfacOptions, variant: Variant): Gradi
   const rescales = variant === EKFAC;
   const refreshes = refreshScheduler(name, variant.refresh(o), options, o.every, o.onWarning, {
     option: "inverseEvery",
-    defaultDelay: 0,
+    defaultDelay: defaultRefreshDelay(o.every),
   });
   /**
    * Why the step after `count` steps reads every layer's statistics (it folds the batch factors or, EKFAC,
