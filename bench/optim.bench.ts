@@ -15,8 +15,8 @@
  * With OPTIM_BENCH_PREVIOUS=1, rows beside the defaults are added to each table (EKFAC's scalings every 10
  * steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
  * CNN, the behaviour before blocking; KFAC and EKFAC with each refresh computed and used at its own step,
- * `refreshDelay: 0`, the default before the background refresh: docs/background-refresh.md) and a table of KFAC's
- * inverse by float64 solves against the float32 Gram form.
+ * `refreshDelay: 0`, the default before the background refresh: docs/background-refresh.md; Shampoo and SOAP on
+ * the CNN with blocks of 512) and a table of KFAC's inverse by float64 solves against the float32 Gram form.
  *
  * Environment: OPTIM_BENCH_THREADS (default "1"; e.g. "1,2"), OPTIM_BENCH_BATCHES (default "128,1024"),
  * OPTIM_BENCH_STEPS (timed steps per row, default 100: a whole number of every default refresh period),
@@ -71,7 +71,20 @@ interface Method {
   allStats?: boolean;
   /** The pass also returns the batch's curvature (Gauss–Newton products, the loss elsewhere): adaptive KFAC. */
   curvature?: boolean;
+  /**
+   * A CNN Shampoo row at this `maxPreconditionerDim`: timed preconditioning from step 1, plus one root refresh's
+   * measured extra time / 100 (its roots come every 100 steps, more than the CNN rows run).
+   */
+  shampooBlocks?: number;
 }
+
+/** Shampoo on the CNN, its tiles at most `blocks` wide (see `Method.shampooBlocks`). */
+const cnnShampoo = (name: string, blocks: number): Method => ({
+  name,
+  flops: null,
+  make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, maxPreconditionerDim: blocks }),
+  shampooBlocks: blocks,
+});
 
 /** The optimizers at their constructor defaults; only the required step size is given (small enough that no method
  * diverges on random labels: the cost of a step does not depend on it). */
@@ -111,19 +124,14 @@ const MLP_NON_DEFAULT_METHODS: Method[] = [
   },
 ];
 
-/** The 2c2d rows: SGD and the methods with CNN ceilings (shampoo: see `cnnShampooMs`). */
-const CNN_METHODS: Method[] = [
-  METHODS[0],
-  METHODS[2],
-  {
-    name: "shampoo",
-    flops: null,
-    make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1 }),
-  },
-  METHODS[5],
-];
+/** The 2c2d rows: SGD and the methods with CNN ceilings (shampoo at its default blocks of 1024). */
+const CNN_METHODS: Method[] = [METHODS[0], METHODS[2], cnnShampoo("shampoo", 1024), METHODS[5]];
 
-const PREVIOUS_CNN: Method[] = [
+/**
+ * CNN rows at non-default options (OPTIM_BENCH_PREVIOUS=1). Blocks of 512: the dense layer's 1024×3136 weight in
+ * 512-wide tiles halves Shampoo's and SOAP's per-step flops on it (their floor at 1024 is above their ceilings).
+ */
+const CNN_NON_DEFAULT_METHODS: Method[] = [
   { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
   {
     name: "kfac, unblocked",
@@ -131,6 +139,12 @@ const PREVIOUS_CNN: Method[] = [
     make: () => optim.kfac({ learningRate: 1e-3, maxPreconditionerDim: 100000 }),
   },
   UNDELAYED_KFAC,
+  cnnShampoo("shampoo, blocks of 512", 512),
+  {
+    name: "soap, blocks of 512",
+    flops: null,
+    make: () => optim.soap({ learningRate: 3e-3, maxPreconditionerDim: 512 }),
+  },
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
@@ -152,7 +166,9 @@ function selected(methods: readonly Method[]): Method[] {
   const raw = process.env.OPTIM_BENCH_ONLY;
   if (raw === undefined || raw.trim() === "") return [...methods];
   const names = raw.split(";").map((n) => n.trim());
-  const known = new Set([...METHODS, ...MLP_NON_DEFAULT_METHODS, ...CNN_METHODS, ...PREVIOUS_CNN].map((m) => m.name));
+  const known = new Set(
+    [...METHODS, ...MLP_NON_DEFAULT_METHODS, ...CNN_METHODS, ...CNN_NON_DEFAULT_METHODS].map((m) => m.name),
+  );
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {
     throw new RangeError(
@@ -217,9 +233,14 @@ function meanStepMs(
  * The extra ms of one Shampoo root refresh on the CNN: a Shampoo that refreshes every step against one that does
  * not, over the same `steps` steps after one untimed step (both precondition from step 1).
  */
-function cnnShampooRefreshMs(net: Network, batch: number, steps: number): number {
+function cnnShampooRefreshMs(net: Network, batch: number, steps: number, blocks: number): number {
   const make = (every: number) => () =>
-    optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, preconditionEvery: every });
+    optim.shampoo({
+      learningRate: 3e-3,
+      startPreconditioningStep: 1,
+      preconditionEvery: every,
+      maxPreconditionerDim: blocks,
+    });
   const [each, none] = [make(1), make(100000)].map((m) => trainer(net, { make: m }, batch, CNN_INPUTS));
   each(1);
   none(1);
@@ -301,17 +322,21 @@ function cnnTable(threads: number, previous: boolean): void {
   const [steps] = listFromEnv("OPTIM_BENCH_CNN_STEPS", "20");
   const [warmup] = listFromEnv("OPTIM_BENCH_CNN_WARMUP", "10");
   const net = twoConvTwoDense({ dtype: "float32" });
-  const methods = selected(previous ? [...CNN_METHODS, ...PREVIOUS_CNN] : CNN_METHODS);
+  const methods = selected(previous ? [...CNN_METHODS, ...CNN_NON_DEFAULT_METHODS] : CNN_METHODS);
   const times = meanStepMs(net, methods, CNN_BATCH, CNN_INPUTS, warmup, steps);
-  const refresh = methods.some((m) => m.name === "shampoo") ? cnnShampooRefreshMs(net, CNN_BATCH, 2) : 0;
+  const refreshes = new Map<number, number>();
+  for (const m of methods) {
+    if (m.shampooBlocks) refreshes.set(m.shampooBlocks, cnnShampooRefreshMs(net, CNN_BATCH, 2, m.shampooBlocks));
+  }
   const rows = methods.map((m, i) => {
-    const ms = m.name === "shampoo" ? times[i] + refresh / SHAMPOO_EVERY : times[i];
+    const ms = m.shampooBlocks ? times[i] + refreshes.get(m.shampooBlocks)! / SHAMPOO_EVERY : times[i];
     return { optimizer: m.name, "ms/step": ms, "× sgd step": ms / times[0] };
   });
+  const refreshNote = [...refreshes].map(([blocks, ms]) => `${ms.toFixed(0)} ms at blocks of ${blocks}`).join(", ");
   printTable(
     `whole training step, 2c2d CNN float32, batch ${CNN_BATCH}, ${threads} thread${threads > 1 ? "s" : ""}, ` +
       `constructor defaults (mean of ${steps} steps after ${warmup}, ${CLOCK} time; shampoo: steady step + one root refresh ` +
-      `(${refresh.toFixed(0)} ms) / ${SHAMPOO_EVERY})`,
+      `(${refreshNote}) / ${SHAMPOO_EVERY})`,
     rows,
   );
 }
