@@ -61,9 +61,10 @@ describe("shampoo", () => {
   });
 
   it("equals a naive computation with spdPower: sums or EMA of GGᵀ, GᵀG, momentum, stale roots", () => {
-    for (const { beta1, beta2, every } of [
-      { beta1: 0, beta2: 1, every: 1 },
-      { beta1: 0.9, beta2: 0.7, every: 2 },
+    for (const { beta1, beta2, every, statsEvery } of [
+      { beta1: 0, beta2: 1, every: 1, statsEvery: 1 },
+      { beta1: 0.9, beta2: 0.7, every: 2, statsEvery: 1 },
+      { beta1: 0.9, beta2: 0.7, every: 2, statsEvery: 3 },
     ]) {
       const [lr, eps] = [0.05, 1e-3];
       const ours = run(
@@ -75,6 +76,7 @@ describe("shampoo", () => {
           eps,
           graft: "none",
           preconditionEvery: every,
+          statisticsUpdateEvery: statsEvery,
         }),
         params,
         grads,
@@ -88,8 +90,12 @@ describe("shampoo", () => {
       let PR = Matrix.identity(3);
       grads.forEach((g, i) => {
         const t = i + 1;
-        L = add(L, gg(g.w), beta2);
-        R = add(R, gtg(g.w), beta2);
+        // The statistics take the gradients of steps 1, statsEvery + 1, …
+        const fold = (t - 1) % statsEvery === 0;
+        if (fold) {
+          L = add(L, gg(g.w), beta2);
+          R = add(R, gtg(g.w), beta2);
+        }
         M = add(
           M,
           new Matrix(
@@ -111,15 +117,17 @@ describe("shampoo", () => {
         const expectedW = naiveMatmul(naiveMatmul(PL, Mhat), PR);
         expectedW.data.forEach((x, k) => expect(ours[i].w.data[k]).toBeCloseTo(-lr * x, 12));
         // The 1×4 bias takes the diagonal form M̂ / √(d + ε).
-        d = add(
-          d,
-          new Matrix(
-            1,
-            4,
-            g.b.data.map((x) => x * x),
-          ),
-          beta2,
-        );
+        if (fold) {
+          d = add(
+            d,
+            new Matrix(
+              1,
+              4,
+              g.b.data.map((x) => x * x),
+            ),
+            beta2,
+          );
+        }
         mb = add(
           mb,
           new Matrix(
@@ -242,128 +250,137 @@ describe("soap", () => {
     // ε = 1e-6, not 1e-8: after one 4×3 gradient L has a null direction, where ∇' is round-off and Adam divides it
     // by √v + ε; a tiny ε turns that round-off into differences between equivalent computations.
     const [lr, b1, b2, eps, beta, wd, every] = [0.01, 0.9, 0.95, 1e-6, 0.9, 0.1, 2];
-    const ours = run(
-      optim.soap({
-        precision: "float64",
-        learningRate: lr,
-        b1,
-        b2,
-        eps,
-        shampooBeta: beta,
-        weightDecay: wd,
-        preconditionEvery: every,
-        refreshDelay: 0,
-      }),
-      params,
-      grads,
-    );
-    const sortDesc = (S: Matrix, Q: Matrix): { Q: Matrix; order: number[] } => {
-      const est = Array.from({ length: Q.cols }, (_, k) => {
-        let s = 0;
-        for (let i = 0; i < Q.rows; i++) for (let j = 0; j < Q.rows; j++) s += Q.get(i, k) * S.get(i, j) * Q.get(j, k);
-        return s;
-      });
-      const order = est.map((_, k) => k).sort((x, y) => est[y] - est[x]);
-      const out = new Matrix(Q.rows, Q.cols);
-      order.forEach((src, k) => {
-        for (let i = 0; i < Q.rows; i++) out.set(i, k, Q.get(i, src));
-      });
-      return { Q: out, order };
-    };
-    let L = new Matrix(4, 4);
-    let R = new Matrix(3, 3);
-    let QL: Matrix | null = null;
-    let QR: Matrix | null = null;
-    let m = new Matrix(4, 3);
-    let v = new Matrix(4, 3);
-    let theta = params.w;
-    grads.forEach((g, i) => {
-      // soap.py: the first step builds L, R and their eigenbases and moves nothing; Adam counts from the second.
-      const t = i;
-      if (!QL || !QR) {
-        L = add(
-          L,
+    // statsEvery 3 folds the factors at Adam steps 3, 6, … only, so the refresh at step 2 reuses the first ones.
+    for (const statsEvery of [1, 3]) soapAgainstNaive(statsEvery);
+
+    function soapAgainstNaive(statsEvery: number): void {
+      const ours = run(
+        optim.soap({
+          precision: "float64",
+          learningRate: lr,
+          b1,
+          b2,
+          eps,
+          shampooBeta: beta,
+          weightDecay: wd,
+          preconditionEvery: every,
+          statisticsUpdateEvery: statsEvery,
+          refreshDelay: 0,
+        }),
+        params,
+        grads,
+      );
+      const sortDesc = (S: Matrix, Q: Matrix): { Q: Matrix; order: number[] } => {
+        const est = Array.from({ length: Q.cols }, (_, k) => {
+          let s = 0;
+          for (let i = 0; i < Q.rows; i++)
+            for (let j = 0; j < Q.rows; j++) s += Q.get(i, k) * S.get(i, j) * Q.get(j, k);
+          return s;
+        });
+        const order = est.map((_, k) => k).sort((x, y) => est[y] - est[x]);
+        const out = new Matrix(Q.rows, Q.cols);
+        order.forEach((src, k) => {
+          for (let i = 0; i < Q.rows; i++) out.set(i, k, Q.get(i, src));
+        });
+        return { Q: out, order };
+      };
+      let L = new Matrix(4, 4);
+      let R = new Matrix(3, 3);
+      let QL: Matrix | null = null;
+      let QR: Matrix | null = null;
+      let m = new Matrix(4, 3);
+      let v = new Matrix(4, 3);
+      let theta = params.w;
+      grads.forEach((g, i) => {
+        // soap.py: the first step builds L, R and their eigenbases and moves nothing; Adam counts from the second.
+        const t = i;
+        if (!QL || !QR) {
+          L = add(
+            L,
+            new Matrix(
+              4,
+              4,
+              gg(g.w).data.map((x) => (1 - beta) * x),
+            ),
+            beta,
+          );
+          R = add(
+            R,
+            new Matrix(
+              3,
+              3,
+              gtg(g.w).data.map((x) => (1 - beta) * x),
+            ),
+            beta,
+          );
+          QL = eigh(L).vectors;
+          QR = eigh(R).vectors;
+          expect(ours[i].w.data.every((x) => x === 0)).toBe(true);
+          return;
+        }
+        m = add(
+          m,
           new Matrix(
             4,
-            4,
-            gg(g.w).data.map((x) => (1 - beta) * x),
+            3,
+            g.w.data.map((x) => (1 - b1) * x),
           ),
-          beta,
+          b1,
         );
-        R = add(
-          R,
+        const gp = naiveMatmul(naiveMatmul(QL, g.w, true, false), QR);
+        v = add(
+          v,
           new Matrix(
+            4,
             3,
-            3,
-            gtg(g.w).data.map((x) => (1 - beta) * x),
+            gp.data.map((x) => (1 - b2) * x * x),
           ),
-          beta,
+          b2,
         );
-        QL = eigh(L).vectors;
-        QR = eigh(R).vectors;
-        expect(ours[i].w.data.every((x) => x === 0)).toBe(true);
-        return;
-      }
-      m = add(
-        m,
-        new Matrix(
+        const mp = naiveMatmul(naiveMatmul(QL, m, true, false), QR);
+        const dirP = new Matrix(
           4,
           3,
-          g.w.data.map((x) => (1 - b1) * x),
-        ),
-        b1,
-      );
-      const gp = naiveMatmul(naiveMatmul(QL, g.w, true, false), QR);
-      v = add(
-        v,
-        new Matrix(
+          mp.data.map((x, k) => x / (1 - b1 ** t) / (Math.sqrt(v.data[k]) / Math.sqrt(1 - b2 ** t) + eps)),
+        );
+        const dir = naiveMatmul(naiveMatmul(QL, dirP), QR, false, true);
+        const expected = new Matrix(
           4,
           3,
-          gp.data.map((x) => (1 - b2) * x * x),
-        ),
-        b2,
-      );
-      const mp = naiveMatmul(naiveMatmul(QL, m, true, false), QR);
-      const dirP = new Matrix(
-        4,
-        3,
-        mp.data.map((x, k) => x / (1 - b1 ** t) / (Math.sqrt(v.data[k]) / Math.sqrt(1 - b2 ** t) + eps)),
-      );
-      const dir = naiveMatmul(naiveMatmul(QL, dirP), QR, false, true);
-      const expected = new Matrix(
-        4,
-        3,
-        dir.data.map((x, k) => -lr * x - lr * wd * theta.data[k]),
-      );
-      expect(maxRelDiff({ w: ours[i].w }, { w: expected })).toBeLessThan(1e-10);
-      theta = add(theta, ours[i].w);
-      L = add(
-        L,
-        new Matrix(
-          4,
-          4,
-          gg(g.w).data.map((x) => (1 - beta) * x),
-        ),
-        beta,
-      );
-      R = add(
-        R,
-        new Matrix(
-          3,
-          3,
-          gtg(g.w).data.map((x) => (1 - beta) * x),
-        ),
-        beta,
-      );
-      if (t % every === 0) {
-        const l = sortDesc(L, QL);
-        const r = sortDesc(R, QR);
-        QL = qr(naiveMatmul(L, l.Q)).Q;
-        QR = qr(naiveMatmul(R, r.Q)).Q;
-        const vv = new Matrix(4, 3);
-        for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) vv.set(a, b, v.get(l.order[a], r.order[b]));
-        v = vv;
-      }
-    });
+          dir.data.map((x, k) => -lr * x - lr * wd * theta.data[k]),
+        );
+        expect(maxRelDiff({ w: ours[i].w }, { w: expected })).toBeLessThan(1e-10);
+        theta = add(theta, ours[i].w);
+        if (t % statsEvery === 0) {
+          L = add(
+            L,
+            new Matrix(
+              4,
+              4,
+              gg(g.w).data.map((x) => (1 - beta) * x),
+            ),
+            beta,
+          );
+          R = add(
+            R,
+            new Matrix(
+              3,
+              3,
+              gtg(g.w).data.map((x) => (1 - beta) * x),
+            ),
+            beta,
+          );
+        }
+        if (t % every === 0) {
+          const l = sortDesc(L, QL);
+          const r = sortDesc(R, QR);
+          QL = qr(naiveMatmul(L, l.Q)).Q;
+          QR = qr(naiveMatmul(R, r.Q)).Q;
+          const vv = new Matrix(4, 3);
+          for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) vv.set(a, b, v.get(l.order[a], r.order[b]));
+          v = vv;
+        }
+      });
+    }
   });
 });

@@ -45,6 +45,14 @@ export interface SoapOptions extends DelayedRefreshOptions {
   /** Steps between refreshes of the eigenbasis, default 10. */
   preconditionEvery?: number;
   /**
+   * Steps between folds of a gradient into the factors L, R, default 1 (every step, as soap.py). k > 1 folds the
+   * gradients of calls 1, k + 1, 2k + 1, … only (as `shampoo`'s option, after scalable_shampoo's
+   * statistics_compute_steps); each fold keeps the weight 1 − `shampooBeta`, so the moving averages span k times
+   * as many steps. The Gram matrices of an m×n tile cost 2mn(m + n) flops per fold; Adam in the basis still runs
+   * every step.
+   */
+  statisticsUpdateEvery?: number;
+  /**
    * Largest side of a block, default 1024: a matrix with a longer side is cut into tiles of at most this size,
    * each with its own factors and bases (distributed_shampoo's max_preconditioner_dim, as `shampoo`). Before, a
    * side longer than 10000 kept the identity basis and a shorter one was never blocked: the 2c2d network's
@@ -102,7 +110,7 @@ function permute(v: Matrix, rowOrder?: number[], colOrder?: number[]): Matrix {
  * The first call only folds the first gradient's factors and takes their eigenbases, and returns zero updates (as
  * soap.py, whose first step is skipped: that gradient rotated into its own basis is diagonal up to round-off, and
  * Adam would divide the round-off by ε); Adam's step count τ starts at the second call. The factors are updated
- * after each step and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
+ * after each step (after every `statisticsUpdateEvery`-th call) and the basis refreshed every `preconditionEvery` Adam steps by one power iteration and QR
  * (`powerIterationBases`, v permuted with the basis); a refresh launched after Adam step τ replaces the basis
  * after step τ + `refreshDelay` (background-refresh.ts), the previous basis being used until then.
  * A matrix with a side longer than maxPreconditionerDim is cut into tiles, each its own block (m and v of a tile
@@ -118,6 +126,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     "weightDecay",
     "shampooBeta",
     "preconditionEvery",
+    "statisticsUpdateEvery",
     "maxPreconditionerDim",
     "precision",
     "maxFailures",
@@ -130,6 +139,7 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
   const wd = checkNumber(name, "weightDecay", options.weightDecay ?? 0.01, 0, Infinity);
   const beta = checkNumber(name, "shampooBeta", options.shampooBeta ?? h.b2, 0, 1, { openHigh: true });
   const every = checkInteger(name, "preconditionEvery", options.preconditionEvery ?? 10, 1);
+  const statsEvery = checkInteger(name, "statisticsUpdateEvery", options.statisticsUpdateEvery ?? 1, 1);
   const maxDim = checkInteger(name, "maxPreconditionerDim", options.maxPreconditionerDim ?? 1024, 1);
   const maxFailures = checkInteger(name, "maxFailures", options.maxFailures ?? DEFAULT_MAX_FAILURES, 1);
   const { precision, gram, product } = precisionOption(name, options.precision);
@@ -197,7 +207,8 @@ export function soap(options: SoapOptions): GradientTransformation<SoapState> {
     const dir = rotateBack(block, step, scratch, `${label}:dir`, product);
     let pending = inFlight;
     if (!firstBasis) {
-      const folded = fold(block, g);
+      // Adam step τ is call τ + 1: the first call folded, then every `statisticsUpdateEvery` calls.
+      const folded = tau % statsEvery === 0 ? fold(block, g) : { block, error: null };
       block = folded.block;
       let refreshError: string | null = null;
       /** Makes r's basis the block's: m moves to it exactly; v is carried over with its columns' new order. */
