@@ -13,7 +13,7 @@
  * Every loop asks the pass for the statistics its optimizer asks for (`optim.statsRequest`): KFAC and EKFAC all of
  * them only at the steps that fold them, SGD, Adam, Shampoo, SOAP and Muon none.
  * With OPTIM_BENCH_PREVIOUS=1, rows beside the defaults are added to each table (EKFAC's scalings every 10
- * steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
+ * steps, an option; Shampoo's and SOAP's statistics every 10 steps, an option; KFAC with every statistic at every step, the loop before `needsStats`; KFAC unblocked on the
  * CNN, the behaviour before blocking; KFAC and EKFAC with each refresh computed and used at its own step,
  * `refreshDelay: 0`, the default before the background refresh: docs/background-refresh.md; Shampoo and SOAP on
  * the CNN with blocks of 512) and a table of KFAC's inverse by float64 solves against the float32 Gram form.
@@ -121,6 +121,18 @@ const MLP_NON_DEFAULT_METHODS: Method[] = [
     name: "ekfac, refresh at once (refreshDelay 0)",
     flops: null,
     make: () => optim.ekfac({ learningRate: 1e-3, refreshDelay: 0 }),
+  },
+  // Options, not defaults: the Gram matrices of the gradient every 10 steps (scalable_shampoo's
+  // statistics_compute_steps).
+  {
+    name: "shampoo, statistics every 10 steps",
+    flops: null,
+    make: () => optim.shampoo({ learningRate: 3e-3, statisticsUpdateEvery: 10 }),
+  },
+  {
+    name: "soap, statistics every 10 steps",
+    flops: null,
+    make: () => optim.soap({ learningRate: 3e-3, statisticsUpdateEvery: 10 }),
   },
 ];
 
