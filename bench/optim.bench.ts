@@ -78,11 +78,20 @@ interface Method {
   shampooBlocks?: number;
 }
 
-/** Shampoo on the CNN, its tiles at most `blocks` wide (see `Method.shampooBlocks`). */
-const cnnShampoo = (name: string, blocks: number): Method => ({
+/**
+ * Shampoo on the CNN, its tiles at most `blocks` wide (see `Method.shampooBlocks`), its statistics folded every
+ * `statisticsEvery` steps.
+ */
+const cnnShampoo = (name: string, blocks: number, statisticsEvery = 1): Method => ({
   name,
   flops: null,
-  make: () => optim.shampoo({ learningRate: 3e-3, startPreconditioningStep: 1, maxPreconditionerDim: blocks }),
+  make: () =>
+    optim.shampoo({
+      learningRate: 3e-3,
+      startPreconditioningStep: 1,
+      maxPreconditionerDim: blocks,
+      statisticsUpdateEvery: statisticsEvery,
+    }),
   shampooBlocks: blocks,
 });
 
@@ -107,6 +116,13 @@ const UNDELAYED_KFAC: Method = {
   make: () => optim.kfac({ learningRate: 1e-3, refreshDelay: 0 }),
 };
 
+/** SOAP folding the gradient into its factors every 10 steps (an option; Adam in the basis still runs every step). */
+const SOAP_STATISTICS_EVERY_10: Method = {
+  name: "soap, statistics every 10 steps",
+  flops: null,
+  make: () => optim.soap({ learningRate: 3e-3, statisticsUpdateEvery: 10 }),
+};
+
 /** MLP rows at non-default options (OPTIM_BENCH_PREVIOUS=1): their cost beside the defaults in the same run. */
 const MLP_NON_DEFAULT_METHODS: Method[] = [
   { name: "kfac, all statistics every step", flops: null, make: METHODS[2].make, allStats: true },
@@ -129,11 +145,7 @@ const MLP_NON_DEFAULT_METHODS: Method[] = [
     flops: null,
     make: () => optim.shampoo({ learningRate: 3e-3, statisticsUpdateEvery: 10 }),
   },
-  {
-    name: "soap, statistics every 10 steps",
-    flops: null,
-    make: () => optim.soap({ learningRate: 3e-3, statisticsUpdateEvery: 10 }),
-  },
+  SOAP_STATISTICS_EVERY_10,
 ];
 
 /** The 2c2d rows: SGD and the methods with CNN ceilings (shampoo at its default blocks of 1024). */
@@ -157,6 +169,8 @@ const CNN_NON_DEFAULT_METHODS: Method[] = [
     flops: null,
     make: () => optim.soap({ learningRate: 3e-3, maxPreconditionerDim: 512 }),
   },
+  cnnShampoo("shampoo, statistics every 10 steps", 1024, 10),
+  SOAP_STATISTICS_EVERY_10,
 ];
 
 /** One optimizer training the network: `run(k)` takes k whole training steps and returns their ms. */
