@@ -203,12 +203,24 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
     .filter((v): v is string | number => v !== undefined && v !== null)
     .map(String);
   const colorScale = algorithmScale(names);
-  const facetFields = [opts.facet?.column, opts.facet?.row].filter((f): f is string => f !== undefined);
-  const values = [
+  const values: Record<string, unknown>[] = [
     ...opts.rows.map((r) => ({ ...r, [LAYER]: "data" })),
     ...theory.map((r) => ({ ...r, [LAYER]: r[opts.color] === undefined ? "theory-black" : "theory-color" })),
     ...censored.map((r) => ({ ...r, [LAYER]: "censored" })),
   ];
+
+  // A facet field that holds one value in every row would draw a single panel under a header band (the renderer
+  // leaves a tall empty gap there): it is named in the subtitle instead, and the panel drawn unfaceted.
+  const facetValues = (field: string): string[] => [
+    ...new Set(values.filter((r) => r[field] !== undefined).map((r) => String(r[field]))),
+  ];
+  const faceting = [opts.facet?.column, opts.facet?.row].filter((f): f is string => f !== undefined);
+  const fixedFacets = faceting.filter((f) => facetValues(f).length <= 1);
+  const facetFields = faceting.filter((f) => !fixedFacets.includes(f));
+  const subtitle = fixedFacets
+    .filter((f) => facetValues(f).length === 1)
+    .map((f) => `${f}: ${facetValues(f)[0]}`)
+    .join(", ");
 
   const x = {
     field: opts.x,
@@ -222,7 +234,7 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
   const legend = { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 };
   const color = { field: opts.color, type: "nominal", title: opts.color, scale: colorScale, legend };
   // Curves differ by every field other than x, y, the band and the facets (e.g. κ within one panel).
-  const exclude = new Set([opts.x, opts.y, opts.color, LAYER, "mean", "std", "lo", "hi", "n", ...facetFields]);
+  const exclude = new Set([opts.x, opts.y, opts.color, LAYER, "mean", "std", "lo", "hi", "n", ...faceting]);
   if (opts.band) exclude.add(opts.band.lo).add(opts.band.hi);
   const detailFields = [...new Set(opts.rows.flatMap((r) => Object.keys(r)))].filter((k) => !exclude.has(k));
   const detail = detailFields.map((field) => ({ field, type: "nominal" }));
@@ -284,14 +296,15 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
   const size = { width: opts.width ?? 360, height: opts.height ?? 240 };
   const base = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: opts.title,
+    title: subtitle === "" ? opts.title : { text: opts.title, subtitle },
     data: { values },
     config: FIGURE_CONFIG,
   };
   if (facetFields.length === 0) return { ...base, ...size, layer: layers };
   const facet: Record<string, unknown> = {};
-  if (opts.facet?.column) facet.column = { field: opts.facet.column, type: "ordinal" };
-  if (opts.facet?.row) facet.row = { field: opts.facet.row, type: "ordinal" };
+  const kept = (f: string | undefined): f is string => f !== undefined && facetFields.includes(f);
+  if (kept(opts.facet?.column)) facet.column = { field: opts.facet.column, type: "ordinal" };
+  if (kept(opts.facet?.row)) facet.row = { field: opts.facet.row, type: "ordinal" };
   const independent = opts.independent ?? { y: true };
   const scale: Record<string, string> = {};
   if (independent.x) scale.x = "independent";

@@ -124,4 +124,36 @@ describe("lineChart rendered by render.ts", () => {
     const { svg } = await renderFigure(spec);
     expect(svg).toContain("kappa");
   });
+  it("draws a facet field with a single value as one unfaceted panel named in the subtitle", async () => {
+    const rows = [
+      { algorithm: "gd", workload: "mlp", kappa: 10, step: 0, mean: 1 },
+      { algorithm: "gd", workload: "mlp", kappa: 10, step: 1, mean: 0.5 },
+      { algorithm: "gd", workload: "mlp", kappa: 100, step: 0, mean: 1 },
+      { algorithm: "gd", workload: "mlp", kappa: 100, step: 1, mean: 0.9 },
+    ];
+    const single = lineChart({
+      title: "F",
+      rows,
+      x: "step",
+      y: "mean",
+      color: "algorithm",
+      facet: { column: "workload" },
+    });
+    expect(single.facet).toBeUndefined();
+    expect(single.title).toEqual({ text: "F", subtitle: "workload: mlp" });
+    // kappa still separates the curves within the panel, and the panel is the figure's own size.
+    expect(JSON.stringify(single.layer)).toContain('"field":"kappa"');
+    const { svg } = await renderFigure(single);
+    expect(svg).toContain("workload: mlp");
+    const both = lineChart({
+      title: "F",
+      rows,
+      x: "step",
+      y: "mean",
+      color: "algorithm",
+      facet: { column: "kappa", row: "workload" },
+    });
+    expect(both.facet).toEqual({ column: { field: "kappa", type: "ordinal" } });
+    expect(both.title).toEqual({ text: "F", subtitle: "workload: mlp" });
+  });
 });
