@@ -166,7 +166,8 @@ export interface LineChartOptions {
   /** Small multiples: a column and/or row of panels, one per value of these fields. */
   facet?: { column?: string; row?: string };
   xTitle?: string;
-  yTitle?: string;
+  /** The y axis title; a list is drawn one line per entry (a rotated title longer than the panel pads the figure). */
+  yTitle?: string | string[];
   /**
    * Theory curves, drawn dashed: each row has the `x` field, the value in field `y`, the facet fields when
    * faceted, and optionally the `color` field (then the curve takes that algorithm's colour; otherwise black)

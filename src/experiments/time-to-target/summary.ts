@@ -304,7 +304,7 @@ export function timeToTargetPlots(trials: Trials, config: Pick<TimeToTargetConfi
       band: { lo: "lo", hi: "hi" },
       facet: { column: "workload" },
       xTitle: x === "step" ? "step" : "training seconds (evaluation excluded)",
-      yTitle: "validation metric (accuracy ↑, reconstruction error ↓)",
+      yTitle: ["validation metric", "(accuracy ↑, reconstruction error ↓)"],
       theoryRows: targetRows(trials, rows, x),
       independent: { x: true, y: true },
       width: 300,
