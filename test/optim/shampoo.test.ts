@@ -291,28 +291,22 @@ describe("soap", () => {
       let m = new Matrix(4, 3);
       let v = new Matrix(4, 3);
       let theta = params.w;
+      /** L ← βL + (1−β)GGᵀ, R ← βR + (1−β)GᵀG. */
+      const fold = (G: Matrix): void => {
+        const scaled = (S: Matrix): Matrix =>
+          new Matrix(
+            S.rows,
+            S.cols,
+            S.data.map((x) => (1 - beta) * x),
+          );
+        L = add(L, scaled(gg(G)), beta);
+        R = add(R, scaled(gtg(G)), beta);
+      };
       grads.forEach((g, i) => {
         // soap.py: the first step builds L, R and their eigenbases and moves nothing; Adam counts from the second.
         const t = i;
         if (!QL || !QR) {
-          L = add(
-            L,
-            new Matrix(
-              4,
-              4,
-              gg(g.w).data.map((x) => (1 - beta) * x),
-            ),
-            beta,
-          );
-          R = add(
-            R,
-            new Matrix(
-              3,
-              3,
-              gtg(g.w).data.map((x) => (1 - beta) * x),
-            ),
-            beta,
-          );
+          fold(g.w);
           QL = eigh(L).vectors;
           QR = eigh(R).vectors;
           expect(ours[i].w.data.every((x) => x === 0)).toBe(true);
@@ -351,26 +345,7 @@ describe("soap", () => {
         );
         expect(maxRelDiff({ w: ours[i].w }, { w: expected })).toBeLessThan(1e-10);
         theta = add(theta, ours[i].w);
-        if (t % statsEvery === 0) {
-          L = add(
-            L,
-            new Matrix(
-              4,
-              4,
-              gg(g.w).data.map((x) => (1 - beta) * x),
-            ),
-            beta,
-          );
-          R = add(
-            R,
-            new Matrix(
-              3,
-              3,
-              gtg(g.w).data.map((x) => (1 - beta) * x),
-            ),
-            beta,
-          );
-        }
+        if (t % statsEvery === 0) fold(g.w);
         if (t % every === 0) {
           const l = sortDesc(L, QL);
           const r = sortDesc(R, QR);
