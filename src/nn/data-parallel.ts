@@ -159,19 +159,16 @@ export function combineShards(
   for (const spec of paramSpecs) {
     const out = gradsInto?.[spec.key] ?? new Matrix(spec.rows, spec.cols);
     const o = out.data;
-    if (passes.length === 2) {
-      // One pass over memory instead of two (4× faster on the MLP's 270 000 gradients); the same sum in the same
-      // order, so the same bits.
-      const [a, b] = passes.map((p) => p.grads[spec.key].data);
-      const [wa, wb] = passes.map((p) => p.rows / n);
-      for (let k = 0; k < o.length; k++) o[k] = wa * a[k] + wb * b[k];
-    } else {
-      passes.forEach((p, s) => {
-        const w = p.rows / n;
-        const g = p.grads[spec.key].data;
-        if (s === 0) for (let k = 0; k < o.length; k++) o[k] = w * g[k];
-        else for (let k = 0; k < o.length; k++) o[k] += w * g[k];
-      });
+    // Σₛ wₛ·gₛ left to right; the first two shards in one pass over memory (4× faster than two on the MLP's
+    // 270 000 gradients, the same sums), each further shard added in its own pass.
+    const [g0, g1] = passes.map((p) => p.grads[spec.key].data);
+    const [w0, w1] = passes.map((p) => p.rows / n);
+    if (g1 === undefined) for (let k = 0; k < o.length; k++) o[k] = w0 * g0[k];
+    else for (let k = 0; k < o.length; k++) o[k] = w0 * g0[k] + w1 * g1[k];
+    for (const p of passes.slice(2)) {
+      const w = p.rows / n;
+      const g = p.grads[spec.key].data;
+      for (let k = 0; k < o.length; k++) o[k] += w * g[k];
     }
     grads[spec.key] = out;
   }
