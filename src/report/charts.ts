@@ -210,17 +210,16 @@ export function lineChart(opts: LineChartOptions): Record<string, unknown> {
     ...censored.map((r) => ({ ...r, [LAYER]: "censored" })),
   ];
 
-  // A facet field that holds one value in every row would draw a single panel under a header band (the renderer
-  // leaves a tall empty gap there): it is named in the subtitle instead, and the panel drawn unfaceted.
-  const facetValues = (field: string): string[] => [
-    ...new Set(values.filter((r) => r[field] !== undefined).map((r) => String(r[field]))),
-  ];
+  // A facet field with one value in every row would draw a single panel under a header that repeats it: the
+  // value goes to the subtitle instead, and the panel is drawn unfaceted.
   const faceting = [opts.facet?.column, opts.facet?.row].filter((f): f is string => f !== undefined);
-  const fixedFacets = faceting.filter((f) => facetValues(f).length <= 1);
-  const facetFields = faceting.filter((f) => !fixedFacets.includes(f));
-  const subtitle = fixedFacets
-    .filter((f) => facetValues(f).length === 1)
-    .map((f) => `${f}: ${facetValues(f)[0]}`)
+  const distinct = new Map(
+    faceting.map((f) => [f, [...new Set(values.filter((r) => r[f] !== undefined).map((r) => String(r[f])))]]),
+  );
+  const facetFields = faceting.filter((f) => distinct.get(f)!.length > 1);
+  const subtitle = faceting
+    .filter((f) => distinct.get(f)!.length === 1)
+    .map((f) => `${f}: ${distinct.get(f)![0]}`)
     .join(", ");
 
   const x = {
